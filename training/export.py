@@ -1,0 +1,183 @@
+"""Export a trained (or, with --untrained, freshly initialised) MT-Diffusion to TF.js format.
+
+Writes <weights>/model.json (TF.js weightsManifest with named weights + a "config" block + a sha256
+per shard) and the shards, and <fixtures>/parity.json: inputs and every encoder's and head's
+outputs, computed by PyTorch with the exported (float16-rounded) weights, for the TS parity tests.
+Layout conversions: conv [cout, cin, kh, kw] -> [kh, kw, cin, cout]; linear [out, in] -> [in, out];
+activations are NHWC on the TF.js side.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import hashlib
+import json
+import os
+import sys
+
+import numpy as np
+import torch
+import torch.nn as nn
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from mtd.data import load_split, sketch_of, to_model_space  # noqa: E402
+from mtd.model import MTDiffusion, default_config  # noqa: E402
+from mtd.schedule import Tables  # noqa: E402
+
+FORMAT = "mt-diffusion-tfjs"
+SHARD_BYTES = 1 << 20
+
+
+def tf_name(module_path: str, param: str, module: nn.Module) -> str:
+    """'backbone.down0.conv1' + 'weight' -> 'backbone/down0/conv1/kernel' (heads/, encoders/ prefixes)."""
+    parts = module_path.split(".")
+    if parts[0].startswith("head_"):
+        parts = ["heads", parts[0][5:], *parts[1:]]
+    elif parts[0].startswith("enc_"):
+        parts = ["encoders", parts[0][4:], *parts[1:]]
+    if isinstance(module, nn.GroupNorm):
+        leaf = {"weight": "gamma", "bias": "beta"}[param]
+    elif isinstance(module, (nn.Conv2d, nn.Linear)):
+        leaf = {"weight": "kernel", "bias": "bias"}[param]
+    else:
+        leaf = param
+    return "/".join([*parts, leaf])
+
+
+def tf_layout(module: nn.Module, param: str, value: np.ndarray) -> np.ndarray:
+    if isinstance(module, nn.Conv2d) and param == "weight":
+        return value.transpose(2, 3, 1, 0)      # [cout, cin, kh, kw] -> [kh, kw, cin, cout]
+    if isinstance(module, nn.Linear) and param == "weight":
+        return value.T                          # [out, in] -> [in, out]
+    return value
+
+
+def named_tf_weights(model: nn.Module) -> list[tuple[str, np.ndarray]]:
+    out = []
+    for mpath, module in model.named_modules():
+        for pname, p in module.named_parameters(recurse=False):
+            out.append((tf_name(mpath, pname, module), tf_layout(module, pname, p.detach().numpy())))
+    return out
+
+
+def round_to_fp16_(model: nn.Module) -> None:
+    with torch.no_grad():
+        for p in model.parameters():
+            p.copy_(p.half().float())
+
+
+def write_weights(model, cfg, weights_dir, fp16, meta):
+    os.makedirs(weights_dir, exist_ok=True)
+    for f in os.listdir(weights_dir):
+        if f.startswith("group1-shard"):
+            os.remove(os.path.join(weights_dir, f))
+    specs, blobs = [], []
+    for name, value in named_tf_weights(model):
+        spec = {"name": name, "shape": list(value.shape), "dtype": "float32"}
+        if fp16:
+            spec["quantization"] = {"dtype": "float16"}
+            blobs.append(np.ascontiguousarray(value, dtype=np.float16).tobytes())
+        else:
+            blobs.append(np.ascontiguousarray(value, dtype=np.float32).tobytes())
+        specs.append(spec)
+    data = b"".join(blobs)
+    n = max(1, -(-len(data) // SHARD_BYTES))
+    paths, integrity = [], {}
+    for i in range(n):
+        chunk = data[i * SHARD_BYTES:(i + 1) * SHARD_BYTES]
+        path = f"group1-shard{i + 1}of{n}.bin"
+        with open(os.path.join(weights_dir, path), "wb") as f:
+            f.write(chunk)
+        paths.append(path)
+        integrity[path] = {"sha256": hashlib.sha256(chunk).hexdigest(), "bytes": len(chunk)}
+    manifest = {
+        "format": FORMAT,
+        "formatVersion": 1,
+        "generatedBy": "training/export.py",
+        "config": {**cfg, **meta},
+        "weightsManifest": [{"paths": paths, "weights": specs}],
+        "integrity": integrity,
+    }
+    with open(os.path.join(weights_dir, "model.json"), "w") as f:
+        json.dump(manifest, f, indent=1)
+    return len(data)
+
+
+def nhwc(t: torch.Tensor) -> list:
+    return [round(float(v), 7) for v in t.permute(0, 2, 3, 1).reshape(-1)]
+
+
+def flat(t: torch.Tensor) -> list:
+    return [round(float(v), 7) for v in t.reshape(-1)]
+
+
+def write_fixture(model, cfg, path, seed=7):
+    """Inputs -> every encoder and head output, batch 3 at t = 0, 500, 999 (plus schedule samples)."""
+    g = torch.Generator().manual_seed(seed)
+    images, labels = load_split("t10k")
+    idx = [0, 1, 2]
+    x = torch.from_numpy(to_model_space(images[idx]))
+    sketch = torch.from_numpy(sketch_of(images[idx]))
+    B, rdim = 3, cfg["representation"]["dim"]
+    t = torch.tensor([0, 500, 999])
+    z = torch.randn(B, 1, 32, 32, generator=g)
+    probs = torch.softmax(torch.randn(B, 10, generator=g) * 2, 1)
+    mask = (torch.rand(B, 1, 32, 32, generator=g) > 0.5).float()
+    rep = torch.randn(B, rdim, generator=g)
+    given = {"label": torch.tensor([1., 0., 1.]), "masked": torch.tensor([1., 1., 0.]),
+             "sketch": torch.tensor([0., 1., 1.]), "repr": torch.tensor([1., 0., 1.])}
+    model.eval()
+    with torch.no_grad():
+        out = model(z, t)
+        enc = model.encode(probs, x, mask, sketch, rep, given)
+    tables = Tables(cfg["schedule"], cfg["drift"])
+    sample_t = [0, 1, 2, 10, 250, 500, 750, 999, 1000]
+    fixture = {
+        "description": "PyTorch outputs for the exported weights; image tensors NHWC, flattened.",
+        "batch": B, "imageSize": 32,
+        "inputs": {"z": nhwc(z), "t": t.tolist(), "labelProbs": flat(probs), "image": nhwc(x),
+                   "mask": nhwc(mask), "sketch": nhwc(sketch), "repr": flat(rep),
+                   "given": {k: v.tolist() for k, v in given.items()},
+                   "testIndices": idx, "labels": labels[idx].tolist()},
+        "outputs": {"eps": nhwc(out["eps"]), "masked": nhwc(out["masked"]), "sketch": nhwc(out["sketch"]),
+                    "label": flat(out["label"]), "repr": flat(out["repr"]), "encoded": nhwc(enc)},
+        "tables": {"t": sample_t, "alphaBar": [float(tables.alpha_bar[s]) for s in sample_t],
+                   "kappa": [float(tables.kappa[s]) for s in sample_t]},
+    }
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        json.dump(fixture, f)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", default="training/runs/main", help="training run dir (ckpt.pt)")
+    ap.add_argument("--weights", default="public/weights")
+    ap.add_argument("--fixture", default="public/fixtures/parity.json")
+    ap.add_argument("--untrained", action="store_true", help="export a randomly initialised model")
+    ap.add_argument("--fp32", action="store_true", help="store float32 instead of float16")
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args()
+    torch.manual_seed(args.seed)
+    if args.untrained:
+        cfg = default_config()
+        model = MTDiffusion(cfg)
+        meta = {"trained": False, "trainingSteps": 0}
+    else:
+        ck = torch.load(os.path.join(args.out, "ckpt.pt"))
+        cfg = ck["config"]
+        model = MTDiffusion(cfg)
+        model.load_state_dict(ck["ema"])
+        meta = {"trained": True, "trainingSteps": ck["step"], "batch": ck["args"]["batch"],
+                "seed": ck["args"]["seed"], "weights": "EMA"}
+    meta["exported"] = datetime.date.today().isoformat()
+    meta["precision"] = "float32" if args.fp32 else "float16"
+    if not args.fp32:
+        round_to_fp16_(model)
+    n = write_weights(model, cfg, args.weights, not args.fp32, meta)
+    write_fixture(model, cfg, args.fixture)
+    print(f"exported {n / 1e6:.2f} MB of weights to {args.weights} ({meta['precision']}); fixture {args.fixture}")
+
+
+if __name__ == "__main__":
+    main()

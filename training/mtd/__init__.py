@@ -1,0 +1,1 @@
+"""MT-Diffusion on Fashion-MNIST: data, schedules, network, training, export, evaluation."""

@@ -1,0 +1,119 @@
+"""Reverse process in PyTorch, mirroring src/core/samplers.ts (used for evaluation and grids).
+
+Works on y_t = z_t - c_t, the ordinary DDPM chain (MT-DIFFUSION.md, closed form); the drift
+estimate c_hat_t = kappa_t * sum_i g_i E_i(x^i) uses given modalities as they are and generated
+ones from their heads' current predictions.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from .schedule import Tables
+
+
+def timestep_subsequence(T: int, steps: int) -> list[int]:
+    """'Trailing' spacing: T, T - T/steps, ..., T/steps (rounded); the step after the last is t = 0."""
+    return [int(round(T - i * T / steps)) for i in range(steps)]
+
+
+@dataclass
+class Conditions:
+    """What is given (tensors) and what is generated (True) for a batch; None = absent."""
+    label: torch.Tensor | None = None        # [B] class ids, given
+    masked: tuple[torch.Tensor, torch.Tensor] | None = None   # (image [B,1,32,32], mask [B,1,32,32])
+    sketch: torch.Tensor | None = None       # [B,1,32,32] given
+    repr: torch.Tensor | None = None         # [B,D] given
+    generate: set = field(default_factory=set)  # subset of {"label", "sketch", "repr"}
+    paste: bool = False                      # replacement baseline: paste noised visible pixels each step
+
+
+def encode_estimate(model, out, cond: Conditions, B: int):
+    classes = model.enc_label.table.shape[0]
+    rdim = model.enc_repr.linear.in_features
+    zeros_img = torch.zeros(B, 1, 32, 32)
+    one, zero = torch.ones(B), torch.zeros(B)
+    given = {}
+    if cond.label is not None:
+        probs, given["label"] = F.one_hot(cond.label, classes).float(), one
+    elif "label" in cond.generate:
+        probs, given["label"] = torch.softmax(out["label"], 1), one
+    else:
+        probs, given["label"] = torch.zeros(B, classes), zero
+    if cond.masked is not None and not cond.paste:
+        image, mask, given["masked"] = cond.masked[0], cond.masked[1], one
+    else:
+        image, mask, given["masked"] = zeros_img, zeros_img, zero
+    if cond.sketch is not None:
+        sketch, given["sketch"] = cond.sketch, one
+    elif "sketch" in cond.generate:
+        sketch, given["sketch"] = out["sketch"], one
+    else:
+        sketch, given["sketch"] = zeros_img, zero
+    if cond.repr is not None:
+        rep, given["repr"] = cond.repr, one
+    elif "repr" in cond.generate:
+        rep, given["repr"] = out["repr"], one
+    else:
+        rep, given["repr"] = torch.zeros(B, rdim), zero
+    return model.encode(probs, image, mask, sketch, rep, given)
+
+
+@torch.no_grad()
+def sample(model, tables: Tables, B: int, cond: Conditions, sampler="ddim", steps=50, eta=0.0,
+           seed=0, clip=True, z_T=None):
+    """Returns dict(image [B,1,32,32], label_probs [B,10] (last step), out (last head outputs))."""
+    g = torch.Generator().manual_seed(seed)
+    z = torch.randn(B, 1, 32, 32, generator=g) if z_T is None else z_T.clone()
+    ts = timestep_subsequence(tables.T, steps)
+    ab = tables.alpha_bar
+    out = None
+    for i, t in enumerate(ts):
+        t_prev = ts[i + 1] if i + 1 < len(ts) else 0
+        out = model(z, torch.full((B,), t))
+        enc = encode_estimate(model, out, cond, B)
+        c_t, c_prev = float(tables.kappa[t]) * enc, float(tables.kappa[t_prev]) * enc
+        y = z - c_t
+        a_t, a_prev = float(ab[t]), float(ab[t_prev])
+        x0 = (y - (1 - a_t) ** 0.5 * out["eps"]) / a_t ** 0.5   # predictX0FromEps on y_t
+        if clip:
+            x0 = x0.clamp(-1, 1)
+        noise = torch.randn(B, 1, 32, 32, generator=g)
+        if sampler == "ddim":
+            eps = (y - a_t ** 0.5 * x0) / (1 - a_t) ** 0.5
+            sigma = eta * ((1 - a_prev) / (1 - a_t) * (1 - a_t / a_prev)) ** 0.5
+            y_prev = a_prev ** 0.5 * x0 + max(0.0, 1 - a_prev - sigma ** 2) ** 0.5 * eps
+            if t_prev > 0:
+                y_prev = y_prev + sigma * noise
+        elif sampler == "ddpm":
+            a_step = a_t / a_prev
+            b_step = 1 - a_step
+            mean = (a_prev ** 0.5 * b_step / (1 - a_t)) * x0 + (a_step ** 0.5 * (1 - a_prev) / (1 - a_t)) * y
+            var = b_step * (1 - a_prev) / (1 - a_t)
+            y_prev = mean + (var ** 0.5 * noise if t_prev > 0 else 0)
+        else:
+            raise ValueError(f"unknown sampler {sampler!r}; valid: ddim, ddpm")
+        z = y_prev + c_prev
+        if cond.paste and cond.masked is not None:
+            img, mask = cond.masked
+            known = a_prev ** 0.5 * img + (1 - a_prev) ** 0.5 * torch.randn(B, 1, 32, 32, generator=g)
+            z = mask * known + (1 - mask) * z
+    image = z
+    if cond.masked is not None:   # the visible pixels are the given ones
+        image = cond.masked[1] * cond.masked[0] + (1 - cond.masked[1]) * image
+    return {"image": image.clamp(-1, 1), "label_probs": torch.softmax(out["label"], 1), "out": out}
+
+
+def batched(fn, n: int, bs: int):
+    """Runs fn(start, count) over n items in batches and concatenates dict outputs."""
+    parts = [fn(s, min(bs, n - s)) for s in range(0, n, bs)]
+    return {k: torch.cat([p[k] for p in parts]) for k in ("image", "label_probs")}
+
+
+def to_uint8(images: torch.Tensor) -> np.ndarray:
+    """[B,1,32,32] in [-1,1] -> uint8 [B,28,28] (crop the padding)."""
+    x = ((images[:, 0, 2:30, 2:30] + 1) * 127.5).round().clamp(0, 255)
+    return x.to(torch.uint8).numpy()

@@ -1,0 +1,206 @@
+"""Train MT-Diffusion on Fashion-MNIST (image, label, masked image, sketch, representation).
+
+Resumes from <out>/ckpt.pt when present; checkpoints every --ckpt-every steps and on SIGINT/SIGTERM.
+Deterministic given --seed (single process, CPU). Needs <out>/representation.npz from
+train_classifier.py (the representation modality is defined by the independent classifier).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import signal
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from mtd.data import DATA_DIR_DEFAULT, MaskBank, load_split, sketch_of, to_model_space  # noqa: E402
+from mtd.model import MODALITIES, MTDiffusion, default_config  # noqa: E402
+from mtd.schedule import Tables  # noqa: E402
+
+try:
+    from tqdm import tqdm
+except ImportError:  # pragma: no cover - Debian's python3-tqdm is installed by the pipeline
+    tqdm = None
+
+# Probability that each conditioning modality is given to a training sample (else g_i = 0).
+GIVEN_PROB = {"label": 0.5, "masked": 0.5, "sketch": 0.3, "repr": 0.3}
+LOW_T_FRACTION, LOW_T_MAX = 0.2, 50   # a fifth of each batch at t in [0, 50]: sharp label head at t~0
+HOLDOUT = 5000                          # train images never shown to the diffusion model (FD floor)
+
+
+def holdout_split(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    perm = np.random.default_rng(seed + 12345).permutation(n)
+    return np.sort(perm[HOLDOUT:]), np.sort(perm[:HOLDOUT])
+
+
+def load_training_data(args, cfg):
+    images, labels = load_split("train", args.data_dir)
+    rep_path = os.path.join(args.out, "representation.npz")
+    if not os.path.exists(rep_path):
+        raise SystemExit(f"{rep_path} missing: run training/train_classifier.py --out {args.out} first")
+    reps = np.load(rep_path)["train"]
+    train_idx, _ = holdout_split(len(images), args.seed)
+    if args.limit:
+        train_idx = train_idx[:args.limit]
+    return {
+        "x": torch.from_numpy(to_model_space(images[train_idx])),
+        "sketch": torch.from_numpy(sketch_of(images[train_idx])),
+        "y": torch.from_numpy(labels[train_idx]),
+        "rep": torch.from_numpy(reps[train_idx]),
+    }
+
+
+def lr_at(step: int, args) -> float:
+    """Linear warm-up, then cosine decay to 10% at the planned step count (not a measured one)."""
+    if step < args.warmup:
+        return args.lr * (step + 1) / args.warmup
+    p = min(1.0, (step - args.warmup) / max(1, args.steps - args.warmup))
+    return args.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * p)))
+
+
+def training_loss(model, tables_t, batch, masks, gen, cfg):
+    """Multi-task loss: ||eps - eps_hat||^2 + l_y CE + l_m MSE_hidden + l_s MSE + l_r MSE."""
+    x, y, sketch, rep = batch["x"], batch["y"], batch["sketch"], batch["rep"]
+    B, T = x.shape[0], tables_t["T"]
+    t = torch.randint(1, T + 1, (B,), generator=gen)
+    low = torch.rand(B, generator=gen) < LOW_T_FRACTION
+    t = torch.where(low, torch.randint(0, LOW_T_MAX + 1, (B,), generator=gen), t)
+    given = {k: (torch.rand(B, generator=gen) < p).float() for k, p in GIVEN_PROB.items()}
+    mask = masks[torch.randint(0, len(masks), (B,), generator=gen)]
+    # An absent masked modality is the all-hidden mask (the masked head then predicts the whole image).
+    mask = mask * given["masked"][:, None, None, None]
+    onehot = F.one_hot(y, len(cfg["classNames"])).float()
+    enc = model.encode(onehot, x, mask, sketch, rep, given)              # [B,1,32,32]
+    eps = torch.randn(x.shape, generator=gen)
+    ab = tables_t["alpha_bar"][t][:, None, None, None]
+    kappa = tables_t["kappa"][t][:, None, None, None]
+    # Marginal of the drifted forward process: z_t = sqrt(ab_t) x + kappa_t E + sqrt(1 - ab_t) eps
+    z = ab.sqrt() * x + kappa * enc + (1 - ab).sqrt() * eps
+    out = model(z, t)
+    has_noise = (t > 0).float()[:, None, None, None]
+    l_eps = ((out["eps"] - eps) ** 2 * has_noise).sum() / (has_noise.sum() * x[0].numel()).clamp(min=1)
+    l_label = F.cross_entropy(out["label"], y)
+    hidden = 1 - mask
+    l_masked = ((out["masked"] - x) ** 2 * hidden).sum() / hidden.sum().clamp(min=1)
+    l_sketch = F.mse_loss(out["sketch"], sketch)
+    l_repr = F.mse_loss(out["repr"], rep)
+    lam = cfg["loss"]
+    total = (lam["eps"] * l_eps + lam["label"] * l_label + lam["masked"] * l_masked
+             + lam["sketch"] * l_sketch + lam["repr"] * l_repr)
+    parts = {"eps": l_eps.item(), "ce": l_label.item(), "mask": l_masked.item(),
+             "sketch": l_sketch.item(), "repr": l_repr.item()}
+    return total, parts
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--out", default="training/runs/main")
+    ap.add_argument("--data-dir", default=DATA_DIR_DEFAULT)
+    ap.add_argument("--steps", type=int, default=4500, help="planned optimiser steps (sets the LR schedule)")
+    ap.add_argument("--batch", type=int, default=128)
+    ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--warmup", type=int, default=200)
+    ap.add_argument("--ema", type=float, default=0.999)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--ckpt-every", type=int, default=200)
+    ap.add_argument("--limit", type=int, default=0, help="train on only this many images (quick test)")
+    ap.add_argument("--mask-bank", type=int, default=6000)
+    args = ap.parse_args()
+
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    os.makedirs(args.out, exist_ok=True)
+    cfg = default_config(int(np.load(os.path.join(args.out, "representation.npz"))["train"].shape[1])
+                         if os.path.exists(os.path.join(args.out, "representation.npz")) else 8)
+    data = load_training_data(args, cfg)
+    masks = torch.from_numpy(MaskBank(args.mask_bank, args.seed).masks)
+    tables = Tables(cfg["schedule"], cfg["drift"])
+    tables_t = {"T": tables.T, "alpha_bar": torch.tensor(tables.alpha_bar, dtype=torch.float32),
+                "kappa": torch.tensor(tables.kappa, dtype=torch.float32)}
+
+    model = MTDiffusion(cfg)
+    ema = MTDiffusion(cfg)
+    ema.load_state_dict(model.state_dict())
+    ema.requires_grad_(False)
+    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.0)
+    gen = torch.Generator().manual_seed(args.seed)
+    step, perm, pos = 0, None, 0
+    ckpt_path = os.path.join(args.out, "ckpt.pt")
+    if os.path.exists(ckpt_path):
+        ck = torch.load(ckpt_path)
+        model.load_state_dict(ck["model"])
+        ema.load_state_dict(ck["ema"])
+        opt.load_state_dict(ck["opt"])
+        gen.set_state(ck["gen"])
+        step, perm, pos = ck["step"], ck["perm"], ck["pos"]
+        print(f"resumed from {ckpt_path} at step {step}", flush=True)
+    n_params = sum(p.numel() for p in model.parameters())
+    print(f"MT-Diffusion: {n_params / 1e6:.2f}M parameters, {len(data['x'])} training images, "
+          f"batch {args.batch}, {args.steps} steps", flush=True)
+
+    def save():
+        tmp = ckpt_path + ".tmp"
+        torch.save({"model": model.state_dict(), "ema": ema.state_dict(), "opt": opt.state_dict(),
+                    "gen": gen.get_state(), "step": step, "perm": perm, "pos": pos,
+                    "config": cfg, "args": vars(args)}, tmp)
+        os.replace(tmp, ckpt_path)
+
+    stop = {"now": False}
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.update(now=True))
+
+    bar = tqdm(total=args.steps, initial=step, dynamic_ncols=True, mininterval=5) if tqdm else None
+    log = open(os.path.join(args.out, "train_log.jsonl"), "a")
+    t_last, imgs = time.time(), 0
+    while step < args.steps and not stop["now"]:
+        if perm is None or pos + args.batch > len(perm):
+            perm, pos = torch.randperm(len(data["x"]), generator=gen), 0
+        idx = perm[pos:pos + args.batch]
+        pos += args.batch
+        batch = {k: v[idx] for k, v in data.items()}
+        for g in opt.param_groups:
+            g["lr"] = lr_at(step, args)
+        model.train()
+        loss, parts = training_loss(model, tables_t, batch, masks, gen, cfg)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        decay = min(args.ema, (1 + step) / (10 + step))     # EMA warm-up
+        with torch.no_grad():
+            for pe, pm in zip(ema.parameters(), model.parameters()):
+                pe.mul_(decay).add_(pm.detach(), alpha=1 - decay)
+        step += 1
+        imgs += args.batch
+        if step % 20 == 0:
+            rate = imgs / (time.time() - t_last)
+            t_last, imgs = time.time(), 0
+            rec = {"step": step, "loss": loss.item(), **parts, "img_s": rate, "lr": lr_at(step, args)}
+            log.write(json.dumps(rec) + "\n")
+            log.flush()
+            if bar:
+                bar.set_postfix(loss=f"{loss.item():.4f}", eps=f"{parts['eps']:.4f}", ce=f"{parts['ce']:.3f}",
+                                img_s=f"{rate:.0f}")
+            else:
+                print(json.dumps(rec), flush=True)
+        if bar:
+            bar.update(1)
+        if step % args.ckpt_every == 0:
+            save()
+    save()
+    if bar:
+        bar.close()
+    print(f"stopped at step {step}/{args.steps}; checkpoint {ckpt_path}", flush=True)
+    if stop["now"]:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()
