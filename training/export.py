@@ -149,6 +149,44 @@ def write_fixture(model, cfg, path, seed=7):
         json.dump(fixture, f)
 
 
+def write_trajectory_fixture(model, cfg, path):
+    """Short trajectories sampled by PyTorch with the playground's own noise streams (mtd/rng.py),
+    so the browser runner must reproduce them: joint DDIM, class-conditional DDPM, inpainting DDIM."""
+    from mtd import rng
+    from mtd.sampling import Conditions, sample
+    tables = Tables(cfg["schedule"], cfg["drift"])
+    images, _ = load_split("t10k")
+    x = torch.from_numpy(to_model_space(images[:1]))
+    box = torch.ones(1, 1, 32, 32)
+    box[:, :, 8:20, 10:24] = 0
+    cases = [
+        {"name": "joint-ddim", "mode": "joint", "sampler": "ddim", "steps": 4, "eta": 0.0, "seed": 42,
+         "cond": Conditions(generate={"label"})},
+        {"name": "conditional-ddpm", "mode": "conditional", "sampler": "ddpm", "steps": 4, "eta": 0.0, "seed": 7,
+         "classId": 7, "cond": Conditions(label=torch.tensor([7]))},
+        {"name": "inpaint-ddim-eta", "mode": "inpaint", "sampler": "ddim", "steps": 4, "eta": 0.5, "seed": 3,
+         "image": flat(x), "mask": flat(box), "cond": Conditions(masked=(x, box))},
+    ]
+    out = []
+    for c in cases:
+        n = 32 * 32
+        z_T = torch.from_numpy(rng.initial_noise(c["seed"], n)).reshape(1, 1, 32, 32)
+        noise = lambda t, s=c["seed"]: torch.from_numpy(rng.step_noise(s, t, n)).reshape(1, 1, 32, 32)  # noqa: E731
+        rec = []
+        res = sample(model, tables, 1, c.pop("cond"), sampler=c["sampler"], steps=c["steps"], eta=c["eta"],
+                     z_T=z_T, step_noise=noise, record=rec)
+        c.update({"batch": 1, "clipX0": True,
+                  "steps_t": [r["t"] for r in rec],
+                  "z": [flat(r["z"]) for r in rec], "x0Hat": [flat(r["x0_hat"]) for r in rec],
+                  "labelProbs": [flat(r["probs"]) for r in rec], "drift": [flat(r["drift"]) for r in rec],
+                  "final": flat(res["image"])})
+        out.append(c)
+    with open(path, "w") as f:
+        json.dump({"description": "PyTorch trajectories (training/mtd/sampling.py) with the playground's noise "
+                   "streams; z[k] is z_t before step k, final is the output image; arrays are 32x32 row-major.",
+                   "cases": out}, f)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default="training/runs/main", help="training run dir (ckpt.pt)")
@@ -176,6 +214,7 @@ def main():
         round_to_fp16_(model)
     n = write_weights(model, cfg, args.weights, not args.fp32, meta)
     write_fixture(model, cfg, args.fixture)
+    write_trajectory_fixture(model, cfg, os.path.join(os.path.dirname(args.fixture), "trajectory.json"))
     print(f"exported {n / 1e6:.2f} MB of weights to {args.weights} ({meta['precision']}); fixture {args.fixture}")
 
 

@@ -35,4 +35,5 @@ for ((i = 0; i < ${#ARGS[@]}; i++)); do [ "${ARGS[$i]}" = --seed ] && seed="${AR
 nice -n 10 "$PY" -u training/train_classifier.py --out "$OUT" --seed "$seed"
 nice -n 10 "$PY" -u training/train.py --out "$OUT" "${ARGS[@]}"
 "$PY" -u training/export.py --out "$OUT"
+"$PY" -u training/export_samples.py --out "$OUT"
 nice -n 10 "$PY" -u training/eval.py --out "$OUT"

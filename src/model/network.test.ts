@@ -115,6 +115,21 @@ describe('network parity with PyTorch (public/fixtures/parity.json)', () => {
     tf.dispose([z, z2, t]);
   });
 
+  it('keeps its constants when created inside a tidy, frees them on dispose, and refuses use after dispose', () => {
+    const before = tf.memory().numTensors;
+    // Created inside a scope (what tf.tidy does): the constants must survive its end.
+    tf.engine().startScope();
+    const inner = createNetwork(loaded.config, loaded.weights);
+    tf.engine().endScope();
+    const z = tf.zeros<tf.Rank.R4>([1, 32, 32, 1]);
+    const t = tf.tensor1d([10], 'int32');
+    tf.dispose(heads(inner.forward(z, t)));
+    inner.dispose();
+    expect(() => inner.forward(z, t)).toThrow(/after dispose/);
+    tf.dispose([z, t]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('refuses a weight map that does not fit the architecture', () => {
     const { ['backbone/mid_attn/qkv/kernel']: _dropped, ...rest } = loaded.weights;
     expect(() => createNetwork(loaded.config, rest)).toThrow(WeightsError);

@@ -78,9 +78,8 @@ export function createNetwork(config: ModelConfig, weights: tf.NamedTensorMap): 
       throw new WeightsError('dtype', `network: weight '${want.name}' is ${t.dtype}, expected ${want.dtype}`, { weight: want.name });
     }
     if (t.rank !== want.shape.length || t.shape.some((d, i) => d !== want.shape[i])) {
-      throw new WeightsError('shape', `network: weight '${want.name}' has shape [${t.shape.join(', ')}], expected [${want.shape.join(', ')}]`, {
-        weight: want.name,
-      });
+      const message = `network: weight '${want.name}' has shape [${t.shape.join(', ')}], expected [${want.shape.join(', ')}]`;
+      throw new WeightsError('shape', message, { weight: want.name });
     }
   }
 
@@ -98,16 +97,16 @@ export function createNetwork(config: ModelConfig, weights: tf.NamedTensorMap): 
   const w2 = (name: string): tf.Tensor2D => w(name) as tf.Tensor2D;
   const w4 = (name: string): tf.Tensor4D => w(name) as tf.Tensor4D;
 
-  // Constants, computed once and owned by the network.
+  // Constants, computed once and owned by the network (tf.keep: safe even inside a caller's tidy).
   // Sinusoid frequencies f_i = exp(-ln(10000) i / half), i < half, each step rounded to float32
   // like torch's float32 arange arithmetic in model.py timestep_embedding.
   const half = timeFreqDim / 2;
   const freqValues = new Float32Array(half);
   const lnBase = Math.fround(-Math.log(10000));
   for (let i = 0; i < half; i++) freqValues[i] = Math.exp(Math.fround(Math.fround(lnBase * i) / half));
-  const freqs = tf.tensor2d(freqValues, [1, half]); // [1, half]
+  const freqs = tf.keep(tf.tensor2d(freqValues, [1, half])); // [1, half]
   // tanh(table) of E_label(p) = p tanh(table) (model.py LabelEncoder).
-  const tanhTable = tf.tidy(() => tf.tanh(w2('encoders/label/table'))); // [K, S*S]
+  const tanhTable = tf.keep(tf.tidy(() => tf.tanh(w2('encoders/label/table')))); // [K, S*S]
 
   // ---- ops (all called inside a tidy) -------------------------------------------------------
 
@@ -225,7 +224,13 @@ export function createNetwork(config: ModelConfig, weights: tf.NamedTensorMap): 
 
   // ---- public API ---------------------------------------------------------------------------
 
+  let disposed = false;
+  const assertLive = (): void => {
+    if (disposed) throw new Error('network: used after dispose()');
+  };
+
   const forward = (z: tf.Tensor4D, t: tf.Tensor1D): HeadOutputs => {
+    assertLive();
     expectShape('z', z, [null, S, S, 1]);
     expectShape('t', t, [z.shape[0]]);
     return tf.tidy(() => {
@@ -241,6 +246,7 @@ export function createNetwork(config: ModelConfig, weights: tf.NamedTensorMap): 
   };
 
   const encode = (inputs: EncodeInputs): tf.Tensor4D => {
+    assertLive();
     const B = inputs.labelProbs.shape[0];
     expectShape('labelProbs', inputs.labelProbs, [B, classes]);
     expectShape('image', inputs.image, [B, S, S, 1]);
@@ -259,15 +265,13 @@ export function createNetwork(config: ModelConfig, weights: tf.NamedTensorMap): 
       // E_repr(r) = tanh(r W^T), reshaped like E_label.
       const eRepr = tf.reshape(tf.tanh(dense(inputs.repr, 'encoders/repr/linear', false)), [B, S, S, 1]); // [B, S, S, 1]
       // sum_i g_i E_i(x^i), summed in model.py's order.
-      const sum = tf.add(
-        tf.add(tf.add(tf.mul(g(inputs.given.label), eLabel), tf.mul(g(inputs.given.masked), eMasked)), tf.mul(g(inputs.given.sketch), eSketch)),
-        tf.mul(g(inputs.given.repr), eRepr),
-      );
-      return sum as tf.Tensor4D; // [B, S, S, 1]
+      let sum = tf.mul<tf.Tensor4D>(g(inputs.given.label), eLabel); // [B, S, S, 1]
+      sum = tf.add(sum, tf.mul(g(inputs.given.masked), eMasked));
+      sum = tf.add(sum, tf.mul(g(inputs.given.sketch), eSketch));
+      return tf.add(sum, tf.mul(g(inputs.given.repr), eRepr)); // [B, S, S, 1]
     });
   };
 
-  let disposed = false;
   return {
     config,
     forward,

@@ -49,10 +49,10 @@ describe('sketch and model-space conversion (training/mtd/data.py)', () => {
     }
   });
 
-  it('sketch of a flat image is empty (zero padding gives edges only at a bright border)', () => {
+  it('a black image has no edges; a white one has edges only on its border (zero padding)', () => {
     const n = config.dataSize;
     expect(sketchOf(new Uint8Array(n * n), config).every((v) => v === 0)).toBe(true);
-    // A uniform 255 image: the border sees the zero padding, |g|^2 = (255 * 4)^2 at the edges, > 160^2.
+    // A uniform 255 image: only the border sees the zero padding (corner: gx = gy = 765, |g|^2 > 160^2).
     const bright = sketchOf(new Uint8Array(n * n).fill(255), config);
     const s = config.imageSize;
     const p = config.pad;

@@ -13,7 +13,8 @@ export type SketchParams = ImageGeometry & { readonly sketch: { readonly thresho
 
 function checkImage(image: Uint8Array, geometry: ImageGeometry): void {
   if (image.length !== geometry.dataSize * geometry.dataSize) {
-    throw new RangeError(`expected a ${geometry.dataSize}x${geometry.dataSize} uint8 image (${geometry.dataSize ** 2} values), got ${image.length}`);
+    const n = geometry.dataSize;
+    throw new RangeError(`expected a ${n}x${n} uint8 image (${n * n} values), got ${image.length}`);
   }
 }
 

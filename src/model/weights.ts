@@ -130,7 +130,8 @@ export function parseManifest(raw: unknown): ParsedManifest {
   if (raw['formatVersion'] !== SUPPORTED_FORMAT_VERSION) {
     throw new WeightsError(
       'version',
-      `${MODEL_JSON}: unsupported formatVersion ${JSON.stringify(raw['formatVersion'])} (this build reads formatVersion ${SUPPORTED_FORMAT_VERSION})`,
+      `${MODEL_JSON}: unsupported formatVersion ${JSON.stringify(raw['formatVersion'])} ` +
+        `(this build reads formatVersion ${SUPPORTED_FORMAT_VERSION})`,
       { file: MODEL_JSON },
     );
   }
@@ -300,7 +301,8 @@ function decode(manifest: ParsedManifest, shards: ReadonlyMap<string, Uint8Array
         decoded = tf.io.decodeWeights(data, g.weights);
       } catch (e) {
         const why = e instanceof Error ? e.message : String(e);
-        throw new WeightsError('format', `${g.paths.join(', ')}: cannot decode weights: ${why}`, { file: g.paths[0] ?? MODEL_JSON, cause: e });
+        const file = g.paths[0] ?? MODEL_JSON;
+        throw new WeightsError('format', `${g.paths.join(', ')}: cannot decode weights: ${why}`, { file, cause: e });
       }
       Object.assign(weights, decoded);
     }
@@ -311,9 +313,8 @@ function decode(manifest: ParsedManifest, shards: ReadonlyMap<string, Uint8Array
         throw new WeightsError('dtype', `weight '${want.name}' decoded as ${t.dtype}, expected ${want.dtype}`, { weight: want.name });
       }
       if (t.rank !== want.shape.length || t.shape.some((d, i) => d !== want.shape[i])) {
-        throw new WeightsError('shape', `weight '${want.name}' decoded with shape ${showShape(t.shape)}, expected ${showShape(want.shape)}`, {
-          weight: want.name,
-        });
+        const message = `weight '${want.name}' decoded with shape ${showShape(t.shape)}, expected ${showShape(want.shape)}`;
+        throw new WeightsError('shape', message, { weight: want.name });
       }
     }
   } catch (e) {

@@ -64,8 +64,12 @@ def encode_estimate(model, out, cond: Conditions, B: int):
 
 @torch.no_grad()
 def sample(model, tables: Tables, B: int, cond: Conditions, sampler="ddim", steps=50, eta=0.0,
-           seed=0, clip=True, z_T=None):
-    """Returns dict(image [B,1,32,32], label_probs [B,10] (last step), out (last head outputs))."""
+           seed=0, clip=True, z_T=None, step_noise=None, record=None):
+    """Returns dict(image [B,1,32,32], label_probs [B,10] (last step), out (last head outputs)).
+
+    z_T / step_noise(t) override the torch generator (the parity fixture uses the playground's
+    named streams, mtd/rng.py); record, a list, receives per-step dicts (z_t, t, x0_hat, probs, drift).
+    """
     g = torch.Generator().manual_seed(seed)
     z = torch.randn(B, 1, 32, 32, generator=g) if z_T is None else z_T.clone()
     ts = timestep_subsequence(tables.T, steps)
@@ -81,7 +85,10 @@ def sample(model, tables: Tables, B: int, cond: Conditions, sampler="ddim", step
         x0 = (y - (1 - a_t) ** 0.5 * out["eps"]) / a_t ** 0.5   # predictX0FromEps on y_t
         if clip:
             x0 = x0.clamp(-1, 1)
-        noise = torch.randn(B, 1, 32, 32, generator=g)
+        noise = torch.randn(B, 1, 32, 32, generator=g) if step_noise is None else step_noise(t)
+        if record is not None:
+            record.append({"t": t, "z": z.clone(), "x0_hat": x0.clone(), "probs": torch.softmax(out["label"], 1),
+                           "drift": c_t.clone()})
         if sampler == "ddim":
             eps = (y - a_t ** 0.5 * x0) / (1 - a_t) ** 0.5
             sigma = eta * ((1 - a_prev) / (1 - a_t) * (1 - a_t / a_prev)) ** 0.5

@@ -1,0 +1,152 @@
+/**
+ * The typed contract between the inference worker (src/engine/worker.ts) and the page
+ * (src/store). Everything here crosses a postMessage boundary (via comlink), so it is plain data:
+ * numbers, strings, typed arrays. Frames are CPU-side copies, never tfjs tensors.
+ */
+
+export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
+export type BackendPreference = 'auto' | BackendName;
+export const BACKEND_NAMES: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
+
+/** Why each backend was or was not used (shown in the status panel). */
+export interface BackendAttempt {
+  readonly name: BackendName;
+  /** 'chosen' | 'available' (works, not picked) | 'unavailable' (failed or missing) | 'skipped'. */
+  readonly outcome: 'chosen' | 'available' | 'unavailable' | 'skipped';
+  /** Human-readable reason, e.g. "navigator.gpu is missing", "fallback adapter (SwiftShader)", "fastest: 14.8 ms/step". */
+  readonly reason: string;
+  /** Median ms per forward pass at batch 1 measured by the start-up probe, when measured. */
+  readonly probeMs?: number;
+  /** Extra facts: adapter info, wasm threads/SIMD, etc. */
+  readonly detail?: Readonly<Record<string, string | number | boolean>>;
+}
+
+export interface BackendReport {
+  readonly chosen: BackendName;
+  readonly preference: BackendPreference;
+  readonly attempts: readonly BackendAttempt[];
+  /** One-sentence summary, e.g. "auto picked wasm (4 threads): 15 ms/step vs webgpu 1800 ms/step". */
+  readonly summary: string;
+}
+
+export type LoadPhase = 'backend' | 'weights' | 'warmup' | 'ready';
+export interface LoadProgress {
+  readonly phase: LoadPhase;
+  /** 0..1 within the phase. */
+  readonly fraction: number;
+  readonly message: string;
+}
+
+export interface InitOptions {
+  readonly backend: BackendPreference;
+  /** Base URL of the weights folder (default `${import.meta.env.BASE_URL}weights/`). */
+  readonly weightsUrl: string;
+}
+
+export interface InitResult {
+  readonly backend: BackendReport;
+  /** The model.json config block (src/model ModelConfig), as plain data. */
+  readonly config: unknown;
+  readonly trained: boolean;
+  readonly weightsBytes: number;
+  readonly loadMs: number;
+  /** Time to compile/warm the kernels for the run shapes (batch 1 and 16). */
+  readonly warmupMs: number;
+}
+
+export type Mode =
+  | 'unconditional'   // nothing given, nothing generated besides the image
+  | 'joint'           // image and label generated together (label drift from the label head)
+  | 'conditional'     // the user picks a class
+  | 'inpaint'         // masked-image generation: image + mask given
+  | 'classify'        // a real image diffused forward; watch the label head
+  | 'sketch'          // image transition: a sketch given
+  | 'representation'; // a representation vector given
+
+export type SamplerName = 'ddpm' | 'ddim';
+
+export interface RunRequest {
+  /** Unique per run; frames carry it so stale frames from an old run can be dropped. */
+  readonly runId: string;
+  readonly mode: Mode;
+  readonly sampler: SamplerName;
+  /** Number of reverse steps (1..T). */
+  readonly steps: number;
+  /** DDIM eta (0 = deterministic). Ignored for DDPM. */
+  readonly eta: number;
+  readonly seed: number;
+  readonly batch: 1 | 16;
+  /** Clip x0-hat to [-1, 1] (default true). */
+  readonly clipX0: boolean;
+  /** Classifier guidance scale from the model's own label head (0 = off). Needs classId or joint. */
+  readonly guidance: number;
+  readonly classId?: number;
+  /** 32x32 image in [-1, 1] (model space), for inpaint / classify / sketch-from-image. */
+  readonly image?: Float32Array;
+  /** 32x32, 1 = visible, 0 = hidden (inpaint). */
+  readonly mask?: Float32Array;
+  /** 32x32 edge map in {0, 1} (sketch mode). */
+  readonly sketch?: Float32Array;
+  /** Representation vector (length config.representation.dim). */
+  readonly repr?: Float32Array;
+  /** Branching: start from this frame's z_t (B*32*32) at timestep index `fromStep` of the schedule. */
+  readonly start?: { readonly z: Float32Array; readonly fromStep: number };
+  /** Use a different noise seed for the steps after `start` (branch with another seed). */
+  readonly noiseSeed?: number;
+}
+
+/** One frame of a trajectory: everything needed to draw any head, kept on the CPU. */
+export interface Frame {
+  readonly runId: string;
+  /** 0 = the initial noise z_T; k = after k reverse steps. */
+  readonly index: number;
+  /** Timestep of z (T for index 0; 0 after the last step). */
+  readonly t: number;
+  /** z_t, B*32*32 (row-major, per sample). */
+  readonly z: Float32Array;
+  /** Image head's x0-hat at this step (B*32*32), clipped if clipX0. */
+  readonly x0Hat: Float32Array;
+  /** Masked-image head (the full image, visible pixels composited from the given image). */
+  readonly masked: Float32Array;
+  /** Sketch head (B*32*32). */
+  readonly sketch: Float32Array;
+  /** Label head softmax (B*10). */
+  readonly labelProbs: Float32Array;
+  /** Representation head (B*D). */
+  readonly repr: Float32Array;
+  /** Drift estimate c-hat_t = kappa_t * sum_i g_i E_i (B*32*32). */
+  readonly drift: Float32Array;
+  /** Wall time of this step (forward + readback + sampler), ms. */
+  readonly ms: number;
+}
+
+export interface MemoryStats {
+  readonly numTensors: number;
+  readonly numBytes: number;
+  /** GPU bytes where the backend reports them (webgpu/webgl), else undefined. */
+  readonly gpuBytes?: number;
+}
+
+export type EngineErrorKind =
+  | 'weights' | 'backend' | 'device-lost' | 'numerics' | 'cancelled' | 'input' | 'internal';
+
+export interface EngineErrorInfo {
+  readonly kind: EngineErrorKind;
+  readonly message: string;
+  /** For numerics: the frame index where NaN/Inf appeared. */
+  readonly step?: number;
+}
+
+/** The worker's API (exposed with comlink). */
+export interface EngineApi {
+  init(options: InitOptions, onProgress: (p: LoadProgress) => void): Promise<InitResult>;
+  /**
+   * Runs a trajectory, calling onFrame for every frame (index 0 = z_T first). Resolves when the run
+   * ends (or is cancelled: resolves with 'cancelled'). Only one run at a time: a new run cancels the old.
+   */
+  run(request: RunRequest, onFrame: (frame: Frame) => void): Promise<'done' | 'cancelled'>;
+  cancel(runId: string): void;
+  memory(): MemoryStats;
+  /** Switch backend at runtime (re-uploads the weights, re-warms). */
+  setBackend(preference: BackendPreference): Promise<BackendReport>;
+}
