@@ -41,12 +41,18 @@ export default defineConfig({
   plugins: [react(), devContentSecurityPolicy()],
   server: { headers: crossOriginIsolationHeaders },
   preview: { headers: crossOriginIsolationHeaders },
-  worker: { format: 'es' },
+  worker: {
+    format: 'es',
+    // The inference worker starts the threaded wasm backend's pthreads itself: same minify rule as below.
+    rolldownOptions: { output: { minify: { compress: false, mangle: true } } },
+  },
   build: {
     target: 'es2022',
     // tfjs is large; one chunk of it is expected, do not warn about it.
     chunkSizeWarningLimit: 4096,
     rolldownOptions: {
+      // engine-test.html: a test-only page for the browser tests of src/engine (not linked from the app).
+      input: { main: 'index.html', 'engine-test': 'engine-test.html' },
       output: {
         // The threaded tfjs wasm backend starts its pthread workers from the *source text* of its
         // emscripten factory (`factory.toString()` into a Blob). The minifier's compress pass moves

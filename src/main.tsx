@@ -1,12 +1,25 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import { createEngine } from './engine/client.ts';
+import { createAppStore, syncWithHash } from './store/index.ts';
 import { App } from './ui/App.tsx';
+import './ui/styles.css';
 
 const container = document.getElementById('root');
 if (!container) throw new Error('index.html has no #root element');
 
+// The composition root: the store gets the real engine (a comlink client over the inference worker).
+const store = createAppStore({ engine: () => createEngine() });
+// The run config and head live in the URL hash: a shared link reproduces the run.
+syncWithHash(store, window.location, (hash) => history.replaceState(null, '', hash));
+
+// A read-only handle for debugging in the console and for the browser tests: the state, and frames by index.
+Object.defineProperty(window, 'mtdPlayground', {
+  value: Object.freeze({ getState: () => store.getState(), getFrame: (i: number) => store.getState().actions.getFrame(i) }),
+});
+
 createRoot(container).render(
   <StrictMode>
-    <App />
+    <App store={store} />
   </StrictMode>,
 );

@@ -1,9 +1,80 @@
-/** Placeholder shell; the playground UI is built on top of this component. */
-export function App() {
+/**
+ * The playground: controls | canvas + player | heads + label + status (one column on a phone).
+ * The store is created once in main.tsx and handed in; App starts the engine and loads the samples.
+ */
+import { useEffect } from 'react';
+import type { AppStore } from '../store/index.ts';
+import { HeadSwitcher } from './HeadSwitcher.tsx';
+import { LabelPanel } from './LabelPanel.tsx';
+import { ImageSource } from './MaskEditor.tsx';
+import { Player, usePlayerShortcuts } from './Player.tsx';
+import { GenerateBar, ModePicker, RunControls } from './RunControls.tsx';
+import { StatusPanel } from './StatusPanel.tsx';
+import { StoreProvider, useApp, useAppStore } from './store-context.tsx';
+import { Viewer } from './Viewer.tsx';
+
+function UntrainedBadge() {
+  const trained = useApp((s) => s.engine.trained);
+  if (trained !== false) return null;
   return (
-    <main>
-      <h1>MT-Diffusion playground</h1>
-      <p>A multi-modal diffusion model, running in your browser, one denoising step at a time.</p>
-    </main>
+    <p className="badge-untrained" role="note" data-testid="untrained-badge">
+      <strong>Untrained weights</strong> — this model has not been trained yet, so its images and labels are noise. The controls all
+      work; trained weights replace these soon.
+    </p>
+  );
+}
+
+function Header() {
+  return (
+    <header className="app-header">
+      <div>
+        <h1>MT-Diffusion playground</h1>
+        <p className="tagline">
+          One diffusion model makes a Fashion-MNIST image <em>and</em> its label together. Pick a mode, press <strong>Generate</strong>,
+          then scrub through the reverse process and switch which decoder head is drawn.
+        </p>
+      </div>
+      <UntrainedBadge />
+    </header>
+  );
+}
+
+function Playground() {
+  const store = useAppStore();
+  usePlayerShortcuts();
+  useEffect(() => {
+    const { actions } = store.getState();
+    void actions.startEngine();
+    if (store.getState().samples.images === null) void actions.loadSamples();
+  }, [store]);
+  return (
+    <div className="app">
+      <Header />
+      <main className="layout">
+        <div className="col col-controls">
+          <ModePicker />
+          <ImageSource />
+          <RunControls />
+        </div>
+        <div className="col col-canvas">
+          <GenerateBar />
+          <Viewer />
+          <Player />
+        </div>
+        <div className="col col-side">
+          <HeadSwitcher />
+          <LabelPanel />
+          <StatusPanel />
+        </div>
+      </main>
+    </div>
+  );
+}
+
+export function App({ store }: { store: AppStore }) {
+  return (
+    <StoreProvider store={store}>
+      <Playground />
+    </StoreProvider>
   );
 }

@@ -1,0 +1,20 @@
+/**
+ * What the engine worker exposes beyond protocol.ts's EngineApi: an event subscription (so the page
+ * hears about WebGPU device loss while idle) and a test hook that simulates device loss.
+ */
+import type { BackendName, EngineApi } from './protocol.ts';
+
+export type EngineEvent =
+  /** The WebGPU device is gone (driver reset, GPU removed, tab backgrounded too long, or the test hook). */
+  | { readonly type: 'device-lost'; readonly backend: BackendName; readonly message: string }
+  /** The worker itself died (page side only). */
+  | { readonly type: 'crashed'; readonly message: string };
+
+export interface EngineWorkerApi extends EngineApi {
+  /** Calls `listener` for every engine event until the worker ends. */
+  subscribe(listener: (event: EngineEvent) => void): void;
+  /** Answers once the worker's script has loaded (the client's liveness check). */
+  ping(): boolean;
+  /** Test hook: destroys the active WebGPU device as a GPU reset would. False when webgpu is not active. */
+  loseDeviceForTesting(): boolean;
+}

@@ -1,0 +1,68 @@
+/**
+ * The conditioning of a run as tensors (sampling.py `encode_estimate`): the aggregated encoding
+ * E = sum_i g_i E_i(x^i) of MT-DIFFUSION.md, from which the drift estimate is c^_t = kappa_t E.
+ *   - given modalities are encoded once per run (E is constant);
+ *   - a generated label (joint mode) is re-encoded every step from softmax(label head).
+ * Created once per run; the caller disposes it.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { EncodeInputs, Network } from '../model/index.ts';
+import type { RunPlan } from './plan.ts';
+
+export interface Conditions {
+  /** E for this step; `labelProbs` [B, K] is the label head's softmax (used when the label is generated). Call inside a tidy. */
+  encoded(labelProbs: tf.Tensor2D): tf.Tensor4D;
+  /** Inpainting: M x + (1 - M) v, the visible pixels taken from the given image; identity otherwise. Call inside a tidy. */
+  composite(v: tf.Tensor4D): tf.Tensor4D;
+  dispose(): void;
+}
+
+export function createConditions(network: Network, plan: RunPlan): Conditions {
+  const B = plan.batch;
+  const S = plan.size;
+  const { given } = plan;
+  const img = (a: Float32Array | null): tf.Tensor4D => (a === null ? tf.zeros([B, S, S, 1]) : tf.tensor4d(a, [B, S, S, 1]));
+  const flag = (on: boolean): tf.Tensor1D => tf.fill<tf.Rank.R1>([B], on ? 1 : 0); // g_i [B]
+
+  // Constant inputs of encode(), kept for the run (sampling.py: zeros and g_i = 0 where absent).
+  const inputs: EncodeInputs = tf.tidy(() => ({
+    labelProbs:
+      given.classId === null
+        ? tf.zeros<tf.Rank.R2>([B, plan.classes])
+        : (tf.oneHot(tf.fill<tf.Rank.R1>([B], given.classId, 'int32'), plan.classes).toFloat() as tf.Tensor2D), // [B, K]
+    image: img(given.image), // [B, S, S, 1]
+    mask: img(given.mask), // [B, S, S, 1]
+    sketch: img(given.sketch), // [B, S, S, 1]
+    repr: given.repr === null ? tf.zeros<tf.Rank.R2>([B, plan.reprDim]) : tf.tensor2d(given.repr, [B, plan.reprDim]), // [B, D]
+    given: {
+      label: flag(given.classId !== null || plan.generateLabel),
+      masked: flag(given.mask !== null),
+      sketch: flag(given.sketch !== null),
+      repr: flag(given.repr !== null),
+    },
+  }));
+  const owned: tf.Tensor[] = [
+    inputs.labelProbs, inputs.image, inputs.mask, inputs.sketch, inputs.repr,
+    inputs.given.label, inputs.given.masked, inputs.given.sketch, inputs.given.repr,
+  ];
+  // Given modalities only: E is the same at every step, encode it once.
+  const constant = plan.generateLabel ? null : network.encode(inputs); // [B, S, S, 1]
+  if (constant !== null) owned.push(constant);
+  // Inpainting composite: M x (visible pixels) and 1 - M.
+  const visible = given.mask === null ? null : tf.mul<tf.Tensor4D>(inputs.image, inputs.mask); // [B, S, S, 1]
+  const hidden = given.mask === null ? null : tf.sub<tf.Tensor4D>(1, inputs.mask); // [B, S, S, 1]
+  if (visible !== null && hidden !== null) owned.push(visible, hidden);
+
+  return {
+    encoded(labelProbs) {
+      // E_label(softmax(label logits)) with g_label = 1 (sampling.py "label" in cond.generate).
+      return constant ?? network.encode({ ...inputs, labelProbs });
+    },
+    composite(v) {
+      return visible === null || hidden === null ? v : tf.add(visible, tf.mul(hidden, v));
+    },
+    dispose() {
+      tf.dispose(owned);
+    },
+  };
+}

@@ -1,0 +1,262 @@
+/**
+ * The trajectory runner on the real weights (public/weights) and the tfjs cpu backend. A forward pass
+ * costs ~0.5 s here, so the runs are short (2-3 steps) and shared between assertions.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ddimStep, ddpmStep, stepNoise } from '../core/index.ts';
+import { loadParityFixture, maxAbsDiff } from '../model/testing.ts';
+import { CancelToken } from './cancel.ts';
+import { EngineError } from './errors.ts';
+import type { Frame } from './protocol.ts';
+import { runTrajectory } from './runner.ts';
+import { collect, loadTestModel, request, type TestModel } from './testing.ts';
+
+let m: TestModel;
+let image: Float32Array; // one 32x32 image in [-1, 1]
+let mask: Float32Array; // left half visible
+
+beforeAll(async () => {
+  m = await loadTestModel();
+  const fixture = await loadParityFixture();
+  image = Float32Array.from(fixture.inputs.image.slice(0, 1024));
+  mask = new Float32Array(1024).map((_, i) => (i % 32 < 16 ? 1 : 0));
+});
+
+afterAll(() => m.dispose());
+
+const FIELDS = ['z', 'x0Hat', 'masked', 'sketch', 'drift', 'labelProbs', 'repr'] as const;
+
+function expectSameFrames(a: readonly Frame[], b: readonly Frame[]): void {
+  expect(b.map((f) => [f.index, f.t])).toEqual(a.map((f) => [f.index, f.t]));
+  a.forEach((f, i) => {
+    for (const k of FIELDS) expect(maxAbsDiff(f[k], b[i]![k]), `frame ${f.index} ${k}`).toBe(0);
+  });
+}
+
+/** E = sum_i g_i E_i for a label distribution (the model's encoder, label only). */
+function encodeLabel(probs: Float32Array): Float32Array {
+  return tf.tidy(() => {
+    const B = probs.length / 10;
+    const z = (): tf.Tensor4D => tf.zeros([B, 32, 32, 1]);
+    const given = { label: tf.ones<tf.Rank.R1>([B]), masked: tf.zeros<tf.Rank.R1>([B]), sketch: tf.zeros<tf.Rank.R1>([B]), repr: tf.zeros<tf.Rank.R1>([B]) };
+    const e = m.network.encode({ labelProbs: tf.tensor2d(probs, [B, 10]), image: z(), mask: z(), sketch: z(), repr: tf.zeros([B, 8]), given });
+    return e.dataSync() as Float32Array;
+  });
+}
+
+function epsAt(z: Float32Array, t: number): Float32Array {
+  return tf.tidy(() => m.network.forward(tf.tensor4d(z, [z.length / 1024, 32, 32, 1]), tf.fill<tf.Rank.R1>([z.length / 1024], t, 'int32')).eps.dataSync() as Float32Array);
+}
+
+const scale = (a: Float32Array, s: number): Float32Array => a.map((v) => v * s);
+
+describe('runTrajectory: frames, seeds, determinism', { timeout: 60_000 }, () => {
+  let a: Frame[];
+
+  it('yields steps + 1 frames, z_T first, with the schedule timesteps down to 0', async () => {
+    const r = await collect(m.network, m.tables, request({ steps: 2 }));
+    a = r.frames;
+    expect(r.end).toBe('done');
+    expect(a.map((f) => f.index)).toEqual([0, 1, 2]);
+    expect(a.map((f) => f.t)).toEqual([1000, 500, 0]);
+    for (const f of a) {
+      expect(f.runId).toBe('test');
+      expect(f.z).toHaveLength(1024);
+      expect(f.labelProbs).toHaveLength(10);
+      expect(f.repr).toHaveLength(8);
+      expect(f.ms).toBeGreaterThan(0);
+      expect(f.labelProbs.reduce((s, p) => s + p, 0)).toBeCloseTo(1, 5);
+    }
+    // Unconditional: nothing given, no drift.
+    expect(a.every((f) => f.drift.every((v) => v === 0))).toBe(true);
+  });
+
+  it('same seed => identical frames; DDIM eta = 0 ignores the noise seed', async () => {
+    expectSameFrames(a, (await collect(m.network, m.tables, request({ steps: 2 }))).frames);
+    expectSameFrames(a, (await collect(m.network, m.tables, request({ steps: 2, noiseSeed: 7 }))).frames);
+  });
+
+  it('another seed => different frames', async () => {
+    const b = (await collect(m.network, m.tables, request({ steps: 2, seed: 43 }))).frames;
+    b.forEach((f, i) => expect(maxAbsDiff(f.z, a[i]!.z), `frame ${i}`).toBeGreaterThan(1e-3));
+  });
+});
+
+describe('runTrajectory: branching', { timeout: 60_000 }, () => {
+  it('from frame k reproduces the parent with the same seed and departs from it with another noise seed', async () => {
+    const base = request({ sampler: 'ddpm', steps: 3, seed: 5 });
+    const parent = (await collect(m.network, m.tables, base)).frames;
+    expect(parent.map((f) => f.t)).toEqual([1000, 667, 333, 0]);
+    const start = { z: parent[1]!.z, fromStep: 1 };
+    const same = (await collect(m.network, m.tables, { ...base, start })).frames;
+    expectSameFrames(parent.slice(1), same);
+    const other = (await collect(m.network, m.tables, { ...base, start, noiseSeed: 99 })).frames;
+    expect(other.map((f) => f.index)).toEqual([1, 2, 3]);
+    expect(maxAbsDiff(other[0]!.z, parent[1]!.z)).toBe(0); // the branch point itself
+    expect(maxAbsDiff(other[1]!.z, parent[2]!.z)).toBeGreaterThan(1e-2);
+    expect(maxAbsDiff(other[2]!.z, parent[3]!.z)).toBeGreaterThan(1e-2);
+  });
+});
+
+describe('runTrajectory: agreement with src/core samplers', { timeout: 60_000 }, () => {
+  it('DDIM (eta 0.5) in joint mode: the drift and each step equal ddimStep on the model outputs', async () => {
+    const req = request({ mode: 'joint', steps: 2, eta: 0.5, seed: 11 });
+    const f = (await collect(m.network, m.tables, req)).frames;
+    const { kappa } = m.tables.drift;
+    for (const k of [0, 1]) {
+      const { t } = f[k]!;
+      const tPrev = f[k + 1]!.t;
+      // c^_t = kappa_t E(softmax(label head)) from the frame's own label distribution.
+      const E = encodeLabel(f[k]!.labelProbs);
+      expect(maxAbsDiff(f[k]!.drift, scale(E, kappa[t]!)), `drift ${k}`).toBeLessThan(1e-5);
+      const ref = ddimStep({
+        schedule: m.tables.schedule, zt: f[k]!.z, epsHat: epsAt(f[k]!.z, t), t, tPrev, eta: 0.5, clipX0: true,
+        driftT: scale(E, kappa[t]!), driftPrev: scale(E, kappa[tPrev]!), noise: stepNoise(req.seed, t, 1024),
+      });
+      expect(maxAbsDiff(f[k]!.x0Hat, ref.x0Hat), `x0Hat ${k}`).toBeLessThan(1e-4);
+      expect(maxAbsDiff(f[k + 1]!.z, ref.prev), `z ${k + 1}`).toBeLessThan(1e-4);
+    }
+  });
+
+  it('DDPM in conditional mode: each step equals ddpmStep with stepNoise(seed, t)', async () => {
+    const req = request({ mode: 'conditional', classId: 3, sampler: 'ddpm', steps: 2, seed: 12 });
+    const f = (await collect(m.network, m.tables, req)).frames;
+    const onehot = new Float32Array(10);
+    onehot[3] = 1;
+    const E = encodeLabel(onehot);
+    const { kappa } = m.tables.drift;
+    for (const k of [0, 1]) {
+      const { t } = f[k]!;
+      const tPrev = f[k + 1]!.t;
+      const ref = ddpmStep({
+        schedule: m.tables.schedule, zt: f[k]!.z, epsHat: epsAt(f[k]!.z, t), t, tPrev, clipX0: true,
+        driftT: scale(E, kappa[t]!), driftPrev: scale(E, kappa[tPrev]!), noise: stepNoise(req.seed, t, 1024),
+      });
+      expect(maxAbsDiff(f[k + 1]!.z, ref.prev), `z ${k + 1}`).toBeLessThan(1e-4);
+    }
+    expect(maxAbsDiff(f[1]!.drift, scale(E, kappa[500]!))).toBeLessThan(1e-5);
+  });
+});
+
+describe('runTrajectory: modes', { timeout: 60_000 }, () => {
+  it('inpaint: every drawn image keeps the given visible pixels', async () => {
+    const f = (await collect(m.network, m.tables, request({ mode: 'inpaint', image, mask, steps: 2 }))).frames;
+    for (const frame of f) {
+      for (let i = 0; i < 1024; i++) {
+        if (mask[i] === 1) {
+          expect(frame.x0Hat[i]).toBe(image[i]);
+          expect(frame.masked[i]).toBe(image[i]);
+        }
+      }
+    }
+    expect(f.at(-1)!.drift.every((v) => v === 0)).toBe(true); // kappa_0 = 0
+    expect(f[1]!.drift.some((v) => v !== 0)).toBe(true); // the given masked image drives the chain
+  });
+
+  it('classify: the forward process q_sample(x, t) at ascending t, no drift', async () => {
+    const f = (await collect(m.network, m.tables, request({ mode: 'classify', image, steps: 2 }))).frames;
+    expect(f.map((x) => x.t)).toEqual([0, 500, 1000]);
+    expect(maxAbsDiff(f[0]!.z, image)).toBe(0);
+    expect(f.every((x) => x.drift.every((v) => v === 0))).toBe(true);
+    const { sqrtAlphaBar } = m.tables.schedule;
+    expect(maxAbsDiff(f[1]!.z, image)).toBeGreaterThan(0.1);
+    // At t = T almost nothing of x is left.
+    expect(sqrtAlphaBar[1000]!).toBeLessThan(0.01);
+  });
+
+  it('classifier guidance: eps~ = eps^ - s sqrt(1 - aB_t) grad log p(y | z_t)', async () => {
+    const s = 2;
+    const base = request({ mode: 'conditional', classId: 4, steps: 1, clipX0: false });
+    const plain = (await collect(m.network, m.tables, base)).frames[0]!;
+    const guided = (await collect(m.network, m.tables, { ...base, guidance: s })).frames[0]!;
+    const t = 1000;
+    // The gradient, independently: d/dz log softmax(label(z, t))_4.
+    const grad = tf.tidy(() => {
+      const g = tf.grad((z: tf.Tensor) => tf.logSoftmax(m.network.forward(z as tf.Tensor4D, tf.tensor1d([t], 'int32')).label).gather([4], 1).sum());
+      return g(tf.tensor4d(plain.z, [1, 32, 32, 1])).dataSync() as Float32Array;
+    });
+    const { alphaBar } = m.tables.schedule;
+    // x^_0 = (y - sqrt(1 - aB) eps~) / sqrt(aB): guidance moves it by s (1 - aB) / sqrt(aB) grad.
+    const factor = (s * (1 - alphaBar[t]!)) / Math.sqrt(alphaBar[t]!);
+    const moved = guided.x0Hat.map((v, i) => v - plain.x0Hat[i]!);
+    const want = grad.map((g) => g * factor);
+    const rel = maxAbsDiff(moved, want) / Math.max(...want.map(Math.abs));
+    expect(rel).toBeLessThan(1e-3);
+    expect(Math.max(...want.map(Math.abs))).toBeGreaterThan(0);
+  });
+});
+
+describe('runTrajectory: errors, cancellation, memory', { timeout: 60_000 }, () => {
+  it('rejects bad requests with kind input', () => {
+    const bad = (over: Parameters<typeof request>[0], re: RegExp): void => {
+      let caught: unknown;
+      try {
+        runTrajectory(m.network, m.tables, request(over), new CancelToken());
+      } catch (e) {
+        caught = e;
+      }
+      expect(caught).toBeInstanceOf(EngineError);
+      expect((caught as EngineError).kind).toBe('input');
+      expect((caught as EngineError).message).toMatch(re);
+    };
+    bad({ steps: 0 }, /steps must be an integer in 1\.\.1000/);
+    bad({ mode: 'conditional' }, /needs classId/);
+    bad({ mode: 'inpaint', image }, /needs mask/);
+    bad({ guidance: 1 }, /needs a classId/);
+    bad({ seed: -1 }, /seed/);
+    bad({ start: { z: new Float32Array(10), fromStep: 1 } }, /start\.z/);
+  });
+
+  it('cancel stops within one step, also while a readback is pending', async () => {
+    const token = new CancelToken();
+    const gen = runTrajectory(m.network, m.tables, request({ steps: 10 }), token);
+    expect((await gen.next()).value).toMatchObject({ index: 0 });
+    token.cancel();
+    expect(await gen.next()).toEqual({ done: true, value: 'cancelled' });
+
+    const token2 = new CancelToken();
+    const gen2 = runTrajectory(m.network, m.tables, request({ steps: 10 }), token2);
+    const pending = gen2.next();
+    token2.cancel();
+    expect(await pending).toEqual({ done: true, value: 'cancelled' });
+  });
+
+  it('names the step where NaN appears', async () => {
+    let calls = 0;
+    const poisoned = {
+      ...m.network,
+      forward(z: tf.Tensor4D, t: tf.Tensor1D) {
+        const out = m.network.forward(z, t);
+        if (++calls !== 2) return out;
+        const eps = tf.mul<tf.Tensor4D>(out.eps, NaN);
+        out.eps.dispose();
+        return { ...out, eps };
+      },
+    };
+    const before = tf.memory().numTensors;
+    const err = await collect(poisoned, m.tables, request({ steps: 3 })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(EngineError);
+    expect(err).toMatchObject({ kind: 'numerics', step: 1 });
+    expect((err as EngineError).message).toMatch(/frame 1 \(t = 667\)/);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('leaves tf.memory().numTensors unchanged across runs of every kind after a burn-in', async () => {
+    const runs = [
+      request({ mode: 'joint', steps: 1, guidance: 1 }),
+      request({ mode: 'inpaint', image, mask, steps: 1, sampler: 'ddpm' }),
+      request({ mode: 'classify', image, steps: 1 }),
+      request({ mode: 'sketch', sketch: new Float32Array(1024).fill(1), steps: 1 }),
+      request({ mode: 'representation', repr: new Float32Array(8).fill(0.5), steps: 1 }),
+    ];
+    await collect(m.network, m.tables, runs[0]!); // burn-in
+    const before = tf.memory().numTensors;
+    for (const r of runs) await collect(m.network, m.tables, r);
+    // An abandoned generator (consumer stops pulling) frees everything on return().
+    const gen = runTrajectory(m.network, m.tables, request({ steps: 5 }), new CancelToken());
+    await gen.next();
+    await gen.return('cancelled');
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});

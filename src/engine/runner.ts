@@ -1,0 +1,192 @@
+/**
+ * The trajectory runner: an async generator yielding one Frame per step (improved-diffusion's
+ * `p_sample_loop_progressive`); "run to the end" drains it, a player pulls one frame at a time.
+ *
+ * Reverse modes (training/mtd/sampling.py `sample`, MT-DIFFUSION.md "Sampling"): frame 0 is z_T from
+ * `initialNoise(seed)`; frame k is z at t_k = plan.frameT[k] together with every head evaluated on it,
+ * and the step to frame k + 1 uses those heads:
+ *   E = sum_i g_i E_i(x^i)  (given: encoded once; generated label: softmax of the label head, every step),
+ *   c^_t = kappa_t E,  y_t = z_t - c^_t,  y_prev = DDPM / DDIM step on y_t,  z_prev = y_prev + c^_prev,
+ * with noise xi = stepNoise(noiseSeed ?? seed, t) when the step's sigma > 0. The last frame holds z_0;
+ * its image is z_0 - c^_0 and its other heads are read at t = 1 (the model is defined on 1..T).
+ * Inpainting: the drawn image and masked head are composited with the given visible pixels,
+ * M x + (1 - M) v (the trajectory itself is not touched; `paste` is only an evaluation baseline).
+ *
+ * classify: the forward process, frame k = q_sample(x, t_k) = sqrt(aB_t) x + sqrt(1 - aB_t) eps with one
+ * eps = initialNoise(seed) for all frames, t ascending 0 .. T; heads at every frame; no drift.
+ *
+ * Memory: one synchronous tf.tidy per step; only z_prev leaves it (with the packed frame, disposed
+ * after its one async readback). Nothing but plain arrays crosses an await.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { initialNoise, qSample, stepNoise } from '../core/index.ts';
+import type { HeadOutputs, Network } from '../model/index.ts';
+import type { CancelToken } from './cancel.ts';
+import { createConditions, type Conditions } from './conditions.ts';
+import { assertFiniteFrame, packFrame, unpackFrame } from './frames.ts';
+import { guidedForward, headTensors } from './guidance.ts';
+import { planRun, type RunPlan, type Tables } from './plan.ts';
+import type { Frame, RunRequest } from './protocol.ts';
+import { estimateX0, reverseStep, stepSigma } from './update.ts';
+
+export type RunEnd = 'done' | 'cancelled';
+export type Trajectory = AsyncGenerator<Frame, RunEnd, void>;
+
+/**
+ * Validates the request (throws EngineError 'input' right away) and returns the frame generator.
+ * Ending early (`return()` on the generator, or the token) disposes everything the run holds.
+ */
+export function runTrajectory(network: Network, tables: Tables, request: RunRequest, cancel: CancelToken): Trajectory {
+  const plan = planRun(request, network.config, tables);
+  return plan.mode === 'classify' ? forwardFrames(network, tables, plan, cancel) : reverseFrames(network, tables, plan, cancel);
+}
+
+/** What a cancelled run ends with: its error when it was cancelled by a failure (device loss), else 'cancelled'. */
+function ended(cancel: CancelToken): 'cancelled' {
+  if (cancel.reason !== undefined) throw cancel.reason;
+  return 'cancelled';
+}
+
+/** Awaits the one readback of a step, or the cancel token, whichever comes first (null: cancelled). */
+async function readback(packed: tf.Tensor1D, cancel: CancelToken): Promise<Float32Array | null> {
+  const read = packed.data<'float32'>();
+  const first = await Promise.race([read, cancel.whenCancelled.then(() => null)]);
+  if (first === null) {
+    // The backend still owns the pending read: free the tensor once it settles.
+    read.then(() => packed.dispose(), () => packed.dispose());
+    return null;
+  }
+  packed.dispose();
+  return first;
+}
+
+const now = (): number => performance.now();
+
+/** One reverse step k: the packed frame k and z at frame k + 1 (absent at the last frame). */
+function reverseFrame(network: Network, tables: Tables, plan: RunPlan, cond: Conditions, z: tf.Tensor4D, k: number): tf.Tensor[] {
+  const { schedule, drift } = tables;
+  const B = plan.batch;
+  const S = plan.size;
+  const t = plan.frameT[k]!;
+  const tPrev = plan.frameT[k + 1]; // undefined at the last frame (t = 0)
+  const sigma = tPrev === undefined ? 0 : stepSigma(schedule, plan.sampler, plan.eta, t, tPrev);
+  const noise = sigma > 0 ? stepNoise(plan.noiseSeed, t, B * S * S) : null;
+  const guided: tf.Tensor[] = [];
+  try {
+    return tf.tidy(() => {
+      const tIn = tf.fill<tf.Rank.R1>([B], Math.max(t, 1), 'int32'); // [B]; heads of the final frame at t = 1
+      let out: HeadOutputs;
+      let epsHat: tf.Tensor4D;
+      if (plan.guidanceTarget !== null && tPrev !== undefined) {
+        const g = guidedForward(network, z, tIn, plan.guidanceTarget, plan.guidance, schedule.sqrtOneMinusAlphaBar[t]!);
+        guided.push(...headTensors(g.out));
+        out = g.out;
+        epsHat = g.eps; // eps~ = eps^ - s sqrt(1 - aB_t) grad log p(y | z_t)
+      } else {
+        out = network.forward(z, tIn);
+        epsHat = out.eps; // [B, S, S, 1]
+      }
+      const labelProbs = tf.softmax(out.label); // [B, K]
+      const E = cond.encoded(labelProbs); // sum_i g_i E_i [B, S, S, 1]
+      const cT = tf.mul<tf.Tensor4D>(E, drift.kappa[t]!); // c^_t = kappa_t E [B, S, S, 1]
+      const y = tf.sub<tf.Tensor4D>(z, cT); // y_t = z_t - c^_t [B, S, S, 1]
+      let x0: tf.Tensor4D;
+      let next: tf.Tensor4D | null = null;
+      if (tPrev === undefined) {
+        x0 = plan.clipX0 ? tf.clipByValue(y, -1, 1) : y; // the sample: z_0 - c^_0
+      } else {
+        const estimate = estimateX0(schedule, y, epsHat, t, plan.clipX0);
+        x0 = estimate.x0;
+        const xi = noise === null ? null : tf.tensor4d(noise, [B, S, S, 1]); // [B, S, S, 1]
+        const yPrev = reverseStep({ schedule, sampler: plan.sampler, eta: plan.eta, t, tPrev, y, estimate, noise: xi });
+        next = tf.add<tf.Tensor4D>(yPrev, tf.mul(E, drift.kappa[tPrev]!)); // z_prev = y_prev + kappa_prev E
+      }
+      const packed = packFrame({
+        z,
+        x0Hat: cond.composite(x0),
+        masked: cond.composite(out.masked),
+        sketch: out.sketch,
+        drift: cT,
+        labelProbs,
+        repr: out.repr,
+      });
+      return next === null ? [packed] : [packed, next];
+    });
+  } finally {
+    tf.dispose(guided);
+  }
+}
+
+async function* reverseFrames(network: Network, tables: Tables, plan: RunPlan, cancel: CancelToken): Trajectory {
+  const B = plan.batch;
+  const S = plan.size;
+  const cond = createConditions(network, plan);
+  let z: tf.Tensor4D | null = tf.tensor4d(plan.startZ ?? initialNoise(plan.seed, B * S * S), [B, S, S, 1]); // z at frame firstFrame
+  let next: tf.Tensor4D | null = null;
+  try {
+    for (let k = plan.firstFrame; k < plan.frameT.length; k++) {
+      if (cancel.cancelled) return ended(cancel);
+      const started = now();
+      const [packed, after] = reverseFrame(network, tables, plan, cond, z, k) as [tf.Tensor1D, tf.Tensor4D | undefined];
+      next = after ?? null;
+      const values = await readback(packed, cancel);
+      if (values === null || cancel.cancelled) return ended(cancel);
+      const frame = unpackFrame(values, { ...plan, runId: plan.runId, index: k, t: plan.frameT[k]!, ms: now() - started });
+      assertFiniteFrame(frame, B);
+      z.dispose();
+      z = next;
+      next = null;
+      yield frame;
+      if (z === null) break;
+    }
+    return 'done';
+  } finally {
+    z?.dispose();
+    next?.dispose();
+    cond.dispose();
+  }
+}
+
+async function* forwardFrames(network: Network, tables: Tables, plan: RunPlan, cancel: CancelToken): Trajectory {
+  const { schedule } = tables;
+  const B = plan.batch;
+  const S = plan.size;
+  const x = plan.given.image!; // planRun requires it for classify
+  const eps = initialNoise(plan.seed, B * S * S); // one eps for the whole forward path
+  for (let k = 0; k < plan.frameT.length; k++) {
+    if (cancel.cancelled) return ended(cancel);
+    const started = now();
+    const t = plan.frameT[k]!;
+    const zt = qSample(schedule, x, t, eps); // sqrt(aB_t) x + sqrt(1 - aB_t) eps, no drift
+    const packed = tf.tidy(() => {
+      const z = tf.tensor4d(zt, [B, S, S, 1]); // [B, S, S, 1]
+      const out = network.forward(z, tf.fill<tf.Rank.R1>([B], Math.max(t, 1), 'int32'));
+      const x0 = t === 0 ? (plan.clipX0 ? tf.clipByValue(z, -1, 1) : z) : estimateX0(schedule, z, out.eps, t, plan.clipX0).x0;
+      return packFrame({ z, x0Hat: x0, masked: out.masked, sketch: out.sketch, drift: tf.zerosLike(z), labelProbs: tf.softmax(out.label), repr: out.repr });
+    });
+    const values = await readback(packed, cancel);
+    if (values === null || cancel.cancelled) return ended(cancel);
+    const frame = unpackFrame(values, { ...plan, runId: plan.runId, index: k, t, ms: now() - started });
+    assertFiniteFrame(frame, B);
+    yield frame;
+  }
+  return 'done';
+}
+
+/**
+ * The tensors of one synthetic reverse step (joint generation, DDIM, batch B): every kernel a run uses
+ * except guidance's backward pass, for compiling shaders before the first visible frame. The caller
+ * disposes the result (or reads it back).
+ */
+export function warmupStep(network: Network, tables: Tables, batch: 1 | 16): tf.Tensor[] {
+  const request: RunRequest = { runId: 'warmup', mode: 'joint', sampler: 'ddim', steps: 2, eta: 0, seed: 0, batch, clipX0: true, guidance: 0 };
+  const plan = planRun(request, network.config, tables);
+  const cond = createConditions(network, plan);
+  const z = tf.zeros<tf.Rank.R4>([batch, plan.size, plan.size, 1]); // [B, S, S, 1]
+  try {
+    return reverseFrame(network, tables, plan, cond, z, 0);
+  } finally {
+    z.dispose();
+    cond.dispose();
+  }
+}

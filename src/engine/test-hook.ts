@@ -1,0 +1,157 @@
+/**
+ * Test-only page script (engine-test.html, never part of the app): exposes `window.__engineTest` so
+ * that the browser tests (e2e/engine.e2e.ts) drive the real worker of the built app through
+ * client.ts, and check the model's parity fixture on a chosen backend on this thread.
+ * Everything crosses page.evaluate as plain JSON (typed arrays as number arrays; errors as data).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { createNetwork, disposeWeights, loadWeights } from '../model/index.ts';
+import { activateBackend } from './backends.ts';
+import { createEngine, type EngineClient } from './client.ts';
+import { toEngineErrorInfo } from './errors.ts';
+import type { BackendName, BackendPreference, EngineErrorInfo, Frame, RunRequest } from './protocol.ts';
+import type { EngineEvent } from './api.ts';
+
+type Plain<T> = { [K in keyof T]: T[K] extends Float32Array ? number[] : T[K] extends Float32Array | undefined ? number[] | undefined : T[K] };
+export type PlainFrame = Plain<Frame>;
+export type PlainRequest = Omit<Plain<RunRequest>, 'start'> & { readonly start?: { readonly z: number[]; readonly fromStep: number } };
+export type Result<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: EngineErrorInfo };
+
+const f32 = (a: number[] | undefined): Float32Array | undefined => (a === undefined ? undefined : Float32Array.from(a));
+
+function toRequest(r: PlainRequest): RunRequest {
+  const { image, mask, sketch, repr, start, ...rest } = r;
+  const out: Record<string, unknown> = { ...rest };
+  if (image) out['image'] = f32(image);
+  if (mask) out['mask'] = f32(mask);
+  if (sketch) out['sketch'] = f32(sketch);
+  if (repr) out['repr'] = f32(repr);
+  if (start) out['start'] = { z: Float32Array.from(start.z), fromStep: start.fromStep };
+  return out as unknown as RunRequest;
+}
+
+function toPlain(f: Frame): PlainFrame {
+  return {
+    ...f,
+    z: Array.from(f.z), x0Hat: Array.from(f.x0Hat), masked: Array.from(f.masked), sketch: Array.from(f.sketch),
+    labelProbs: Array.from(f.labelProbs), repr: Array.from(f.repr), drift: Array.from(f.drift),
+  };
+}
+
+async function attempt<T>(f: () => Promise<T>): Promise<Result<T>> {
+  try {
+    return { ok: true, value: await f() };
+  } catch (e) {
+    return { ok: false, error: toEngineErrorInfo(e) };
+  }
+}
+
+interface ParityFixture {
+  readonly batch: number;
+  readonly imageSize: number;
+  readonly inputs: Record<'z' | 't' | 'labelProbs' | 'image' | 'mask' | 'sketch' | 'repr', number[]> & { readonly given: Record<'label' | 'masked' | 'sketch' | 'repr', number[]> };
+  readonly outputs: Record<'eps' | 'masked' | 'sketch' | 'label' | 'repr' | 'encoded', number[]>;
+}
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let m = a.length === b.length ? 0 : Infinity;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i]! - b[i]!);
+    m = Number.isNaN(d) ? Infinity : Math.max(m, d);
+  }
+  return m;
+}
+
+/** public/fixtures/parity.json (PyTorch outputs) against the TF.js network on `backend`, on this thread. */
+async function parity(backend: BackendName): Promise<Record<string, number>> {
+  await activateBackend(backend);
+  const fixture = (await (await fetch('/fixtures/parity.json')).json()) as ParityFixture;
+  const loaded = await loadWeights('/weights/');
+  const net = createNetwork(loaded.config, loaded.weights);
+  try {
+    const B = fixture.batch;
+    const S = fixture.imageSize;
+    const D = loaded.config.representation.dim;
+    const i = fixture.inputs;
+    const outs = tf.tidy(() => {
+      const o = net.forward(tf.tensor4d(i.z, [B, S, S, 1]), tf.tensor1d(i.t, 'int32'));
+      const e = net.encode({
+        labelProbs: tf.tensor2d(i.labelProbs, [B, 10]),
+        image: tf.tensor4d(i.image, [B, S, S, 1]),
+        mask: tf.tensor4d(i.mask, [B, S, S, 1]),
+        sketch: tf.tensor4d(i.sketch, [B, S, S, 1]),
+        repr: tf.tensor2d(i.repr, [B, D]),
+        given: { label: tf.tensor1d(i.given.label), masked: tf.tensor1d(i.given.masked), sketch: tf.tensor1d(i.given.sketch), repr: tf.tensor1d(i.given.repr) },
+      });
+      return { eps: o.eps, masked: o.masked, sketch: o.sketch, label: o.label, repr: o.repr, encoded: e };
+    });
+    const diffs: Record<string, number> = {};
+    for (const [name, t] of Object.entries(outs)) {
+      diffs[name] = maxAbsDiff(await t.data(), fixture.outputs[name as keyof ParityFixture['outputs']]);
+      t.dispose();
+    }
+    return diffs;
+  } finally {
+    net.dispose();
+    disposeWeights(loaded.weights);
+  }
+}
+
+export function installEngineTestHook(): void {
+  let engine: EngineClient | null = null;
+  const events: EngineEvent[] = [];
+  const need = (): EngineClient => {
+    if (engine === null) throw new Error('call init() first');
+    return engine;
+  };
+  const hook = {
+    init: (backend: BackendPreference) =>
+      attempt(async () => {
+        engine?.terminate();
+        engine = createEngine();
+        engine.onEvent((e) => events.push(e));
+        const phases: string[] = [];
+        const messages: string[] = [];
+        const result = await engine.init({ backend, weightsUrl: '/weights/' }, (p) => {
+          phases.push(p.phase);
+          messages.push(`${p.phase}: ${p.message}`);
+        });
+        return { ...result, phases: [...new Set(phases)], messages };
+      }),
+    run: (request: PlainRequest) =>
+      attempt(async () => {
+        const frames: PlainFrame[] = [];
+        const end = await need().run(toRequest(request), (f) => frames.push(toPlain(f)));
+        return { end, frames };
+      }),
+    /** Starts run `a`, then `b` as soon as `a` delivered its first frame; returns both outcomes. */
+    supersede: (a: PlainRequest, b: PlainRequest) =>
+      attempt(async () => {
+        const e = need();
+        const framesA: number[] = [];
+        let startB: () => void = () => {};
+        const firstFrame = new Promise<void>((resolve) => (startB = resolve));
+        const runA = e.run(toRequest(a), (f) => {
+          framesA.push(f.index);
+          startB();
+        });
+        await firstFrame;
+        const framesB: number[] = [];
+        const endB = await e.run(toRequest(b), (f) => framesB.push(f.index));
+        return { endA: await runA, framesA, endB, framesB };
+      }),
+    memory: () => attempt(() => need().memory()),
+    setBackend: (preference: BackendPreference) => attempt(() => need().setBackend(preference)),
+    loseDevice: () => attempt(() => need().loseDeviceForTesting()),
+    events: () => events.map((e) => ({ ...e })),
+    parity: (backend: BackendName) => attempt(() => parity(backend)),
+    crossOriginIsolated: () => globalThis.crossOriginIsolated,
+    terminate: () => {
+      engine?.terminate();
+      engine = null;
+    },
+  };
+  (window as unknown as { __engineTest: typeof hook }).__engineTest = hook;
+}
+
+installEngineTestHook();

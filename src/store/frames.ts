@@ -1,0 +1,100 @@
+/**
+ * The frames of the current trajectory, kept as CPU arrays in a plain object outside React state.
+ * The store exposes only their count (and run id) as state; canvases read frames from here when the
+ * store tells them (through `subscribe`) that the frame to draw changed. Frames are immutable once pushed.
+ */
+import type { Frame } from '../engine/protocol.ts';
+import { entropy } from '../core/metrics.ts';
+
+export const NUM_CLASSES = 10;
+
+export class FrameBuffer {
+  #runId: string | null = null;
+  #frames: Frame[] = [];
+  #driftMaxAbs = 0;
+  #bytes = 0;
+
+  get runId(): string | null {
+    return this.#runId;
+  }
+
+  get length(): number {
+    return this.#frames.length;
+  }
+
+  /** Largest |c-hat_t| over every frame so far: one colour scale for the whole drift trajectory. */
+  get driftMaxAbs(): number {
+    return this.#driftMaxAbs;
+  }
+
+  /** Bytes of frame data held (every typed array of every frame). */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /** Drops every frame and accepts frames of `runId` only (null: accepts none). */
+  reset(runId: string | null): void {
+    this.#runId = runId;
+    this.#frames = [];
+    this.#driftMaxAbs = 0;
+    this.#bytes = 0;
+  }
+
+  /**
+   * Appends a frame of the current run. Returns false (and keeps nothing) for a stale frame (another
+   * run id) or one out of order (frames arrive as index 0, 1, 2, ...).
+   */
+  push(frame: Frame): boolean {
+    if (this.#runId === null || frame.runId !== this.#runId) return false;
+    if (frame.index !== this.#frames.length) return false;
+    this.#frames.push(frame);
+    const d = frame.drift;
+    let m = this.#driftMaxAbs;
+    for (let i = 0; i < d.length; i++) {
+      const v = Math.abs(d[i]!);
+      if (v > m && Number.isFinite(v)) m = v;
+    }
+    this.#driftMaxAbs = m;
+    this.#bytes +=
+      frame.z.byteLength + frame.x0Hat.byteLength + frame.masked.byteLength + frame.sketch.byteLength +
+      frame.labelProbs.byteLength + frame.repr.byteLength + frame.drift.byteLength;
+    return true;
+  }
+
+  at(index: number): Frame | undefined {
+    return this.#frames[index];
+  }
+
+  /** A read-only view of every frame (do not keep it across a reset). */
+  all(): readonly Frame[] {
+    return this.#frames;
+  }
+
+  /**
+   * The label head over the trajectory for one sample: probs[f][c] and the entropy (nats) per frame,
+   * for the first `count` frames.
+   */
+  labelSeries(sample: number, count = this.#frames.length): { probs: Float32Array[]; entropy: number[]; t: number[] } {
+    const probs: Float32Array[] = [];
+    const ent: number[] = [];
+    const t: number[] = [];
+    const n = Math.min(count, this.#frames.length);
+    for (let f = 0; f < n; f++) {
+      const frame = this.#frames[f]!;
+      const p = frame.labelProbs.subarray(sample * NUM_CLASSES, (sample + 1) * NUM_CLASSES);
+      probs.push(p);
+      ent.push(entropy(p));
+      t.push(frame.t);
+    }
+    return { probs, entropy: ent, t };
+  }
+}
+
+/** Median of the last `window` values (the rolling ms/step shown in the status panel). */
+export function rollingMedian(values: readonly number[], window: number): number | null {
+  const tail = values.slice(Math.max(0, values.length - window)).filter((v) => Number.isFinite(v));
+  if (tail.length === 0) return null;
+  tail.sort((a, b) => a - b);
+  const mid = tail.length >> 1;
+  return tail.length % 2 === 1 ? tail[mid]! : (tail[mid - 1]! + tail[mid]!) / 2;
+}

@@ -1,0 +1,6 @@
+/** src/store: one zustand store of typed slices (engine, run config, trajectory, player, view, editor, samples). */
+export * from './store.ts';
+export { FrameBuffer, rollingMedian, NUM_CLASSES } from './frames.ts';
+export { presetMask, paintStroke, filledMask, hiddenCount, MASK_PRESETS, type MaskPreset, type Point } from './mask.ts';
+export { toErrorInfo, type EngineLike, type EngineFactory, type Awaitable } from './engine-api.ts';
+export { hashOf, parseHash, syncWithHash, type HashState } from './url.ts';

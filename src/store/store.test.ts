@@ -1,0 +1,389 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { BackendReport, Frame, InitResult, RunRequest } from '../engine/protocol.ts';
+import type { EngineLike } from './engine-api.ts';
+import { FrameBuffer, rollingMedian } from './frames.ts';
+import { hiddenCount, paintStroke, presetMask } from './mask.ts';
+import { createAppStore, type AppStore } from './store.ts';
+
+const REPORT: BackendReport = {
+  chosen: 'wasm',
+  preference: 'auto',
+  attempts: [{ name: 'wasm', outcome: 'chosen', reason: 'fastest' }],
+  summary: 'auto picked wasm',
+};
+
+function frameOf(request: RunRequest, index: number): Frame {
+  const n = request.batch * 32 * 32;
+  const probs = new Float32Array(request.batch * 10).fill(0.1);
+  return {
+    runId: request.runId,
+    index,
+    t: Math.round(1000 * (1 - index / request.steps)),
+    z: new Float32Array(n).fill(index),
+    x0Hat: new Float32Array(n),
+    masked: new Float32Array(n),
+    sketch: new Float32Array(n),
+    labelProbs: probs,
+    repr: new Float32Array(request.batch * 8),
+    drift: new Float32Array(n).fill(index % 2 === 0 ? 0.5 : -0.25),
+    ms: 10 + index,
+  };
+}
+
+/** A fake engine whose runs the test drives frame by frame. */
+class FakeEngine implements EngineLike {
+  requests: RunRequest[] = [];
+  cancelled: string[] = [];
+  pending: { request: RunRequest; onFrame: (f: Frame) => void; resolve: (r: 'done' | 'cancelled') => void; reject: (e: unknown) => void }[] = [];
+  initError: Error | null = null;
+
+  init(_options: unknown, onProgress: (p: { phase: 'weights'; fraction: number; message: string }) => void): Promise<InitResult> {
+    onProgress({ phase: 'weights', fraction: 0.5, message: 'half' });
+    if (this.initError) return Promise.reject(this.initError);
+    return Promise.resolve({
+      backend: REPORT,
+      config: {},
+      trained: false,
+      weightsBytes: 1234,
+      loadMs: 5,
+      warmupMs: 7,
+    });
+  }
+
+  run(request: RunRequest, onFrame: (frame: Frame) => void): Promise<'done' | 'cancelled'> {
+    this.requests.push(request);
+    return new Promise((resolve, reject) => this.pending.push({ request, onFrame, resolve, reject }));
+  }
+
+  /** Emits frames [from, to) of the latest run. */
+  emit(from: number, to: number, which = this.pending.length - 1): void {
+    const p = this.pending[which]!;
+    for (let i = from; i < to; i++) p.onFrame(frameOf(p.request, i));
+  }
+
+  finish(which = this.pending.length - 1): void {
+    this.pending[which]!.resolve('done');
+  }
+
+  cancel(runId: string): void {
+    this.cancelled.push(runId);
+  }
+
+  memory() {
+    return { numTensors: 3, numBytes: 300 };
+  }
+
+  setBackend(): Promise<BackendReport> {
+    return Promise.resolve({ ...REPORT, chosen: 'cpu' });
+  }
+}
+
+async function readyStore(fake: FakeEngine, extra: Parameters<typeof createAppStore>[0] = {}): Promise<AppStore> {
+  const store = createAppStore({ engine: () => fake, defer: (fn) => fn(), memoryPollMs: 0, diceSeed: 7, ...extra });
+  await store.getState().actions.startEngine();
+  return store;
+}
+
+const flushPromises = () => new Promise<void>((r) => setTimeout(r, 0));
+
+describe('store: engine slice', () => {
+  it('reports progress per phase, the backend and the untrained flag', async () => {
+    const fake = new FakeEngine();
+    const store = await readyStore(fake);
+    const { engine } = store.getState();
+    expect(engine.status).toBe('ready');
+    expect(engine.report?.chosen).toBe('wasm');
+    expect(engine.trained).toBe(false);
+    expect(engine.progress.weights?.fraction).toBe(0.5);
+    expect(engine.warmupMs).toBe(7);
+    await flushPromises();
+    expect(store.getState().engine.memory?.numTensors).toBe(3);
+  });
+
+  it('turns an init failure into an explained error and can retry', async () => {
+    const fake = new FakeEngine();
+    fake.initError = Object.assign(new Error('shard 2 is truncated'), { kind: 'weights' });
+    const store = createAppStore({ engine: () => fake, memoryPollMs: 0 });
+    await store.getState().actions.startEngine();
+    expect(store.getState().engine.status).toBe('error');
+    expect(store.getState().engine.error).toEqual({ kind: 'weights', message: 'shard 2 is truncated' });
+    fake.initError = null;
+    await store.getState().actions.retryEngine('cpu');
+    expect(store.getState().engine.status).toBe('ready');
+    expect(store.getState().engine.preference).toBe('cpu');
+  });
+});
+
+describe('store: runs and frames', () => {
+  let fake: FakeEngine;
+  let store: AppStore;
+  beforeEach(async () => {
+    vi.useFakeTimers();
+    fake = new FakeEngine();
+    store = await readyStore(fake);
+    store.getState().actions.setConfig({ steps: 4 });
+  });
+  afterEach(() => {
+    store.getState().actions.dispose();
+    vi.useRealTimers();
+  });
+
+  it('builds the request from the run config and collects every frame', async () => {
+    const { actions } = store.getState();
+    const done = actions.generate();
+    const req = fake.requests[0]!;
+    expect(req).toMatchObject({ mode: 'joint', sampler: 'ddim', steps: 4, seed: 42, batch: 1, clipX0: true });
+    expect(req.image).toBeUndefined();
+    fake.emit(0, 5);
+    fake.finish();
+    await done;
+    const t = store.getState().trajectory;
+    expect(t.status).toBe('done');
+    expect(t.frameCount).toBe(5);
+    expect(t.expectedFrames).toBe(5);
+    expect(actions.getFrame(4)?.index).toBe(4);
+    expect(store.getState().engine.msPerStep).toBe(12.5); // median of 11..14
+  });
+
+  it('keeps a last frame that lands just after the run resolved', async () => {
+    const { actions } = store.getState();
+    const done = actions.generate();
+    fake.emit(0, 4);
+    fake.finish();
+    await done;
+    expect(store.getState().trajectory).toMatchObject({ status: 'done', frameCount: 4 });
+    fake.emit(4, 5);
+    expect(store.getState().trajectory.frameCount).toBe(5);
+  });
+
+  it('switches backend on a ready engine', async () => {
+    await store.getState().actions.setBackend('cpu');
+    expect(store.getState().engine).toMatchObject({ status: 'ready', preference: 'cpu', switching: false });
+    expect(store.getState().engine.report?.chosen).toBe('cpu');
+  });
+
+  it('drops stale frames of an older run and ignores its result', async () => {
+    const { actions } = store.getState();
+    const first = actions.generate();
+    fake.emit(0, 2, 0);
+    const second = actions.generate();
+    expect(fake.cancelled).toEqual(['run-1']);
+    fake.emit(2, 4, 0); // late frames of run-1
+    fake.emit(0, 1, 1);
+    fake.finish(0);
+    await first;
+    const t = store.getState().trajectory;
+    expect(t.runId).toBe('run-2');
+    expect(t.status).toBe('running');
+    expect(t.frameCount).toBe(1);
+    expect(actions.getFrame(0)?.runId).toBe('run-2');
+    fake.emit(1, 5, 1);
+    fake.finish(1);
+    await second;
+    expect(store.getState().trajectory.frameCount).toBe(5);
+  });
+
+  it('cancels a running run when the config changes, keeping its frames', async () => {
+    const { actions } = store.getState();
+    const run = actions.generate();
+    fake.emit(0, 3);
+    actions.setConfig({ sampler: 'ddpm' });
+    expect(fake.cancelled).toEqual(['run-1']);
+    const t = store.getState().trajectory;
+    expect(t.status).toBe('cancelled');
+    expect(t.stale).toBe(true);
+    expect(t.frameCount).toBe(3);
+    fake.emit(3, 5); // the engine was still busy: dropped
+    fake.pending[0]!.resolve('cancelled');
+    await run;
+    expect(store.getState().trajectory.frameCount).toBe(3);
+    expect(store.getState().trajectory.status).toBe('cancelled');
+  });
+
+  it('plays at fps, never past the frames there are, and stops at the end', async () => {
+    const { actions } = store.getState();
+    const run = actions.generate();
+    expect(store.getState().player.playing).toBe(true);
+    fake.emit(0, 2);
+    vi.advanceTimersByTime(50); // 20 fps: one tick
+    expect(store.getState().player.frameIndex).toBe(1);
+    vi.advanceTimersByTime(200); // caught up: waits for frames
+    expect(store.getState().player.frameIndex).toBe(1);
+    expect(store.getState().player.playing).toBe(true);
+    fake.emit(2, 5);
+    fake.finish();
+    await run;
+    vi.advanceTimersByTime(1000);
+    expect(store.getState().player.frameIndex).toBe(4);
+    expect(store.getState().player.playing).toBe(false);
+    // Play at the end restarts from the first frame.
+    actions.play();
+    expect(store.getState().player.frameIndex).toBe(0);
+  });
+
+  it('scrubbing and stepping pause the loop and clamp to the frames; a new seed invalidates the loop', async () => {
+    const { actions } = store.getState();
+    const run = actions.generate();
+    fake.emit(0, 5);
+    fake.finish();
+    await run;
+    actions.seek(2);
+    expect(store.getState().player).toMatchObject({ frameIndex: 2, playing: false });
+    actions.stepBy(10);
+    expect(store.getState().player.frameIndex).toBe(4);
+    actions.jumpToStart();
+    expect(store.getState().player.frameIndex).toBe(0);
+    actions.play();
+    actions.rollSeed();
+    expect(store.getState().player.playing).toBe(false);
+    vi.advanceTimersByTime(1000);
+    expect(store.getState().player.frameIndex).toBe(0);
+    // Scrubbing never reruns.
+    expect(fake.requests).toHaveLength(1);
+  });
+
+  it('switching head changes only the view', async () => {
+    const { actions } = store.getState();
+    const run = actions.generate();
+    fake.emit(0, 5);
+    fake.finish();
+    await run;
+    const before = store.getState().trajectory;
+    actions.setHead('label');
+    actions.setHead('sketch'); // coming soon: refused
+    expect(store.getState().view.head).toBe('label');
+    expect(store.getState().trajectory).toBe(before);
+    expect(fake.requests).toHaveLength(1);
+  });
+
+  it('sends the image and mask for inpainting, and keeps the user mask across a run error', async () => {
+    const images = new Uint8Array(2 * 28 * 28).fill(255);
+    store.setState((s) => ({ samples: { ...s.samples, status: 'ready', count: 2, size: 28, labels: [0, 1], classNames: [], images } }));
+    const { actions } = store.getState();
+    actions.setConfig({ mode: 'inpaint' });
+    actions.applyMaskPreset('left');
+    const mask = store.getState().editor.mask;
+    const run = actions.generate();
+    const req = fake.requests[0]!;
+    expect(req.mode).toBe('inpaint');
+    expect(req.mask).toEqual(mask);
+    expect(req.image?.[0]).toBe(-1); // padding
+    expect(req.image?.[2 * 32 + 2]).toBe(1); // first data pixel (255)
+    fake.pending[0]!.reject({ kind: 'numerics', message: 'NaN at step 3', step: 3 });
+    await run;
+    expect(store.getState().trajectory.status).toBe('error');
+    expect(store.getState().trajectory.error?.kind).toBe('numerics');
+    expect(store.getState().editor.mask).toBe(mask);
+  });
+
+  it('classify sends the picked test image; guidance only where it applies', () => {
+    const images = new Uint8Array(2 * 28 * 28);
+    images.fill(0, 0, 784).fill(127, 784);
+    store.setState((s) => ({ samples: { ...s.samples, status: 'ready', count: 2, size: 28, labels: [0, 1], classNames: [], images } }));
+    const { actions } = store.getState();
+    actions.setConfig({ mode: 'classify', guidance: 3 });
+    actions.pickTestImage(1);
+    void actions.generate();
+    const req = fake.requests[0]!;
+    expect(req.guidance).toBe(0);
+    expect(req.image?.[2 * 32 + 2]).toBeCloseTo(127 / 127.5 - 1, 6);
+    actions.setConfig({ mode: 'conditional', classId: 7 });
+    void actions.generate();
+    expect(fake.requests[1]).toMatchObject({ mode: 'conditional', classId: 7, guidance: 3 });
+    expect(fake.requests[1]!.image).toBeUndefined();
+  });
+});
+
+describe('store: config and editor', () => {
+  it('sanitizes config and rolls seeds from a seeded stream', () => {
+    const a = createAppStore({ diceSeed: 1, memoryPollMs: 0 });
+    const b = createAppStore({ diceSeed: 1, memoryPollMs: 0 });
+    a.getState().actions.setConfig({ steps: 5000, eta: 3, guidance: -1, batch: 16 });
+    expect(a.getState().config).toMatchObject({ steps: 1000, eta: 1, guidance: 0, batch: 16 });
+    a.getState().actions.rollSeed();
+    b.getState().actions.rollSeed();
+    expect(a.getState().config.seed).toBe(b.getState().config.seed);
+    expect(a.getState().config.seed).not.toBe(42);
+  });
+
+  it('paints, applies presets and undoes', () => {
+    const store = createAppStore({ memoryPollMs: 0 });
+    const { actions } = store.getState();
+    actions.applyMaskPreset('none');
+    expect(hiddenCount(store.getState().editor.mask)).toBe(0);
+    actions.beginStroke();
+    actions.strokeTo({ x: 10, y: 10 }, { x: 20, y: 10 });
+    const painted = hiddenCount(store.getState().editor.mask);
+    expect(painted).toBeGreaterThan(10);
+    actions.setTool('eraser');
+    actions.beginStroke();
+    actions.strokeTo({ x: 10, y: 10 }, { x: 10, y: 10 });
+    expect(hiddenCount(store.getState().editor.mask)).toBeLessThan(painted);
+    actions.undo();
+    expect(hiddenCount(store.getState().editor.mask)).toBe(painted);
+    actions.undo();
+    expect(hiddenCount(store.getState().editor.mask)).toBe(0);
+    // Drawing your own image paints the image layer.
+    actions.pickDrawnImage();
+    actions.setTool('brush');
+    actions.beginStroke();
+    actions.strokeTo({ x: 16, y: 16 }, { x: 16, y: 16 });
+    expect(store.getState().editor.drawn[16 * 32 + 16]).toBe(1);
+    expect(actions.sourceImage()).toBe(store.getState().editor.drawn);
+  });
+});
+
+describe('frames and masks', () => {
+  it('FrameBuffer keeps frames in order for its run only', () => {
+    const buf = new FrameBuffer();
+    const req = { runId: 'a', steps: 2, batch: 1 } as RunRequest;
+    buf.reset('a');
+    expect(buf.push(frameOf(req, 1))).toBe(false);
+    expect(buf.push(frameOf(req, 0))).toBe(true);
+    expect(buf.push(frameOf({ ...req, runId: 'b' }, 1))).toBe(false);
+    expect(buf.push(frameOf(req, 1))).toBe(true);
+    expect(buf.driftMaxAbs).toBe(0.5);
+    const series = buf.labelSeries(0);
+    expect(series.probs).toHaveLength(2);
+    expect(series.entropy[0]).toBeCloseTo(Math.log(10), 5);
+  });
+
+  it('rollingMedian', () => {
+    expect(rollingMedian([], 5)).toBeNull();
+    expect(rollingMedian([100, 1, 2, 3], 3)).toBe(2);
+  });
+
+  it('presets hide the named half', () => {
+    const left = presetMask('left', 32);
+    expect(left[0]).toBe(0);
+    expect(left[31]).toBe(1);
+    expect(hiddenCount(left)).toBe(512);
+    expect(hiddenCount(presetMask('box', 32))).toBe(256);
+    const dab = paintStroke(new Float32Array(1024).fill(1), 32, { x: 5, y: 5 }, { x: 5, y: 5 }, 1, 0);
+    expect(hiddenCount(dab)).toBe(4);
+  });
+});
+
+describe('store: samples', () => {
+  it('loads the bundled test images once, even when asked twice', async () => {
+    const bytes = new Uint8Array(2 * 28 * 28).fill(9);
+    const index = { count: 2, size: 28, classNames: ['a', 'b'], labels: [1, 0] };
+    const calls: string[] = [];
+    const fetchFake = (url: string) => {
+      calls.push(url);
+      return Promise.resolve(url.endsWith('.json') ? new Response(JSON.stringify(index)) : new Response(bytes));
+    };
+    const store = createAppStore({ fetch: fetchFake, baseUrl: '/app/', memoryPollMs: 0 });
+    await Promise.all([store.getState().actions.loadSamples(), store.getState().actions.loadSamples()]);
+    expect(calls).toEqual(['/app/samples/index.json', '/app/samples/images.bin']);
+    expect(store.getState().samples).toMatchObject({ status: 'ready', count: 2, labels: [1, 0] });
+    expect(store.getState().actions.sourceImage()?.[2 * 32 + 2]).toBeCloseTo(9 / 127.5 - 1, 6);
+  });
+
+  it('reports a missing file', async () => {
+    const store = createAppStore({ fetch: () => Promise.resolve(new Response('no', { status: 404 })), memoryPollMs: 0 });
+    await store.getState().actions.loadSamples();
+    expect(store.getState().samples.status).toBe('error');
+    expect(store.getState().samples.error).toContain('HTTP 404');
+  });
+});

@@ -1,0 +1,807 @@
+/**
+ * One zustand store made of typed slices (DESIGN.md): engine, run config, trajectory, player, view,
+ * mask editor and the bundled test samples. Components select single fields; the frames themselves
+ * live in a FrameBuffer outside the state (see frames.ts) and reach canvases through `subscribe`.
+ *
+ * Two cancel tokens keep old work from leaking into new state (TF Playground's `Player`):
+ *   - every run has a runId; frames and results of any other run id are dropped;
+ *   - the playback loop holds a token; play, pause, seek, a new run, a new seed or mode bump it and the
+ *     old loop stops at its next tick.
+ */
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import { MAX_SEED, RandomStream } from '../core/rng.ts';
+import type {
+  BackendPreference,
+  BackendReport,
+  EngineErrorInfo,
+  Frame,
+  LoadPhase,
+  LoadProgress,
+  MemoryStats,
+  Mode,
+  RunRequest,
+  SamplerName,
+} from '../engine/protocol.ts';
+import { validateConfig, type ModelConfig } from '../model/config.ts';
+import { toModelSpace } from '../model/sketch.ts';
+import { toErrorInfo, type EngineFactory, type EngineLike } from './engine-api.ts';
+import { FrameBuffer, rollingMedian } from './frames.ts';
+import { filledMask, paintStroke, presetMask, type MaskPreset, type Point } from './mask.ts';
+
+// ---------------------------------------------------------------------------------------------
+// Constants shared with the UI.
+
+export type Head = 'z' | 'x0' | 'label' | 'masked' | 'sketch' | 'repr' | 'drift';
+export const HEADS: readonly Head[] = ['z', 'x0', 'label', 'masked', 'drift', 'sketch', 'repr'];
+/** Heads this build can draw; sketch and representation belong to another issue. */
+export const AVAILABLE_HEADS: readonly Head[] = ['z', 'x0', 'label', 'masked', 'drift'];
+
+/** Modes this build offers (sketch and representation exist in the protocol; another issue). */
+export const AVAILABLE_MODES: readonly Mode[] = ['joint', 'conditional', 'inpaint', 'classify', 'unconditional'];
+export const STEP_PRESETS: readonly number[] = [10, 20, 50, 100, 250, 1000];
+export const FPS_CHOICES: readonly number[] = [2, 5, 10, 20, 30, 60];
+export const MAX_GUIDANCE = 10;
+
+/** Model-space geometry before the engine has told us the config (training/mtd/data.py). */
+export const DEFAULT_GEOMETRY = { imageSize: 32, dataSize: 28, pad: 2 } as const;
+
+/** Classifier guidance needs a target class: the picked one, or the joint label head's own. */
+export function guidanceApplies(mode: Mode): boolean {
+  return mode === 'conditional' || mode === 'joint';
+}
+
+/** Modes that take an image (and, for inpainting, a mask) from the editor. */
+export function modeUsesImage(mode: Mode): boolean {
+  return mode === 'inpaint' || mode === 'classify' || mode === 'sketch';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Slices.
+
+export type EngineStatus = 'idle' | 'loading' | 'ready' | 'error';
+
+export interface EngineSlice {
+  readonly status: EngineStatus;
+  readonly preference: BackendPreference;
+  /** The phase being loaded, while loading. */
+  readonly phase: LoadPhase | null;
+  /** Latest progress per phase. */
+  readonly progress: Readonly<Partial<Record<LoadPhase, LoadProgress>>>;
+  readonly report: BackendReport | null;
+  readonly config: ModelConfig | null;
+  /** config.trained (null until loaded). */
+  readonly trained: boolean | null;
+  readonly weightsBytes: number | null;
+  readonly loadMs: number | null;
+  readonly warmupMs: number | null;
+  readonly memory: MemoryStats | null;
+  /** Rolling median of ms per reverse step over the last frames of the current run. */
+  readonly msPerStep: number | null;
+  /** A backend switch is in progress. */
+  readonly switching: boolean;
+  /** Start-up or backend error (run errors live in the trajectory slice). */
+  readonly error: EngineErrorInfo | null;
+}
+
+export interface RunConfig {
+  readonly mode: Mode;
+  readonly sampler: SamplerName;
+  readonly steps: number;
+  readonly eta: number;
+  readonly seed: number;
+  readonly batch: 1 | 16;
+  readonly classId: number;
+  readonly guidance: number;
+  readonly clipX0: boolean;
+}
+
+export type RunStatus = 'empty' | 'running' | 'done' | 'cancelled' | 'error';
+
+/** What a run was asked to do, kept with its frames (the mask is the run's, not the editor's). */
+export interface RunSummary extends RunConfig {
+  readonly runId: string;
+  readonly image: Float32Array | null;
+  readonly mask: Float32Array | null;
+  /** The class of the given test image (classify, inpaint), when it is one of the bundled test images. */
+  readonly trueLabel: number | null;
+}
+
+export interface TrajectorySlice {
+  readonly runId: string | null;
+  readonly status: RunStatus;
+  /** Frames received so far (the FrameBuffer may be a frame or two ahead until the next flush). */
+  readonly frameCount: number;
+  /** steps + 1 for the run. */
+  readonly expectedFrames: number;
+  readonly run: RunSummary | null;
+  /** The run config changed since this trajectory was made. */
+  readonly stale: boolean;
+  readonly error: EngineErrorInfo | null;
+  readonly elapsedMs: number | null;
+}
+
+export interface PlayerSlice {
+  readonly frameIndex: number;
+  readonly playing: boolean;
+  readonly fps: number;
+}
+
+export interface ViewSlice {
+  readonly head: Head;
+  /** Selected sample in the batch (0..batch-1): the one the label chart shows. */
+  readonly sample: number;
+  /** Tint the hidden region of the run's mask over every frame (inpainting). */
+  readonly showMask: boolean;
+}
+
+export type EditorSource = 'test' | 'drawn';
+export type EditorTool = 'brush' | 'eraser';
+/** Which layer the pointer paints: the mask, or (for a drawn source) the image itself. */
+export type EditorLayer = 'mask' | 'image';
+
+interface EditorSnapshot {
+  readonly mask: Float32Array;
+  readonly drawn: Float32Array;
+}
+
+export interface EditorSlice {
+  /** Where the image comes from: a bundled test image (`testIndex`) or the user's drawing (`drawn`). */
+  readonly source: EditorSource;
+  readonly testIndex: number;
+  /** The user's own image, model space [-1, 1]. */
+  readonly drawn: Float32Array;
+  /** 1 = visible (kept), 0 = hidden (generated). */
+  readonly mask: Float32Array;
+  readonly undoDepth: number;
+  readonly tool: EditorTool;
+  readonly layer: EditorLayer;
+  /** Brush radius in model pixels. */
+  readonly brushSize: number;
+  /** Class filter of the test-image picker (null: all classes). */
+  readonly classFilter: number | null;
+}
+
+export interface SamplesSlice {
+  readonly status: 'loading' | 'ready' | 'error';
+  readonly count: number;
+  /** Side of a bundled image (28). */
+  readonly size: number;
+  readonly classNames: readonly string[];
+  readonly labels: readonly number[];
+  /** count * size * size uint8, row-major per image. */
+  readonly images: Uint8Array | null;
+  readonly error: string | null;
+}
+
+export interface Actions {
+  // engine
+  readonly startEngine: (preference?: BackendPreference) => Promise<void>;
+  readonly retryEngine: (preference?: BackendPreference) => Promise<void>;
+  readonly setBackend: (preference: BackendPreference) => Promise<void>;
+  readonly refreshMemory: () => Promise<void>;
+  // run config
+  readonly setConfig: (patch: Partial<RunConfig>) => void;
+  readonly rollSeed: () => void;
+  // trajectory
+  readonly generate: () => Promise<void>;
+  readonly cancelRun: () => void;
+  readonly getFrame: (index: number) => Frame | undefined;
+  readonly frames: () => FrameBuffer;
+  // player
+  readonly play: () => void;
+  readonly pause: () => void;
+  readonly togglePlay: () => void;
+  readonly seek: (index: number) => void;
+  readonly stepBy: (delta: number) => void;
+  readonly jumpToStart: () => void;
+  readonly jumpToEnd: () => void;
+  readonly setFps: (fps: number) => void;
+  // view
+  readonly setHead: (head: Head) => void;
+  readonly selectSample: (sample: number) => void;
+  readonly setShowMask: (show: boolean) => void;
+  // editor
+  readonly pickTestImage: (index: number) => void;
+  readonly pickDrawnImage: () => void;
+  readonly setTool: (tool: EditorTool) => void;
+  readonly setLayer: (layer: EditorLayer) => void;
+  readonly setBrushSize: (size: number) => void;
+  readonly setClassFilter: (classId: number | null) => void;
+  /** Call at pointer-down: keeps an undo snapshot for the stroke. */
+  readonly beginStroke: () => void;
+  /** Paints from a to b on the active layer with the active tool. */
+  readonly strokeTo: (a: Point, b: Point) => void;
+  readonly applyMaskPreset: (preset: MaskPreset) => void;
+  /** Clears the active layer (mask: nothing hidden; image: blank). */
+  readonly clearLayer: () => void;
+  readonly undo: () => void;
+  /** The model-space image the editor currently gives (test image or drawn), or null while samples load. */
+  readonly sourceImage: () => Float32Array | null;
+  // samples
+  readonly loadSamples: () => Promise<void>;
+  /** Stops timers and the playback loop, cancels the run. */
+  readonly dispose: () => void;
+}
+
+export interface AppState {
+  readonly engine: EngineSlice;
+  readonly config: RunConfig;
+  readonly trajectory: TrajectorySlice;
+  readonly player: PlayerSlice;
+  readonly view: ViewSlice;
+  readonly editor: EditorSlice;
+  readonly samples: SamplesSlice;
+  readonly actions: Actions;
+}
+
+export type AppStore = StoreApi<AppState>;
+
+export interface StoreDeps {
+  /** Creates (or returns) the inference engine; called once by startEngine. */
+  readonly engine?: EngineFactory;
+  /** Base URL of the app (import.meta.env.BASE_URL). */
+  readonly baseUrl?: string;
+  readonly fetch?: (url: string) => Promise<Response>;
+  /** Seed of the dice (a seeded stream; never Math.random). Default: crypto.getRandomValues. */
+  readonly diceSeed?: number;
+  /** Coalesces frame arrivals into one state update (default requestAnimationFrame, else setTimeout). */
+  readonly defer?: (fn: () => void) => void;
+  readonly now?: () => number;
+  /** Memory poll period in ms (0: only after init and runs). */
+  readonly memoryPollMs?: number;
+  readonly initialConfig?: Partial<RunConfig>;
+}
+
+export const DEFAULT_CONFIG: RunConfig = {
+  mode: 'joint',
+  sampler: 'ddim',
+  steps: 50,
+  eta: 0,
+  seed: 42,
+  batch: 1,
+  classId: 0,
+  guidance: 0,
+  clipX0: true,
+};
+
+const UNDO_LIMIT = 50;
+const MS_WINDOW = 25;
+
+/** Clamps and rounds a patch of run config to valid values. */
+export function sanitizeConfig(c: RunConfig, T = 1000): RunConfig {
+  const finite = (v: number, d: number) => (Number.isFinite(v) ? v : d);
+  return {
+    mode: c.mode,
+    sampler: c.sampler === 'ddpm' ? 'ddpm' : 'ddim',
+    steps: Math.min(T, Math.max(1, Math.round(finite(c.steps, DEFAULT_CONFIG.steps)))),
+    eta: Math.min(1, Math.max(0, finite(c.eta, 0))),
+    seed: Math.min(MAX_SEED, Math.max(0, Math.round(finite(c.seed, DEFAULT_CONFIG.seed)))),
+    batch: c.batch === 16 ? 16 : 1,
+    classId: Math.min(9, Math.max(0, Math.round(finite(c.classId, 0)))),
+    guidance: Math.min(MAX_GUIDANCE, Math.max(0, finite(c.guidance, 0))),
+    clipX0: Boolean(c.clipX0),
+  };
+}
+
+function defaultDiceSeed(): number {
+  const c = (globalThis as { crypto?: Crypto }).crypto;
+  if (c?.getRandomValues) return c.getRandomValues(new Uint32Array(1))[0]!;
+  return Date.now() >>> 0;
+}
+
+function defaultDefer(fn: () => void): void {
+  if (typeof requestAnimationFrame === 'function' && typeof document !== 'undefined' && !document.hidden) {
+    requestAnimationFrame(() => fn());
+  } else {
+    setTimeout(fn, 16);
+  }
+}
+
+function defaultBaseUrl(): string {
+  const env = (import.meta as { env?: { BASE_URL?: string } }).env;
+  return env?.BASE_URL ?? '/';
+}
+
+export function createAppStore(deps: StoreDeps = {}): AppStore {
+  const baseUrl = deps.baseUrl ?? defaultBaseUrl();
+  const doFetch = deps.fetch ?? ((url: string) => fetch(url));
+  const defer = deps.defer ?? defaultDefer;
+  const now = deps.now ?? (() => performance.now());
+  const memoryPollMs = deps.memoryPollMs ?? 1000;
+  const dice = new RandomStream((deps.diceSeed ?? defaultDiceSeed()) >>> 0, 'dice');
+
+  const buffer = new FrameBuffer();
+  let engine: EngineLike | null = null;
+  let engineStarting: Promise<void> | null = null;
+  /** Frames of this run id are accepted; null after cancel. */
+  let acceptingRunId: string | null = null;
+  let runCounter = 0;
+  let runStartedAt = 0;
+  let flushPending = false;
+  let stepMs: number[] = [];
+  let playToken = 0;
+  let playTimer: ReturnType<typeof setTimeout> | null = null;
+  let memoryTimer: ReturnType<typeof setInterval> | null = null;
+  let undoStack: EditorSnapshot[] = [];
+  /** Source image cache: (index, model-space image). */
+  let sourceCache: { key: string; image: Float32Array } | null = null;
+  let samplesLoading: Promise<void> | null = null;
+
+  const side = DEFAULT_GEOMETRY.imageSize;
+
+  const store = createStore<AppState>()((set, get) => {
+    const patch = <K extends Exclude<keyof AppState, 'actions'>>(key: K, value: Partial<AppState[K]>) =>
+      set((s) => ({ [key]: { ...s[key], ...value } }));
+
+    // ---- player loop -------------------------------------------------------------------------
+    const stopLoop = () => {
+      playToken++;
+      if (playTimer !== null) clearTimeout(playTimer);
+      playTimer = null;
+    };
+
+    const startLoop = () => {
+      stopLoop();
+      const token = playToken;
+      const tick = () => {
+        if (token !== playToken) return; // a newer play/pause/seek/run invalidated this loop
+        const { player, trajectory } = get();
+        if (player.frameIndex < trajectory.frameCount - 1) {
+          patch('player', { frameIndex: player.frameIndex + 1 });
+        } else if (trajectory.status !== 'running') {
+          patch('player', { playing: false });
+          playTimer = null;
+          return;
+        }
+        playTimer = setTimeout(tick, 1000 / get().player.fps);
+      };
+      playTimer = setTimeout(tick, 1000 / get().player.fps);
+    };
+
+    // ---- frames --------------------------------------------------------------------------------
+    const flush = () => {
+      flushPending = false;
+      const { trajectory } = get();
+      if (trajectory.runId !== buffer.runId) return;
+      if (trajectory.frameCount !== buffer.length) {
+        patch('trajectory', { frameCount: buffer.length });
+        patch('engine', { msPerStep: rollingMedian(stepMs, MS_WINDOW) });
+      }
+    };
+
+    const onFrame = (runId: string) => (frame: Frame) => {
+      if (runId !== acceptingRunId || frame.runId !== runId) return; // stale frame: dropped
+      if (!buffer.push(frame)) return;
+      if (get().trajectory.status === 'done') patch('trajectory', { frameCount: buffer.length });
+      if (frame.index > 0) stepMs.push(frame.ms);
+      if (!flushPending) {
+        flushPending = true;
+        defer(flush);
+      }
+    };
+
+    const sourceImage = (): Float32Array | null => {
+      const { editor, samples } = get();
+      if (editor.source === 'drawn') return editor.drawn;
+      if (!samples.images) return null;
+      const key = `test/${editor.testIndex}`;
+      if (sourceCache?.key === key) return sourceCache.image;
+      const n = samples.size * samples.size;
+      const start = editor.testIndex * n;
+      const geometry = get().engine.config ?? { ...DEFAULT_GEOMETRY, dataSize: samples.size, pad: (DEFAULT_GEOMETRY.imageSize - samples.size) / 2 };
+      const image = toModelSpace(samples.images.subarray(start, start + n), geometry);
+      sourceCache = { key, image };
+      return image;
+    };
+
+    const pushUndo = () => {
+      const { editor } = get();
+      undoStack.push({ mask: editor.mask, drawn: editor.drawn });
+      if (undoStack.length > UNDO_LIMIT) undoStack = undoStack.slice(-UNDO_LIMIT);
+      patch('editor', { undoDepth: undoStack.length });
+    };
+
+    const pollMemory = async () => {
+      if (!engine || get().engine.status !== 'ready') return;
+      try {
+        const memory = await engine.memory();
+        patch('engine', { memory });
+      } catch {
+        // memory() is informational; a failing poll is not worth an error banner.
+      }
+    };
+
+    const startMemoryPoll = () => {
+      if (memoryTimer !== null || memoryPollMs <= 0) return;
+      memoryTimer = setInterval(() => void pollMemory(), memoryPollMs);
+    };
+
+    const cancelRun = () => {
+      const { trajectory } = get();
+      if (trajectory.status !== 'running' || !trajectory.runId) return;
+      const runId = trajectory.runId;
+      acceptingRunId = null;
+      flush();
+      patch('trajectory', { status: 'cancelled', frameCount: buffer.length, elapsedMs: now() - runStartedAt });
+      if (engine) {
+        try {
+          void Promise.resolve(engine.cancel(runId)).catch(() => undefined);
+        } catch {
+          // cancel is best effort
+        }
+      }
+    };
+
+    const initEngine = async (preference: BackendPreference) => {
+      patch('engine', { status: 'loading', preference, error: null, phase: 'backend', progress: {} });
+      try {
+        if (!engine) {
+          if (!deps.engine) throw new Error('No inference engine is configured.');
+          engine = await deps.engine();
+          engine.onEvent?.((event) => {
+            // Device loss or a crashed worker while idle: stop the run, say so, offer a retry.
+            cancelRun();
+            const kind = event.type === 'device-lost' ? 'device-lost' : 'internal';
+            patch('engine', { status: 'error', error: { kind, message: event.message } });
+          });
+        }
+        const result = await engine.init({ backend: preference, weightsUrl: `${baseUrl}weights/` }, (p) => {
+          patch('engine', { phase: p.phase, progress: { ...get().engine.progress, [p.phase]: p } });
+        });
+        let config: ModelConfig | null = null;
+        try {
+          config = validateConfig(result.config);
+        } catch {
+          config = null; // the engine validated it already; the UI only needs geometry and names
+        }
+        patch('engine', {
+          status: 'ready',
+          phase: 'ready',
+          report: result.backend,
+          config,
+          trained: result.trained,
+          weightsBytes: result.weightsBytes,
+          loadMs: result.loadMs,
+          warmupMs: result.warmupMs,
+          error: null,
+        });
+        startMemoryPoll();
+        void pollMemory();
+      } catch (e) {
+        patch('engine', { status: 'error', error: toErrorInfo(e, 'backend') });
+      }
+    };
+
+    const fetchSamples = async () => {
+      patch('samples', { status: 'loading', error: null });
+      try {
+        const [indexRes, imagesRes] = await Promise.all([
+          doFetch(`${baseUrl}samples/index.json`),
+          doFetch(`${baseUrl}samples/images.bin`),
+        ]);
+        if (!indexRes.ok) throw new Error(`samples/index.json: HTTP ${indexRes.status}`);
+        if (!imagesRes.ok) throw new Error(`samples/images.bin: HTTP ${imagesRes.status}`);
+        const index = (await indexRes.json()) as { count?: unknown; size?: unknown; classNames?: unknown; labels?: unknown };
+        const images = new Uint8Array(await imagesRes.arrayBuffer());
+        const count = Number(index.count);
+        const size = Number(index.size);
+        const labels = Array.isArray(index.labels) ? index.labels.map(Number) : [];
+        const classNames = Array.isArray(index.classNames) ? index.classNames.map(String) : [];
+        if (!Number.isInteger(count) || !Number.isInteger(size) || images.length !== count * size * size || labels.length !== count) {
+          throw new Error(`samples: expected ${count} images of ${size}x${size} with labels, got ${images.length} bytes and ${labels.length} labels`);
+        }
+        sourceCache = null;
+        patch('samples', { status: 'ready', count, size, labels, classNames, images, error: null });
+      } catch (e) {
+        patch('samples', { status: 'error', error: e instanceof Error ? e.message : String(e) });
+      }
+    };
+
+    const switchBackend = async (preference: BackendPreference) => {
+      if (!engine) return;
+      cancelRun();
+      patch('engine', { switching: true, preference, error: null });
+      try {
+        const report = await engine.setBackend(preference);
+        patch('engine', { status: 'ready', report, switching: false, msPerStep: null });
+        startMemoryPoll();
+        void pollMemory();
+      } catch (e) {
+        patch('engine', { switching: false, status: 'error', error: toErrorInfo(e, 'backend') });
+      }
+    };
+
+    const actions: Actions = {
+      // ---- engine ------------------------------------------------------------------------------
+      startEngine(preference) {
+        if (!engineStarting) engineStarting = initEngine(preference ?? get().engine.preference);
+        return engineStarting;
+      },
+      retryEngine(preference) {
+        const pref = preference ?? get().engine.preference;
+        // Once the engine has started, a retry re-creates the model on a backend (the client's recovery
+        // from device loss); before that, it starts again from the beginning.
+        engineStarting = engine && get().engine.report ? switchBackend(pref) : initEngine(pref);
+        return engineStarting;
+      },
+      setBackend: (preference) => actions.retryEngine(preference),
+      refreshMemory: pollMemory,
+
+      // ---- run config --------------------------------------------------------------------------
+      setConfig(change) {
+        const before = get().config;
+        const next = sanitizeConfig({ ...before, ...change }, get().engine.config?.schedule.T ?? 1000);
+        const changed = (Object.keys(next) as (keyof RunConfig)[]).some((k) => next[k] !== before[k]);
+        if (!changed) return;
+        // Changing the config while a run plays cancels it cleanly; a new seed or mode also stops playback.
+        cancelRun();
+        if (next.mode !== before.mode || next.seed !== before.seed) {
+          stopLoop();
+          patch('player', { playing: false });
+        }
+        set({ config: next });
+        if (get().trajectory.run) patch('trajectory', { stale: true });
+        if (next.batch !== before.batch && get().view.sample >= next.batch) patch('view', { sample: 0 });
+      },
+      rollSeed() {
+        actions.setConfig({ seed: dice.nextUint32() % 1_000_000 });
+      },
+
+      // ---- trajectory --------------------------------------------------------------------------
+      async generate() {
+        const { config, engine: eng } = get();
+        if (!engine || eng.status !== 'ready' || eng.switching) return;
+        cancelRun();
+        stopLoop();
+        const runId = `run-${++runCounter}`;
+        const image = modeUsesImage(config.mode) ? sourceImage() : null;
+        if (modeUsesImage(config.mode) && !image) {
+          patch('trajectory', { error: { kind: 'input', message: 'The test images are still loading; try again in a moment.' } });
+          return;
+        }
+        const mask = config.mode === 'inpaint' ? get().editor.mask.slice() : null;
+        const { editor, samples } = get();
+        const trueLabel = image && editor.source === 'test' ? (samples.labels[editor.testIndex] ?? null) : null;
+        const request: RunRequest = {
+          runId,
+          mode: config.mode,
+          sampler: config.sampler,
+          steps: config.steps,
+          eta: config.eta,
+          seed: config.seed,
+          batch: config.batch,
+          clipX0: config.clipX0,
+          guidance: guidanceApplies(config.mode) ? config.guidance : 0,
+          ...(config.mode === 'conditional' ? { classId: config.classId } : {}),
+          ...(image ? { image: image.slice() } : {}),
+          ...(mask ? { mask } : {}),
+        };
+        buffer.reset(runId);
+        acceptingRunId = runId;
+        stepMs = [];
+        runStartedAt = now();
+        set((s) => ({
+          trajectory: {
+            runId,
+            status: 'running',
+            frameCount: 0,
+            expectedFrames: config.steps + 1,
+            run: { ...config, runId, image: image ? image.slice() : null, mask, trueLabel },
+            stale: false,
+            error: null,
+            elapsedMs: null,
+          },
+          player: { ...s.player, frameIndex: 0, playing: true },
+          engine: { ...s.engine, msPerStep: null },
+          view: { ...s.view, sample: Math.min(s.view.sample, config.batch - 1) },
+        }));
+        startLoop();
+        try {
+          const result = await engine.run(request, onFrame(runId));
+          if (acceptingRunId !== runId) return; // cancelled or superseded: its result is stale
+          // Frames come through a callback port, the result through another: a last frame may land just
+          // after the result. Frames of this run stay welcome until another run starts or it is cancelled.
+          flush();
+          patch('trajectory', {
+            status: result === 'done' ? 'done' : 'cancelled',
+            frameCount: buffer.length,
+            elapsedMs: now() - runStartedAt,
+          });
+          patch('engine', { msPerStep: rollingMedian(stepMs, MS_WINDOW) });
+        } catch (e) {
+          if (acceptingRunId !== runId) return;
+          acceptingRunId = null;
+          flush();
+          const error = toErrorInfo(e, 'internal');
+          patch('trajectory', {
+            status: error.kind === 'cancelled' ? 'cancelled' : 'error',
+            error: error.kind === 'cancelled' ? null : error,
+            frameCount: buffer.length,
+            elapsedMs: now() - runStartedAt,
+          });
+          if (error.kind === 'device-lost' || error.kind === 'backend') patch('engine', { error });
+        } finally {
+          void pollMemory();
+        }
+      },
+      cancelRun,
+      getFrame: (index) => buffer.at(index),
+      frames: () => buffer,
+
+      // ---- player ------------------------------------------------------------------------------
+      play() {
+        const { trajectory, player } = get();
+        if (trajectory.frameCount === 0) return;
+        const atEnd = player.frameIndex >= trajectory.frameCount - 1 && trajectory.status !== 'running';
+        patch('player', { playing: true, frameIndex: atEnd ? 0 : player.frameIndex });
+        startLoop();
+      },
+      pause() {
+        stopLoop();
+        patch('player', { playing: false });
+      },
+      togglePlay() {
+        if (get().player.playing) actions.pause();
+        else actions.play();
+      },
+      seek(index) {
+        stopLoop();
+        const count = get().trajectory.frameCount;
+        const frameIndex = count === 0 ? 0 : Math.min(count - 1, Math.max(0, Math.round(index)));
+        patch('player', { playing: false, frameIndex });
+      },
+      stepBy(delta) {
+        actions.seek(get().player.frameIndex + delta);
+      },
+      jumpToStart() {
+        actions.seek(0);
+      },
+      jumpToEnd() {
+        actions.seek(get().trajectory.frameCount - 1);
+      },
+      setFps(fps) {
+        if (!Number.isFinite(fps) || fps <= 0) return;
+        patch('player', { fps: Math.min(120, fps) });
+      },
+
+      // ---- view --------------------------------------------------------------------------------
+      setHead(head) {
+        if (!AVAILABLE_HEADS.includes(head)) return;
+        patch('view', { head });
+      },
+      selectSample(sample) {
+        const batch = get().trajectory.run?.batch ?? get().config.batch;
+        if (!Number.isInteger(sample) || sample < 0 || sample >= batch) return;
+        patch('view', { sample });
+      },
+      setShowMask(showMask) {
+        patch('view', { showMask });
+      },
+
+      // ---- editor ------------------------------------------------------------------------------
+      pickTestImage(index) {
+        const { samples } = get();
+        if (!Number.isInteger(index) || index < 0 || (samples.status === 'ready' && index >= samples.count)) return;
+        patch('editor', { source: 'test', testIndex: index, layer: 'mask' });
+        if (get().trajectory.run && modeUsesImage(get().config.mode)) {
+          cancelRun();
+          patch('trajectory', { stale: true });
+        }
+      },
+      pickDrawnImage() {
+        patch('editor', { source: 'drawn', layer: 'image' });
+        if (get().trajectory.run && modeUsesImage(get().config.mode)) {
+          cancelRun();
+          patch('trajectory', { stale: true });
+        }
+      },
+      setTool(tool) {
+        patch('editor', { tool });
+      },
+      setLayer(layer) {
+        patch('editor', { layer: layer === 'image' && get().editor.source !== 'drawn' ? 'mask' : layer });
+      },
+      setBrushSize(brushSize) {
+        if (!Number.isFinite(brushSize)) return;
+        patch('editor', { brushSize: Math.min(8, Math.max(0.5, brushSize)) });
+      },
+      setClassFilter(classFilter) {
+        patch('editor', { classFilter });
+      },
+      beginStroke() {
+        pushUndo();
+      },
+      strokeTo(a, b) {
+        const { editor } = get();
+        const erase = editor.tool === 'eraser';
+        if (editor.layer === 'image' && editor.source === 'drawn') {
+          // Brush paints white ink (1), the eraser paints the background (-1).
+          patch('editor', { drawn: paintStroke(editor.drawn, side, a, b, editor.brushSize, erase ? -1 : 1) });
+        } else {
+          // Brush hides (0: to be generated), the eraser reveals (1: kept).
+          patch('editor', { mask: paintStroke(editor.mask, side, a, b, editor.brushSize, erase ? 1 : 0) });
+        }
+      },
+      applyMaskPreset(preset) {
+        pushUndo();
+        patch('editor', { mask: presetMask(preset, side), layer: 'mask' });
+      },
+      clearLayer() {
+        pushUndo();
+        const { editor } = get();
+        if (editor.layer === 'image' && editor.source === 'drawn') {
+          patch('editor', { drawn: new Float32Array(side * side).fill(-1) });
+        } else {
+          patch('editor', { mask: filledMask(side, true) });
+        }
+      },
+      undo() {
+        const snap = undoStack.pop();
+        if (!snap) return;
+        patch('editor', { mask: snap.mask, drawn: snap.drawn, undoDepth: undoStack.length });
+      },
+      sourceImage,
+
+      // ---- samples -----------------------------------------------------------------------------
+      loadSamples() {
+        // One download at a time (React's StrictMode runs mount effects twice in development).
+        samplesLoading ??= fetchSamples().finally(() => {
+          samplesLoading = null;
+        });
+        return samplesLoading;
+      },
+      dispose() {
+        stopLoop();
+        cancelRun();
+        if (memoryTimer !== null) clearInterval(memoryTimer);
+        memoryTimer = null;
+      },
+    };
+
+    return {
+      engine: {
+        status: 'idle',
+        preference: 'auto',
+        phase: null,
+        progress: {},
+        report: null,
+        config: null,
+        trained: null,
+        weightsBytes: null,
+        loadMs: null,
+        warmupMs: null,
+        memory: null,
+        msPerStep: null,
+        switching: false,
+        error: null,
+      },
+      config: sanitizeConfig({ ...DEFAULT_CONFIG, ...deps.initialConfig }),
+      trajectory: {
+        runId: null,
+        status: 'empty',
+        frameCount: 0,
+        expectedFrames: 0,
+        run: null,
+        stale: false,
+        error: null,
+        elapsedMs: null,
+      },
+      player: { frameIndex: 0, playing: false, fps: 20 },
+      view: { head: 'z', sample: 0, showMask: true },
+      editor: {
+        source: 'test',
+        testIndex: 0,
+        drawn: new Float32Array(side * side).fill(-1),
+        mask: presetMask('right', side),
+        undoDepth: 0,
+        tool: 'brush',
+        layer: 'mask',
+        brushSize: 2,
+        classFilter: null,
+      },
+      samples: { status: 'loading', count: 0, size: DEFAULT_GEOMETRY.dataSize, classNames: [], labels: [], images: null, error: null },
+      actions,
+    };
+  });
+  return store;
+}

@@ -1,0 +1,282 @@
+/**
+ * The image source of inpainting and classification: one of the bundled Fashion-MNIST test images
+ * (scrollable thumbnails, filter by class) or an image you draw. For inpainting, a mask editor on top:
+ * brush (hide) and eraser (reveal) with a size, box and half-image presets, clear and undo (Ctrl+Z).
+ * Hidden pixels are tinted amber; they are what the model generates, the rest is kept.
+ */
+import { useEffect, useId, useRef, type PointerEvent as ReactPointerEvent } from 'react';
+import { hiddenCount, type MaskPreset, type Point } from '../store/index.ts';
+import { drawModelImage, thumbnailUrl } from './draw.ts';
+import { useActions, useApp, useAppStore } from './store-context.tsx';
+
+const EDITOR_SIZE = 256;
+const SIDE = 32;
+
+function SamplePicker() {
+  const samples = useApp((s) => s.samples);
+  const source = useApp((s) => s.editor.source);
+  const testIndex = useApp((s) => s.editor.testIndex);
+  const classFilter = useApp((s) => s.editor.classFilter);
+  const { pickTestImage, setClassFilter, loadSamples } = useActions();
+  const filterId = useId();
+  if (samples.status === 'loading') return <p className="muted">Loading test images…</p>;
+  if (samples.status === 'error' || !samples.images) {
+    return (
+      <div role="alert" className="error-box">
+        <p>Could not load the test images: {samples.error}</p>
+        <button type="button" onClick={() => void loadSamples()}>
+          Retry
+        </button>
+      </div>
+    );
+  }
+  const n = samples.size * samples.size;
+  const indices = samples.labels.map((_, i) => i).filter((i) => classFilter === null || samples.labels[i] === classFilter);
+  return (
+    <div className="picker">
+      <div className="field inline-field">
+        <label htmlFor={filterId}>Show class</label>
+        <select
+          id={filterId}
+          value={classFilter ?? ''}
+          onChange={(e) => setClassFilter(e.target.value === '' ? null : Number(e.target.value))}
+          data-testid="class-filter"
+        >
+          <option value="">All classes ({samples.count})</option>
+          {samples.classNames.map((name, c) => (
+            <option key={name} value={c}>
+              {name}
+            </option>
+          ))}
+        </select>
+      </div>
+      <div className="thumbs" role="group" aria-label="Test images">
+        {indices.map((i) => {
+          const selected = source === 'test' && testIndex === i;
+          const name = samples.classNames[samples.labels[i] ?? 0] ?? '';
+          return (
+            <button
+              key={i}
+              type="button"
+              className="thumb"
+              aria-pressed={selected}
+              aria-label={`Test image ${i + 1}: ${name}`}
+              title={`#${i + 1} · ${name}`}
+              onClick={() => pickTestImage(i)}
+              data-testid={`thumb-${i}`}
+            >
+              <img src={thumbnailUrl(`test/${i}`, samples.images!.subarray(i * n, (i + 1) * n), samples.size)} alt="" width={28} height={28} />
+            </button>
+          );
+        })}
+      </div>
+    </div>
+  );
+}
+
+/** The editor canvas: the source image with the mask tinted; pointer strokes paint the active layer. */
+function EditorCanvas({ withMask }: { withMask: boolean }) {
+  const store = useAppStore();
+  const canvasRef = useRef<HTMLCanvasElement>(null);
+  const last = useRef<Point | null>(null);
+  const layer = useApp((s) => s.editor.layer);
+  const tool = useApp((s) => s.editor.tool);
+
+  useEffect(() => {
+    const canvas = canvasRef.current;
+    const ctx = canvas?.getContext('2d');
+    if (!canvas || !ctx) return;
+    let prev: unknown[] = [];
+    const draw = () => {
+      const s = store.getState();
+      const key = [s.editor.mask, s.editor.drawn, s.editor.source, s.samples.images, withMask];
+      if (key.every((k, i) => k === prev[i])) return;
+      prev = key;
+      const image = s.actions.sourceImage() ?? new Float32Array(SIDE * SIDE).fill(-1);
+      drawModelImage(ctx, image, withMask ? s.editor.mask : null);
+    };
+    draw();
+    return store.subscribe(draw);
+  }, [store, withMask]);
+
+  const toPoint = (e: ReactPointerEvent<HTMLCanvasElement>): Point => {
+    const r = e.currentTarget.getBoundingClientRect();
+    return { x: ((e.clientX - r.left) / r.width) * SIDE, y: ((e.clientY - r.top) / r.height) * SIDE };
+  };
+  const paints = withMask || layer === 'image';
+
+  return (
+    <canvas
+      ref={canvasRef}
+      className={`editor-canvas${paints ? ' paintable' : ''}`}
+      width={EDITOR_SIZE}
+      height={EDITOR_SIZE}
+      data-testid="editor-canvas"
+      role="img"
+      aria-label={
+        withMask
+          ? `The image to inpaint; amber pixels are hidden and will be generated. Drag to ${tool === 'brush' ? 'hide' : 'reveal'} pixels.`
+          : 'The image to classify.'
+      }
+      onPointerDown={(e) => {
+        if (!paints) return;
+        e.currentTarget.setPointerCapture(e.pointerId);
+        const p = toPoint(e);
+        last.current = p;
+        const { actions } = store.getState();
+        actions.beginStroke();
+        actions.strokeTo(p, p);
+      }}
+      onPointerMove={(e) => {
+        if (!last.current) return;
+        const p = toPoint(e);
+        store.getState().actions.strokeTo(last.current, p);
+        last.current = p;
+      }}
+      onPointerUp={() => {
+        last.current = null;
+      }}
+      onPointerCancel={() => {
+        last.current = null;
+      }}
+    />
+  );
+}
+
+const PRESETS: readonly { preset: MaskPreset; label: string }[] = [
+  { preset: 'box', label: 'Centre box' },
+  { preset: 'left', label: 'Left half' },
+  { preset: 'right', label: 'Right half' },
+  { preset: 'top', label: 'Top half' },
+  { preset: 'bottom', label: 'Bottom half' },
+];
+
+function Tools({ withMask }: { withMask: boolean }) {
+  const tool = useApp((s) => s.editor.tool);
+  const layer = useApp((s) => s.editor.layer);
+  const brushSize = useApp((s) => s.editor.brushSize);
+  const drawn = useApp((s) => s.editor.source === 'drawn');
+  const undoDepth = useApp((s) => s.editor.undoDepth);
+  const hidden = useApp((s) => hiddenCount(s.editor.mask));
+  const actions = useActions();
+  const sizeId = useId();
+  const paintingImage = drawn && layer === 'image';
+  return (
+    <div className="tools">
+      {drawn && withMask && (
+        <div className="segmented" role="radiogroup" aria-label="Paint on">
+          <label>
+            <input type="radio" name="layer" checked={layer === 'image'} onChange={() => actions.setLayer('image')} />
+            <span>Paint the image</span>
+          </label>
+          <label>
+            <input type="radio" name="layer" checked={layer === 'mask'} onChange={() => actions.setLayer('mask')} />
+            <span>Paint the mask</span>
+          </label>
+        </div>
+      )}
+      <div className="segmented" role="radiogroup" aria-label="Tool">
+        <label>
+          <input type="radio" name="tool" checked={tool === 'brush'} onChange={() => actions.setTool('brush')} />
+          <span>{paintingImage ? 'Pen (white)' : 'Brush: hide'}</span>
+        </label>
+        <label>
+          <input type="radio" name="tool" checked={tool === 'eraser'} onChange={() => actions.setTool('eraser')} />
+          <span>{paintingImage ? 'Eraser' : 'Eraser: keep'}</span>
+        </label>
+      </div>
+      <div className="field">
+        <label htmlFor={sizeId}>
+          Size <output htmlFor={sizeId}>{brushSize}</output> px
+        </label>
+        <input id={sizeId} type="range" min={0.5} max={8} step={0.5} value={brushSize} onChange={(e) => actions.setBrushSize(Number(e.target.value))} />
+      </div>
+      {withMask && (
+        <div className="presets" role="group" aria-label="Mask presets">
+          {PRESETS.map(({ preset, label }) => (
+            <button key={preset} type="button" onClick={() => actions.applyMaskPreset(preset)} data-testid={`preset-${preset}`}>
+              {label}
+            </button>
+          ))}
+        </div>
+      )}
+      <div className="presets">
+        <button type="button" onClick={actions.clearLayer}>
+          {paintingImage ? 'Clear image' : 'Clear mask'}
+        </button>
+        <button type="button" onClick={actions.undo} disabled={undoDepth === 0} title="Undo (Ctrl+Z)">
+          Undo
+        </button>
+      </div>
+      {withMask && (
+        <p className="muted small" aria-live="polite">
+          {Math.round((hidden / (SIDE * SIDE)) * 100)}% hidden ({hidden} of {SIDE * SIDE} pixels).
+        </p>
+      )}
+    </div>
+  );
+}
+
+function PickedCaption() {
+  const testIndex = useApp((s) => s.editor.testIndex);
+  const label = useApp((s) => s.samples.labels[s.editor.testIndex]);
+  const name = useApp((s) => (label === undefined ? undefined : s.samples.classNames[label]));
+  if (name === undefined) return null;
+  return (
+    <p className="small picked" data-testid="picked-caption">
+      Test image #{testIndex + 1}: <strong>{name}</strong>
+    </p>
+  );
+}
+
+/** Ctrl+Z / Cmd+Z undoes the last editor change (text fields keep their own undo). */
+function useUndoShortcut(): void {
+  const store = useAppStore();
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (!(e.ctrlKey || e.metaKey) || e.shiftKey || e.key.toLowerCase() !== 'z') return;
+      const target = e.target as HTMLElement | null;
+      if (target && (target.tagName === 'TEXTAREA' || (target.tagName === 'INPUT' && (target as HTMLInputElement).type === 'number'))) return;
+      e.preventDefault();
+      store.getState().actions.undo();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [store]);
+}
+
+export function ImageSource() {
+  const mode = useApp((s) => s.config.mode);
+  const source = useApp((s) => s.editor.source);
+  const testIndex = useApp((s) => s.editor.testIndex);
+  const { pickDrawnImage, pickTestImage } = useActions();
+  useUndoShortcut();
+  if (mode !== 'inpaint' && mode !== 'classify') return null;
+  const withMask = mode === 'inpaint';
+  return (
+    <section className="panel image-source" aria-labelledby="source-title">
+      <h2 id="source-title">{withMask ? 'Image and mask' : 'Image to classify'}</h2>
+      <div className="segmented" role="radiogroup" aria-label="Image source">
+        <label>
+          <input type="radio" name="source" checked={source === 'test'} onChange={() => pickTestImage(testIndex)} data-testid="source-test" />
+          <span>Test image</span>
+        </label>
+        <label>
+          <input type="radio" name="source" checked={source === 'drawn'} onChange={pickDrawnImage} data-testid="source-drawn" />
+          <span>Draw your own</span>
+        </label>
+      </div>
+      <div className="editor-layout">
+        <EditorCanvas withMask={withMask} />
+        {(withMask || source === 'drawn') && <Tools withMask={withMask} />}
+      </div>
+      {source === 'test' && <PickedCaption />}
+      {source === 'test' && <SamplePicker />}
+      {withMask && (
+        <p className="muted small">
+          Amber = hidden: the model generates it. Everything else is kept from the image, in every frame of the run.
+        </p>
+      )}
+    </section>
+  );
+}

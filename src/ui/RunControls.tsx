@@ -1,0 +1,257 @@
+/**
+ * Mode picker and run controls: sampler, η, steps, seed (with a seeded 🎲), batch, class, guidance,
+ * x̂₀ clipping and the Generate button. Changing any of them while a run is going cancels it.
+ */
+import { useId, useState } from 'react';
+import type { Mode } from '../engine/protocol.ts';
+import { AVAILABLE_MODES, MAX_GUIDANCE, STEP_PRESETS, guidanceApplies } from '../store/index.ts';
+import { Icon } from './icons.tsx';
+import { MODE_INFO } from './labels.ts';
+import { useActions, useApp } from './store-context.tsx';
+
+const ALL_MODES: readonly Mode[] = [...AVAILABLE_MODES, 'sketch', 'representation'];
+
+export function ModePicker() {
+  const mode = useApp((s) => s.config.mode);
+  const { setConfig } = useActions();
+  return (
+    <fieldset className="panel modes">
+      <legend>Mode</legend>
+      <div className="mode-list">
+        {ALL_MODES.map((m) => {
+          const info = MODE_INFO[m];
+          const soon = info.soon === true;
+          return (
+            <label key={m} className={`mode-option${soon ? ' soon' : ''}${mode === m ? ' checked' : ''}`}>
+              <input
+                type="radio"
+                name="mode"
+                value={m}
+                checked={mode === m}
+                disabled={soon}
+                onChange={() => setConfig({ mode: m })}
+                data-testid={`mode-${m}`}
+              />
+              <span className="mode-text">
+                <span className="mode-title">{info.title}</span>
+                <span className="mode-desc">{info.description}</span>
+              </span>
+            </label>
+          );
+        })}
+      </div>
+    </fieldset>
+  );
+}
+
+/** A number input that lets you type freely and commits valid values (clamped by the store). */
+function NumberField({
+  label,
+  value,
+  onCommit,
+  min,
+  max,
+  step = 1,
+  testId,
+}: {
+  label: string;
+  value: number;
+  onCommit: (v: number) => void;
+  min: number;
+  max: number;
+  step?: number;
+  testId?: string;
+}) {
+  const [draft, setDraft] = useState<string | null>(null);
+  const id = useId();
+  return (
+    <>
+      <label htmlFor={id}>{label}</label>
+      <input
+        id={id}
+        type="number"
+        inputMode="numeric"
+        min={min}
+        max={max}
+        step={step}
+        value={draft ?? String(value)}
+        data-testid={testId}
+        onChange={(e) => {
+          setDraft(e.target.value);
+          const v = Number(e.target.value);
+          if (e.target.value !== '' && Number.isFinite(v) && v >= min && v <= max) onCommit(v);
+        }}
+        onBlur={() => setDraft(null)}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter') setDraft(null);
+        }}
+      />
+    </>
+  );
+}
+
+function ClassPicker() {
+  const classId = useApp((s) => s.config.classId);
+  const fromSamples = useApp((s) => s.samples.classNames);
+  const fromConfig = useApp((s) => s.engine.config?.classNames);
+  const names = fromSamples.length ? fromSamples : (fromConfig ?? []);
+  const { setConfig } = useActions();
+  const id = useId();
+  return (
+    <div className="field">
+      <label htmlFor={id}>Class</label>
+      <select id={id} value={classId} onChange={(e) => setConfig({ classId: Number(e.target.value) })} data-testid="class-picker">
+        {Array.from({ length: 10 }, (_, c) => (
+          <option key={c} value={c}>
+            {c} · {names[c] ?? `class ${c}`}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
+/** The big Generate button (and Stop while a run is going), with a one-line summary of what it will run. */
+export function GenerateBar() {
+  const status = useApp((s) => s.engine.status);
+  const switching = useApp((s) => s.engine.switching);
+  const running = useApp((s) => s.trajectory.status === 'running');
+  const mode = useApp((s) => s.config.mode);
+  const samplesReady = useApp((s) => s.samples.status === 'ready');
+  const drawn = useApp((s) => s.editor.source === 'drawn');
+  const { generate, cancelRun } = useActions();
+  const needsImage = (mode === 'inpaint' || mode === 'classify') && !drawn && !samplesReady;
+  const ready = status === 'ready' && !switching && !needsImage;
+  const label = mode === 'classify' ? 'Classify' : 'Generate';
+  return (
+    <section className="panel generate-bar" aria-label="Generate">
+      <div className="generate-row">
+        <button type="button" className="primary generate" onClick={() => void generate()} disabled={!ready} data-testid="generate">
+          {status === 'loading' ? 'Loading model…' : switching ? 'Switching backend…' : running ? `${label} again` : label}
+        </button>
+        {running && (
+          <button type="button" className="secondary" onClick={cancelRun} data-testid="stop">
+            Stop
+          </button>
+        )}
+      </div>
+      <RunSummary />
+    </section>
+  );
+}
+
+function RunSummary() {
+  const c = useApp((s) => s.config);
+  const parts = [
+    MODE_INFO[c.mode].title,
+    c.sampler === 'ddim' ? `DDIM η=${c.eta.toFixed(2)}` : 'DDPM',
+    `${c.steps} steps`,
+    `seed ${c.seed}`,
+    c.batch === 16 ? 'grid of 16' : '1 image',
+  ];
+  if (c.mode === 'conditional') parts.splice(1, 0, `class ${c.classId}`);
+  if (guidanceApplies(c.mode) && c.guidance > 0) parts.push(`guidance ${c.guidance.toFixed(1)}`);
+  return <p className="muted small run-summary">{parts.join(' · ')}</p>;
+}
+
+export function RunControls() {
+  const c = useApp((s) => s.config);
+  const T = useApp((s) => s.engine.config?.schedule.T ?? 1000);
+  const { setConfig, rollSeed } = useActions();
+  const etaId = useId();
+  const guidanceId = useId();
+  const canGuide = guidanceApplies(c.mode);
+  return (
+    <section className="panel run-controls" aria-labelledby="run-title">
+      <h2 id="run-title">Run settings</h2>
+
+      {c.mode === 'conditional' && <ClassPicker />}
+
+      <fieldset className="field">
+        <legend>Sampler</legend>
+        <div className="segmented" role="radiogroup" aria-label="Sampler">
+          {(['ddim', 'ddpm'] as const).map((s) => (
+            <label key={s}>
+              <input type="radio" name="sampler" value={s} checked={c.sampler === s} onChange={() => setConfig({ sampler: s })} />
+              <span>{s.toUpperCase()}</span>
+            </label>
+          ))}
+        </div>
+      </fieldset>
+
+      <div className="field">
+        <label htmlFor={etaId}>
+          DDIM η <output htmlFor={etaId}>{c.eta.toFixed(2)}</output>
+          <span className="muted small">{c.sampler === 'ddim' ? (c.eta === 0 ? ' deterministic' : ' stochastic') : ' (DDIM only)'}</span>
+        </label>
+        <input
+          id={etaId}
+          type="range"
+          min={0}
+          max={1}
+          step={0.05}
+          value={c.eta}
+          disabled={c.sampler !== 'ddim'}
+          onChange={(e) => setConfig({ eta: Number(e.target.value) })}
+        />
+      </div>
+
+      <fieldset className="field">
+        <legend>Steps</legend>
+        <div className="presets" role="group" aria-label="Step presets">
+          {STEP_PRESETS.filter((p) => p <= T).map((p) => (
+            <button key={p} type="button" aria-pressed={c.steps === p} onClick={() => setConfig({ steps: p })}>
+              {p}
+            </button>
+          ))}
+        </div>
+        <div className="inline-field">
+          <NumberField label="Steps" value={c.steps} min={1} max={T} onCommit={(v) => setConfig({ steps: v })} testId="steps" />
+        </div>
+      </fieldset>
+
+      <div className="field inline-field">
+        <NumberField label="Seed" value={c.seed} min={0} max={4294967295} onCommit={(v) => setConfig({ seed: v })} testId="seed" />
+        <button type="button" className="dice" onClick={rollSeed} aria-label="New random seed" title="New random seed">
+          <Icon name="dice" />
+        </button>
+      </div>
+
+      <fieldset className="field">
+        <legend>Batch</legend>
+        <div className="segmented" role="radiogroup" aria-label="Batch">
+          <label>
+            <input type="radio" name="batch" value="1" checked={c.batch === 1} onChange={() => setConfig({ batch: 1 })} data-testid="batch-1" />
+            <span>1 image</span>
+          </label>
+          <label>
+            <input type="radio" name="batch" value="16" checked={c.batch === 16} onChange={() => setConfig({ batch: 16 })} data-testid="batch-16" />
+            <span>Grid of 16</span>
+          </label>
+        </div>
+      </fieldset>
+
+      <div className="field">
+        <label htmlFor={guidanceId}>
+          Guidance scale <output htmlFor={guidanceId}>{c.guidance.toFixed(1)}</output>
+          <span className="muted small">{canGuide ? ' (label head steers toward the class)' : ' (joint and class-conditional only)'}</span>
+        </label>
+        <input
+          id={guidanceId}
+          type="range"
+          min={0}
+          max={MAX_GUIDANCE}
+          step={0.5}
+          value={c.guidance}
+          disabled={!canGuide}
+          onChange={(e) => setConfig({ guidance: Number(e.target.value) })}
+        />
+      </div>
+
+      <label className="inline-check">
+        <input type="checkbox" checked={c.clipX0} onChange={(e) => setConfig({ clipX0: e.target.checked })} />
+        Clip x̂₀ to [−1, 1]
+      </label>
+    </section>
+  );
+}

@@ -1,0 +1,190 @@
+/**
+ * The main canvas: the current frame of the trajectory, drawn as the selected head. It is drawn from
+ * `store.subscribe` (never through React state): a frame change redraws the canvas without rendering
+ * any component. Batch 16 shows a 4x4 grid; a cell is a button that selects the sample for the label chart.
+ */
+import { useEffect, useRef } from 'react';
+import type { AppState } from '../store/index.ts';
+import { CANVAS_SIZE, cellOrigin, clearCanvas, drawFrame } from './draw.ts';
+import { HEAD_INFO } from './labels.ts';
+import { useActions, useApp, useAppStore } from './store-context.tsx';
+
+/** Everything a drawing depends on; the canvas redraws only when this key changes. */
+function drawKey(s: AppState): string {
+  const t = s.trajectory;
+  const index = Math.min(s.player.frameIndex, Math.max(0, t.frameCount - 1));
+  const live = s.view.head === 'drift' ? `/${t.frameCount}` : '';
+  return `${t.runId}/${t.frameCount > 0 ? index : 'none'}/${s.view.head}/${s.view.sample}/${s.view.showMask}/${s.samples.classNames.length}${live}`;
+}
+
+function FrameCanvas() {
+  const store = useAppStore();
+  const canvasRef = useRef<HTMLCanvasElement>(null);
+
+  useEffect(() => {
+    const canvas = canvasRef.current;
+    const ctx = canvas?.getContext('2d');
+    if (!canvas || !ctx) return;
+    let raf = 0;
+    let lastKey = '';
+    const draw = () => {
+      raf = 0;
+      const s = store.getState();
+      const key = drawKey(s);
+      if (key === lastKey) return;
+      lastKey = key;
+      const t = s.trajectory;
+      const index = Math.min(s.player.frameIndex, Math.max(0, t.frameCount - 1));
+      const frame = t.frameCount > 0 ? s.actions.getFrame(index) : undefined;
+      if (!frame || !t.run) {
+        clearCanvas(ctx);
+        canvas.dataset['runId'] = '';
+        canvas.dataset['frameIndex'] = '';
+      } else {
+        drawFrame(ctx, frame, {
+          head: s.view.head,
+          batch: t.run.batch,
+          selected: s.view.sample,
+          mask: s.view.showMask && t.run.mask ? t.run.mask : null,
+          driftScale: s.actions.frames().driftMaxAbs,
+          classNames: s.samples.classNames.length ? s.samples.classNames : (s.engine.config?.classNames ?? []),
+        });
+        // Plain attributes for tests and debugging; set imperatively, no React render involved.
+        canvas.dataset['runId'] = frame.runId;
+        canvas.dataset['frameIndex'] = String(frame.index);
+        canvas.dataset['t'] = String(frame.t);
+      }
+      canvas.dataset['head'] = s.view.head;
+      canvas.dataset['draws'] = String(Number(canvas.dataset['draws'] ?? '0') + 1);
+    };
+    const schedule = () => {
+      if (raf === 0 && drawKey(store.getState()) !== lastKey) raf = requestAnimationFrame(draw);
+    };
+    draw();
+    const unsubscribe = store.subscribe(schedule);
+    return () => {
+      unsubscribe();
+      if (raf !== 0) cancelAnimationFrame(raf);
+    };
+  }, [store]);
+
+  return (
+    <canvas
+      ref={canvasRef}
+      className="frame-canvas"
+      width={CANVAS_SIZE}
+      height={CANVAS_SIZE}
+      data-testid="frame-canvas"
+      role="img"
+      aria-label="The current frame of the trajectory, drawn as the selected head"
+    />
+  );
+}
+
+/** Transparent buttons over the 16 grid cells: click or focus + Enter to select a sample. */
+function GridCells() {
+  const batch = useApp((s) => s.trajectory.run?.batch ?? 1);
+  const sample = useApp((s) => s.view.sample);
+  const { selectSample } = useActions();
+  if (batch === 1) return null;
+  return (
+    <div className="grid-cells" role="group" aria-label="Samples in the batch">
+      {Array.from({ length: batch }, (_, i) => {
+        const { x, y, cell } = cellOrigin(i, batch);
+        const pct = (v: number) => `${(v / CANVAS_SIZE) * 100}%`;
+        return (
+          <button
+            key={i}
+            type="button"
+            className="grid-cell"
+            style={{ left: pct(x), top: pct(y), width: pct(cell), height: pct(cell) }}
+            aria-label={`Sample ${i + 1} of ${batch}`}
+            aria-pressed={sample === i}
+            onClick={() => selectSample(i)}
+          />
+        );
+      })}
+    </div>
+  );
+}
+
+function EmptyState() {
+  const frameCount = useApp((s) => s.trajectory.frameCount);
+  const status = useApp((s) => s.engine.status);
+  if (frameCount > 0) return null;
+  return (
+    <div className="empty-state" aria-hidden="true">
+      {status === 'ready' ? (
+        <p>
+          Press <strong>Generate</strong> to start a trajectory.
+        </p>
+      ) : status === 'error' ? (
+        <p>The model could not start. See Status.</p>
+      ) : (
+        <p>Loading the model…</p>
+      )}
+    </div>
+  );
+}
+
+function Caption() {
+  const head = useApp((s) => s.view.head);
+  const batch = useApp((s) => s.trajectory.run?.batch ?? 1);
+  const sample = useApp((s) => s.view.sample);
+  const hasMask = useApp((s) => (s.trajectory.run?.mask ?? null) !== null);
+  const showMask = useApp((s) => s.view.showMask);
+  // The drift colour scale grows as frames arrive: re-read it when the frame count changes.
+  const driftScale = useApp((s) => (s.view.head === 'drift' && s.trajectory.frameCount > 0 ? s.actions.frames().driftMaxAbs : 0));
+  const { setShowMask } = useActions();
+  const info = HEAD_INFO[head];
+  return (
+    <div className="viewer-caption">
+      <p>
+        <strong>{info.title}</strong> — {info.description}
+        {batch > 1 ? ` Sample ${sample + 1} of ${batch} is selected (click a cell to change).` : ''}
+      </p>
+      {head === 'drift' && (
+        <p className="legend">
+          <span className="swatch swatch-neg" aria-hidden="true" /> below 0 <span className="swatch swatch-zero" aria-hidden="true" /> 0{' '}
+          <span className="swatch swatch-pos" aria-hidden="true" /> above 0 · full colour at |ĉ| = {driftScale.toPrecision(3)} (the largest in
+          this trajectory)
+        </p>
+      )}
+      {hasMask && head !== 'label' && head !== 'drift' && (
+        <label className="inline-check">
+          <input type="checkbox" checked={showMask} onChange={(e) => setShowMask(e.target.checked)} />
+          Tint the hidden (generated) region <span className="swatch swatch-mask" aria-hidden="true" />
+        </label>
+      )}
+    </div>
+  );
+}
+
+function StaleNotice() {
+  const stale = useApp((s) => s.trajectory.stale);
+  const status = useApp((s) => s.trajectory.status);
+  if (!stale) return null;
+  return (
+    <p className="notice" role="status">
+      {status === 'cancelled' ? 'Run stopped: the settings changed. ' : 'The settings changed since this trajectory was made. '}
+      Press Generate to apply them.
+    </p>
+  );
+}
+
+export function Viewer() {
+  return (
+    <section className="panel viewer" aria-labelledby="viewer-title">
+      <h2 id="viewer-title" className="visually-hidden">
+        Trajectory
+      </h2>
+      <div className="canvas-wrap">
+        <FrameCanvas />
+        <GridCells />
+        <EmptyState />
+      </div>
+      <Caption />
+      <StaleNotice />
+    </section>
+  );
+}
