@@ -7,7 +7,7 @@ import type { BackendName, EngineApi } from './protocol.ts';
 export type EngineEvent =
   /** The WebGPU device is gone (driver reset, GPU removed, tab backgrounded too long, or the test hook). */
   | { readonly type: 'device-lost'; readonly backend: BackendName; readonly message: string }
-  /** The worker itself died (page side only). */
+  /** The worker script could not start: every call fails (page side only). */
   | { readonly type: 'crashed'; readonly message: string };
 
 export interface EngineWorkerApi extends EngineApi {

@@ -148,7 +148,12 @@ async function activateWasm(): Promise<Activation> {
     threads: getThreadsCount(),
   };
   const cores = globalThis.navigator?.hardwareConcurrency;
-  if (typeof cores === 'number') detail['hardwareConcurrency'] = cores;
+  if (typeof cores === 'number') {
+    detail['hardwareConcurrency'] = cores;
+    // tfjs-backend-wasm 4.22 (backend.cc init_with_threads_count) caps its XNNPACK pool at
+    // min(8, hardwareConcurrency / 2) threads, whatever setThreadsCount asks: 1 on a 2-core machine.
+    detail['threadPoolCap'] = Math.min(8, Math.max(1, Math.floor(cores / 2)));
+  }
   const note = threads === true ? undefined : globalThis.crossOriginIsolated ? 'no wasm threads' : 'no wasm threads (page not cross-origin isolated)';
   return note === undefined ? { detail } : { detail, note };
 }
@@ -317,7 +322,7 @@ export async function selectBackend(preference: BackendPreference, options: Sele
     const detail = { ...r.activation!.detail, ...m.detail };
     const note = r.activation!.note ? `; ${r.activation!.note}` : '';
     const speed = m.slow ? `slow: first compiled run ${ms(m.probeMs)} ms > ${ms(slowMs)} ms, not measured further` : `${ms(m.probeMs)} ms/forward (median of ${MEASURED_RUNS})`;
-    if (r === best) return { name: r.name, outcome: 'chosen', reason: `fastest: ${speed}${note}`, probeMs: m.probeMs, detail };
+    if (r === best) return { name: r.name, outcome: 'chosen', reason: `fastest${m.slow ? ' (all are slow)' : ''}: ${speed}${note}`, probeMs: m.probeMs, detail };
     return { name: r.name, outcome: 'available', reason: `${speed}${note}`, probeMs: m.probeMs, detail };
   });
   await activate(best.name);

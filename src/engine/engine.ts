@@ -5,14 +5,14 @@
  * old one). Methods throw EngineError; worker.ts turns them into EngineErrorInfo for postMessage.
  */
 import * as tf from '@tensorflow/tfjs';
-import { createNetwork, loadWeights, type FetchLike, type ModelConfig, type Network } from '../model/index.ts';
+import { loadWeights, type FetchLike } from '../model/index.ts';
 import type { EngineEvent, EngineWorkerApi } from './api.ts';
-import { activateBackend, activeWebGpuDevice, resetBackend, selectBackend, type Activation, type Bench } from './backends.ts';
+import { activateBackend, activeWebGpuDevice, resetBackend, selectBackend, type Activation } from './backends.ts';
 import { CancelToken } from './cancel.ts';
 import { EngineError, toEngineError } from './errors.ts';
-import { makeTables, type Tables } from './plan.ts';
 import type { BackendName, BackendPreference, BackendReport, Frame, InitOptions, InitResult, LoadProgress, MemoryStats, RunRequest } from './protocol.ts';
-import { runTrajectory, warmupStep, type RunEnd } from './runner.ts';
+import { createBench, release, toCpuModel, upload, warmUp, type Model, type Resident } from './resident.ts';
+import { runTrajectory, type RunEnd } from './runner.ts';
 
 export interface EngineOptions {
   /** fetch for the weights (default: globalThis.fetch). */
@@ -23,56 +23,14 @@ export interface EngineOptions {
   readonly activate?: (name: BackendName) => Promise<Activation>;
 }
 
-interface CpuWeight {
-  readonly values: Float32Array;
-  readonly shape: number[];
-}
-
-interface Model {
-  readonly config: ModelConfig;
-  readonly tables: Tables;
-  readonly weights: ReadonlyMap<string, CpuWeight>;
-  readonly bytes: number;
-}
-
-interface Active {
+interface Active extends Resident {
   readonly report: BackendReport;
-  readonly weights: tf.NamedTensorMap;
-  readonly network: Network;
 }
 
 interface CurrentRun {
   readonly runId: string;
   readonly token: CancelToken;
   readonly done: Promise<RunEnd>;
-}
-
-const GPU_BACKENDS: readonly string[] = ['webgpu', 'webgl'];
-
-function safeDispose(tensors: tf.Tensor[]): void {
-  for (const t of tensors) {
-    try {
-      t.dispose();
-    } catch {
-      // a tensor of a lost / removed backend: nothing left to free
-    }
-  }
-}
-
-/** Runs `build` with the backend's compile-only flag set (shaders compile in parallel, nothing executes), then waits for the compiles. */
-async function compileOnly(build: () => tf.Tensor[]): Promise<void> {
-  const name = tf.getBackend();
-  const flag = name === 'webgpu' ? 'WEBGPU_ENGINE_COMPILE_ONLY' : name === 'webgl' ? 'ENGINE_COMPILE_ONLY' : null;
-  if (flag === null) return;
-  tf.env().set(flag, true);
-  try {
-    tf.dispose(build());
-  } finally {
-    tf.env().set(flag, false);
-  }
-  const backend = tf.backend() as unknown as { checkCompileCompletionAsync?: () => Promise<unknown>; getUniformLocations?: () => void };
-  await backend.checkCompileCompletionAsync?.();
-  backend.getUniformLocations?.(); // webgl: bind uniforms of the programs compiled in parallel
 }
 
 /** One macrotask turn (a MessageChannel message: no 4 ms timer clamping), so queued messages are handled. */
@@ -115,75 +73,8 @@ export function createEngineCore(options: EngineOptions = {}): EngineWorkerApi {
     return model;
   };
 
-  /** The CPU copy of the weights as tensors on the active backend. */
-  const upload = (m: Model): { weights: tf.NamedTensorMap; network: Network } => {
-    const weights: tf.NamedTensorMap = {};
-    for (const [name, w] of m.weights) weights[name] = tf.tensor(w.values, w.shape, 'float32');
-    try {
-      return { weights, network: createNetwork(m.config, weights) };
-    } catch (e) {
-      safeDispose(Object.values(weights));
-      throw e;
-    }
-  };
-
-  const bench = (m: Model) => (): Promise<Bench> => {
-    const { weights, network } = upload(m);
-    const S = m.config.imageSize;
-    const z = tf.randomNormal<tf.Rank.R4>([1, S, S, 1], 0, 1, 'float32', 7); // [1, S, S, 1]
-    const t = tf.tensor1d([500], 'int32'); // [1]
-    const forward = (): tf.Tensor[] => {
-      const out = network.forward(z, t);
-      return [out.eps, out.masked, out.sketch, out.label, out.repr];
-    };
-    const run = async (): Promise<number> => {
-      const started = performance.now();
-      const out = forward();
-      try {
-        await Promise.all(out.map((x) => x.data()));
-      } finally {
-        tf.dispose(out);
-      }
-      return performance.now() - started;
-    };
-    return Promise.resolve({
-      async compile() {
-        if (GPU_BACKENDS.includes(tf.getBackend())) await compileOnly(forward);
-        else await run(); // no shaders: one untimed run sets up the kernels
-      },
-      run,
-      dispose() {
-        safeDispose([z, t, ...Object.values(weights)]);
-        network.dispose();
-      },
-    });
-  };
-
-  /** Compiles the run shapes (batch 1 and 16) on GPUs, then one real batch-1 step everywhere. */
-  const warmUp = async (network: Network, tables: Tables, onProgress: (p: LoadProgress) => void): Promise<void> => {
-    if (GPU_BACKENDS.includes(tf.getBackend())) {
-      for (const batch of [1, 16] as const) {
-        const started = performance.now();
-        await compileOnly(() => warmupStep(network, tables, batch));
-        onProgress({ phase: 'warmup', fraction: batch === 1 ? 0.4 : 0.8, message: `compiled the batch-${batch} shaders in ${(performance.now() - started).toFixed(0)} ms` });
-      }
-    }
-    const out = warmupStep(network, tables, 1);
-    try {
-      await Promise.all(out.map((x) => x.data()));
-    } finally {
-      tf.dispose(out);
-    }
-  };
-
   const dropActive = (): void => {
-    if (active === null) return;
-    safeDispose(Object.values(active.weights));
-    try {
-      active.network.dispose();
-    } catch {
-      // lost backend
-    }
+    if (active !== null) release(active);
     active = null;
   };
 
@@ -213,21 +104,20 @@ export function createEngineCore(options: EngineOptions = {}): EngineWorkerApi {
     onProgress({ phase: 'backend', fraction: 0, message: preference === 'auto' ? 'measuring the backends' : `starting ${preference}` });
     const report = await selectBackend(preference, {
       activate,
-      bench: bench(m),
+      bench: () => Promise.resolve(createBench(m)),
       ...(options.candidates ? { candidates: options.candidates } : {}),
     });
     onProgress({ phase: 'backend', fraction: 1, message: report.summary });
     onProgress({ phase: 'warmup', fraction: 0, message: `compiling and warming up ${report.chosen}` });
     const started = performance.now();
-    const { weights, network } = upload(m);
+    const resident = upload(m);
     try {
-      await warmUp(network, m.tables, onProgress);
+      await warmUp(resident.network, m.tables, (fraction, message) => onProgress({ phase: 'warmup', fraction, message }));
     } catch (e) {
-      safeDispose(Object.values(weights));
-      network.dispose();
+      release(resident);
       throw e;
     }
-    active = { report, weights, network };
+    active = { ...resident, report };
     watchDevice();
     const warmupMs = performance.now() - started;
     onProgress({ phase: 'warmup', fraction: 1, message: `warm-up took ${warmupMs.toFixed(0)} ms` });
@@ -255,12 +145,7 @@ export function createEngineCore(options: EngineOptions = {}): EngineWorkerApi {
           ...(options.fetch ? { fetch: options.fetch } : {}),
           onProgress: (p) => onProgress({ phase: 'weights', fraction: p.total ? p.loaded / p.total : 1, message: `${p.loaded} / ${p.total} bytes` }),
         });
-        const weights = new Map<string, CpuWeight>();
-        for (const [name, t] of Object.entries(loaded.weights)) {
-          weights.set(name, { values: (await t.data<'float32'>()).slice(), shape: [...t.shape] });
-          t.dispose();
-        }
-        model = { config: loaded.config, tables: makeTables(loaded.config), weights, bytes: loaded.bytes };
+        model = await toCpuModel(loaded);
         const loadMs = performance.now() - started;
         const { report, warmupMs } = await bringUp(init.backend, model, onProgress);
         onProgress({ phase: 'ready', fraction: 1, message: `ready on ${report.chosen}` });
@@ -325,9 +210,8 @@ export function createEngineCore(options: EngineOptions = {}): EngineWorkerApi {
           if (previous !== null && lost === null && active === null) {
             try {
               await activate(previous);
-              const { weights, network } = upload(m);
-              const report = { chosen: previous, preference: previous, attempts: [], summary: `${previous} (kept after a failed switch)` };
-              active = { report, weights, network };
+              const report: BackendReport = { chosen: previous, preference: previous, attempts: [], summary: `${previous} (kept after a failed switch)` };
+              active = { ...upload(m), report };
               watchDevice();
             } catch {
               // nothing usable: the caller must pick another backend
