@@ -1,0 +1,73 @@
+/**
+ * The browser's runner against PyTorch: public/fixtures/trajectory.json holds short trajectories
+ * sampled by training/mtd/sampling.py with the playground's own noise streams (training/mtd/rng.py
+ * reproduces src/core/rng.ts bit for bit), for the shipped weights. The runner on the tfjs cpu
+ * backend must follow the same z_t at every step: joint DDIM, class-conditional DDPM, inpainting DDIM(eta).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { maxAbsDiff, readRepoJson } from '../model/testing.ts';
+import type { Mode, RunRequest, SamplerName } from './protocol.ts';
+import { collect, loadTestModel, request, type TestModel } from './testing.ts';
+
+interface TrajectoryCase {
+  readonly name: string;
+  readonly mode: Mode;
+  readonly sampler: SamplerName;
+  readonly steps: number;
+  readonly eta: number;
+  readonly seed: number;
+  readonly classId?: number;
+  readonly image?: number[];
+  readonly mask?: number[];
+  /** t of each reverse step, descending. */
+  readonly steps_t: number[];
+  /** z_t before each step (32x32 each). */
+  readonly z: number[][];
+  readonly x0Hat: number[][];
+  readonly labelProbs: number[][];
+  readonly final: number[];
+}
+
+let m: TestModel;
+let cases: TrajectoryCase[];
+
+beforeAll(async () => {
+  m = await loadTestModel();
+  cases = ((await readRepoJson('public/fixtures/trajectory.json')) as { cases: TrajectoryCase[] }).cases;
+});
+afterAll(() => m.dispose());
+
+// Float32 tfjs vs Float32 PyTorch over a few steps; a wrong coefficient or a drift sign is O(0.1).
+const TOL = 2e-3;
+
+describe('runner matches the PyTorch sampler (trajectory fixture)', { timeout: 120_000 }, () => {
+  for (const name of ['joint-ddim', 'conditional-ddpm', 'inpaint-ddim-eta']) {
+    it(name, async () => {
+      const c = cases.find((x) => x.name === name);
+      expect(c, `fixture case ${name}`).toBeDefined();
+      const req: RunRequest = request({
+        mode: c!.mode,
+        sampler: c!.sampler,
+        steps: c!.steps,
+        eta: c!.eta,
+        seed: c!.seed,
+        ...(c!.classId === undefined ? {} : { classId: c!.classId }),
+        ...(c!.image === undefined ? {} : { image: Float32Array.from(c!.image) }),
+        ...(c!.mask === undefined ? {} : { mask: Float32Array.from(c!.mask) }),
+      });
+      const { frames, end } = await collect(m.network, m.tables, req);
+      expect(end).toBe('done');
+      expect(frames.map((f) => f.t)).toEqual([...c!.steps_t, 0]);
+      c!.steps_t.forEach((_, k) => {
+        const f = frames[k]!;
+        expect(maxAbsDiff(f.z, c!.z[k]!), `z at step ${k}`).toBeLessThan(TOL);
+        expect(maxAbsDiff(f.labelProbs, c!.labelProbs[k]!), `label probs at step ${k}`).toBeLessThan(TOL);
+        // x0-hat amplifies eps error by 1/sqrt(alphaBar_t) (156x at t = T): compare where it is well-conditioned
+        // (inpainting: the playground shows x0-hat composited with the given visible pixels; compare the hidden ones)
+        const hidden = (a: ArrayLike<number>): number[] => Array.from(a).filter((_, i) => !c!.mask || c!.mask[i] === 0);
+        if (c!.steps_t[k]! < 900) expect(maxAbsDiff(hidden(f.x0Hat), hidden(c!.x0Hat[k]!)), `x0Hat at step ${k}`).toBeLessThan(TOL * 10);
+      });
+      expect(maxAbsDiff(frames.at(-1)!.x0Hat, c!.final), 'final image').toBeLessThan(TOL);
+    });
+  }
+});
