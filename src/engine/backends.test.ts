@@ -7,6 +7,8 @@ import type { BackendName } from './protocol.ts';
 interface Fake {
   readonly available: boolean | string;
   readonly note?: string;
+  /** Software rendering (fallback adapter / software renderer). */
+  readonly software?: boolean;
   /** ms of each timed run (the first is the "first compiled run"). */
   readonly runs?: readonly number[];
   readonly compile?: () => Promise<void>;
@@ -21,7 +23,7 @@ function fakes(spec: Partial<Record<BackendName, Fake>>) {
     const f = spec[name];
     if (!f || f.available !== true) return Promise.reject(new BackendUnavailable(typeof f?.available === 'string' ? f.available : `${name} missing`));
     activated.push(name);
-    return Promise.resolve(f.note ? { detail: { fake: true }, note: f.note } : { detail: { fake: true } });
+    return Promise.resolve({ detail: { fake: true }, ...(f.note ? { note: f.note } : {}), ...(f.software ? { software: true } : {}) });
   };
   const bench = (name: BackendName): Promise<Bench> => {
     const f = spec[name]!;
@@ -41,35 +43,56 @@ function fakes(spec: Partial<Record<BackendName, Fake>>) {
 
 /** This machine: no GPU, WebGPU and WebGL on SwiftShader. */
 const CPU_ONLY_MACHINE = {
-  webgpu: { available: true, note: 'fallback adapter (software rendering, e.g. SwiftShader)', runs: [1800] },
-  webgl: { available: true, note: 'software renderer', runs: [260, 230, 231, 229] },
+  webgpu: { available: true, note: 'fallback adapter (software rendering, e.g. SwiftShader)', software: true, runs: [1800] },
+  webgl: { available: true, note: 'software renderer', software: true, runs: [260, 230, 231, 229] },
   wasm: { available: true, runs: [16, 15, 14.8, 15.2] },
   cpu: { available: true, runs: [420, 400, 410, 405] },
 } satisfies Partial<Record<BackendName, Fake>>;
 
 describe('selectBackend', () => {
-  it("'auto' measures every available backend and picks the fastest (wasm on a CPU-only machine)", async () => {
+  it("'auto' on a CPU-only machine: wasm is measured and chosen; software GPUs and cpu are not probed", async () => {
     const f = fakes(CPU_ONLY_MACHINE);
     const report = await selectBackend('auto', { activate: f.activate, bench: f.bench });
     expect(report.chosen).toBe('wasm');
     expect(report.preference).toBe('auto');
     expect(report.attempts.map((a) => [a.name, a.outcome])).toEqual([
-      ['webgpu', 'available'],
-      ['webgl', 'available'],
+      ['webgpu', 'skipped'],
+      ['webgl', 'skipped'],
       ['wasm', 'chosen'],
-      ['cpu', 'available'],
+      ['cpu', 'skipped'],
     ]);
     const byName = Object.fromEntries(report.attempts.map((a) => [a.name, a]));
-    // The slow first run is the only run: no more time is spent on it.
-    expect(f.runCount.webgpu).toBe(1);
-    expect(byName['webgpu']!.reason).toMatch(/slow: first compiled run 1800 ms > 1000 ms.*fallback adapter/);
-    expect(byName['webgpu']!.probeMs).toBe(1800);
+    // No shader compile or run is spent on software rendering once wasm is known to be fast.
+    expect(f.runCount.webgpu).toBeUndefined();
+    expect(f.runCount.webgl).toBeUndefined();
+    expect(f.runCount.cpu).toBeUndefined();
+    expect(byName['webgpu']!.reason).toMatch(/^not probed: fallback adapter .*wasm already runs a forward in 15\.0 ms \(force 'webgpu' to use it\)$/);
+    expect(byName['webgl']!.reason).toMatch(/^not probed: software renderer/);
+    expect(byName['cpu']!.reason).toMatch(/^not probed: tfjs's plain-JavaScript reference backend/);
     expect(byName['wasm']!.reason).toMatch(/^fastest: 15\.0 ms\/forward \(median of 3\)/);
     expect(byName['wasm']!.probeMs).toBe(15);
-    expect(byName['webgl']!.probeMs).toBe(230);
-    expect(report.summary).toMatch(/^auto picked wasm: 15\.0 ms\/forward vs webgl 230 ms, cpu 405 ms, webgpu 1800 ms \(slow\)$/);
-    expect(f.disposed.sort()).toEqual(['cpu', 'wasm', 'webgl', 'webgpu']);
+    expect(report.summary).toBe('auto picked wasm: 15.0 ms/forward');
+    expect(f.disposed).toEqual(['wasm']);
     expect(f.activated.at(-1)).toBe('wasm'); // the winner is left active
+  });
+
+  it("'auto' measures software backends when nothing accelerated is fast, and picks the fastest", async () => {
+    const f = fakes({ ...CPU_ONLY_MACHINE, wasm: { available: 'wasm files missing (404)' } });
+    const report = await selectBackend('auto', { activate: f.activate, bench: f.bench });
+    expect(report.chosen).toBe('webgl');
+    expect(report.attempts.map((a) => [a.name, a.outcome])).toEqual([
+      ['webgpu', 'available'],
+      ['webgl', 'chosen'],
+      ['wasm', 'unavailable'],
+      ['cpu', 'available'],
+    ]);
+    expect(f.runCount.webgpu).toBe(1); // the slow first run is the only run
+    const byName = Object.fromEntries(report.attempts.map((a) => [a.name, a]));
+    expect(byName['webgpu']!.reason).toMatch(/slow: first compiled run 1800 ms > 1000 ms.*fallback adapter/);
+    expect(byName['wasm']!.reason).toMatch(/wasm files missing/);
+    expect(report.summary).toMatch(/^auto picked webgl: 230 ms\/forward vs cpu 405 ms, webgpu 1800 ms \(slow\)$/);
+    expect(f.disposed.sort()).toEqual(['cpu', 'webgl', 'webgpu']);
+    expect(f.activated.at(-1)).toBe('webgl');
   });
 
   it("'auto' picks WebGPU on a machine with a real GPU", async () => {

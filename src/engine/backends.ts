@@ -34,6 +34,12 @@ export interface Activation {
   readonly detail: Detail;
   /** A caveat, e.g. "fallback adapter (software)". */
   readonly note?: string;
+  /**
+   * Runs without hardware acceleration (WebGPU fallback adapter, WebGL software renderer, tfjs's plain-JS
+   * cpu backend). 'auto' probes these only when nothing else measured fast: compiling the model's shaders
+   * on SwiftShader alone takes ~10 s here, and they lose to wasm by ~100x.
+   */
+  readonly software?: boolean;
 }
 
 /** The model on the active backend, for timing (provided by the engine, which owns the weights). */
@@ -107,7 +113,7 @@ async function activateWebGpu(): Promise<Activation> {
   const fallback = info['isFallbackAdapter'] ?? adapter.isFallbackAdapter;
   if (typeof fallback === 'boolean') detail['isFallbackAdapter'] = fallback;
   await setTfBackend('webgpu');
-  return fallback === true ? { detail, note: 'fallback adapter (software rendering, e.g. SwiftShader)' } : { detail };
+  return fallback === true ? { detail, note: 'fallback adapter (software rendering, e.g. SwiftShader)', software: true } : { detail };
 }
 
 async function activateWebGl(): Promise<Activation> {
@@ -122,7 +128,7 @@ async function activateWebGl(): Promise<Activation> {
   const renderer = (info ? gl?.getParameter(info.UNMASKED_RENDERER_WEBGL) : gl?.getParameter(gl.RENDERER)) as unknown;
   if (typeof renderer === 'string') detail['renderer'] = renderer;
   const software = typeof renderer === 'string' && /swiftshader|llvmpipe|software/i.test(renderer);
-  return software ? { detail, note: 'software renderer' } : { detail };
+  return software ? { detail, note: 'software renderer', software: true } : { detail };
 }
 
 let wasmConfigured = false;
@@ -287,16 +293,13 @@ export async function selectBackend(preference: BackendPreference, options: Sele
   }
 
   if (options.bench === undefined) throw new EngineError('internal', "selectBackend('auto') needs a bench to measure the backends");
-  const results: { name: BackendName; activation?: Activation; measured?: Measured; reason?: string }[] = [];
-  for (const name of candidates) {
-    const activation = await tryActivate(name);
-    if (typeof activation === 'string') {
-      results.push({ name, reason: activation });
-      continue;
-    }
+  const makeBench = options.bench;
+  const results: { name: BackendName; activation?: Activation; measured?: Measured; reason?: string; skipped?: boolean }[] = [];
+  const deferred: { name: BackendName; activation: Activation }[] = [];
+  const probe = async (name: BackendName, activation: Activation): Promise<void> => {
     let bench: Bench | undefined;
     try {
-      bench = await options.bench(name);
+      bench = await makeBench(name);
       results.push({ name, activation, measured: await measure(bench, slowMs, compileTimeoutMs) });
     } catch (e) {
       const why = e instanceof BackendUnavailable ? `too slow: ${e.message}` : `${describe(activation)}, but the model failed on it: ${errorText(e)}`;
@@ -304,7 +307,27 @@ export async function selectBackend(preference: BackendPreference, options: Sele
     } finally {
       bench?.dispose();
     }
+  };
+  // Hardware-accelerated backends (and wasm) first; software ones only when none of those is fast.
+  for (const name of candidates) {
+    const activation = await tryActivate(name);
+    if (typeof activation === 'string') results.push({ name, reason: activation });
+    else if (activation.software === true || name === 'cpu') deferred.push({ name, activation });
+    else await probe(name, activation);
   }
+  const fast = results.find((r) => r.measured !== undefined && !r.measured.slow);
+  for (const { name, activation } of deferred) {
+    if (fast === undefined) {
+      const again = await tryActivate(name);
+      if (typeof again === 'string') results.push({ name, reason: again });
+      else await probe(name, again);
+      continue;
+    }
+    const what = name === 'cpu' ? "tfjs's plain-JavaScript reference backend" : (activation.note ?? 'software rendering');
+    const reason = `not probed: ${what}, and ${fast.name} already runs a forward in ${ms(fast.measured!.probeMs)} ms (force '${name}' to use it)`;
+    results.push({ name, activation, reason, skipped: true });
+  }
+  results.sort((a, b) => candidates.indexOf(a.name) - candidates.indexOf(b.name));
 
   const usable = results.filter((r) => r.measured !== undefined);
   // Fast ones first (by median), then slow ones (by their single run).
@@ -315,6 +338,7 @@ export async function selectBackend(preference: BackendPreference, options: Sele
     throw new EngineError('backend', `no backend can run the model. ${listChoices(attempts)}`);
   }
   const attempts = results.map((r): BackendAttempt => {
+    if (r.skipped === true) return { name: r.name, outcome: 'skipped', reason: r.reason ?? 'not probed', detail: r.activation!.detail };
     if (r.measured === undefined) {
       return { name: r.name, outcome: 'unavailable', reason: r.reason ?? 'unknown' };
     }
