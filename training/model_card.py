@@ -35,10 +35,15 @@ def write_model_card(r: dict, cfg: dict, path: str) -> None:
         "|---|---|---|",
         f"| Frechet distance (classifier features), {fd['samples']} joint samples, DDIM 50 vs test | "
         f"{fd['samplesVsTest']:.2f} | floor: held-out real vs test {fd['heldOutRealVsTest_floor']:.2f} |",
-        f"| Joint image-label: classifier agrees with generated label | {_pct(j['agreement'])} | "
+        f"| Joint image-label: classifier agrees with generated label (drift only) | {_pct(j['agreement'])} | "
         f"goal 90% ({_verdict(j['agreement'], 0.9)}) |",
-        f"| Class-conditional: classifier accuracy on requested class | {_pct(cc['accuracy'])} | "
-        f"goal 90% ({_verdict(cc['accuracy'], 0.9)}) |",
+        f"| Joint image-label, label-head guidance s = {j['withLabelGuidance']['guidanceScale']:g} | "
+        f"{_pct(j['withLabelGuidance']['agreement'])} | goal 90% ({_verdict(j['withLabelGuidance']['agreement'], 0.9)}); "
+        f"Frechet {j['withLabelGuidance']['frechetDistance']:.2f} on {j['withLabelGuidance']['samples']} |",
+        f"| Class-conditional: classifier accuracy on requested class (drift only) | {_pct(cc['driftOnly']['accuracy'])} | "
+        f"goal 90% ({_verdict(cc['driftOnly']['accuracy'], 0.9)}) |",
+        f"| Class-conditional, label-head guidance s = {cc['withLabelGuidance']['guidanceScale']:g} | "
+        f"{_pct(cc['withLabelGuidance']['accuracy'])} | goal 90% ({_verdict(cc['withLabelGuidance']['accuracy'], 0.9)}) |",
         f"| Label head on clean test images (t = 0) | {_pct(lh['atT0'])} | goal 90% ({_verdict(lh['atT0'], 0.9)}) |",
     ]
     for kind, m in r["maskedImage"].items():
@@ -75,7 +80,11 @@ def write_model_card(r: dict, cfg: dict, path: str) -> None:
         f"{f16['frechetFloat16']:.2f} vs {f16['frechetFloat32']:.2f} on {f16['samples']} samples.",
         "",
         "## Grids",
-        "![joint](grids/joint_ddim50.png) ![class-conditional](grids/class_conditional.png)",
+        "Joint (drift only, then with label-head guidance): ![joint](grids/joint_ddim50.png) "
+        "![joint guided](grids/joint_guided_ddim50.png)",
+        "",
+        "Class-conditional (drift only, then guided): ![cc](grids/class_conditional_driftOnly.png) "
+        "![cc guided](grids/class_conditional_withLabelGuidance.png)",
         "",
         "Unconditional: ![ddpm1000](grids/unconditional_ddpm1000.png) ![ddim50](grids/unconditional_ddim50.png)",
         "",

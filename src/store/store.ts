@@ -40,7 +40,7 @@ export const AVAILABLE_HEADS: readonly Head[] = ['z', 'x0', 'label', 'masked', '
 export const AVAILABLE_MODES: readonly Mode[] = ['joint', 'conditional', 'inpaint', 'classify', 'unconditional'];
 export const STEP_PRESETS: readonly number[] = [10, 20, 50, 100, 250, 1000];
 export const FPS_CHOICES: readonly number[] = [2, 5, 10, 20, 30, 60];
-export const MAX_GUIDANCE = 10;
+export const MAX_GUIDANCE = 30;
 
 /** Model-space geometry before the engine has told us the config (training/mtd/data.py). */
 export const DEFAULT_GEOMETRY = { imageSize: 32, dataSize: 28, pad: 2 } as const;

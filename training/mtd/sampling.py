@@ -29,6 +29,13 @@ class Conditions:
     repr: torch.Tensor | None = None         # [B,D] given
     generate: set = field(default_factory=set)  # subset of {"label", "sketch", "repr"}
     paste: bool = False                      # replacement baseline: paste noised visible pixels each step
+    # Drift guidance (classifier-free guidance in the common space): eps~ = eps_u + s (eps_c - eps_u),
+    # eps_c = eps(z_t) with the drift in z_t, eps_u = eps(z_t - c_t) (the same y_t with no modality given).
+    guidance: float = 1.0
+    # Classifier guidance with the model's own label head (Dhariwal & Nichol eq. 14), as in
+    # src/engine/guidance.ts: eps~ = eps^ - s sqrt(1 - aB_t) grad_z log p(y | z_t); y = the given
+    # class, or the current argmax in joint generation.
+    label_guidance: float = 0.0
 
 
 def encode_estimate(model, out, cond: Conditions, B: int):
@@ -77,12 +84,26 @@ def sample(model, tables: Tables, B: int, cond: Conditions, sampler="ddim", step
     out = None
     for i, t in enumerate(ts):
         t_prev = ts[i + 1] if i + 1 < len(ts) else 0
-        out = model(z, torch.full((B,), t))
+        if cond.label_guidance > 0 and (cond.label is not None or "label" in cond.generate):
+            with torch.enable_grad():
+                zg = z.detach().requires_grad_(True)
+                out = model(zg, torch.full((B,), t))
+                target = cond.label if cond.label is not None else out["label"].argmax(1)
+                logp = torch.log_softmax(out["label"], 1).gather(1, target[:, None]).sum()
+                grad = torch.autograd.grad(logp, zg)[0]
+            out = {k: v.detach() for k, v in out.items()}
+            out["eps"] = out["eps"] - cond.label_guidance * (1 - float(ab[t])) ** 0.5 * grad
+        else:
+            out = model(z, torch.full((B,), t))
         enc = encode_estimate(model, out, cond, B)
         c_t, c_prev = float(tables.kappa[t]) * enc, float(tables.kappa[t_prev]) * enc
         y = z - c_t
         a_t, a_prev = float(ab[t]), float(ab[t_prev])
-        x0 = (y - (1 - a_t) ** 0.5 * out["eps"]) / a_t ** 0.5   # predictX0FromEps on y_t
+        eps_hat = out["eps"]
+        if cond.guidance != 1.0:
+            eps_u = model(y, torch.full((B,), t))["eps"]
+            eps_hat = eps_u + cond.guidance * (eps_hat - eps_u)
+        x0 = (y - (1 - a_t) ** 0.5 * eps_hat) / a_t ** 0.5   # predictX0FromEps on y_t
         if clip:
             x0 = x0.clamp(-1, 1)
         noise = torch.randn(B, 1, 32, 32, generator=g) if step_noise is None else step_noise(t)
