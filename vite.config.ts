@@ -71,5 +71,8 @@ export default defineConfig({
     pool: 'forks',
     // Two cores on the dev/CI machines: do not oversubscribe.
     maxWorkers: 2,
+    // The model tests run real forward passes on tfjs's cpu backend (~0.5 s each); on a shared
+    // 2-core machine they take several times longer. Timings are benchmarks' business, not tests'.
+    testTimeout: 60_000,
   },
 });

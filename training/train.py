@@ -109,6 +109,9 @@ def main():
     ap.add_argument("--ema", type=float, default=0.999)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--stop-at", type=int, default=0,
+                    help="stop after this many steps without changing the LR schedule (the shipped weights: "
+                         "--steps 4500 --stop-at 3673, where the session's time ran out)")
     ap.add_argument("--ckpt-every", type=int, default=200)
     ap.add_argument("--limit", type=int, default=0, help="train on only this many images (quick test)")
     ap.add_argument("--mask-bank", type=int, default=6000)
@@ -159,7 +162,8 @@ def main():
     bar = tqdm(total=args.steps, initial=step, dynamic_ncols=True, mininterval=5) if tqdm else None
     log = open(os.path.join(args.out, "train_log.jsonl"), "a")
     t_last, imgs = time.time(), 0
-    while step < args.steps and not stop["now"]:
+    last = min(args.steps, args.stop_at) if args.stop_at else args.steps
+    while step < last and not stop["now"]:
         if perm is None or pos + args.batch > len(perm):
             perm, pos = torch.randperm(len(data["x"]), generator=gen), 0
         idx = perm[pos:pos + args.batch]
