@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { memoryFetch, readWeightFiles } from '../model/testing.ts';
+import { memoryFetch, readRepoJson, readWeightFiles } from '../model/testing.ts';
 import type { EngineEvent, EngineWorkerApi } from './api.ts';
 import { activateBackend, BackendUnavailable } from './backends.ts';
 import { createEngineCore } from './engine.ts';
@@ -38,7 +38,8 @@ describe('engine core', { timeout: 60_000 }, () => {
       ['cpu', 'chosen', expect.stringMatching(/^fastest( \(all are slow\))?: /) as unknown], // may be slow under load
     ]);
     expect(result.backend.attempts[3]!.probeMs).toBeGreaterThan(0);
-    expect(result.trained).toBe(false);
+    const manifest = (await readRepoJson('public/weights/model.json')) as { config: { trained: boolean } };
+    expect(result.trained).toBe(manifest.config.trained);
     expect(result.weightsBytes).toBe(2149578);
     expect((result.config as { imageSize: number }).imageSize).toBe(32);
     expect([...new Set(progress.map((p) => p.phase))]).toEqual(['weights', 'backend', 'warmup', 'ready']);
