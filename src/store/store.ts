@@ -20,7 +20,6 @@ import type {
   MemoryStats,
   Mode,
   RunRequest,
-  SamplerName,
 } from '../engine/protocol.ts';
 import { validateConfig, type ModelConfig } from '../model/config.ts';
 import { toModelSpace } from '../model/sketch.ts';
@@ -83,17 +82,10 @@ export interface EngineSlice {
   readonly error: EngineErrorInfo | null;
 }
 
-export interface RunConfig {
-  readonly mode: Mode;
-  readonly sampler: SamplerName;
-  readonly steps: number;
-  readonly eta: number;
-  readonly seed: number;
-  readonly batch: 1 | 16;
+/** The user's run settings: the engine request's knobs, with the class always set (picker state). */
+export type RunConfig = Pick<RunRequest, 'mode' | 'sampler' | 'steps' | 'eta' | 'seed' | 'batch' | 'guidance' | 'clipX0'> & {
   readonly classId: number;
-  readonly guidance: number;
-  readonly clipX0: boolean;
-}
+};
 
 export type RunStatus = 'empty' | 'running' | 'done' | 'cancelled' | 'error';
 
