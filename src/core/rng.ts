@@ -131,6 +131,8 @@ export const NoiseStreams = {
   initial: 'z_T',
   /** Per-step noise xi of the reverse process; one child stream per timestep t. */
   step: 'step',
+  /** Inpainting by replacement: the noise of the visible pixels pasted at timestep t. */
+  paste: 'paste',
 } as const;
 
 /** The initial latent z_T ~ N(0, I) of a trajectory (n values: batch x 32 x 32 flattened). */
@@ -145,4 +147,14 @@ export function initialNoise(seed: number, n: number): Float32Array {
 export function stepNoise(seed: number, t: number, n: number): Float32Array {
   if (!Number.isInteger(t) || t < 0) throw new RangeError(`stepNoise: t must be a non-negative integer, got ${t}`);
   return createRng(seed).fork(NoiseStreams.step).fork(String(t)).gaussian(n);
+}
+
+/**
+ * The noise of the known (visible) pixels q(y_t | x) = N(sqrt(aB_t) x, (1 - aB_t) I) pasted at timestep t
+ * when inpainting by replacement. Its own stream, so switching replacement on leaves the reverse-step noise
+ * unchanged.
+ */
+export function pasteNoise(seed: number, t: number, n: number): Float32Array {
+  if (!Number.isInteger(t) || t < 0) throw new RangeError(`pasteNoise: t must be a non-negative integer, got ${t}`);
+  return createRng(seed).fork(NoiseStreams.paste).fork(String(t)).gaussian(n);
 }

@@ -14,6 +14,11 @@ export interface Conditions {
   encoded(labelProbs: tf.Tensor2D): tf.Tensor4D;
   /** Inpainting: M x + (1 - M) v, the visible pixels taken from the given image; identity otherwise. Call inside a tidy. */
   composite(v: tf.Tensor4D): tf.Tensor4D;
+  /**
+   * Inpainting by replacement: M (sqrt(aB) x + sqrt(1 - aB) xi) + (1 - M) y, the visible pixels of y
+   * resampled from q(y_t | x). Call inside a tidy.
+   */
+  paste(y: tf.Tensor4D, alphaBar: number, xi: tf.Tensor4D): tf.Tensor4D;
   dispose(): void;
 }
 
@@ -60,6 +65,11 @@ export function createConditions(network: Network, plan: RunPlan): Conditions {
     },
     composite(v) {
       return visible === null || hidden === null ? v : tf.add(visible, tf.mul(hidden, v));
+    },
+    paste(y, alphaBar, xi) {
+      if (visible === null || hidden === null) return y;
+      const known = tf.add(tf.mul(visible, Math.sqrt(alphaBar)), tf.mul(tf.mul(inputs.mask, xi), Math.sqrt(1 - alphaBar))); // M (sqrt(aB) x + sqrt(1 - aB) xi) [B, S, S, 1]
+      return tf.add(known, tf.mul(hidden, y)); // [B, S, S, 1]
     },
     dispose() {
       tf.dispose(owned);

@@ -89,6 +89,12 @@ export interface RunRequest {
   readonly sketch?: Float32Array;
   /** Representation vector (length config.representation.dim). */
   readonly repr?: Float32Array;
+  /**
+   * Inpainting only: after every reverse step, replace the visible pixels of y_{t-1} = z_{t-1} - c_{t-1} by a
+   * fresh sample of q(y_{t-1} | x) = sqrt(aB) x + sqrt(1 - aB) xi (replacement / "paste"), on top of the
+   * drift conditioning. Default false.
+   */
+  readonly paste?: boolean;
   /** Branching: start from this frame's z_t (B*32*32) at timestep index `fromStep` of the schedule. */
   readonly start?: { readonly z: Float32Array; readonly fromStep: number };
   /** Use a different noise seed for the steps after `start` (branch with another seed). */

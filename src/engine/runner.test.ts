@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ddimStep, ddpmStep, stepNoise } from '../core/index.ts';
+import { ddimStep, ddpmStep, pasteNoise, stepNoise } from '../core/index.ts';
 import { loadParityFixture, maxAbsDiff } from '../model/testing.ts';
 import { CancelToken } from './cancel.ts';
 import { EngineError } from './errors.ts';
@@ -154,6 +154,26 @@ describe('runTrajectory: modes', { timeout: 60_000 }, () => {
     expect(f[1]!.drift.some((v) => v !== 0)).toBe(true); // the given masked image drives the chain
   });
 
+  it('inpaint with paste: visible pixels of y_t = z_t - c_t are resampled from q(y_t | x) every step', async () => {
+    const steps = 3;
+    const plain = (await collect(m.network, m.tables, request({ mode: 'inpaint', image, mask, steps }))).frames;
+    const pasted = (await collect(m.network, m.tables, request({ mode: 'inpaint', image, mask, steps, paste: true }))).frames;
+    expect(maxAbsDiff(pasted[0]!.z, plain[0]!.z)).toBe(0); // same z_T
+    for (const frame of pasted.slice(1, -1)) {
+      const aB = m.tables.schedule.alphaBar[frame.t]!;
+      const xi = pasteNoise(42, frame.t, 1024);
+      for (let i = 0; i < 1024; i++) {
+        if (mask[i] !== 1) continue;
+        const known = Math.sqrt(aB) * image[i]! + Math.sqrt(1 - aB) * xi[i]!; // sqrt(aB_t) x + sqrt(1 - aB_t) xi
+        expect(frame.z[i]! - frame.drift[i]!, `t=${frame.t} pixel ${i}`).toBeCloseTo(known, 4);
+      }
+    }
+    expect(maxAbsDiff(pasted.at(-1)!.z, plain.at(-1)!.z)).toBeGreaterThan(1e-3); // it changes the trajectory
+    pasted.at(-1)!.x0Hat.forEach((v, i) => {
+      if (mask[i] === 1) expect(v).toBe(image[i]);
+    });
+  });
+
   it('classify: the forward process q_sample(x, t) at ascending t, no drift', async () => {
     const f = (await collect(m.network, m.tables, request({ mode: 'classify', image, steps: 2 }))).frames;
     expect(f.map((x) => x.t)).toEqual([0, 500, 1000]);
@@ -203,6 +223,7 @@ describe('runTrajectory: errors, cancellation, memory', { timeout: 60_000 }, () 
     bad({ steps: 0 }, /steps must be an integer in 1\.\.1000/);
     bad({ mode: 'conditional' }, /needs classId/);
     bad({ mode: 'inpaint', image }, /needs mask/);
+    bad({ paste: true }, /paste applies to mode 'inpaint' only/);
     bad({ guidance: 1 }, /needs a classId/);
     bad({ seed: -1 }, /seed/);
     bad({ start: { z: new Float32Array(10), fromStep: 1 } }, /start\.z/);

@@ -19,7 +19,7 @@
  * after its one async readback). Nothing but plain arrays crosses an await.
  */
 import * as tf from '@tensorflow/tfjs';
-import { initialNoise, qSample, stepNoise } from '../core/index.ts';
+import { initialNoise, pasteNoise, qSample, stepNoise } from '../core/index.ts';
 import type { HeadOutputs, Network } from '../model/index.ts';
 import type { CancelToken } from './cancel.ts';
 import { createConditions, type Conditions } from './conditions.ts';
@@ -71,6 +71,7 @@ function reverseFrame(network: Network, tables: Tables, plan: RunPlan, cond: Con
   const tPrev = plan.frameT[k + 1]; // undefined at the last frame (t = 0)
   const sigma = tPrev === undefined ? 0 : stepSigma(schedule, plan.sampler, plan.eta, t, tPrev);
   const noise = sigma > 0 ? stepNoise(plan.noiseSeed, t, B * S * S) : null;
+  const pasted = plan.paste && tPrev !== undefined && tPrev > 0 ? pasteNoise(plan.noiseSeed, tPrev, B * S * S) : null;
   const guided: tf.Tensor[] = [];
   try {
     return tf.tidy(() => {
@@ -98,7 +99,9 @@ function reverseFrame(network: Network, tables: Tables, plan: RunPlan, cond: Con
         const estimate = estimateX0(schedule, y, epsHat, t, plan.clipX0);
         x0 = estimate.x0;
         const xi = noise === null ? null : tf.tensor4d(noise, [B, S, S, 1]); // [B, S, S, 1]
-        const yPrev = reverseStep({ schedule, sampler: plan.sampler, eta: plan.eta, t, tPrev, y, estimate, noise: xi });
+        const stepped = reverseStep({ schedule, sampler: plan.sampler, eta: plan.eta, t, tPrev, y, estimate, noise: xi });
+        // Replacement: the visible pixels of y_prev resampled from q(y_prev | x) (y_0 keeps them exactly).
+        const yPrev = !plan.paste ? stepped : pasted === null ? cond.composite(stepped) : cond.paste(stepped, schedule.alphaBar[tPrev]!, tf.tensor4d(pasted, [B, S, S, 1]));
         next = tf.add<tf.Tensor4D>(yPrev, tf.mul(E, drift.kappa[tPrev]!)); // z_prev = y_prev + kappa_prev E
       }
       const packed = packFrame({

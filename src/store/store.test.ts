@@ -291,6 +291,13 @@ describe('store: runs and frames', () => {
     void actions.generate();
     expect(fake.requests[1]).toMatchObject({ mode: 'conditional', classId: 7, guidance: 3 });
     expect(fake.requests[1]!.image).toBeUndefined();
+    // paste (inpainting by replacement) is only ever sent for inpainting
+    actions.setConfig({ paste: true });
+    void actions.generate();
+    expect(fake.requests[2]!.paste).toBeUndefined();
+    actions.setConfig({ mode: 'inpaint' });
+    void actions.generate();
+    expect(fake.requests[3]).toMatchObject({ mode: 'inpaint', paste: true });
   });
 });
 

@@ -85,6 +85,8 @@ export interface EngineSlice {
 /** The user's run settings: the engine request's knobs, with the class always set (picker state). */
 export type RunConfig = Pick<RunRequest, 'mode' | 'sampler' | 'steps' | 'eta' | 'seed' | 'batch' | 'guidance' | 'clipX0'> & {
   readonly classId: number;
+  /** Inpainting: also paste the visible pixels every step (RunRequest.paste). */
+  readonly paste: boolean;
 };
 
 export type RunStatus = 'empty' | 'running' | 'done' | 'cancelled' | 'error';
@@ -254,6 +256,7 @@ export const DEFAULT_CONFIG: RunConfig = {
   classId: 0,
   guidance: 0,
   clipX0: true,
+  paste: false,
 };
 
 const UNDO_LIMIT = 50;
@@ -272,6 +275,7 @@ export function sanitizeConfig(c: RunConfig, T = 1000): RunConfig {
     classId: Math.min(9, Math.max(0, Math.round(finite(c.classId, 0)))),
     guidance: Math.min(MAX_GUIDANCE, Math.max(0, finite(c.guidance, 0))),
     clipX0: Boolean(c.clipX0),
+    paste: c.paste === true,
   };
 }
 
@@ -565,6 +569,7 @@ export function createAppStore(deps: StoreDeps = {}): AppStore {
           clipX0: config.clipX0,
           guidance: guidanceApplies(config.mode) ? config.guidance : 0,
           ...(config.mode === 'conditional' ? { classId: config.classId } : {}),
+          ...(config.mode === 'inpaint' && config.paste ? { paste: true } : {}),
           ...(image ? { image: image.slice() } : {}),
           ...(mask ? { mask } : {}),
         };

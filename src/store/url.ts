@@ -1,6 +1,6 @@
 /**
  * URL-hash persistence of the run config and the drawn head: a shareable link reproduces the run
- * (same seed, same trajectory). Format: `#mode=joint&sampler=ddim&steps=50&eta=0&seed=42&batch=1&class=0&guidance=0&clip=1&head=z`.
+ * (same seed, same trajectory). Format: `#mode=joint&sampler=ddim&steps=50&eta=0&seed=42&batch=1&class=0&guidance=0&clip=1&paste=0&head=z`.
  * Unknown keys are ignored; invalid values fall back to the defaults (sanitizeConfig clamps the rest).
  */
 import type { Mode } from '../engine/protocol.ts';
@@ -22,6 +22,7 @@ export function hashOf(config: RunConfig, head: Head): string {
     class: String(config.classId),
     guidance: String(config.guidance),
     clip: config.clipX0 ? '1' : '0',
+    paste: config.paste ? '1' : '0',
     head,
   });
   return `#${p.toString()}`;
@@ -54,6 +55,8 @@ export function parseHash(hash: string): HashState {
   if (guidance !== undefined) config.guidance = guidance;
   const clip = p.get('clip');
   if (clip === '0' || clip === '1') config.clipX0 = clip === '1';
+  const paste = p.get('paste');
+  if (paste === '0' || paste === '1') config.paste = paste === '1';
   // Round-trip through the sanitiser, keeping only the keys the hash named.
   const clean = sanitizeConfig({ ...DEFAULT_CONFIG, ...config });
   const out: Partial<RunConfig> = Object.fromEntries(Object.keys(config).map((k) => [k, clean[k as keyof RunConfig]]));

@@ -252,6 +252,12 @@ export function RunControls() {
         <input type="checkbox" checked={c.clipX0} onChange={(e) => setConfig({ clipX0: e.target.checked })} />
         Clip x̂₀ to [−1, 1]
       </label>
+      {c.mode === 'inpaint' && (
+        <label className="inline-check">
+          <input type="checkbox" checked={c.paste} onChange={(e) => setConfig({ paste: e.target.checked })} data-testid="paste" />
+          Also paste the visible pixels every step <span className="muted small">(replacement; more coherent fills with the current weights)</span>
+        </label>
+      )}
     </section>
   );
 }
