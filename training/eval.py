@@ -18,6 +18,7 @@ import torch.nn.functional as F
 from PIL import Image, ImageDraw
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from mtd import device as devices  # noqa: E402
 from mtd.classifier import Classifier  # noqa: E402
 from mtd.data import CLASS_NAMES, MaskBank, load_split, sketch_of, to_model_space  # noqa: E402
 from mtd.model import MTDiffusion  # noqa: E402
@@ -43,17 +44,18 @@ def frechet(f1: np.ndarray, f2: np.ndarray) -> float:
 class Judge:
     """The independent classifier: features, predictions, representation."""
 
-    def __init__(self, run_dir):
+    def __init__(self, run_dir, dev):
         self.net = Classifier()
-        self.net.load_state_dict(torch.load(os.path.join(run_dir, "classifier.pt")))
-        self.net.eval()
+        self.net.load_state_dict(devices.load(os.path.join(run_dir, "classifier.pt")))
+        self.net = devices.OnDevice(self.net.eval(), dev)
         r = np.load(os.path.join(run_dir, "representation.npz"))
         self.mean, self.comps, self.scale = r["mean"], r["components"], r["scale"]
         self.test_accuracy = float(r["test_accuracy"])
 
     @torch.no_grad()
     def features(self, x):
-        return torch.cat([self.net.features(x[i:i + 1000]) for i in range(0, len(x), 1000)]).numpy()
+        return torch.cat([self.net.inner.features(x[i:i + 1000].to(self.net.target)).cpu()
+                          for i in range(0, len(x), 1000)]).numpy()
 
     @torch.no_grad()
     def predict(self, x):
@@ -95,12 +97,15 @@ def main():
     ap.add_argument("--n-sampler", type=int, default=100, help="samples per sampler grid/metric")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--guidance", type=float, default=10.0, help="label-head guidance scale for the guided rows")
+    ap.add_argument("--device", default="cpu", help="where the networks run: cpu (default), cuda, or auto")
+    ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
-    torch.set_num_threads(2)
+    torch.set_num_threads(args.threads)
+    dev = devices.pick(args.device)
     t_start = time.time()
     n_fd, n_small = args.n_fd, args.n_small
 
-    ck = torch.load(os.path.join(args.out, "ckpt.pt"))
+    ck = devices.load(os.path.join(args.out, "ckpt.pt"))
     cfg = ck["config"]
     model = MTDiffusion(cfg)
     model.load_state_dict(ck["ema"])
@@ -109,15 +114,17 @@ def main():
     model32.load_state_dict(ck["ema"])
     model32.eval()
     round_to_fp16_(model)                      # evaluate exactly what ships (float16 weights)
+    model, model32 = devices.OnDevice(model, dev), devices.OnDevice(model32, dev)
     tables = Tables(cfg["schedule"], cfg["drift"])
-    judge = Judge(args.out)
+    judge = Judge(args.out, dev)
     te_u8, te_y = load_split("t10k")
     tr_u8, _ = load_split("train")
     _, hold_idx = holdout_split(len(tr_u8), ck["args"]["seed"])
     x_test = torch.from_numpy(to_model_space(te_u8))
     f_test = judge.features(x_test)
     rep_test = judge.representation(x_test)
-    report = {"trainingSteps": ck["step"], "batch": ck["args"]["batch"], "parameters":
+    report = {"trainingSteps": ck["step"], "batch": ck["args"]["batch"],
+              "trainingDevice": ck["args"].get("device", "cpu"), "evalDevice": str(dev), "parameters":
               sum(p.numel() for p in model.parameters()), "independentClassifierTestAccuracy": judge.test_accuracy}
     grids = os.path.join(args.weights, "grids")
     os.makedirs(grids, exist_ok=True)

@@ -20,6 +20,7 @@ import torch
 import torch.nn as nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from mtd import device as devices  # noqa: E402
 from mtd.data import load_split, sketch_of, to_model_space  # noqa: E402
 from mtd.model import MTDiffusion, default_config  # noqa: E402
 from mtd.schedule import Tables  # noqa: E402
@@ -202,7 +203,7 @@ def main():
         model = MTDiffusion(cfg)
         meta = {"trained": False, "trainingSteps": 0}
     else:
-        ck = torch.load(os.path.join(args.out, "ckpt.pt"))
+        ck = devices.load(os.path.join(args.out, "ckpt.pt"))
         cfg = ck["config"]
         model = MTDiffusion(cfg)
         model.load_state_dict(ck["ema"])

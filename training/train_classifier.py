@@ -14,6 +14,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from mtd import device as devices  # noqa: E402
 from mtd.classifier import Classifier  # noqa: E402
 from mtd.data import DATA_DIR_DEFAULT, load_split, to_model_space  # noqa: E402
 
@@ -21,7 +22,7 @@ from mtd.data import DATA_DIR_DEFAULT, load_split, to_model_space  # noqa: E402
 def batched_features(model, x, bs=1000):
     model.eval()
     with torch.no_grad():
-        return torch.cat([model.features(x[i:i + bs]) for i in range(0, len(x), bs)]).numpy()
+        return torch.cat([model.features(x[i:i + bs]) for i in range(0, len(x), bs)]).cpu().numpy()
 
 
 def accuracy(model, x, y, bs=1000):
@@ -39,7 +40,9 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--rep-dim", type=int, default=8)
     ap.add_argument("--limit", type=int, default=0, help="use only this many training images (quick test)")
+    ap.add_argument("--device", default="cpu", help="cpu (default), cuda, or auto")
     args = ap.parse_args()
+    dev = devices.pick(args.device)
     torch.manual_seed(args.seed)
     torch.set_num_threads(2)
     os.makedirs(args.out, exist_ok=True)
@@ -49,29 +52,29 @@ def main():
     xte_u8, yte = load_split("t10k", args.data_dir)
     if args.limit:
         xtr_u8, ytr = xtr_u8[:args.limit], ytr[:args.limit]
-    xtr, xte = torch.from_numpy(to_model_space(xtr_u8)), torch.from_numpy(to_model_space(xte_u8))
-    ytr_t, yte_t = torch.from_numpy(ytr), torch.from_numpy(yte)
+    xtr, xte = torch.from_numpy(to_model_space(xtr_u8)).to(dev), torch.from_numpy(to_model_space(xte_u8)).to(dev)
+    ytr_t, yte_t = torch.from_numpy(ytr).to(dev), torch.from_numpy(yte).to(dev)
 
-    model = Classifier()
+    model = Classifier().to(dev)
     if os.path.exists(ckpt):
-        model.load_state_dict(torch.load(ckpt))
+        model.load_state_dict(devices.load(ckpt))
         print(f"classifier: loaded {ckpt}")
     else:
         opt = torch.optim.Adam(model.parameters(), 1e-3)
-        gen = torch.Generator().manual_seed(args.seed)
+        gen = devices.generator(dev, args.seed)
         steps_per_epoch = (len(xtr) + 127) // 128
         sched = torch.optim.lr_scheduler.OneCycleLR(opt, 3e-3, total_steps=args.epochs * steps_per_epoch)
         for epoch in range(args.epochs):
             model.train()
-            perm = torch.randperm(len(xtr), generator=gen)
+            perm = torch.randperm(len(xtr), generator=gen, device=dev)
             t0 = time.time()
             for i in range(steps_per_epoch):
                 idx = perm[i * 128:(i + 1) * 128]
                 xb = xtr[idx]
                 # light augmentation: random horizontal flip and +-2 px shift
-                if torch.rand(1, generator=gen).item() < 0.5:
+                if torch.rand(1, generator=gen, device=dev).item() < 0.5:
                     xb = xb.flip(3)
-                dx, dy = torch.randint(-2, 3, (2,), generator=gen).tolist()
+                dx, dy = torch.randint(-2, 3, (2,), generator=gen, device=dev).tolist()
                 xb = torch.roll(xb, (dy, dx), (2, 3))
                 loss = F.cross_entropy(model(xb), ytr_t[idx])
                 opt.zero_grad()
@@ -80,7 +83,7 @@ def main():
                 sched.step()
             print(f"classifier epoch {epoch + 1}/{args.epochs} loss {loss.item():.3f} "
                   f"test acc {accuracy(model, xte, yte_t):.4f} ({time.time() - t0:.0f}s)", flush=True)
-        torch.save(model.state_dict(), ckpt)
+        torch.save({k: v.cpu() for k, v in model.state_dict().items()}, ckpt)
     acc = accuracy(model, xte, yte_t)
     print(f"classifier test accuracy {acc:.4f}")
 

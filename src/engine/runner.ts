@@ -5,7 +5,7 @@
  * Reverse modes (training/mtd/sampling.py `sample`, MT-DIFFUSION.md "Sampling"): frame 0 is z_T from
  * `initialNoise(seed)`; frame k is z at t_k = plan.frameT[k] together with every head evaluated on it,
  * and the step to frame k + 1 uses those heads:
- *   E = sum_i g_i E_i(x^i)  (given: encoded once; generated label: softmax of the label head, every step),
+ *   E = sum_i g_i E_i(x^i)  (given: encoded once; generated label: one-hot of the label head argmax, every step),
  *   c^_t = kappa_t E,  y_t = z_t - c^_t,  y_prev = DDPM / DDIM step on y_t,  z_prev = y_prev + c^_prev,
  * with noise xi = stepNoise(noiseSeed ?? seed, t) when the step's sigma > 0. The last frame holds z_0;
  * its image is z_0 - c^_0 and its other heads are read at t = 1 (the model is defined on 1..T).

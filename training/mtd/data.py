@@ -12,7 +12,8 @@ import struct
 
 import numpy as np
 
-DATA_DIR_DEFAULT = "/usr/share/datasets/fashion-mnist"
+# Debian's dataset-fashion-mnist; FASHION_MNIST_DIR points elsewhere (a copy of the same idx files).
+DATA_DIR_DEFAULT = os.environ.get("FASHION_MNIST_DIR", "/usr/share/datasets/fashion-mnist")
 APT_HINT = "apt-get install -y dataset-fashion-mnist"
 CLASS_NAMES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
                "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
