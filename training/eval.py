@@ -219,7 +219,7 @@ def main():
         hidden = (1 - m) * inner
         mse = lambda img: float((((img - xm) ** 2) * hidden).sum() / hidden.sum())  # noqa: E731
         mt = run(len(idx), lambda s, c: Conditions(masked=(xm[s:s + c], m[s:s + c])), sampler="ddim", steps=50)
-        paste = run(len(idx), lambda s, c: Conditions(masked=(xm[s:s + c], m[s:s + c]), paste=True),
+        paste = run(len(idx), lambda s, c: Conditions(masked=(xm[s:s + c], m[s:s + c]), paste=True, masked_drift=False),
                     sampler="ddim", steps=50)
         mean_fill = m * xm + (1 - m) * mean_image
         visible = m * inner

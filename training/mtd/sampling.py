@@ -28,7 +28,14 @@ class Conditions:
     sketch: torch.Tensor | None = None       # [B,1,32,32] given
     repr: torch.Tensor | None = None         # [B,D] given
     generate: set = field(default_factory=set)  # subset of {"label", "sketch", "repr"}
-    paste: bool = False                      # replacement baseline: paste noised visible pixels each step
+    # Replacement (RePaint-style): the visible pixels of y_{t-1} are resampled from q(y_{t-1} | x)
+    # after every step. With masked_drift=False the masked modality adds no drift: the baseline
+    # "the same model sampling unconditionally and pasting the visible pixels each step".
+    paste: bool = False
+    masked_drift: bool = True
+    # Which prediction of x_0 drives the update: "eps" (x0 from the eps head, the default) or
+    # "masked" (the masked-image head's reconstruction, a decoder head trained for exactly this).
+    x0_from: str = "eps"
     # Drift guidance (classifier-free guidance in the common space): eps~ = eps_u + s (eps_c - eps_u),
     # eps_c = eps(z_t) with the drift in z_t, eps_u = eps(z_t - c_t) (the same y_t with no modality given).
     guidance: float = 1.0
@@ -52,7 +59,7 @@ def encode_estimate(model, out, cond: Conditions, B: int):
         probs, given["label"] = F.one_hot(out["label"].argmax(1), classes).float(), one
     else:
         probs, given["label"] = torch.zeros(B, classes), zero
-    if cond.masked is not None and not cond.paste:
+    if cond.masked is not None and cond.masked_drift:
         image, mask, given["masked"] = cond.masked[0], cond.masked[1], one
     else:
         image, mask, given["masked"] = zeros_img, zeros_img, zero
@@ -94,9 +101,11 @@ def sample(model, tables: Tables, B: int, cond: Conditions, sampler="ddim", step
                 logp = torch.log_softmax(out["label"], 1).gather(1, target[:, None]).sum()
                 grad = torch.autograd.grad(logp, zg)[0]
             out = {k: v.detach() for k, v in out.items()}
+            out["eps_unguided"] = out["eps"]
             out["eps"] = out["eps"] - cond.label_guidance * (1 - float(ab[t])) ** 0.5 * grad
         else:
             out = model(z, torch.full((B,), t))
+        eps_raw = out.pop("eps_unguided", out["eps"])   # eps^ before any guidance
         enc = encode_estimate(model, out, cond, B)
         c_t, c_prev = float(tables.kappa[t]) * enc, float(tables.kappa[t_prev]) * enc
         y = z - c_t
@@ -106,6 +115,12 @@ def sample(model, tables: Tables, B: int, cond: Conditions, sampler="ddim", step
             eps_u = model(y, torch.full((B,), t))["eps"]
             eps_hat = eps_u + cond.guidance * (eps_hat - eps_u)
         x0 = (y - (1 - a_t) ** 0.5 * eps_hat) / a_t ** 0.5   # predictX0FromEps on y_t
+        if cond.x0_from == "masked":
+            # x_0 from the masked-image head, which predicts the whole image from z_t (with every
+            # given modality's drift in it) and is well conditioned at large t, where the eps head's
+            # x_0 = (y - sqrt(1 - aB) eps)/sqrt(aB) multiplies any error by 1/sqrt(aB). Guidance shifts
+            # it exactly as it shifts the eps-based estimate: x0~ = x0 - sqrt((1 - aB)/aB) (eps~ - eps^).
+            x0 = out["masked"] - ((1 - a_t) / a_t) ** 0.5 * (eps_hat - eps_raw)
         if clip:
             x0 = x0.clamp(-1, 1)
         noise = torch.randn(B, 1, 32, 32, generator=g) if step_noise is None else step_noise(t)
