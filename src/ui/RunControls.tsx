@@ -9,7 +9,7 @@ import { Icon } from './icons.tsx';
 import { MODE_INFO } from './labels.ts';
 import { useActions, useApp } from './store-context.tsx';
 
-const ALL_MODES: readonly Mode[] = [...AVAILABLE_MODES, 'sketch', 'representation'];
+const ALL_MODES: readonly Mode[] = AVAILABLE_MODES;
 
 export function ModePicker() {
   const mode = useApp((s) => s.config.mode);
