@@ -248,6 +248,8 @@ export interface Actions {
   readonly undo: () => void;
   /** The model-space image the editor currently gives (test image or drawn), or null while samples load. */
   readonly sourceImage: () => Float32Array | null;
+  /** Bundled test image `index` in model space, or null (loading, or no such image). */
+  readonly testImage: (index: number) => Float32Array | null;
   // sketch editor (sketch mode); beginStroke and undo are shared with the mask editor
   /** Uses the edge map of test image `index` (sketchOf, as in training) as the sketch. */
   readonly pickSketchImage: (index: number) => void;
@@ -435,13 +437,17 @@ export function createAppStore(deps: StoreDeps = {}): AppStore {
     };
 
     const sourceImage = (): Float32Array | null => {
-      const { editor, samples } = get();
-      if (editor.source === 'drawn') return editor.drawn;
-      if (!samples.images) return null;
-      const key = `test/${editor.testIndex}`;
+      const { editor } = get();
+      return editor.source === 'drawn' ? editor.drawn : testImage(editor.testIndex);
+    };
+
+    const testImage = (index: number): Float32Array | null => {
+      const { samples } = get();
+      if (!samples.images || !Number.isInteger(index) || index < 0 || index >= samples.count) return null;
+      const key = `test/${index}`;
       if (sourceCache?.key === key) return sourceCache.image;
       const n = samples.size * samples.size;
-      const start = editor.testIndex * n;
+      const start = index * n;
       const geometry = get().engine.config ?? { ...DEFAULT_GEOMETRY, dataSize: samples.size, pad: (DEFAULT_GEOMETRY.imageSize - samples.size) / 2 };
       const image = toModelSpace(samples.images.subarray(start, start + n), geometry);
       sourceCache = { key, image };
@@ -836,6 +842,7 @@ export function createAppStore(deps: StoreDeps = {}): AppStore {
         if (sketchChanged) inputChanged((m) => m === 'sketch');
       },
       sourceImage,
+      testImage,
 
       // ---- sketch editor -----------------------------------------------------------------------
       pickSketchImage(index) {
