@@ -89,11 +89,14 @@ async function framePixels(page: Page): Promise<number[]> {
   });
 }
 
-/** Every pixel of a canvas as RGBA. */
+/** Every second pixel of every second row of a canvas, as RGBA (a quarter of the data to carry back). */
 async function canvasData(page: Page, testId: string): Promise<number[]> {
   return page.evaluate((id) => {
     const c = document.querySelector<HTMLCanvasElement>(`[data-testid="${id}"]`)!;
-    return [...c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data];
+    const data = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+    const out: number[] = [];
+    for (let y = 0; y < c.height; y += 2) for (let x = 0; x < c.width; x += 2) out.push(...data.subarray((y * c.width + x) * 4, (y * c.width + x) * 4 + 4));
+    return out;
   }, testId);
 }
 
@@ -202,7 +205,7 @@ describe('sketch and representation modes', () => {
     const before = await canvasData(page, 'repr-map');
     let coloured = 0;
     for (let i = 0; i < before.length; i += 4) if (Math.max(before[i]!, before[i + 1]!, before[i + 2]!) - Math.min(before[i]!, before[i + 1]!, before[i + 2]!) > 40) coloured++;
-    expect(coloured).toBeGreaterThan(1000);
+    expect(coloured).toBeGreaterThan(250);
     expect(await page.getByTestId('class-legend').locator('li').count()).toBe(10);
 
     // Click where backdrop point 1234 is drawn.
@@ -257,7 +260,7 @@ describe('sketch and representation modes', () => {
     // What is drawn changed too (the marker and its trail).
     let changed = 0;
     for (let i = 0; i < firstPixels.length; i++) if (firstPixels[i] !== lastPixels[i]) changed++;
-    expect(changed).toBeGreaterThan(100);
+    expect(changed).toBeGreaterThan(25);
     expect(await view.getAttribute('data-target')).toBe(String(await page.evaluate(() => (window as unknown as W).mtdPlayground.getState().editor.reprPoint)));
     await shot(page, 'representation');
     expect(problems).toEqual({ consoleErrors: [], pageErrors: [], failedRequests: [] });
