@@ -203,8 +203,9 @@ describe('the playground', () => {
     expect(after.runId).toBe(runId);
     expect(after.frameCount).toBe(STEPS + 1);
     expect(await page.getByTestId('frame-canvas').getAttribute('data-run-id')).toBe(runId);
-    // Coming-soon heads are not selectable.
-    expect(await page.getByTestId('head-sketch').isDisabled()).toBe(true);
+    // Every head is selectable (sketch and representation included; e2e/modes.e2e.ts draws them).
+    expect(await page.getByTestId('head-sketch').isDisabled()).toBe(false);
+    expect(await page.getByTestId('head-repr').isDisabled()).toBe(false);
   });
 
   it('player controls and keyboard shortcuts move the frame', async () => {

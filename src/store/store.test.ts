@@ -250,8 +250,11 @@ describe('store: runs and frames', () => {
     await run;
     const before = store.getState().trajectory;
     actions.setHead('label');
-    actions.setHead('sketch'); // coming soon: refused
+    actions.setHead('nonsense' as 'label'); // not a head: refused
     expect(store.getState().view.head).toBe('label');
+    actions.setHead('sketch');
+    actions.setHead('repr');
+    expect(store.getState().view.head).toBe('repr');
     expect(store.getState().trajectory).toBe(before);
     expect(fake.requests).toHaveLength(1);
   });
@@ -274,6 +277,83 @@ describe('store: runs and frames', () => {
     expect(store.getState().trajectory.status).toBe('error');
     expect(store.getState().trajectory.error?.kind).toBe('numerics');
     expect(store.getState().editor.mask).toBe(mask);
+  });
+
+  it('sketch mode sends the edge map of the picked test image, or the sketch drawn on top of it', () => {
+    // Image 1: a bright 10x10 square on black; its Sobel edges form a ring (sketchOf, data.py sketch_of).
+    const images = new Uint8Array(2 * 28 * 28);
+    for (let y = 9; y < 19; y++) for (let x = 9; x < 19; x++) images[784 + y * 28 + x] = 255;
+    store.setState((s) => ({ samples: { ...s.samples, status: 'ready', count: 2, size: 28, labels: [0, 1], classNames: [], images } }));
+    const { actions } = store.getState();
+    actions.setConfig({ mode: 'sketch' });
+    actions.pickSketchImage(1);
+    void actions.generate();
+    const req = fake.requests[0]!;
+    expect(req.mode).toBe('sketch');
+    expect(req.image).toBeUndefined();
+    const sketch = req.sketch!;
+    expect(sketch).toHaveLength(1024);
+    expect(sketch.every((v) => v === 0 || v === 1)).toBe(true);
+    expect(sketch[(9 + 2) * 32 + (14 + 2)]).toBe(1); // top edge of the square (model space: +2 padding)
+    expect(sketch[(14 + 2) * 32 + (14 + 2)]).toBe(0); // flat inside
+    expect(store.getState().trajectory.run?.sketch).toEqual(sketch);
+    const edges = sketch.filter((v) => v === 1).length;
+
+    // Drawing on it edits a copy: the source becomes the user's own, the old run is stale, undo restores.
+    actions.beginStroke();
+    actions.sketchStrokeTo({ x: 2.5, y: 2.5 }, { x: 2.5, y: 2.5 });
+    expect(store.getState().editor.sketchSource).toBe('drawn');
+    expect(store.getState().trajectory.stale).toBe(true);
+    expect(actions.sketchImage()!.filter((v) => v === 1).length).toBeGreaterThan(edges);
+    void actions.generate();
+    expect(fake.requests[1]!.sketch![2 * 32 + 2]).toBe(1);
+    actions.undo();
+    expect(store.getState().editor.sketchSource).toBe('test');
+    expect(actions.sketchImage()).toEqual(sketch);
+    actions.clearSketch();
+    expect(actions.sketchImage()!.every((v) => v === 0)).toBe(true);
+  });
+
+  it('sketch mode from a test image waits for the samples', async () => {
+    const { actions } = store.getState();
+    actions.setConfig({ mode: 'sketch' });
+    await actions.generate();
+    expect(fake.requests).toHaveLength(0);
+    expect(store.getState().trajectory.error?.message).toMatch(/still loading/);
+    // A drawn sketch needs no samples.
+    actions.setSketch(new Float32Array(1024).fill(1));
+    void actions.generate();
+    expect(fake.requests[0]!.sketch!.every((v) => v === 1)).toBe(true);
+  });
+
+  it('representation mode: a map click picks the nearest point and runs with its full vector', async () => {
+    const { actions } = store.getState();
+    actions.setConfig({ mode: 'representation' });
+    await actions.generate();
+    expect(fake.requests).toHaveLength(0); // no map yet
+    expect(store.getState().trajectory.error?.message).toMatch(/map is still loading/);
+    // Three 8-d points; (u, v) = (0, 0), (3, 3), (-3, 1).
+    const rows = [0, 0, 1, 1, 1, 1, 1, 1, 3, 3, 2, 2, 2, 2, 2, 2, -3, 1, 3, 3, 3, 3, 3, 3];
+    const points = { count: 3, dim: 8, reprs: Float32Array.from(rows), labels: Int32Array.from([0, 5, 9]), sampleCount: 1 };
+    store.setState((s) => ({ samples: { ...s.samples, status: 'ready', points } }));
+    actions.setConfig({ mode: 'joint' });
+    const run = actions.runFromMap({ u: 2.4, v: 3.3 });
+    expect(store.getState().config.mode).toBe('representation');
+    expect(store.getState().editor.reprPoint).toBe(1);
+    const req = fake.requests[0]!;
+    expect(req.mode).toBe('representation');
+    expect([...req.repr!]).toEqual([3, 3, 2, 2, 2, 2, 2, 2]);
+    expect(store.getState().trajectory.run).toMatchObject({ mode: 'representation', reprPoint: 1 });
+    fake.emit(0, 5);
+    fake.finish();
+    await run;
+    expect(store.getState().trajectory.status).toBe('done');
+    // Picking another point makes the trajectory stale; an index off the map is refused.
+    actions.pickReprPoint(2);
+    expect(store.getState().trajectory.stale).toBe(true);
+    actions.pickReprPoint(3);
+    expect(store.getState().editor.reprPoint).toBe(2);
+    expect(actions.reprTarget()?.[0]).toBe(-3);
   });
 
   it('classify sends the picked test image; guidance only where it applies', () => {

@@ -22,27 +22,31 @@ import type {
   RunRequest,
 } from '../engine/protocol.ts';
 import { validateConfig, type ModelConfig } from '../model/config.ts';
-import { toModelSpace } from '../model/sketch.ts';
+import { sketchOf, toModelSpace } from '../model/sketch.ts';
 import { toErrorInfo, type EngineFactory, type EngineLike } from './engine-api.ts';
 import { FrameBuffer, rollingMedian } from './frames.ts';
 import { filledMask, paintStroke, presetMask, type MaskPreset, type Point } from './mask.ts';
+import { nearestPoint, pointVector, type UV } from './repr.ts';
+import { parseSamplesIndex, type MapPoints } from './samples.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Constants shared with the UI.
 
 export type Head = 'z' | 'x0' | 'label' | 'masked' | 'sketch' | 'repr' | 'drift';
 export const HEADS: readonly Head[] = ['z', 'x0', 'label', 'masked', 'drift', 'sketch', 'repr'];
-/** Heads this build can draw; sketch and representation belong to another issue. */
-export const AVAILABLE_HEADS: readonly Head[] = ['z', 'x0', 'label', 'masked', 'drift'];
+/** Heads this build can draw (all of them). */
+export const AVAILABLE_HEADS: readonly Head[] = HEADS;
 
-/** Modes this build offers (sketch and representation exist in the protocol; another issue). */
-export const AVAILABLE_MODES: readonly Mode[] = ['joint', 'conditional', 'inpaint', 'classify', 'unconditional'];
+/** Modes this build offers, in the order the mode picker lists them. */
+export const AVAILABLE_MODES: readonly Mode[] = ['joint', 'conditional', 'inpaint', 'classify', 'sketch', 'representation', 'unconditional'];
 export const STEP_PRESETS: readonly number[] = [10, 20, 50, 100, 250, 1000];
 export const FPS_CHOICES: readonly number[] = [2, 5, 10, 20, 30, 60];
 export const MAX_GUIDANCE = 30;
 
 /** Model-space geometry before the engine has told us the config (training/mtd/data.py). */
 export const DEFAULT_GEOMETRY = { imageSize: 32, dataSize: 28, pad: 2 } as const;
+/** The sketch threshold before the engine has told us the config (data.py SKETCH_THRESHOLD_SQ = 160^2). */
+export const DEFAULT_SKETCH = { thresholdSq: 160 * 160 } as const;
 
 /** Classifier guidance needs a target class: the picked one, or the joint label head's own. */
 export function guidanceApplies(mode: Mode): boolean {
@@ -51,7 +55,23 @@ export function guidanceApplies(mode: Mode): boolean {
 
 /** Modes that take an image (and, for inpainting, a mask) from the editor. */
 export function modeUsesImage(mode: Mode): boolean {
-  return mode === 'inpaint' || mode === 'classify' || mode === 'sketch';
+  return mode === 'inpaint' || mode === 'classify';
+}
+
+/**
+ * Why Generate cannot run the current mode yet (its input is missing), or null when it can. The same
+ * test disables the Generate button and guards `generate()`.
+ */
+export function missingInput(s: Pick<AppState, 'config' | 'editor' | 'samples'>): string | null {
+  const { mode } = s.config;
+  const fromTest = (modeUsesImage(mode) && s.editor.source === 'test') || (mode === 'sketch' && s.editor.sketchSource === 'test');
+  if (fromTest && s.samples.images === null) return 'The test images are still loading; try again in a moment.';
+  if (mode === 'representation') {
+    const points = s.samples.points;
+    if (points === null) return s.samples.status === 'loading' ? 'The representation map is still loading.' : 'The samples have no representations to condition on.';
+    if (s.editor.reprPoint < 0 || s.editor.reprPoint >= points.count) return `Point ${s.editor.reprPoint} is not on the map (it has ${points.count}); click the map to pick one.`;
+  }
+  return null;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -98,6 +118,11 @@ export interface RunSummary extends RunConfig {
   readonly mask: Float32Array | null;
   /** The class of the given test image (classify, inpaint), when it is one of the bundled test images. */
   readonly trueLabel: number | null;
+  /** Sketch mode: the edge map given to the run ({0, 1}, 32x32). */
+  readonly sketch: Float32Array | null;
+  /** Representation mode: the vector given to the run, and the map point it came from. */
+  readonly repr: Float32Array | null;
+  readonly reprPoint: number | null;
 }
 
 export interface TrajectorySlice {
@@ -136,6 +161,8 @@ export type EditorLayer = 'mask' | 'image';
 interface EditorSnapshot {
   readonly mask: Float32Array;
   readonly drawn: Float32Array;
+  readonly sketchDrawn: Float32Array;
+  readonly sketchSource: EditorSource;
 }
 
 export interface EditorSlice {
@@ -153,6 +180,14 @@ export interface EditorSlice {
   readonly brushSize: number;
   /** Class filter of the test-image picker (null: all classes). */
   readonly classFilter: number | null;
+  /** Sketch mode: the edge map of test image `testIndex` ('test') or the user's own (`sketchDrawn`). */
+  readonly sketchSource: EditorSource;
+  /** The user's sketch, {0, 1}: 1 = edge. */
+  readonly sketchDrawn: Float32Array;
+  /** Pen radius of the sketch editor in model pixels (edges are thin: smaller than the mask brush). */
+  readonly sketchBrushSize: number;
+  /** Representation mode: the picked point of the map (samples.points; i < samples.count is test image i). */
+  readonly reprPoint: number;
 }
 
 export interface SamplesSlice {
@@ -164,6 +199,8 @@ export interface SamplesSlice {
   readonly labels: readonly number[];
   /** count * size * size uint8, row-major per image. */
   readonly images: Uint8Array | null;
+  /** The representation map's points (samples, then backdrop), or null (loading, or none shipped). */
+  readonly points: MapPoints | null;
   readonly error: string | null;
 }
 
@@ -211,6 +248,27 @@ export interface Actions {
   readonly undo: () => void;
   /** The model-space image the editor currently gives (test image or drawn), or null while samples load. */
   readonly sourceImage: () => Float32Array | null;
+  /** Bundled test image `index` in model space, or null (loading, or no such image). */
+  readonly testImage: (index: number) => Float32Array | null;
+  // sketch editor (sketch mode); beginStroke and undo are shared with the mask editor
+  /** Uses the edge map of test image `index` (sketchOf, as in training) as the sketch. */
+  readonly pickSketchImage: (index: number) => void;
+  /** Uses `sketch` (32x32, > 0.5 = edge) as the user's own sketch, e.g. from a link. */
+  readonly setSketch: (sketch: Float32Array) => void;
+  /** Paints an edge (pen) or erases (eraser) from a to b; a test image's sketch becomes the user's own first. */
+  readonly sketchStrokeTo: (a: Point, b: Point) => void;
+  readonly clearSketch: () => void;
+  readonly setSketchBrushSize: (size: number) => void;
+  /** The sketch the editor currently gives, or null while the test images load. */
+  readonly sketchImage: () => Float32Array | null;
+  // representation map (representation mode)
+  readonly pickReprPoint: (index: number) => void;
+  /** Picks the map point nearest to `p` (first two components); returns its index, or -1 before the map loads. */
+  readonly pickReprAt: (p: UV) => number;
+  /** A click on the map: picks the nearest point, switches to representation mode and runs it. */
+  readonly runFromMap: (p: UV) => Promise<void>;
+  /** The picked point's full representation vector, or null. */
+  readonly reprTarget: () => Float32Array | null;
   // samples
   readonly loadSamples: () => Promise<void>;
   /** Stops timers and the playback loop, cancels the run. */
@@ -321,6 +379,8 @@ export function createAppStore(deps: StoreDeps = {}): AppStore {
   let undoStack: EditorSnapshot[] = [];
   /** Source image cache: (index, model-space image). */
   let sourceCache: { key: string; image: Float32Array } | null = null;
+  /** Sketch cache: (test index, its edge map). */
+  let sketchCache: { key: string; sketch: Float32Array } | null = null;
   let samplesLoading: Promise<void> | null = null;
 
   const side = DEFAULT_GEOMETRY.imageSize;
@@ -377,22 +437,54 @@ export function createAppStore(deps: StoreDeps = {}): AppStore {
     };
 
     const sourceImage = (): Float32Array | null => {
-      const { editor, samples } = get();
-      if (editor.source === 'drawn') return editor.drawn;
-      if (!samples.images) return null;
-      const key = `test/${editor.testIndex}`;
+      const { editor } = get();
+      return editor.source === 'drawn' ? editor.drawn : testImage(editor.testIndex);
+    };
+
+    const testImage = (index: number): Float32Array | null => {
+      const { samples } = get();
+      if (!samples.images || !Number.isInteger(index) || index < 0 || index >= samples.count) return null;
+      const key = `test/${index}`;
       if (sourceCache?.key === key) return sourceCache.image;
       const n = samples.size * samples.size;
-      const start = editor.testIndex * n;
+      const start = index * n;
       const geometry = get().engine.config ?? { ...DEFAULT_GEOMETRY, dataSize: samples.size, pad: (DEFAULT_GEOMETRY.imageSize - samples.size) / 2 };
       const image = toModelSpace(samples.images.subarray(start, start + n), geometry);
       sourceCache = { key, image };
       return image;
     };
 
+    const sketchImage = (): Float32Array | null => {
+      const { editor, samples, engine: eng } = get();
+      if (editor.sketchSource === 'drawn') return editor.sketchDrawn;
+      if (!samples.images) return null;
+      const key = `test/${editor.testIndex}`;
+      if (sketchCache?.key === key) return sketchCache.sketch;
+      const n = samples.size * samples.size;
+      const start = editor.testIndex * n;
+      const params = eng.config ?? { ...DEFAULT_GEOMETRY, dataSize: samples.size, pad: (DEFAULT_GEOMETRY.imageSize - samples.size) / 2, sketch: DEFAULT_SKETCH };
+      // The same edge map the model was trained on (data.py sketch_of, tested bit for bit in src/model).
+      const sketch = sketchOf(samples.images.subarray(start, start + n), params);
+      sketchCache = { key, sketch };
+      return sketch;
+    };
+
+    const reprTarget = (): Float32Array | null => {
+      const { samples, editor } = get();
+      return samples.points ? pointVector(samples.points, editor.reprPoint) : null;
+    };
+
+    /** The input of `mode` changed: a trajectory made from the old input is stale (and stops). */
+    const inputChanged = (uses: (mode: Mode) => boolean) => {
+      const { trajectory, config } = get();
+      if (!trajectory.run || !uses(config.mode)) return;
+      cancelRun();
+      if (!trajectory.stale) patch('trajectory', { stale: true });
+    };
+
     const pushUndo = () => {
       const { editor } = get();
-      undoStack.push({ mask: editor.mask, drawn: editor.drawn });
+      undoStack.push({ mask: editor.mask, drawn: editor.drawn, sketchDrawn: editor.sketchDrawn, sketchSource: editor.sketchSource });
       if (undoStack.length > UNDO_LIMIT) undoStack = undoStack.slice(-UNDO_LIMIT);
       patch('editor', { undoDepth: undoStack.length });
     };
@@ -477,17 +569,12 @@ export function createAppStore(deps: StoreDeps = {}): AppStore {
         ]);
         if (!indexRes.ok) throw new Error(`samples/index.json: HTTP ${indexRes.status}`);
         if (!imagesRes.ok) throw new Error(`samples/images.bin: HTTP ${imagesRes.status}`);
-        const index = (await indexRes.json()) as { count?: unknown; size?: unknown; classNames?: unknown; labels?: unknown };
+        const index: unknown = await indexRes.json();
         const images = new Uint8Array(await imagesRes.arrayBuffer());
-        const count = Number(index.count);
-        const size = Number(index.size);
-        const labels = Array.isArray(index.labels) ? index.labels.map(Number) : [];
-        const classNames = Array.isArray(index.classNames) ? index.classNames.map(String) : [];
-        if (!Number.isInteger(count) || !Number.isInteger(size) || images.length !== count * size * size || labels.length !== count) {
-          throw new Error(`samples: expected ${count} images of ${size}x${size} with labels, got ${images.length} bytes and ${labels.length} labels`);
-        }
+        const { count, size, labels, classNames, points } = parseSamplesIndex(index, images.length, get().engine.config?.representation.dim);
         sourceCache = null;
-        patch('samples', { status: 'ready', count, size, labels, classNames, images, error: null });
+        sketchCache = null;
+        patch('samples', { status: 'ready', count, size, labels, classNames, images, points, error: null });
       } catch (e) {
         patch('samples', { status: 'error', error: e instanceof Error ? e.message : String(e) });
       }
@@ -549,12 +636,15 @@ export function createAppStore(deps: StoreDeps = {}): AppStore {
         if (!engine || eng.status !== 'ready' || eng.switching) return;
         cancelRun();
         stopLoop();
-        const runId = `run-${++runCounter}`;
-        const image = modeUsesImage(config.mode) ? sourceImage() : null;
-        if (modeUsesImage(config.mode) && !image) {
-          patch('trajectory', { error: { kind: 'input', message: 'The test images are still loading; try again in a moment.' } });
+        const missing = missingInput(get());
+        if (missing !== null) {
+          patch('trajectory', { error: { kind: 'input', message: missing } });
           return;
         }
+        const runId = `run-${++runCounter}`;
+        const image = modeUsesImage(config.mode) ? sourceImage() : null;
+        const sketch = config.mode === 'sketch' ? sketchImage() : null;
+        const repr = config.mode === 'representation' ? reprTarget() : null;
         const mask = config.mode === 'inpaint' ? get().editor.mask.slice() : null;
         const { editor, samples } = get();
         const trueLabel = image && editor.source === 'test' ? (samples.labels[editor.testIndex] ?? null) : null;
@@ -572,6 +662,8 @@ export function createAppStore(deps: StoreDeps = {}): AppStore {
           ...(config.mode === 'inpaint' && config.paste ? { paste: true } : {}),
           ...(image ? { image: image.slice() } : {}),
           ...(mask ? { mask } : {}),
+          ...(sketch ? { sketch: sketch.slice() } : {}),
+          ...(repr ? { repr: repr.slice() } : {}),
         };
         buffer.reset(runId);
         acceptingRunId = runId;
@@ -583,7 +675,16 @@ export function createAppStore(deps: StoreDeps = {}): AppStore {
             status: 'running',
             frameCount: 0,
             expectedFrames: config.steps + 1,
-            run: { ...config, runId, image: image ? image.slice() : null, mask, trueLabel },
+            run: {
+              ...config,
+              runId,
+              image: image ? image.slice() : null,
+              mask,
+              trueLabel,
+              sketch: sketch ? sketch.slice() : null,
+              repr: repr ? repr.slice() : null,
+              reprPoint: repr ? editor.reprPoint : null,
+            },
             stale: false,
             error: null,
             elapsedMs: null,
@@ -735,9 +836,69 @@ export function createAppStore(deps: StoreDeps = {}): AppStore {
       undo() {
         const snap = undoStack.pop();
         if (!snap) return;
-        patch('editor', { mask: snap.mask, drawn: snap.drawn, undoDepth: undoStack.length });
+        const { editor } = get();
+        const sketchChanged = snap.sketchDrawn !== editor.sketchDrawn || snap.sketchSource !== editor.sketchSource;
+        patch('editor', { mask: snap.mask, drawn: snap.drawn, sketchDrawn: snap.sketchDrawn, sketchSource: snap.sketchSource, undoDepth: undoStack.length });
+        if (sketchChanged) inputChanged((m) => m === 'sketch');
       },
       sourceImage,
+      testImage,
+
+      // ---- sketch editor -----------------------------------------------------------------------
+      pickSketchImage(index) {
+        const { samples, editor } = get();
+        if (!Number.isInteger(index) || index < 0 || (samples.status === 'ready' && index >= samples.count)) return;
+        if (editor.sketchSource === 'test' && editor.testIndex === index) return;
+        pushUndo();
+        patch('editor', { sketchSource: 'test', testIndex: index });
+        inputChanged((m) => m === 'sketch' || modeUsesImage(m));
+      },
+      setSketch(sketch) {
+        if (sketch.length !== side * side) return;
+        pushUndo();
+        patch('editor', { sketchSource: 'drawn', sketchDrawn: sketch.map((v) => (v > 0.5 ? 1 : 0)) });
+        inputChanged((m) => m === 'sketch');
+      },
+      sketchStrokeTo(a, b) {
+        const { editor } = get();
+        // Drawing on a test image's sketch edits a copy of it: it becomes the user's own.
+        const base = editor.sketchSource === 'drawn' ? editor.sketchDrawn : (sketchImage() ?? new Float32Array(side * side));
+        const value = editor.tool === 'eraser' ? 0 : 1;
+        patch('editor', { sketchSource: 'drawn', sketchDrawn: paintStroke(base, side, a, b, editor.sketchBrushSize, value) });
+        inputChanged((m) => m === 'sketch');
+      },
+      clearSketch() {
+        pushUndo();
+        patch('editor', { sketchSource: 'drawn', sketchDrawn: new Float32Array(side * side) });
+        inputChanged((m) => m === 'sketch');
+      },
+      setSketchBrushSize(size) {
+        if (!Number.isFinite(size)) return;
+        patch('editor', { sketchBrushSize: Math.min(4, Math.max(0.5, size)) });
+      },
+      sketchImage,
+
+      // ---- representation map ------------------------------------------------------------------
+      pickReprPoint(index) {
+        const { points } = get().samples;
+        if (!Number.isInteger(index) || index < 0 || (points !== null && index >= points.count)) return;
+        if (index === get().editor.reprPoint) return;
+        patch('editor', { reprPoint: index });
+        inputChanged((m) => m === 'representation');
+      },
+      pickReprAt(p) {
+        const { points } = get().samples;
+        if (!points) return -1;
+        const index = nearestPoint(points, p);
+        if (index >= 0) actions.pickReprPoint(index);
+        return index;
+      },
+      async runFromMap(p) {
+        if (actions.pickReprAt(p) < 0) return;
+        actions.setConfig({ mode: 'representation' });
+        await actions.generate();
+      },
+      reprTarget,
 
       // ---- samples -----------------------------------------------------------------------------
       loadSamples() {
@@ -795,8 +956,12 @@ export function createAppStore(deps: StoreDeps = {}): AppStore {
         layer: 'mask',
         brushSize: 2,
         classFilter: null,
+        sketchSource: 'test',
+        sketchDrawn: new Float32Array(side * side),
+        sketchBrushSize: 0.75,
+        reprPoint: 0,
       },
-      samples: { status: 'loading', count: 0, size: DEFAULT_GEOMETRY.dataSize, classNames: [], labels: [], images: null, error: null },
+      samples: { status: 'loading', count: 0, size: DEFAULT_GEOMETRY.dataSize, classNames: [], labels: [], images: null, points: null, error: null },
       actions,
     };
   });

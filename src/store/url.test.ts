@@ -11,9 +11,41 @@ describe('URL hash', () => {
   });
 
   it('ignores junk and clamps out-of-range values', () => {
-    const parsed = parseHash('#mode=sketch&steps=99999&seed=abc&batch=3&head=repr&eta=-1');
-    expect(parsed.config).toEqual({ steps: 1000, eta: 0 });
-    expect(parsed.head).toBeUndefined();
+    const parsed = parseHash('#mode=sketches&steps=99999&seed=abc&batch=3&head=reprs&eta=-1&sketch=t-1&point=1e3');
+    expect(parsed).toEqual({ config: { steps: 1000, eta: 0 } });
+  });
+
+  it('round-trips the sketch of a test image, a drawn sketch and a map point, each in its own mode only', () => {
+    const sketchMode = { ...DEFAULT_CONFIG, mode: 'sketch' as const };
+    expect(parseHash(hashOf(sketchMode, 'sketch', { sketch: { kind: 'test', index: 12 }, point: 5 }))).toMatchObject({
+      config: { mode: 'sketch' },
+      head: 'sketch',
+      sketch: { kind: 'test', index: 12 },
+    });
+    expect(parseHash(hashOf(sketchMode, 'x0', { point: 5 })).point).toBeUndefined();
+    const drawn = new Float32Array(1024);
+    drawn.fill(1, 100, 140);
+    const parsed = parseHash(hashOf(sketchMode, 'x0', { sketch: { kind: 'drawn', sketch: drawn } }));
+    expect(parsed.sketch?.kind === 'drawn' && parsed.sketch.sketch).toEqual(drawn);
+    const reprMode = { ...DEFAULT_CONFIG, mode: 'representation' as const };
+    expect(parseHash(hashOf(reprMode, 'repr', { sketch: { kind: 'test', index: 1 }, point: 1234 }))).toEqual({
+      config: { ...reprMode },
+      head: 'repr',
+      point: 1234,
+    });
+    expect(parseHash('#sketch=dAAAA').sketch).toBeUndefined(); // too short for 32x32
+  });
+
+  it('a link restores the sketch and the map point into the editor', () => {
+    const store = createAppStore({ memoryPollMs: 0 });
+    const writes: string[] = [];
+    const stop = syncWithHash(store, { hash: '#mode=sketch&sketch=t7&point=99' }, (h) => writes.push(h));
+    expect(store.getState().editor).toMatchObject({ sketchSource: 'test', testIndex: 7, reprPoint: 99 });
+    expect(parseHash(writes.at(-1)!).sketch).toEqual({ kind: 'test', index: 7 });
+    store.getState().actions.setConfig({ mode: 'representation' });
+    expect(parseHash(writes.at(-1)!)).toMatchObject({ point: 99 });
+    expect(parseHash(writes.at(-1)!).sketch).toBeUndefined();
+    stop();
   });
 
   it('applies the hash to the store and follows later changes', () => {

@@ -6,7 +6,9 @@ import { useEffect } from 'react';
 import type { AppStore } from '../store/index.ts';
 import { HeadSwitcher } from './HeadSwitcher.tsx';
 import { LabelPanel } from './LabelPanel.tsx';
-import { ImageSource } from './MaskEditor.tsx';
+import { ImageSource, useUndoShortcut } from './MaskEditor.tsx';
+import { ReprPanel } from './ReprMap.tsx';
+import { SketchPanel } from './SketchPanel.tsx';
 import { Player, usePlayerShortcuts } from './Player.tsx';
 import { GenerateBar, ModePicker, RunControls } from './RunControls.tsx';
 import { StatusPanel } from './StatusPanel.tsx';
@@ -42,6 +44,7 @@ function Header() {
 function Playground() {
   const store = useAppStore();
   usePlayerShortcuts();
+  useUndoShortcut();
   useEffect(() => {
     const { actions } = store.getState();
     void actions.startEngine();
@@ -54,6 +57,8 @@ function Playground() {
         <div className="col col-controls">
           <ModePicker />
           <ImageSource />
+          <SketchPanel />
+          <ReprPanel />
           <RunControls />
         </div>
         <div className="col col-canvas">

@@ -1,6 +1,6 @@
 /**
  * Which decoder head the canvas draws. A radio group (arrow keys move within it, as for tabs): switching
- * changes only the view, never the trajectory. Sketch and representation heads are another issue.
+ * changes only the view, never the trajectory. The representation head is drawn as a map.
  */
 import { HEADS, type Head } from '../store/index.ts';
 import { HEAD_INFO } from './labels.ts';

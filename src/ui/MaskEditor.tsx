@@ -12,12 +12,12 @@ import { useActions, useApp, useAppStore } from './store-context.tsx';
 const EDITOR_SIZE = 256;
 const SIDE = 32;
 
-function SamplePicker() {
+/** Thumbnails of the bundled test images (filter by class); `active` says whether the pick is in use. */
+export function SamplePicker({ active, onPick }: { active: boolean; onPick: (index: number) => void }) {
   const samples = useApp((s) => s.samples);
-  const source = useApp((s) => s.editor.source);
   const testIndex = useApp((s) => s.editor.testIndex);
   const classFilter = useApp((s) => s.editor.classFilter);
-  const { pickTestImage, setClassFilter, loadSamples } = useActions();
+  const { setClassFilter, loadSamples } = useActions();
   const filterId = useId();
   if (samples.status === 'loading') return <p className="muted">Loading test images…</p>;
   if (samples.status === 'error' || !samples.images) {
@@ -52,7 +52,7 @@ function SamplePicker() {
       </div>
       <div className="thumbs" role="group" aria-label="Test images">
         {indices.map((i) => {
-          const selected = source === 'test' && testIndex === i;
+          const selected = active && testIndex === i;
           const name = samples.classNames[samples.labels[i] ?? 0] ?? '';
           return (
             <button
@@ -62,7 +62,7 @@ function SamplePicker() {
               aria-pressed={selected}
               aria-label={`Test image ${i + 1}: ${name}`}
               title={`#${i + 1} · ${name}`}
-              onClick={() => pickTestImage(i)}
+              onClick={() => onPick(i)}
               data-testid={`thumb-${i}`}
             >
               <img src={thumbnailUrl(`test/${i}`, samples.images!.subarray(i * n, (i + 1) * n), samples.size)} alt="" width={28} height={28} />
@@ -217,7 +217,7 @@ function Tools({ withMask }: { withMask: boolean }) {
   );
 }
 
-function PickedCaption() {
+export function PickedCaption() {
   const testIndex = useApp((s) => s.editor.testIndex);
   const label = useApp((s) => s.samples.labels[s.editor.testIndex]);
   const name = useApp((s) => (label === undefined ? undefined : s.samples.classNames[label]));
@@ -230,7 +230,7 @@ function PickedCaption() {
 }
 
 /** Ctrl+Z / Cmd+Z undoes the last editor change (text fields keep their own undo). */
-function useUndoShortcut(): void {
+export function useUndoShortcut(): void {
   const store = useAppStore();
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -250,7 +250,6 @@ export function ImageSource() {
   const source = useApp((s) => s.editor.source);
   const testIndex = useApp((s) => s.editor.testIndex);
   const { pickDrawnImage, pickTestImage } = useActions();
-  useUndoShortcut();
   if (mode !== 'inpaint' && mode !== 'classify') return null;
   const withMask = mode === 'inpaint';
   return (
@@ -271,7 +270,7 @@ export function ImageSource() {
         {(withMask || source === 'drawn') && <Tools withMask={withMask} />}
       </div>
       {source === 'test' && <PickedCaption />}
-      {source === 'test' && <SamplePicker />}
+      {source === 'test' && <SamplePicker active onPick={pickTestImage} />}
       {withMask && (
         <p className="muted small">
           Amber = hidden: the model generates it. Everything else is kept from the image, in every frame of the run.

@@ -4,12 +4,12 @@
  */
 import { useId, useState } from 'react';
 import type { Mode } from '../engine/protocol.ts';
-import { AVAILABLE_MODES, MAX_GUIDANCE, STEP_PRESETS, guidanceApplies } from '../store/index.ts';
+import { AVAILABLE_MODES, MAX_GUIDANCE, STEP_PRESETS, guidanceApplies, missingInput } from '../store/index.ts';
 import { Icon } from './icons.tsx';
 import { MODE_INFO } from './labels.ts';
 import { useActions, useApp } from './store-context.tsx';
 
-const ALL_MODES: readonly Mode[] = [...AVAILABLE_MODES, 'sketch', 'representation'];
+const ALL_MODES: readonly Mode[] = AVAILABLE_MODES;
 
 export function ModePicker() {
   const mode = useApp((s) => s.config.mode);
@@ -117,16 +117,21 @@ export function GenerateBar() {
   const switching = useApp((s) => s.engine.switching);
   const running = useApp((s) => s.trajectory.status === 'running');
   const mode = useApp((s) => s.config.mode);
-  const samplesReady = useApp((s) => s.samples.status === 'ready');
-  const drawn = useApp((s) => s.editor.source === 'drawn');
+  const missing = useApp(missingInput);
   const { generate, cancelRun } = useActions();
-  const needsImage = (mode === 'inpaint' || mode === 'classify') && !drawn && !samplesReady;
-  const ready = status === 'ready' && !switching && !needsImage;
+  const ready = status === 'ready' && !switching && missing === null;
   const label = mode === 'classify' ? 'Classify' : 'Generate';
   return (
     <section className="panel generate-bar" aria-label="Generate">
       <div className="generate-row">
-        <button type="button" className="primary generate" onClick={() => void generate()} disabled={!ready} data-testid="generate">
+        <button
+          type="button"
+          className="primary generate"
+          onClick={() => void generate()}
+          disabled={!ready}
+          title={missing ?? undefined}
+          data-testid="generate"
+        >
           {status === 'loading' ? 'Loading model…' : switching ? 'Switching backend…' : running ? `${label} again` : label}
         </button>
         {running && (
@@ -142,6 +147,8 @@ export function GenerateBar() {
 
 function RunSummary() {
   const c = useApp((s) => s.config);
+  const sketch = useApp((s) => (s.editor.sketchSource === 'test' ? `sketch of test image #${s.editor.testIndex + 1}` : 'your sketch'));
+  const point = useApp((s) => s.editor.reprPoint);
   const parts = [
     MODE_INFO[c.mode].title,
     c.sampler === 'ddim' ? `DDIM η=${c.eta.toFixed(2)}` : 'DDPM',
@@ -150,6 +157,8 @@ function RunSummary() {
     c.batch === 16 ? 'grid of 16' : '1 image',
   ];
   if (c.mode === 'conditional') parts.splice(1, 0, `class ${c.classId}`);
+  if (c.mode === 'sketch') parts.splice(1, 0, sketch);
+  if (c.mode === 'representation') parts.splice(1, 0, `map point #${point}`);
   if (guidanceApplies(c.mode) && c.guidance > 0) parts.push(`guidance ${c.guidance.toFixed(1)}`);
   return <p className="muted small run-summary">{parts.join(' · ')}</p>;
 }

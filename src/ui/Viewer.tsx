@@ -2,11 +2,13 @@
  * The main canvas: the current frame of the trajectory, drawn as the selected head. It is drawn from
  * `store.subscribe` (never through React state): a frame change redraws the canvas without rendering
  * any component. Batch 16 shows a 4x4 grid; a cell is a button that selects the sample for the label chart.
+ * The representation head is not an image: its view is the representation map (ReprMap.tsx).
  */
 import { useEffect, useRef } from 'react';
 import type { AppState } from '../store/index.ts';
 import { CANVAS_SIZE, cellOrigin, clearCanvas, drawFrame } from './draw.ts';
 import { HEAD_INFO } from './labels.ts';
+import { ClassLegend, ReprMapCanvas } from './ReprMap.tsx';
 import { useActions, useApp, useAppStore } from './store-context.tsx';
 
 /** Everything a drawing depends on; the canvas redraws only when this key changes. */
@@ -46,6 +48,7 @@ function FrameCanvas() {
           batch: t.run.batch,
           selected: s.view.sample,
           mask: s.view.showMask && t.run.mask ? t.run.mask : null,
+          givenSketch: s.view.showMask ? t.run.sketch : null,
           driftScale: s.actions.frames().driftMaxAbs,
           classNames: s.samples.classNames.length ? s.samples.classNames : (s.engine.config?.classNames ?? []),
         });
@@ -85,8 +88,9 @@ function FrameCanvas() {
 function GridCells() {
   const batch = useApp((s) => s.trajectory.run?.batch ?? 1);
   const sample = useApp((s) => s.view.sample);
+  const mapView = useApp((s) => s.view.head === 'repr');
   const { selectSample } = useActions();
-  if (batch === 1) return null;
+  if (batch === 1 || mapView) return null;
   return (
     <div className="grid-cells" role="group" aria-label="Samples in the batch">
       {Array.from({ length: batch }, (_, i) => {
@@ -132,16 +136,19 @@ function Caption() {
   const batch = useApp((s) => s.trajectory.run?.batch ?? 1);
   const sample = useApp((s) => s.view.sample);
   const hasMask = useApp((s) => (s.trajectory.run?.mask ?? null) !== null);
+  const hasSketch = useApp((s) => (s.trajectory.run?.sketch ?? null) !== null);
   const showMask = useApp((s) => s.view.showMask);
   // The drift colour scale grows as frames arrive: re-read it when the frame count changes.
   const driftScale = useApp((s) => (s.view.head === 'drift' && s.trajectory.frameCount > 0 ? s.actions.frames().driftMaxAbs : 0));
   const { setShowMask } = useActions();
   const info = HEAD_INFO[head];
+  const clickable = head === 'repr' ? ' Click the map to condition a representation run on the nearest point.' : '';
   return (
     <div className="viewer-caption">
       <p>
         <strong>{info.title}</strong> — {info.description}
-        {batch > 1 ? ` Sample ${sample + 1} of ${batch} is selected (click a cell to change).` : ''}
+        {batch > 1 ? ` Sample ${sample + 1} of ${batch} is selected${head === 'repr' ? ' (the trail; white dots: the others)' : ' (click a cell to change)'}.` : ''}
+        {clickable}
       </p>
       {head === 'drift' && (
         <p className="legend">
@@ -150,7 +157,14 @@ function Caption() {
           this trajectory)
         </p>
       )}
-      {hasMask && head !== 'label' && head !== 'drift' && (
+      {head === 'repr' && <ClassLegend />}
+      {hasSketch && head === 'sketch' && (
+        <label className="inline-check">
+          <input type="checkbox" checked={showMask} onChange={(e) => setShowMask(e.target.checked)} data-testid="show-given-sketch" />
+          Tint the given sketch&apos;s edges <span className="swatch swatch-sketch" aria-hidden="true" />
+        </label>
+      )}
+      {hasMask && head !== 'label' && head !== 'drift' && head !== 'repr' && (
         <label className="inline-check">
           <input type="checkbox" checked={showMask} onChange={(e) => setShowMask(e.target.checked)} />
           Tint the hidden (generated) region <span className="swatch swatch-mask" aria-hidden="true" />
@@ -172,6 +186,12 @@ function StaleNotice() {
   );
 }
 
+/** The frame canvas, or for the representation head its map. */
+function HeadView() {
+  const mapView = useApp((s) => s.view.head === 'repr');
+  return mapView ? <ReprMapCanvas size={512} testId="repr-map-view" /> : <FrameCanvas />;
+}
+
 export function Viewer() {
   return (
     <section className="panel viewer" aria-labelledby="viewer-title">
@@ -179,7 +199,7 @@ export function Viewer() {
         Trajectory
       </h2>
       <div className="canvas-wrap">
-        <FrameCanvas />
+        <HeadView />
         <GridCells />
         <EmptyState />
       </div>

@@ -75,6 +75,29 @@ function fillGray(data: Uint8ClampedArray, values: Float32Array, offset: number,
   }
 }
 
+/** Tint over the edges of the given sketch (sketch runs, sketch head): cyan. */
+const SKETCH_TINT: readonly [number, number, number, number] = [0, 200, 255, 0.5];
+
+/**
+ * The sketch head: its target is the {0, 1} edge map (data.py sketch_of), so [0, 1] maps to black..white
+ * (values outside are clipped). Edges of the given sketch, when there is one, are tinted cyan on top.
+ */
+function fillSketch(data: Uint8ClampedArray, values: Float32Array, offset: number, given: Float32Array | null): void {
+  for (let i = 0; i < SIDE * SIDE; i++) {
+    const v = values[offset + i]!;
+    const g = Number.isNaN(v) ? 0 : Math.round(Math.max(0, Math.min(1, v)) * 255);
+    let rgb = [g, g, g];
+    if (given && given[i]! > 0.5) {
+      const [tr, tg, tb, a] = SKETCH_TINT;
+      rgb = [Math.round(g * (1 - a) + tr * a), Math.round(g * (1 - a) + tg * a), Math.round(g * (1 - a) + tb * a)];
+    }
+    data[i * 4] = rgb[0]!;
+    data[i * 4 + 1] = rgb[1]!;
+    data[i * 4 + 2] = rgb[2]!;
+    data[i * 4 + 3] = 255;
+  }
+}
+
 /** Diverging colours for the drift: blue below zero, orange above, black at zero; `scale` maps to full. */
 function fillDiverging(data: Uint8ClampedArray, values: Float32Array, offset: number, scale: number): void {
   const s = scale > 0 ? scale : 1;
@@ -153,6 +176,8 @@ export interface DrawOptions {
   readonly mask: Float32Array | null;
   /** Colour scale of the drift head (max |c-hat| over the trajectory). */
   readonly driftScale: number;
+  /** The run's given sketch to tint over the sketch head, or null. */
+  readonly givenSketch?: Float32Array | null;
   readonly classNames: readonly string[];
 }
 
@@ -190,9 +215,11 @@ export function drawFrame(ctx: CanvasRenderingContext2D, frame: Frame, o: DrawOp
     } else if (o.head === 'drift' && values) {
       fillDiverging(image.data, values, offset, o.driftScale);
       blit(ctx, image, x, y, cell);
+    } else if (o.head === 'sketch' && values) {
+      fillSketch(image.data, values, offset, o.givenSketch ?? null);
+      blit(ctx, image, x, y, cell);
     } else if (values) {
-      const tint = o.head === 'sketch' || o.head === 'repr' ? null : o.mask;
-      fillGray(image.data, values, offset, tint);
+      fillGray(image.data, values, offset, o.mask);
       blit(ctx, image, x, y, cell);
     }
   }
@@ -208,6 +235,26 @@ export function drawFrame(ctx: CanvasRenderingContext2D, frame: Frame, o: DrawOp
 export function clearCanvas(ctx: CanvasRenderingContext2D): void {
   ctx.fillStyle = BACKGROUND;
   ctx.fillRect(0, 0, ctx.canvas.width, ctx.canvas.height);
+}
+
+/**
+ * The sketch editor: edges (1) white over the test image they came from, dimmed to a quarter (or over
+ * black for a drawn sketch), filling the canvas.
+ */
+export function drawSketch(ctx: CanvasRenderingContext2D, sketch: Float32Array, under: Float32Array | null): void {
+  const image = new ImageData(SIDE, SIDE);
+  for (let i = 0; i < SIDE * SIDE; i++) {
+    // Edge pixels light cyan; elsewhere the underlying image at a quarter of its brightness.
+    const g = under ? Math.round(toByte(under[i]!) * 0.25) : 0;
+    const [r, gg, b] = sketch[i]! > 0.5 ? [150, 235, 255] : [g, g, g];
+    image.data[i * 4] = r;
+    image.data[i * 4 + 1] = gg;
+    image.data[i * 4 + 2] = b;
+    image.data[i * 4 + 3] = 255;
+  }
+  ctx.fillStyle = BACKGROUND;
+  ctx.fillRect(0, 0, ctx.canvas.width, ctx.canvas.height);
+  blit(ctx, image, 0, 0, ctx.canvas.width);
 }
 
 /** Draws a model-space image (and optionally its mask tint) to fill a canvas: the editor and previews. */

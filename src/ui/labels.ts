@@ -8,8 +8,8 @@ export const MODE_INFO: Readonly<Record<Mode, { title: string; description: stri
   inpaint: { title: 'Inpainting (masked image)', description: 'Keep part of an image, generate the hidden rest.' },
   classify: { title: 'Classify', description: 'Diffuse a real image forward and watch the label head read it.' },
   unconditional: { title: 'Unconditional', description: 'Nothing given: generate an image from noise.' },
-  sketch: { title: 'Sketch → image', description: 'Coming soon.', soon: true },
-  representation: { title: 'Representation → image', description: 'Coming soon.', soon: true },
+  sketch: { title: 'Sketch → image', description: 'Draw a sketch or take a test image’s edges; generate a garment from it.' },
+  representation: { title: 'Representation → image', description: 'Click a point on the representation map; generate an image with that representation.' },
 };
 
 export const HEAD_INFO: Readonly<Record<Head, { tab: string; title: string; description: string; soon?: boolean }>> = {
@@ -18,8 +18,12 @@ export const HEAD_INFO: Readonly<Record<Head, { tab: string; title: string; desc
   label: { tab: 'Label', title: 'Label head', description: 'the probability of each of the 10 classes, read from z_t.' },
   masked: { tab: 'Masked', title: 'Masked-image head', description: 'the full image reconstructed by the masked-image head; given pixels are kept.' },
   drift: { tab: 'Drift ĉ_t', title: 'Drift ĉ_t', description: 'how far the conditions push z_t away from a plain DDPM chain at this step.' },
-  sketch: { tab: 'Sketch', title: 'Sketch head', description: 'Coming soon.', soon: true },
-  repr: { tab: 'Repr.', title: 'Representation head', description: 'Coming soon.', soon: true },
+  sketch: { tab: 'Sketch', title: 'Sketch head', description: 'the edge map the sketch head reads from z_t (black 0, white 1).' },
+  repr: {
+    tab: 'Repr. map',
+    title: 'Representation head',
+    description: "the head's predicted representation (components 1 and 2 of 8) at this frame, moving over the test set; the line is its path so far.",
+  },
 };
 
 export function formatBytes(n: number | null | undefined): string {
