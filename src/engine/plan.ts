@@ -6,7 +6,7 @@
 import { assertSeed, makeDrift, makeSchedule, timestepSubsequence, type DriftTable, type Schedule } from '../core/index.ts';
 import type { ModelConfig } from '../model/index.ts';
 import { EngineError } from './errors.ts';
-import type { Mode, RunRequest, SamplerName } from './protocol.ts';
+import { DEFAULT_X0_SOURCE, X0_SOURCES, type Mode, type RunRequest, type SamplerName, type X0Source } from './protocol.ts';
 
 /** Schedule and drift tables, built once per model (Float64, t = 0..T). */
 export interface Tables {
@@ -28,6 +28,8 @@ export interface RunPlan {
   readonly sampler: SamplerName;
   readonly eta: number;
   readonly clipX0: boolean;
+  /** Head whose x^_0 drives the step (RunRequest.x0From). */
+  readonly x0From: X0Source;
   readonly seed: number;
   /** Seed of the per-step noise (noiseSeed ?? seed). */
   readonly noiseSeed: number;
@@ -140,6 +142,9 @@ export function planRun(request: RunRequest, config: ModelConfig, tables: Tables
     repr: mode === 'representation' ? required(repr, 'repr', mode) : null,
   };
 
+  if (request.x0From !== undefined && !X0_SOURCES.includes(request.x0From)) {
+    throw bad(`x0From must be one of ${X0_SOURCES.map((s) => `'${s}'`).join(', ')}, got ${JSON.stringify(request.x0From)}`);
+  }
   if (request.paste === true && mode !== 'inpaint') throw bad(`paste applies to mode 'inpaint' only, not '${mode}'`);
 
   let guidanceTarget: GuidanceTarget | null = null;
@@ -172,6 +177,7 @@ export function planRun(request: RunRequest, config: ModelConfig, tables: Tables
     sampler: request.sampler,
     eta: request.eta,
     clipX0: request.clipX0,
+    x0From: request.x0From ?? DEFAULT_X0_SOURCE,
     seed: request.seed,
     noiseSeed: request.noiseSeed ?? request.seed,
     batch: B,

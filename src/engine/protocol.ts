@@ -54,6 +54,11 @@ export interface InitResult {
   readonly warmupMs: number;
 }
 
+/** Source of x^_0 in the reverse step (RunRequest.x0From). */
+export type X0Source = 'masked' | 'eps';
+export const X0_SOURCES: readonly X0Source[] = ['masked', 'eps'];
+export const DEFAULT_X0_SOURCE: X0Source = 'masked';
+
 export type Mode =
   | 'unconditional'   // nothing given, nothing generated besides the image
   | 'joint'           // image and label generated together (label drift from the label head)
@@ -95,6 +100,13 @@ export interface RunRequest {
    * drift conditioning. Default false.
    */
   readonly paste?: boolean;
+  /**
+   * Which head's prediction of x_0 drives each reverse step (training/mtd/sampling.py `x0_from`):
+   * 'masked' (default): the masked-image head, which predicts the whole image from z_t with every given
+   * modality's drift in it; 'eps': x_0 = (y_t - sqrt(1 - aB) eps^)/sqrt(aB) from the eps head, the
+   * textbook estimate, which amplifies the eps head's drift-removal error by 1/sqrt(aB) at large t.
+   */
+  readonly x0From?: X0Source;
   /** Branching: start from this frame's z_t (B*32*32) at timestep index `fromStep` of the schedule. */
   readonly start?: { readonly z: Float32Array; readonly fromStep: number };
   /** Use a different noise seed for the steps after `start` (branch with another seed). */

@@ -27,7 +27,7 @@ import { assertFiniteFrame, packFrame, unpackFrame } from './frames.ts';
 import { guidedForward, headTensors } from './guidance.ts';
 import { planRun, type RunPlan, type Tables } from './plan.ts';
 import type { Frame, RunRequest } from './protocol.ts';
-import { estimateX0, reverseStep, stepSigma } from './update.ts';
+import { estimateX0, estimateX0FromHead, reverseStep, stepSigma } from './update.ts';
 
 export type RunEnd = 'done' | 'cancelled';
 export type Trajectory = AsyncGenerator<Frame, RunEnd, void>;
@@ -96,7 +96,10 @@ function reverseFrame(network: Network, tables: Tables, plan: RunPlan, cond: Con
       if (tPrev === undefined) {
         x0 = plan.clipX0 ? tf.clipByValue(y, -1, 1) : y; // the sample: z_0 - c^_0
       } else {
-        const estimate = estimateX0(schedule, y, epsHat, t, plan.clipX0);
+        const estimate =
+          plan.x0From === 'masked'
+            ? estimateX0FromHead(schedule, y, out.masked, epsHat, out.eps, t, plan.clipX0) // out.eps: eps^ before guidance
+            : estimateX0(schedule, y, epsHat, t, plan.clipX0);
         x0 = estimate.x0;
         const xi = noise === null ? null : tf.tensor4d(noise, [B, S, S, 1]); // [B, S, S, 1]
         const stepped = reverseStep({ schedule, sampler: plan.sampler, eta: plan.eta, t, tPrev, y, estimate, noise: xi });

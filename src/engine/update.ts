@@ -29,6 +29,28 @@ export function estimateX0(schedule: Schedule, y: tf.Tensor4D, epsHat: tf.Tensor
   return { x0, eps };
 }
 
+/**
+ * x^_0 from the masked-image head (sampling.py x0_from="masked"): the head predicts the whole image from
+ * z_t, every given modality's drift included, and stays well conditioned at large t where the eps-based
+ * estimate multiplies the eps head's error by 1/sqrt(aB_t). Guidance moves it exactly as it moves the
+ * eps-based estimate: x~_0 = x0_head - sqrt((1 - aB_t)/aB_t) (eps~ - eps^). The step's eps is the one
+ * consistent with the (clipped) x^_0: eps = (y_t - sqrt(aB_t) x^_0) / sqrt(1 - aB_t).
+ */
+export function estimateX0FromHead(
+  schedule: Schedule,
+  y: tf.Tensor4D,
+  x0Head: tf.Tensor4D,
+  epsGuided: tf.Tensor4D,
+  epsRaw: tf.Tensor4D,
+  t: number,
+  clipX0: boolean,
+): X0Estimate {
+  const shifted = epsGuided === epsRaw ? x0Head : tf.sub<tf.Tensor4D>(x0Head, tf.mul(tf.sub(epsGuided, epsRaw), schedule.sqrtRecipm1AlphaBar[t]!)); // [B, S, S, 1]
+  const x0 = clipX0 ? tf.clipByValue(shifted, -1, 1) : shifted; // [B, S, S, 1]
+  const eps = tf.div<tf.Tensor4D>(tf.sub(y, tf.mul(x0, schedule.sqrtAlphaBar[t]!)), schedule.sqrtOneMinusAlphaBar[t]!); // [B, S, S, 1]
+  return { x0, eps };
+}
+
 export interface StepInputs {
   readonly schedule: Schedule;
   readonly sampler: SamplerName;

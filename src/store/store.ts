@@ -20,7 +20,9 @@ import type {
   MemoryStats,
   Mode,
   RunRequest,
+  X0Source,
 } from '../engine/protocol.ts';
+import { DEFAULT_X0_SOURCE } from '../engine/protocol.ts';
 import { validateConfig, type ModelConfig } from '../model/config.ts';
 import { sketchOf, toModelSpace } from '../model/sketch.ts';
 import { toErrorInfo, type EngineFactory, type EngineLike } from './engine-api.ts';
@@ -104,6 +106,8 @@ export interface EngineSlice {
 
 /** The user's run settings: the engine request's knobs, with the class always set (picker state). */
 export type RunConfig = Pick<RunRequest, 'mode' | 'sampler' | 'steps' | 'eta' | 'seed' | 'batch' | 'guidance' | 'clipX0'> & {
+  /** Head whose x^_0 drives the reverse step (RunRequest.x0From). */
+  readonly x0From: X0Source;
   readonly classId: number;
   /** Inpainting: also paste the visible pixels every step (RunRequest.paste). */
   readonly paste: boolean;
@@ -315,6 +319,7 @@ export const DEFAULT_CONFIG: RunConfig = {
   guidance: 0,
   clipX0: true,
   paste: false,
+  x0From: DEFAULT_X0_SOURCE,
 };
 
 const UNDO_LIMIT = 50;
@@ -334,6 +339,7 @@ export function sanitizeConfig(c: RunConfig, T = 1000): RunConfig {
     guidance: Math.min(MAX_GUIDANCE, Math.max(0, finite(c.guidance, 0))),
     clipX0: Boolean(c.clipX0),
     paste: c.paste === true,
+    x0From: c.x0From === 'eps' ? 'eps' : 'masked',
   };
 }
 
@@ -657,6 +663,7 @@ export function createAppStore(deps: StoreDeps = {}): AppStore {
           seed: config.seed,
           batch: config.batch,
           clipX0: config.clipX0,
+          x0From: config.x0From,
           guidance: guidanceApplies(config.mode) ? config.guidance : 0,
           ...(config.mode === 'conditional' ? { classId: config.classId } : {}),
           ...(config.mode === 'inpaint' && config.paste ? { paste: true } : {}),

@@ -1,7 +1,7 @@
 /**
  * URL-hash persistence of the run config, the drawn head and the input of the sketch and representation
  * modes: a shareable link reproduces the run (same seed, same trajectory). Format:
- * `#mode=joint&sampler=ddim&steps=50&eta=0&seed=42&batch=1&class=0&guidance=0&clip=1&paste=0&head=z`, plus
+ * `#mode=joint&sampler=ddim&steps=50&eta=0&seed=42&batch=1&class=0&guidance=0&clip=1&paste=0&x0=masked&head=z`, plus
  *   - sketch mode: `sketch=t12` (the edge map of bundled test image 12) or `sketch=d<171 base64url chars>`
  *     (a drawn 32x32 sketch, one bit per pixel; sketch-bits.ts);
  *   - representation mode: `point=123` (point 123 of the representation map).
@@ -37,6 +37,7 @@ export function hashOf(config: RunConfig, head: Head, inputs: HashInputs = {}): 
     guidance: String(config.guidance),
     clip: config.clipX0 ? '1' : '0',
     paste: config.paste ? '1' : '0',
+    x0: config.x0From,
     head,
   });
   if (config.mode === 'sketch' && inputs.sketch) {
@@ -93,6 +94,8 @@ export function parseHash(hash: string): HashState {
   if (clip === '0' || clip === '1') config.clipX0 = clip === '1';
   const paste = p.get('paste');
   if (paste === '0' || paste === '1') config.paste = paste === '1';
+  const x0 = p.get('x0');
+  if (x0 === 'masked' || x0 === 'eps') config.x0From = x0;
   // Round-trip through the sanitiser, keeping only the keys the hash named.
   const clean = sanitizeConfig({ ...DEFAULT_CONFIG, ...config });
   const out: Partial<RunConfig> = Object.fromEntries(Object.keys(config).map((k) => [k, clean[k as keyof RunConfig]]));

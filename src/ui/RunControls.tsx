@@ -261,10 +261,17 @@ export function RunControls() {
         <input type="checkbox" checked={c.clipX0} onChange={(e) => setConfig({ clipX0: e.target.checked })} />
         Clip x̂₀ to [−1, 1]
       </label>
+      <div className="field">
+        <label htmlFor="x0-from">x̂₀ from</label>
+        <select id="x0-from" value={c.x0From} onChange={(e) => setConfig({ x0From: e.target.value === 'eps' ? 'eps' : 'masked' })} data-testid="x0-from">
+          <option value="masked">masked-image head (follows the conditions)</option>
+          <option value="eps">ε head (textbook; weak conditioning here)</option>
+        </select>
+      </div>
       {c.mode === 'inpaint' && (
         <label className="inline-check">
           <input type="checkbox" checked={c.paste} onChange={(e) => setConfig({ paste: e.target.checked })} data-testid="paste" />
-          Also paste the visible pixels every step <span className="muted small">(replacement; more coherent fills with the current weights)</span>
+          Also paste the visible pixels every step <span className="muted small">(replacement, RePaint-style)</span>
         </label>
       )}
     </section>

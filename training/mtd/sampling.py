@@ -33,9 +33,10 @@ class Conditions:
     # "the same model sampling unconditionally and pasting the visible pixels each step".
     paste: bool = False
     masked_drift: bool = True
-    # Which prediction of x_0 drives the update: "eps" (x0 from the eps head, the default) or
-    # "masked" (the masked-image head's reconstruction, a decoder head trained for exactly this).
-    x0_from: str = "eps"
+    # Which prediction of x_0 drives the update: "masked" (default: the masked-image head's
+    # reconstruction of the whole image) or "eps" (x0 from the eps head, the textbook estimate).
+    # src/engine RunRequest.x0From; the measured difference is in public/weights/report.json.
+    x0_from: str = "masked"
     # Drift guidance (classifier-free guidance in the common space): eps~ = eps_u + s (eps_c - eps_u),
     # eps_c = eps(z_t) with the drift in z_t, eps_u = eps(z_t - c_t) (the same y_t with no modality given).
     guidance: float = 1.0
