@@ -1,17 +1,54 @@
 /**
  * URL-hash persistence of the run config and the drawn head: a shareable link reproduces the run
- * (same seed, same trajectory). Format: `#mode=joint&sampler=ddim&steps=50&eta=0&seed=42&batch=1&class=0&guidance=0&clip=1&paste=0&head=z`.
+ * (same seed, same trajectory). Format: `#mode=joint&sampler=ddim&steps=50&eta=0&seed=42&batch=1&class=0&guidance=0&clip=1&paste=0&head=z`,
+ * then the share extras (share.ts): `img` (test image), `mask` (inpainting), `cmp=ddpm~0~0~50` (compare
+ * B's sampler~eta~guidance~steps), `explain=0`, and `frame` (the frame shown: opening a link with a
+ * frame runs the trajectory and stops on that frame).
  * Unknown keys are ignored; invalid values fall back to the defaults (sanitizeConfig clamps the rest).
  */
 import type { Mode } from '../engine/protocol.ts';
-import { AVAILABLE_HEADS, AVAILABLE_MODES, DEFAULT_CONFIG, sanitizeConfig, type AppStore, type Head, type RunConfig } from './store.ts';
+import type { CompareKnobs } from './compare.ts';
+import { decodeMask, encodeMask } from './share.ts';
+import { AVAILABLE_HEADS, AVAILABLE_MODES, DEFAULT_CONFIG, modeUsesImage, sanitizeConfig, type AppState, type AppStore, type Head, type RunConfig } from './store.ts';
 
-export interface HashState {
+/** What a link carries besides the run config and head. */
+export interface ShareExtras {
+  /** Frame index to show. */
+  readonly frame?: number;
+  /** Bundled test image index (modes that take an image). */
+  readonly testIndex?: number;
+  /** Inpainting mask, 32x32, 1 = visible. */
+  readonly mask?: Float32Array;
+  /** Compare B's knobs (present: compare is on). */
+  readonly compare?: CompareKnobs;
+  /** false: explanations hidden. */
+  readonly explain?: boolean;
+}
+
+export interface HashState extends ShareExtras {
   readonly config: Partial<RunConfig>;
   readonly head?: Head;
 }
 
-export function hashOf(config: RunConfig, head: Head): string {
+/** The share extras of a state; `withFrame` adds the frame shown (the copy-link button always does). */
+export function extrasOf(s: AppState, withFrame: boolean): ShareExtras {
+  const mode = s.config.mode;
+  const frames = s.trajectory.frameCount;
+  return {
+    ...(withFrame && frames > 0 ? { frame: Math.min(s.player.frameIndex, frames - 1) } : {}),
+    ...(modeUsesImage(mode) && s.editor.source === 'test' ? { testIndex: s.editor.testIndex } : {}),
+    ...(mode === 'inpaint' ? { mask: s.editor.mask } : {}),
+    ...(s.compare.enabled ? { compare: s.compare.knobs } : {}),
+    ...(s.view.explain ? {} : { explain: false }),
+  };
+}
+
+/** The hash of the whole state (for the copy-link button: with the frame). */
+export function shareHash(s: AppState, withFrame = true): string {
+  return hashOf(s.config, s.view.head, extrasOf(s, withFrame));
+}
+
+export function hashOf(config: RunConfig, head: Head, extras: ShareExtras = {}): string {
   const p = new URLSearchParams({
     mode: config.mode,
     sampler: config.sampler,
@@ -25,7 +62,30 @@ export function hashOf(config: RunConfig, head: Head): string {
     paste: config.paste ? '1' : '0',
     head,
   });
+  if (extras.testIndex !== undefined) p.set('img', String(extras.testIndex));
+  if (extras.mask !== undefined) p.set('mask', encodeMask(extras.mask));
+  if (extras.compare !== undefined) {
+    const c = extras.compare;
+    p.set('cmp', [c.sampler, c.eta, c.guidance, c.steps].join('~'));
+  }
+  if (extras.explain === false) p.set('explain', '0');
+  if (extras.frame !== undefined) p.set('frame', String(extras.frame));
   return `#${p.toString()}`;
+}
+
+function parseCompare(text: string | null): CompareKnobs | undefined {
+  if (text === null) return undefined;
+  const [sampler, eta, guidance, steps] = text.split('~');
+  if (sampler !== 'ddim' && sampler !== 'ddpm') return undefined;
+  const nums = [eta, guidance, steps].map((v) => (v === undefined || v.trim() === '' ? NaN : Number(v)));
+  if (!nums.every(Number.isFinite)) return undefined;
+  const clean = sanitizeConfig({ ...DEFAULT_CONFIG, sampler, eta: nums[0]!, guidance: nums[1]!, steps: nums[2]! });
+  return { sampler: clean.sampler, eta: clean.eta, guidance: clean.guidance, steps: clean.steps };
+}
+
+function parseIndex(text: string | null): number | undefined {
+  if (text === null || !/^\d{1,6}$/.test(text)) return undefined;
+  return Number(text);
 }
 
 export function parseHash(hash: string): HashState {
@@ -61,7 +121,59 @@ export function parseHash(hash: string): HashState {
   const clean = sanitizeConfig({ ...DEFAULT_CONFIG, ...config });
   const out: Partial<RunConfig> = Object.fromEntries(Object.keys(config).map((k) => [k, clean[k as keyof RunConfig]]));
   const head = p.get('head');
-  return head !== null && (AVAILABLE_HEADS as readonly string[]).includes(head) ? { config: out, head: head as Head } : { config: out };
+  const mask = p.get('mask');
+  const decoded = mask === null ? null : decodeMask(mask);
+  const compare = parseCompare(p.get('cmp'));
+  const frame = parseIndex(p.get('frame'));
+  const testIndex = parseIndex(p.get('img'));
+  return {
+    config: out,
+    ...(head !== null && (AVAILABLE_HEADS as readonly string[]).includes(head) ? { head: head as Head } : {}),
+    ...(decoded ? { mask: decoded } : {}),
+    ...(compare ? { compare } : {}),
+    ...(frame !== undefined ? { frame } : {}),
+    ...(testIndex !== undefined ? { testIndex } : {}),
+    ...(p.get('explain') === '0' ? { explain: false } : {}),
+  };
+}
+
+/**
+ * A link with a frame: once the engine (and, for a mode with an image, the test images) are ready, run
+ * the trajectory once and stop on that frame as soon as it exists. Returns the unsubscribe function.
+ */
+function restoreFrame(store: AppStore, frame: number): () => void {
+  let phase: 'wait' | 'starting' | 'running' | 'done' = 'wait';
+  let runId: string | null = null;
+  const check = (): void => {
+    const s = store.getState();
+    if (phase === 'starting' || phase === 'done') return;
+    if (phase === 'wait') {
+      if (s.engine.status !== 'ready' || s.engine.switching) return;
+      if (modeUsesImage(s.config.mode) && s.samples.status !== 'ready') return;
+      phase = 'starting'; // generate() updates the store synchronously: ignore those updates here
+      const before = s.trajectory.runId;
+      void s.actions.generate();
+      runId = store.getState().trajectory.runId;
+      phase = runId !== before ? 'running' : 'wait';
+      if (phase === 'running') check();
+      return;
+    }
+    if (phase === 'running' && s.trajectory.runId === runId) {
+      const last = s.trajectory.expectedFrames - 1;
+      const target = Math.min(frame, last);
+      if (s.trajectory.frameCount > target) {
+        phase = 'done';
+        s.actions.seek(target);
+        stop();
+      }
+    } else if (phase === 'running') {
+      phase = 'done'; // the user started something else
+      stop();
+    }
+  };
+  const stop = store.subscribe(check);
+  queueMicrotask(check);
+  return stop;
 }
 
 /**
@@ -73,15 +185,25 @@ export function syncWithHash(store: AppStore, location: { hash: string }, replac
   const { actions } = store.getState();
   if (Object.keys(initial.config).length > 0) actions.setConfig(initial.config);
   if (initial.head) actions.setHead(initial.head);
+  if (initial.testIndex !== undefined) actions.pickTestImage(initial.testIndex);
+  if (initial.mask) store.setState((s) => ({ editor: { ...s.editor, mask: initial.mask! } }));
+  if (initial.compare) actions.setCompare({ ...initial.compare, enabled: true });
+  if (initial.explain === false) actions.setExplain(false);
+  const stopRestore = initial.frame !== undefined ? restoreFrame(store, initial.frame) : () => undefined;
   let last = '';
   const write = () => {
     const s = store.getState();
-    const hash = hashOf(s.config, s.view.head);
+    // The frame is written while the player rests on one (not on every tick of playback).
+    const hash = shareHash(s, !s.player.playing && s.trajectory.status !== 'running');
     if (hash !== last) {
       last = hash;
       replace(hash);
     }
   };
   write();
-  return store.subscribe(write);
+  const unsubscribe = store.subscribe(write);
+  return () => {
+    unsubscribe();
+    stopRestore();
+  };
 }

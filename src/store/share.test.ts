@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { presetMask } from './mask.ts';
+import { decodeMask, encodeMask } from './share.ts';
+import { DEFAULT_CONFIG, createAppStore } from './store.ts';
+import { hashOf, parseHash, shareHash, syncWithHash } from './url.ts';
+
+function randomMask(seed: number): Float32Array {
+  let x = seed;
+  return Float32Array.from({ length: 1024 }, () => ((x = (x * 1103515245 + 12345) >>> 0) >>> 16) & 1);
+}
+
+describe('mask encoding', () => {
+  it('round-trips presets (run-length) and noisy masks (bits), and is compact', () => {
+    for (const m of [presetMask('right', 32), presetMask('box', 32), presetMask('all', 32), presetMask('none', 32), randomMask(3), randomMask(9)]) {
+      const text = encodeMask(m);
+      expect(decodeMask(text)).toEqual(m);
+      expect(text.length).toBeLessThanOrEqual(172);
+    }
+    expect(encodeMask(presetMask('box', 32)).startsWith('r')).toBe(true);
+    expect(encodeMask(randomMask(3)).startsWith('b')).toBe(true);
+  });
+
+  it('rejects invalid text', () => {
+    const good = encodeMask(presetMask('box', 32));
+    expect(decodeMask(`${good}.1`)).toBeNull(); // runs total more than 1024
+    expect(decodeMask('r1.400')).toBeNull(); // total 144... too few
+    expect(decodeMask('r2.1024')).toBeNull();
+    expect(decodeMask('rx')).toBeNull();
+    expect(decodeMask('b' + 'A'.repeat(170))).toBeNull(); // one character short
+    expect(decodeMask('b' + '*'.repeat(171))).toBeNull();
+    expect(decodeMask('zzz')).toBeNull();
+    expect(() => encodeMask(new Float32Array(10))).toThrow(/1024/);
+  });
+});
+
+describe('URL share extras', () => {
+  it('round-trips frame, test image, mask, compare and explain', () => {
+    const mask = presetMask('box', 32);
+    const config = { ...DEFAULT_CONFIG, mode: 'inpaint' as const };
+    const parsed = parseHash(hashOf(config, 'x0', { frame: 12, testIndex: 37, mask, compare: { sampler: 'ddpm', eta: 0.5, guidance: 3, steps: 20 }, explain: false }));
+    expect(parsed.frame).toBe(12);
+    expect(parsed.testIndex).toBe(37);
+    expect(parsed.mask).toEqual(mask);
+    expect(parsed.compare).toEqual({ sampler: 'ddpm', eta: 0.5, guidance: 3, steps: 20 });
+    expect(parsed.explain).toBe(false);
+    expect(parsed.config.mode).toBe('inpaint');
+  });
+
+  it('drops invalid extras', () => {
+    const parsed = parseHash('#frame=-3&img=abc&mask=r1.5&cmp=euler~0~0~20&explain=maybe');
+    expect(parsed).toEqual({ config: {} });
+    expect(parseHash('#cmp=ddim~x~0~20').compare).toBeUndefined();
+    expect(parseHash('#cmp=ddim~0.3~2~99999').compare).toEqual({ sampler: 'ddim', eta: 0.3, guidance: 2, steps: 1000 });
+  });
+
+  it('applies a link to the store: image, mask, compare; shareHash writes them back with the frame', () => {
+    const store = createAppStore({ memoryPollMs: 0 });
+    const mask = presetMask('left', 32);
+    const hash = hashOf({ ...DEFAULT_CONFIG, mode: 'inpaint', seed: 5 }, 'masked', { testIndex: 4, mask, compare: { sampler: 'ddim', eta: 1, guidance: 0, steps: 10 } });
+    const writes: string[] = [];
+    const stop = syncWithHash(store, { hash }, (h) => writes.push(h));
+    const s = store.getState();
+    expect(s.editor.testIndex).toBe(4);
+    expect(s.editor.mask).toEqual(mask);
+    expect(s.compare.enabled).toBe(true);
+    expect(s.compare.knobs).toEqual({ sampler: 'ddim', eta: 1, guidance: 0, steps: 10 });
+    const again = parseHash(shareHash(s));
+    expect(again.mask).toEqual(mask);
+    expect(again.testIndex).toBe(4);
+    expect(again.frame).toBeUndefined(); // no frames yet
+    expect(parseHash(writes.at(-1)!).compare?.eta).toBe(1);
+    stop();
+  });
+});
