@@ -7,3 +7,5 @@ export { hashOf, parseHash, syncWithHash, shareHash, extrasOf, type HashState, t
 export { compareIndex, frameDiff, DEFAULT_COMPARE_KNOBS, type CompareKnobs, type FrameDiff } from './compare.ts';
 export { treeOrder, branchChanges, type RunNode, type HistorySlice } from './branches.ts';
 export { encodeMask, decodeMask, MASK_CELLS } from './share.ts';
+export { scheduleTables, frameTimesteps, forwardParts, encodingFromFrames, FALLBACK_TABLE_CONFIG, type ScheduleTables, type ForwardParts } from './teach.ts';
+export { trajectoryExport, encodeGif, EXPORT_FORMAT, type ExportedTrajectory } from './export.ts';
