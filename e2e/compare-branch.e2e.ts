@@ -134,7 +134,11 @@ describe('compare, branch and the teaching views', () => {
     await waitCanvas(page, 10);
     await page.getByTestId('head-z').check({ force: true });
     const t = await page.evaluate(() => (window as unknown as { mtdPlayground: Full }).mtdPlayground.getState().actions.getFrame(10)!.t);
-    await page.waitForFunction((tt) => document.querySelector('[data-testid="forward-terms"]')?.getAttribute('data-t') === String(tt), t);
+    await page
+      .waitForFunction((tt) => document.querySelector('[data-testid="forward-terms"]')?.getAttribute('data-t') === String(tt), t, { timeout: 10_000 })
+      .catch(async (e: unknown) => {
+        throw new Error(`forward view not at t = ${t}: ${(await page.locator('.forward-panel').innerHTML()).slice(0, 600)}; run ${JSON.stringify(await hook(page))}`, { cause: e });
+      });
     await page.waitForFunction(() => document.querySelector<HTMLCanvasElement>('[data-testid="frame-canvas"]')?.dataset['head'] === 'z');
     const [main, fwd] = await page.evaluate(() => {
       const sample = (id: string) => {
