@@ -23,7 +23,7 @@ describe('mask encoding', () => {
   it('rejects invalid text', () => {
     const good = encodeMask(presetMask('box', 32));
     expect(decodeMask(`${good}.1`)).toBeNull(); // runs total more than 1024
-    expect(decodeMask('r1.400')).toBeNull(); // total 144... too few
+    expect(decodeMask('r1.400')).toBeNull(); // '400' in base 36 is 5184 cells, more than 1024
     expect(decodeMask('r2.1024')).toBeNull();
     expect(decodeMask('rx')).toBeNull();
     expect(decodeMask('b' + 'A'.repeat(170))).toBeNull(); // one character short
