@@ -72,3 +72,38 @@ describe('URL share extras', () => {
     stop();
   });
 });
+
+describe('copy link after the controls changed', () => {
+  it('describes the run on screen (its settings and frame), not the edited controls', async () => {
+    const { createAppStore: create } = await import('./store.ts');
+    const frames: unknown[] = [];
+    const engine = {
+      init: () => Promise.resolve({ backend: { chosen: 'cpu' as const, preference: 'auto' as const, attempts: [], summary: '' }, config: {}, trained: true, weightsBytes: 0, loadMs: 0, warmupMs: 0 }),
+      run: (r: { runId: string; steps: number; batch: number }, onFrame: (f: never) => void) => {
+        for (let i = 0; i <= r.steps; i++) {
+          const n = r.batch * 1024;
+          const f = { runId: r.runId, index: i, t: 1000 - i, z: new Float32Array(n), x0Hat: new Float32Array(n), masked: new Float32Array(n), sketch: new Float32Array(n), labelProbs: new Float32Array(r.batch * 10), repr: new Float32Array(8 * r.batch), drift: new Float32Array(n), ms: 1 };
+          frames.push(f);
+          onFrame(f as never);
+        }
+        return Promise.resolve('done' as const);
+      },
+      cancel: () => undefined,
+      memory: () => ({ numTensors: 0, numBytes: 0 }),
+      setBackend: () => Promise.reject(new Error('no')),
+    };
+    const store = create({ engine: () => engine, defer: (fn) => fn(), memoryPollMs: 0 });
+    await store.getState().actions.startEngine();
+    store.getState().actions.setConfig({ seed: 5, steps: 4 });
+    await store.getState().actions.generate();
+    store.getState().actions.seek(2);
+    store.getState().actions.setConfig({ seed: 99 });
+    const linked = parseHash(shareHash(store.getState()));
+    expect(linked.config.seed).toBe(5);
+    expect(linked.frame).toBe(2);
+    const bar = parseHash(shareHash(store.getState(), false));
+    expect(bar.config.seed).toBe(99);
+    expect(bar.frame).toBeUndefined();
+    store.getState().actions.dispose();
+  });
+});

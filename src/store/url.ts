@@ -30,14 +30,27 @@ export interface HashState extends ShareExtras {
   readonly head?: Head;
 }
 
-/** The share extras of a state; `withFrame` adds the frame shown (the copy-link button always does). */
-export function extrasOf(s: AppState, withFrame: boolean): ShareExtras {
-  const mode = s.config.mode;
+/** The run a link describes: the run on screen when the frame is included, else the controls' settings. */
+function linkedConfig(s: AppState, withFrame: boolean): { config: RunConfig; mask: Float32Array | null; frame?: number } {
+  const run = s.trajectory.run;
   const frames = s.trajectory.frameCount;
+  if (withFrame && run && frames > 0) {
+    return { config: sanitizeConfig(run), mask: run.mask, frame: Math.min(s.player.frameIndex, frames - 1) };
+  }
+  return { config: s.config, mask: s.config.mode === 'inpaint' ? s.editor.mask : null };
+}
+
+/**
+ * The share extras of a state. `withFrame` adds the frame shown, and then the link describes the run on
+ * screen (its settings and mask), not controls changed since; the copy-link button always does.
+ */
+export function extrasOf(s: AppState, withFrame: boolean): ShareExtras {
+  const { config, mask, frame } = linkedConfig(s, withFrame);
+  const mode = config.mode;
   return {
-    ...(withFrame && frames > 0 ? { frame: Math.min(s.player.frameIndex, frames - 1) } : {}),
+    ...(frame !== undefined ? { frame } : {}),
     ...(modeUsesImage(mode) && s.editor.source === 'test' ? { testIndex: s.editor.testIndex } : {}),
-    ...(mode === 'inpaint' ? { mask: s.editor.mask } : {}),
+    ...(mode === 'inpaint' && mask ? { mask } : {}),
     ...(s.compare.enabled ? { compare: s.compare.knobs } : {}),
     ...(s.view.explain ? {} : { explain: false }),
   };
@@ -45,7 +58,7 @@ export function extrasOf(s: AppState, withFrame: boolean): ShareExtras {
 
 /** The hash of the whole state (for the copy-link button: with the frame). */
 export function shareHash(s: AppState, withFrame = true): string {
-  return hashOf(s.config, s.view.head, extrasOf(s, withFrame));
+  return hashOf(linkedConfig(s, withFrame).config, s.view.head, extrasOf(s, withFrame));
 }
 
 export function hashOf(config: RunConfig, head: Head, extras: ShareExtras = {}): string {
@@ -194,7 +207,8 @@ export function syncWithHash(store: AppStore, location: { hash: string }, replac
   const write = () => {
     const s = store.getState();
     // The frame is written while the player rests on one (not on every tick of playback).
-    const hash = shareHash(s, !s.player.playing && s.trajectory.status !== 'running');
+    // The address bar follows the controls; it carries the frame only while they still match the run shown.
+    const hash = shareHash(s, !s.player.playing && s.trajectory.status !== 'running' && !s.trajectory.stale);
     if (hash !== last) {
       last = hash;
       replace(hash);
