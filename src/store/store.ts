@@ -26,6 +26,8 @@ import { DEFAULT_X0_SOURCE } from '../engine/protocol.ts';
 import { validateConfig, type ModelConfig } from '../model/config.ts';
 import { sketchOf, toModelSpace } from '../model/sketch.ts';
 import { toErrorInfo, type EngineFactory, type EngineLike } from './engine-api.ts';
+import type { HistorySlice, RunNode } from './branches.ts';
+import { DEFAULT_COMPARE_KNOBS, type CompareKnobs } from './compare.ts';
 import { FrameBuffer, rollingMedian } from './frames.ts';
 import { filledMask, paintStroke, presetMask, type MaskPreset, type Point } from './mask.ts';
 import { nearestPoint, pointVector, type UV } from './repr.ts';
@@ -155,6 +157,23 @@ export interface ViewSlice {
   readonly sample: number;
   /** Tint the hidden region of the run's mask over every frame (inpainting). */
   readonly showMask: boolean;
+  /** Show the short explanations written for students (off: a clean demo). */
+  readonly explain: boolean;
+}
+
+/** Compare (issue 5): run B from the same starting noise as the current run A, other knobs. */
+export interface CompareSlice {
+  readonly enabled: boolean;
+  /** B's settings (every other setting is A's). */
+  readonly knobs: CompareKnobs;
+  readonly runId: string | null;
+  readonly status: RunStatus;
+  readonly frameCount: number;
+  /** What B was asked to do. */
+  readonly run: RunSummary | null;
+  /** The run A that B is compared with. */
+  readonly baseRunId: string | null;
+  readonly error: EngineErrorInfo | null;
 }
 
 export type EditorSource = 'test' | 'drawn';
@@ -235,6 +254,21 @@ export interface Actions {
   readonly setHead: (head: Head) => void;
   readonly selectSample: (sample: number) => void;
   readonly setShowMask: (show: boolean) => void;
+  readonly setExplain: (explain: boolean) => void;
+  // compare
+  readonly setCompare: (patch: Partial<CompareKnobs> & { readonly enabled?: boolean }) => void;
+  /** Runs B for the current run A (Generate does it by itself while compare is on). */
+  readonly runCompare: () => Promise<void>;
+  readonly getCompareFrame: (index: number) => Frame | undefined;
+  readonly compareFrames: () => FrameBuffer;
+  // history and branches
+  /**
+   * Continues the current run from its frame `fromStep` (default: the frame shown) with the current
+   * run settings (seed, sampler, eta, class, mask, guidance; the parent's step count and batch).
+   */
+  readonly branch: (fromStep?: number) => Promise<void>;
+  /** Shows a run of the history again (its frames are kept; nothing is recomputed). */
+  readonly openRun: (runId: string) => void;
   // editor
   readonly pickTestImage: (index: number) => void;
   readonly pickDrawnImage: () => void;
@@ -287,6 +321,8 @@ export interface AppState {
   readonly view: ViewSlice;
   readonly editor: EditorSlice;
   readonly samples: SamplesSlice;
+  readonly compare: CompareSlice;
+  readonly history: HistorySlice;
   readonly actions: Actions;
 }
 
@@ -370,7 +406,11 @@ export function createAppStore(deps: StoreDeps = {}): AppStore {
   const memoryPollMs = deps.memoryPollMs ?? 1000;
   const dice = new RandomStream((deps.diceSeed ?? defaultDiceSeed()) >>> 0, 'dice');
 
-  const buffer = new FrameBuffer();
+  /** Frames of the run on screen; every run keeps its own buffer in `archive` (the history). */
+  let buffer = new FrameBuffer();
+  const archive = new Map<string, FrameBuffer>();
+  const compareBuffer = new FrameBuffer();
+  let acceptingCompareId: string | null = null;
   let engine: EngineLike | null = null;
   let engineStarting: Promise<void> | null = null;
   /** Frames of this run id are accepted; null after cancel. */
@@ -517,6 +557,7 @@ export function createAppStore(deps: StoreDeps = {}): AppStore {
       acceptingRunId = null;
       flush();
       patch('trajectory', { status: 'cancelled', frameCount: buffer.length, elapsedMs: now() - runStartedAt });
+      updateNode(runId, { status: 'cancelled', frameCount: buffer.length });
       if (engine) {
         try {
           void Promise.resolve(engine.cancel(runId)).catch(() => undefined);
@@ -600,6 +641,143 @@ export function createAppStore(deps: StoreDeps = {}): AppStore {
       }
     };
 
+    /**
+     * The engine request and run summary of a config with the editor's inputs (image, mask, sketch, map
+     * point), or null, with the reason shown, when the mode's input is missing (missingInput).
+     */
+    const buildRequest = (config: RunConfig, runId: string): { request: RunRequest; summary: RunSummary } | null => {
+      const fail = (message: string) => {
+        patch('trajectory', { error: { kind: 'input', message } });
+        return null;
+      };
+      const missing = missingInput({ ...get(), config });
+      if (missing !== null) return fail(missing);
+      const image = modeUsesImage(config.mode) ? sourceImage() : null;
+      if (modeUsesImage(config.mode) && !image) return fail('The test images are still loading; try again in a moment.');
+      const sketch = config.mode === 'sketch' ? sketchImage() : null;
+      if (config.mode === 'sketch' && !sketch) return fail('The test images are still loading; try again in a moment.');
+      const repr = config.mode === 'representation' ? reprTarget() : null;
+      if (config.mode === 'representation' && !repr) return fail('The representation map is still loading.');
+      const mask = config.mode === 'inpaint' ? get().editor.mask.slice() : null;
+      const { editor, samples } = get();
+      const trueLabel = image && editor.source === 'test' ? (samples.labels[editor.testIndex] ?? null) : null;
+      const request: RunRequest = {
+        runId,
+        mode: config.mode,
+        sampler: config.sampler,
+        steps: config.steps,
+        eta: config.eta,
+        seed: config.seed,
+        batch: config.batch,
+        clipX0: config.clipX0,
+        x0From: config.x0From,
+        guidance: guidanceApplies(config.mode) ? config.guidance : 0,
+        ...(config.mode === 'conditional' ? { classId: config.classId } : {}),
+        ...(config.mode === 'inpaint' && config.paste ? { paste: true } : {}),
+        ...(image ? { image: image.slice() } : {}),
+        ...(mask ? { mask } : {}),
+        ...(sketch ? { sketch: sketch.slice() } : {}),
+        ...(repr ? { repr: repr.slice() } : {}),
+      };
+      const summary: RunSummary = {
+        ...config,
+        runId,
+        image: image ? image.slice() : null,
+        mask,
+        trueLabel,
+        sketch: sketch ? sketch.slice() : null,
+        repr: repr ? repr.slice() : null,
+        reprPoint: repr ? editor.reprPoint : null,
+      };
+      return { request, summary };
+    };
+
+    const updateNode = (runId: string, change: Partial<RunNode>) => {
+      set((s) => ({ history: { nodes: s.history.nodes.map((n) => (n.runId === runId ? { ...n, ...change } : n)) } }));
+    };
+
+    /**
+     * Starts a run (from noise, or a branch: `parent` and the parent's frames 0..k-1 in `prefill`) in a
+     * buffer of its own, added to the history; the run on screen before stays in the history.
+     */
+    const launch = async (request: RunRequest, summary: RunSummary, parent: { runId: string; fromStep: number } | null, prefill: readonly Frame[]) => {
+      if (!engine || get().engine.status !== 'ready' || get().engine.switching) return;
+      cancelRun();
+      cancelCompare();
+      stopLoop();
+      const { runId } = request;
+      buffer = new FrameBuffer();
+      buffer.reset(runId);
+      for (const f of prefill) buffer.push({ ...f, runId }); // the parent's frames, shared arrays
+      archive.set(runId, buffer);
+      acceptingRunId = runId;
+      stepMs = [];
+      runStartedAt = now();
+      const node: RunNode = { runId, parentId: parent?.runId ?? null, fromStep: parent?.fromStep ?? 0, summary, status: 'running', frameCount: prefill.length };
+      set((s) => ({
+        trajectory: {
+          runId,
+          status: 'running',
+          frameCount: buffer.length,
+          expectedFrames: summary.steps + 1,
+          run: summary,
+          stale: false,
+          error: null,
+          elapsedMs: null,
+        },
+        player: { ...s.player, frameIndex: Math.max(0, prefill.length - 1), playing: true },
+        engine: { ...s.engine, msPerStep: null },
+        view: { ...s.view, sample: Math.min(s.view.sample, summary.batch - 1) },
+        compare: { ...s.compare, runId: null, status: 'empty', frameCount: 0, run: null, baseRunId: null, error: null },
+        history: { nodes: [...s.history.nodes, node] },
+      }));
+      startLoop();
+      try {
+        const result = await engine.run(request, onFrame(runId));
+        if (acceptingRunId !== runId) return; // cancelled or superseded: its result is stale
+        // Frames come through a callback port, the result through another: a last frame may land just
+        // after the result. Frames of this run stay welcome until another run starts or it is cancelled.
+        flush();
+        patch('trajectory', {
+          status: result === 'done' ? 'done' : 'cancelled',
+          frameCount: buffer.length,
+          elapsedMs: now() - runStartedAt,
+        });
+        patch('engine', { msPerStep: rollingMedian(stepMs, MS_WINDOW) });
+        updateNode(runId, { status: result === 'done' ? 'done' : 'cancelled', frameCount: buffer.length });
+        if (result === 'done' && get().compare.enabled && parent === null) await actions.runCompare();
+      } catch (e) {
+        if (acceptingRunId !== runId) return;
+        acceptingRunId = null;
+        flush();
+        const error = toErrorInfo(e, 'internal');
+        patch('trajectory', {
+          status: error.kind === 'cancelled' ? 'cancelled' : 'error',
+          error: error.kind === 'cancelled' ? null : error,
+          frameCount: buffer.length,
+          elapsedMs: now() - runStartedAt,
+        });
+        if (error.kind === 'device-lost' || error.kind === 'backend') patch('engine', { error });
+        updateNode(runId, { status: get().trajectory.status, frameCount: buffer.length });
+      } finally {
+        void pollMemory();
+      }
+    };
+
+    const cancelCompare = () => {
+      const { compare } = get();
+      if (compare.status !== 'running' || !compare.runId) return;
+      acceptingCompareId = null;
+      patch('compare', { status: 'cancelled', frameCount: compareBuffer.length });
+      if (engine) {
+        try {
+          void Promise.resolve(engine.cancel(compare.runId)).catch(() => undefined);
+        } catch {
+          // best effort
+        }
+      }
+    };
+
     const actions: Actions = {
       // ---- engine ------------------------------------------------------------------------------
       startEngine(preference) {
@@ -624,6 +802,7 @@ export function createAppStore(deps: StoreDeps = {}): AppStore {
         if (!changed) return;
         // Changing the config while a run plays cancels it cleanly; a new seed or mode also stops playback.
         cancelRun();
+        cancelCompare();
         if (next.mode !== before.mode || next.seed !== before.seed) {
           stopLoop();
           patch('player', { playing: false });
@@ -640,94 +819,10 @@ export function createAppStore(deps: StoreDeps = {}): AppStore {
       async generate() {
         const { config, engine: eng } = get();
         if (!engine || eng.status !== 'ready' || eng.switching) return;
-        cancelRun();
-        stopLoop();
-        const missing = missingInput(get());
-        if (missing !== null) {
-          patch('trajectory', { error: { kind: 'input', message: missing } });
-          return;
-        }
         const runId = `run-${++runCounter}`;
-        const image = modeUsesImage(config.mode) ? sourceImage() : null;
-        const sketch = config.mode === 'sketch' ? sketchImage() : null;
-        const repr = config.mode === 'representation' ? reprTarget() : null;
-        const mask = config.mode === 'inpaint' ? get().editor.mask.slice() : null;
-        const { editor, samples } = get();
-        const trueLabel = image && editor.source === 'test' ? (samples.labels[editor.testIndex] ?? null) : null;
-        const request: RunRequest = {
-          runId,
-          mode: config.mode,
-          sampler: config.sampler,
-          steps: config.steps,
-          eta: config.eta,
-          seed: config.seed,
-          batch: config.batch,
-          clipX0: config.clipX0,
-          x0From: config.x0From,
-          guidance: guidanceApplies(config.mode) ? config.guidance : 0,
-          ...(config.mode === 'conditional' ? { classId: config.classId } : {}),
-          ...(config.mode === 'inpaint' && config.paste ? { paste: true } : {}),
-          ...(image ? { image: image.slice() } : {}),
-          ...(mask ? { mask } : {}),
-          ...(sketch ? { sketch: sketch.slice() } : {}),
-          ...(repr ? { repr: repr.slice() } : {}),
-        };
-        buffer.reset(runId);
-        acceptingRunId = runId;
-        stepMs = [];
-        runStartedAt = now();
-        set((s) => ({
-          trajectory: {
-            runId,
-            status: 'running',
-            frameCount: 0,
-            expectedFrames: config.steps + 1,
-            run: {
-              ...config,
-              runId,
-              image: image ? image.slice() : null,
-              mask,
-              trueLabel,
-              sketch: sketch ? sketch.slice() : null,
-              repr: repr ? repr.slice() : null,
-              reprPoint: repr ? editor.reprPoint : null,
-            },
-            stale: false,
-            error: null,
-            elapsedMs: null,
-          },
-          player: { ...s.player, frameIndex: 0, playing: true },
-          engine: { ...s.engine, msPerStep: null },
-          view: { ...s.view, sample: Math.min(s.view.sample, config.batch - 1) },
-        }));
-        startLoop();
-        try {
-          const result = await engine.run(request, onFrame(runId));
-          if (acceptingRunId !== runId) return; // cancelled or superseded: its result is stale
-          // Frames come through a callback port, the result through another: a last frame may land just
-          // after the result. Frames of this run stay welcome until another run starts or it is cancelled.
-          flush();
-          patch('trajectory', {
-            status: result === 'done' ? 'done' : 'cancelled',
-            frameCount: buffer.length,
-            elapsedMs: now() - runStartedAt,
-          });
-          patch('engine', { msPerStep: rollingMedian(stepMs, MS_WINDOW) });
-        } catch (e) {
-          if (acceptingRunId !== runId) return;
-          acceptingRunId = null;
-          flush();
-          const error = toErrorInfo(e, 'internal');
-          patch('trajectory', {
-            status: error.kind === 'cancelled' ? 'cancelled' : 'error',
-            error: error.kind === 'cancelled' ? null : error,
-            frameCount: buffer.length,
-            elapsedMs: now() - runStartedAt,
-          });
-          if (error.kind === 'device-lost' || error.kind === 'backend') patch('engine', { error });
-        } finally {
-          void pollMemory();
-        }
+        const built = buildRequest(config, runId);
+        if (!built) return;
+        await launch(built.request, built.summary, null, []);
       },
       cancelRun,
       getFrame: (index) => buffer.at(index),
@@ -781,6 +876,129 @@ export function createAppStore(deps: StoreDeps = {}): AppStore {
       },
       setShowMask(showMask) {
         patch('view', { showMask });
+      },
+      setExplain(explain) {
+        patch('view', { explain });
+      },
+
+      // ---- compare -----------------------------------------------------------------------------
+      setCompare(change) {
+        const before = get().compare;
+        const T = get().engine.config?.schedule.T ?? 1000;
+        const knobs = sanitizeConfig({ ...get().config, ...before.knobs, ...change }, T);
+        const next = { sampler: knobs.sampler, eta: knobs.eta, guidance: knobs.guidance, steps: knobs.steps };
+        const enabled = change.enabled ?? before.enabled;
+        const same = enabled === before.enabled && (Object.keys(next) as (keyof CompareKnobs)[]).every((k) => next[k] === before.knobs[k]);
+        if (same) return;
+        cancelCompare();
+        patch('compare', { enabled, knobs: next });
+      },
+      async runCompare() {
+        const { trajectory, compare } = get();
+        const base = trajectory.run;
+        if (!engine || !base || !trajectory.runId || get().engine.status !== 'ready') return;
+        if (base.mode === 'classify') {
+          patch('compare', { error: { kind: 'input', message: 'Classify runs the forward process: there is no sampler to compare.' } });
+          return;
+        }
+        cancelCompare();
+        const runId = `${trajectory.runId}-B${++runCounter}`;
+        // B: A's run (same seed: the same z_T, the same image, mask, sketch or representation) with B's knobs.
+        const summary: RunSummary = { ...base, ...compare.knobs, runId };
+        const request: RunRequest = {
+          runId,
+          mode: base.mode,
+          sampler: summary.sampler,
+          steps: summary.steps,
+          eta: summary.eta,
+          seed: base.seed,
+          batch: base.batch,
+          clipX0: base.clipX0,
+          x0From: base.x0From,
+          guidance: guidanceApplies(base.mode) ? summary.guidance : 0,
+          ...(base.mode === 'conditional' ? { classId: base.classId } : {}),
+          ...(base.mode === 'inpaint' && base.paste ? { paste: true } : {}),
+          ...(base.image ? { image: base.image.slice() } : {}),
+          ...(base.mask ? { mask: base.mask.slice() } : {}),
+          ...(base.sketch ? { sketch: base.sketch.slice() } : {}),
+          ...(base.repr ? { repr: base.repr.slice() } : {}),
+        };
+        compareBuffer.reset(runId);
+        acceptingCompareId = runId;
+        patch('compare', { runId, status: 'running', frameCount: 0, run: summary, baseRunId: trajectory.runId, error: null });
+        let pending = false;
+        const flushCompare = () => {
+          pending = false;
+          if (get().compare.runId === runId) patch('compare', { frameCount: compareBuffer.length });
+        };
+        try {
+          const result = await engine.run(request, (frame) => {
+            if (acceptingCompareId !== runId || !compareBuffer.push(frame)) return;
+            if (!pending) {
+              pending = true;
+              defer(flushCompare);
+            }
+          });
+          if (acceptingCompareId !== runId) return;
+          patch('compare', { status: result === 'done' ? 'done' : 'cancelled', frameCount: compareBuffer.length });
+        } catch (e) {
+          if (acceptingCompareId !== runId) return;
+          acceptingCompareId = null;
+          const error = toErrorInfo(e, 'internal');
+          patch('compare', { status: error.kind === 'cancelled' ? 'cancelled' : 'error', error: error.kind === 'cancelled' ? null : error, frameCount: compareBuffer.length });
+        }
+      },
+      getCompareFrame: (index) => compareBuffer.at(index),
+      compareFrames: () => compareBuffer,
+
+      // ---- history and branches ----------------------------------------------------------------
+      async branch(fromStep) {
+        const { trajectory, config, player } = get();
+        const parent = trajectory.run;
+        const parentId = trajectory.runId;
+        if (!parent || !parentId || trajectory.status === 'running') return;
+        const k = Math.round(fromStep ?? Math.min(player.frameIndex, buffer.length - 1));
+        const fail = (message: string) => patch('trajectory', { error: { kind: 'input', message } });
+        if (parent.mode === 'classify' || config.mode === 'classify') return fail('Classify runs the forward process: it cannot branch.');
+        if (!(k >= 0 && k < parent.steps && k < buffer.length)) return fail(`Branch from a frame in 0..${Math.min(parent.steps, buffer.length) - 1}.`);
+        const from = buffer.at(k)!;
+        // The branch keeps the parent's timesteps (steps) and batch; every other setting is the controls'.
+        const branchConfig: RunConfig = { ...config, steps: parent.steps, batch: parent.batch };
+        const runId = `run-${++runCounter}`;
+        const built = buildRequest(branchConfig, runId);
+        if (!built) return;
+        const request: RunRequest = { ...built.request, start: { z: from.z.slice(), fromStep: k } };
+        const prefill = buffer.all().slice(0, k);
+        if (get().config.steps !== parent.steps || get().config.batch !== parent.batch) set({ config: branchConfig });
+        await launch(request, built.summary, { runId: parentId, fromStep: k }, prefill);
+      },
+      openRun(runId) {
+        const node = get().history.nodes.find((n) => n.runId === runId);
+        const kept = archive.get(runId);
+        if (!node || !kept || runId === get().trajectory.runId) return;
+        cancelRun();
+        cancelCompare();
+        stopLoop();
+        acceptingRunId = null;
+        buffer = kept;
+        const { summary } = node;
+        const config: RunConfig = sanitizeConfig(summary, get().engine.config?.schedule.T ?? 1000);
+        set((s) => ({
+          config,
+          trajectory: {
+            runId,
+            status: node.status === 'running' ? 'cancelled' : node.status,
+            frameCount: kept.length,
+            expectedFrames: summary.steps + 1,
+            run: summary,
+            stale: false,
+            error: null,
+            elapsedMs: null,
+          },
+          player: { ...s.player, playing: false, frameIndex: Math.min(s.player.frameIndex, Math.max(0, kept.length - 1)) },
+          view: { ...s.view, sample: Math.min(s.view.sample, summary.batch - 1) },
+          compare: { ...s.compare, runId: null, status: 'empty', frameCount: 0, run: null, baseRunId: null, error: null },
+        }));
       },
 
       // ---- editor ------------------------------------------------------------------------------
@@ -952,7 +1170,7 @@ export function createAppStore(deps: StoreDeps = {}): AppStore {
         elapsedMs: null,
       },
       player: { frameIndex: 0, playing: false, fps: 20 },
-      view: { head: 'z', sample: 0, showMask: true },
+      view: { head: 'z', sample: 0, showMask: true, explain: true },
       editor: {
         source: 'test',
         testIndex: 0,
@@ -969,6 +1187,17 @@ export function createAppStore(deps: StoreDeps = {}): AppStore {
         reprPoint: 0,
       },
       samples: { status: 'loading', count: 0, size: DEFAULT_GEOMETRY.dataSize, classNames: [], labels: [], images: null, points: null, error: null },
+      compare: {
+        enabled: false,
+        knobs: DEFAULT_COMPARE_KNOBS,
+        runId: null,
+        status: 'empty',
+        frameCount: 0,
+        run: null,
+        baseRunId: null,
+        error: null,
+      },
+      history: { nodes: [] },
       actions,
     };
   });

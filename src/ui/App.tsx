@@ -4,7 +4,10 @@
  */
 import { useEffect } from 'react';
 import type { AppStore } from '../store/index.ts';
+import { CompareView } from './CompareView.tsx';
+import { ExportMenu } from './ExportMenu.tsx';
 import { HeadSwitcher } from './HeadSwitcher.tsx';
+import { HistoryPanel } from './HistoryPanel.tsx';
 import { LabelPanel } from './LabelPanel.tsx';
 import { ImageSource, useUndoShortcut } from './MaskEditor.tsx';
 import { ReprPanel } from './ReprMap.tsx';
@@ -13,6 +16,9 @@ import { Player, usePlayerShortcuts } from './Player.tsx';
 import { GenerateBar, ModePicker, RunControls } from './RunControls.tsx';
 import { StatusPanel } from './StatusPanel.tsx';
 import { StoreProvider, useApp, useAppStore } from './store-context.tsx';
+import { ExplainToggle } from './teach/Explain.tsx';
+import { ForwardView } from './teach/ForwardView.tsx';
+import { SchedulePlot } from './teach/SchedulePlot.tsx';
 import { Viewer } from './Viewer.tsx';
 
 function UntrainedBadge() {
@@ -36,6 +42,7 @@ function Header() {
           then scrub through the reverse process and switch which decoder head is drawn.
         </p>
       </div>
+      <ExplainToggle />
       <UntrainedBadge />
     </header>
   );
@@ -65,10 +72,15 @@ function Playground() {
           <GenerateBar />
           <Viewer />
           <Player />
+          <CompareView />
+          <ForwardView />
         </div>
         <div className="col col-side">
           <HeadSwitcher />
           <LabelPanel />
+          <SchedulePlot />
+          <HistoryPanel />
+          <ExportMenu />
           <StatusPanel />
         </div>
       </main>

@@ -290,3 +290,12 @@ export function thumbnailUrl(key: string, pixels: Uint8Array, size: number): str
   thumbCache.set(key, url);
   return url;
 }
+
+/** Draws a model-space map with the drift's diverging colours (blue < 0 < orange), full colour at |v| = scale. */
+export function drawDivergingImage(ctx: CanvasRenderingContext2D, values: Float32Array, scale: number): void {
+  const image = new ImageData(SIDE, SIDE);
+  fillDiverging(image.data, values, 0, scale);
+  ctx.fillStyle = BACKGROUND;
+  ctx.fillRect(0, 0, ctx.canvas.width, ctx.canvas.height);
+  blit(ctx, image, 0, 0, ctx.canvas.width);
+}

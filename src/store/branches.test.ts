@@ -1,0 +1,122 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { BackendReport, Frame, InitResult, RunRequest } from '../engine/protocol.ts';
+import { treeOrder } from './branches.ts';
+import { compareIndex, frameDiff } from './compare.ts';
+import type { EngineLike } from './engine-api.ts';
+import { createAppStore, type AppStore } from './store.ts';
+
+const REPORT: BackendReport = { chosen: 'wasm', preference: 'auto', attempts: [], summary: 'wasm' };
+
+/** z of frame k: seed * 1000 + k for a run from noise; a branch continues its start z plus (k - fromStep). */
+function frameOf(request: RunRequest, index: number): Frame {
+  const n = request.batch * 1024;
+  const base = request.start ? request.start.z[0]! - request.start.fromStep : request.seed * 1000;
+  const probs = new Float32Array(request.batch * 10).fill(0.1);
+  return {
+    runId: request.runId, index, t: Math.round(1000 * (1 - index / request.steps)),
+    z: new Float32Array(n).fill(base + index), x0Hat: new Float32Array(n).fill(request.sampler === 'ddpm' ? 0.5 : 0),
+    masked: new Float32Array(n), sketch: new Float32Array(n), labelProbs: probs, repr: new Float32Array(request.batch * 8), drift: new Float32Array(n), ms: 1,
+  };
+}
+
+/** Runs every request to the end at once. */
+class AutoEngine implements EngineLike {
+  requests: RunRequest[] = [];
+  init(): Promise<InitResult> {
+    return Promise.resolve({ backend: REPORT, config: {}, trained: true, weightsBytes: 1, loadMs: 1, warmupMs: 1 });
+  }
+  run(request: RunRequest, onFrame: (f: Frame) => void): Promise<'done' | 'cancelled'> {
+    this.requests.push(request);
+    for (let i = request.start?.fromStep ?? 0; i <= request.steps; i++) onFrame(frameOf(request, i));
+    return Promise.resolve('done');
+  }
+  cancel(): void {}
+  memory() {
+    return { numTensors: 0, numBytes: 0 };
+  }
+  setBackend(): Promise<BackendReport> {
+    return Promise.resolve(REPORT);
+  }
+}
+
+describe('branches and history', () => {
+  let fake: AutoEngine;
+  let store: AppStore;
+  beforeEach(async () => {
+    vi.useFakeTimers();
+    fake = new AutoEngine();
+    store = createAppStore({ engine: () => fake, defer: (fn) => fn(), memoryPollMs: 0 });
+    await store.getState().actions.startEngine();
+    store.getState().actions.setConfig({ steps: 6, seed: 3 });
+  });
+  afterEach(() => {
+    store.getState().actions.dispose();
+    vi.useRealTimers();
+  });
+
+  it('a branch keeps the parent frames 0..k-1, starts the engine from z_k, and both runs stay in the history', async () => {
+    const { actions } = store.getState();
+    await actions.generate();
+    const parentId = store.getState().trajectory.runId!;
+    const parentZ = [0, 1, 2, 3].map((i) => actions.getFrame(i)!.z);
+    actions.seek(3);
+    actions.setConfig({ seed: 8, sampler: 'ddpm' });
+    await actions.branch();
+    const s = store.getState();
+    const req = fake.requests.at(-1)!;
+    expect(req.start?.fromStep).toBe(3);
+    expect(req.start?.z[0]).toBe(3003);
+    expect(req.seed).toBe(8);
+    expect(req.sampler).toBe('ddpm');
+    expect(s.trajectory.runId).not.toBe(parentId);
+    expect(s.trajectory.frameCount).toBe(7);
+    for (let i = 0; i < 3; i++) {
+      expect(actions.getFrame(i)!.z).toBe(parentZ[i]); // the same arrays: nothing recomputed
+      expect(actions.getFrame(i)!.runId).toBe(s.trajectory.runId);
+    }
+    expect(actions.getFrame(3)!.z[0]).toBe(3003);
+    expect(s.history.nodes.map((n) => [n.parentId, n.fromStep, n.status])).toEqual([
+      [null, 0, 'done'],
+      [parentId, 3, 'done'],
+    ]);
+    expect(treeOrder(s.history.nodes).map((e) => e.depth)).toEqual([0, 1]);
+
+    actions.openRun(parentId);
+    expect(store.getState().trajectory.runId).toBe(parentId);
+    expect(store.getState().config).toMatchObject({ seed: 3, sampler: 'ddim' });
+    expect(actions.getFrame(6)!.z[0]).toBe(3006);
+    expect(fake.requests).toHaveLength(2); // reopening recomputed nothing
+  });
+
+  it('refuses a branch from the last frame or in classify mode', async () => {
+    const { actions } = store.getState();
+    await actions.generate();
+    await actions.branch(6);
+    expect(fake.requests).toHaveLength(1);
+    expect(store.getState().trajectory.error?.message).toMatch(/0\.\.5/);
+  });
+
+  it('compare runs B from the same seed with its knobs after A', async () => {
+    const { actions } = store.getState();
+    actions.setCompare({ enabled: true, sampler: 'ddpm', steps: 3 });
+    await actions.generate();
+    await vi.runAllTimersAsync();
+    const s = store.getState();
+    const b = fake.requests.at(-1)!;
+    expect(fake.requests).toHaveLength(2);
+    expect(b).toMatchObject({ seed: 3, sampler: 'ddpm', steps: 3 });
+    expect(s.compare).toMatchObject({ status: 'done', frameCount: 4, baseRunId: s.trajectory.runId });
+    expect(actions.getCompareFrame(0)!.z).toEqual(actions.getFrame(0)!.z);
+    const d = frameDiff(actions.getFrame(6)!, actions.getCompareFrame(compareIndex(6, 6, 3))!, 0);
+    expect(d.x0MeanAbs).toBeCloseTo(0.5, 6);
+    expect(d.zRms).toBeCloseTo(3, 6); // 3006 vs 3003
+    expect(d.labelTv).toBe(0);
+  });
+
+  it('maps frames across step counts', () => {
+    expect(compareIndex(0, 50, 10)).toBe(0);
+    expect(compareIndex(50, 50, 10)).toBe(10);
+    expect(compareIndex(25, 50, 10)).toBe(5);
+    expect(compareIndex(5, 10, 50)).toBe(25);
+  });
+});

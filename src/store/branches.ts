@@ -1,0 +1,58 @@
+/**
+ * The run history: every run (and every branch of a run) is a node of a small tree, and its frames
+ * stay in their own FrameBuffer, so returning to a run never recomputes anything. A branch starts
+ * from frame k of its parent: it holds the parent's frames 0..k-1 (the same arrays), and the engine
+ * continues from the parent's z at frame k (RunRequest.start) with the branch's own settings.
+ */
+import type { RunStatus, RunSummary } from './store.ts';
+
+export interface RunNode {
+  readonly runId: string;
+  /** The run this one branched from (null: a run from noise). */
+  readonly parentId: string | null;
+  /** Frame of the parent it continues from (0 for a root). */
+  readonly fromStep: number;
+  readonly summary: RunSummary;
+  readonly status: RunStatus;
+  /** Frames held (a branch's count includes the parent frames it shares). */
+  readonly frameCount: number;
+}
+
+export interface HistorySlice {
+  readonly nodes: readonly RunNode[];
+}
+
+/** Nodes in tree order (parents before children, siblings by creation) with their depth. */
+export function treeOrder(nodes: readonly RunNode[]): { node: RunNode; depth: number }[] {
+  const children = new Map<string | null, RunNode[]>();
+  const ids = new Set(nodes.map((n) => n.runId));
+  for (const n of nodes) {
+    const key = n.parentId !== null && ids.has(n.parentId) ? n.parentId : null;
+    children.set(key, [...(children.get(key) ?? []), n]);
+  }
+  const out: { node: RunNode; depth: number }[] = [];
+  const walk = (parent: string | null, depth: number) => {
+    for (const n of children.get(parent) ?? []) {
+      out.push({ node: n, depth });
+      walk(n.runId, depth + 1);
+    }
+  };
+  walk(null, 0);
+  return out;
+}
+
+/** What differs in a branch from its parent, in words ("seed 7, DDPM"). */
+export function branchChanges(parent: RunSummary, child: RunSummary): string {
+  const out: string[] = [];
+  if (child.mode !== parent.mode) out.push(`mode ${child.mode}`);
+  if (child.seed !== parent.seed) out.push(`seed ${child.seed}`);
+  if (child.sampler !== parent.sampler) out.push(child.sampler.toUpperCase());
+  if (child.sampler === 'ddim' && child.eta !== parent.eta) out.push(`η ${child.eta}`);
+  if (child.classId !== parent.classId && child.mode === 'conditional') out.push(`class ${child.classId}`);
+  if (child.guidance !== parent.guidance) out.push(`guidance ${child.guidance}`);
+  if (child.clipX0 !== parent.clipX0) out.push(child.clipX0 ? 'clip' : 'no clip');
+  const maskA = parent.mask;
+  const maskB = child.mask;
+  if ((maskA === null) !== (maskB === null) || (maskA && maskB && maskA.some((v, i) => v !== maskB[i]))) out.push('mask');
+  return out.length ? out.join(', ') : 'same settings';
+}

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { parseGif } from '../../e2e/gif.ts';
+import type { Frame } from '../engine/protocol.ts';
+import { encodeGif, trajectoryExport } from './export.ts';
+import { decodeMask } from './share.ts';
+import { DEFAULT_CONFIG, type RunSummary } from './store.ts';
+
+function frame(index: number, batch: number): Frame {
+  const n = batch * 32 * 32;
+  const probs = new Float32Array(batch * 10).fill(0.1);
+  return {
+    runId: 'r', index, t: 1000 - index * 100,
+    z: new Float32Array(n).fill(index), x0Hat: new Float32Array(n).fill(-index / 10),
+    masked: new Float32Array(n), sketch: new Float32Array(n), labelProbs: probs, repr: new Float32Array(batch * 8), drift: new Float32Array(n), ms: 1,
+  };
+}
+
+describe('export', () => {
+  it('JSON has the config and one entry per frame with per-sample arrays', () => {
+    const mask = new Float32Array(1024).fill(1).fill(0, 0, 100);
+    const run: RunSummary = { ...DEFAULT_CONFIG, mode: 'inpaint', batch: 16, runId: 'r', image: new Float32Array(1024), mask, trueLabel: 3, sketch: null, repr: null, reprPoint: null };
+    const frames = [0, 1, 2].map((i) => frame(i, 16));
+    const out = JSON.parse(JSON.stringify(trajectoryExport(run, frames, ['a']))) as ReturnType<typeof trajectoryExport>;
+    expect(out.frames).toHaveLength(3);
+    expect(out.config['mode']).toBe('inpaint');
+    expect(out.config['seed']).toBe(42);
+    expect(decodeMask(String(out.config['mask']))).toEqual(mask);
+    expect(out.frames[2]!.t).toBe(800);
+    expect(out.frames[2]!.labelProbs).toHaveLength(16);
+    expect(out.frames[2]!.labelProbs[15]).toHaveLength(10);
+    expect(out.frames[2]!.z[3]).toHaveLength(1024);
+    expect(out.frames[2]!.z[3]![0]).toBe(2);
+    expect(out.frames[1]!.x0Hat[0]![5]).toBeCloseTo(-0.1, 6);
+  });
+
+  it('GIF has one image per frame, the delay and the size', () => {
+    const w = 8;
+    const h = 6;
+    const images = [0, 80, 160, 240, 255].map((g) => new Uint8Array(w * h * 4).fill(g));
+    const info = parseGif(encodeGif(images, w, h, 100));
+    expect(info).toMatchObject({ width: 8, height: 6, frames: 5 });
+    expect(info.delays).toEqual([100, 100, 100, 100, 100]);
+    expect(() => encodeGif([new Uint8Array(3)], w, h, 100)).toThrow(/bytes/);
+  });
+});

@@ -1,0 +1,78 @@
+/**
+ * Export of a trajectory: JSON (the run's config with its mask, sketch and representation inputs, then
+ * per frame the timestep, the label distribution of every sample and the image arrays) and an animated GIF (gifenc) from frames the UI has drawn to RGBA.
+ * PNGs come from canvases, in the UI (ui/ExportMenu.tsx).
+ */
+import { GIFEncoder, applyPalette, quantize } from 'gifenc';
+import type { Frame } from '../engine/protocol.ts';
+import { NUM_CLASSES } from './frames.ts';
+import { encodeMask } from './share.ts';
+import { encodeSketchBits } from './sketch-bits.ts';
+import type { RunSummary } from './store.ts';
+
+export const EXPORT_FORMAT = 'mt-diffusion-trajectory/1';
+
+export interface ExportedFrame {
+  readonly index: number;
+  readonly t: number;
+  /** One distribution over the 10 classes per sample. */
+  readonly labelProbs: number[][];
+  /** z_t per sample, 32x32 row-major, model space. */
+  readonly z: number[][];
+  /** The image head's x̂₀ per sample, 32x32 row-major, model space [-1, 1]. */
+  readonly x0Hat: number[][];
+}
+
+export interface ExportedTrajectory {
+  readonly format: typeof EXPORT_FORMAT;
+  readonly config: Record<string, string | number | boolean | null>;
+  readonly classNames: readonly string[];
+  /** 32: the side of every image array. */
+  readonly size: number;
+  readonly frames: ExportedFrame[];
+}
+
+const round = (v: number): number => Math.round(v * 1e5) / 1e5;
+
+function perSample(values: Float32Array, batch: number): number[][] {
+  const per = values.length / batch;
+  return Array.from({ length: batch }, (_, b) => Array.from(values.subarray(b * per, (b + 1) * per), round));
+}
+
+/** The trajectory as plain JSON data (one entry per frame, in order). */
+export function trajectoryExport(run: RunSummary, frames: readonly Frame[], classNames: readonly string[], size = 32): ExportedTrajectory {
+  const { image, mask, sketch, repr, ...config } = run;
+  void image;
+  return {
+    format: EXPORT_FORMAT,
+    config: {
+      ...config,
+      mask: mask && mask.length === size * size ? encodeMask(mask) : null,
+      // Sketch mode: the given edge map as in the URL (sketch-bits.ts); representation mode: the vector.
+      sketch: sketch && sketch.length === size * size ? encodeSketchBits(sketch) : null,
+      repr: repr ? Array.from(repr, round).join(',') : null,
+    },
+    classNames: [...classNames],
+    size,
+    frames: frames.map((f) => ({
+      index: f.index,
+      t: f.t,
+      labelProbs: Array.from({ length: run.batch }, (_, b) => Array.from(f.labelProbs.subarray(b * NUM_CLASSES, (b + 1) * NUM_CLASSES), round)),
+      z: perSample(f.z, run.batch),
+      x0Hat: perSample(f.x0Hat, run.batch),
+    })),
+  };
+}
+
+/** An animated GIF of RGBA images (each width x height), looping forever, `delayMs` per frame. */
+export function encodeGif(images: readonly (Uint8Array | Uint8ClampedArray)[], width: number, height: number, delayMs: number): Uint8Array {
+  if (images.length === 0) throw new RangeError('encodeGif: no frames');
+  const gif = GIFEncoder();
+  for (const rgba of images) {
+    if (rgba.length !== width * height * 4) throw new RangeError(`encodeGif: a frame has ${rgba.length} bytes, expected ${width * height * 4}`);
+    const palette = quantize(rgba, 256);
+    gif.writeFrame(applyPalette(rgba, palette), width, height, { palette, delay: delayMs, repeat: 0 });
+  }
+  gif.finish();
+  return gif.bytes();
+}
