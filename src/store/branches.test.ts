@@ -113,6 +113,48 @@ describe('branches and history', () => {
     expect(d.labelTv).toBe(0);
   });
 
+  it('compare and branch carry the x0 source and the sketch / representation inputs', async () => {
+    const { actions } = store.getState();
+    const rows = [0, 0, 1, 1, 1, 1, 1, 1, 3, 3, 2, 2, 2, 2, 2, 2];
+    const points = { count: 2, dim: 8, reprs: Float32Array.from(rows), labels: Int32Array.from([0, 5]), sampleCount: 0 };
+    store.setState((st) => ({ samples: { ...st.samples, status: 'ready', points } }));
+    actions.setConfig({ mode: 'representation', x0From: 'eps' });
+    actions.pickReprPoint(1);
+    actions.setCompare({ enabled: true, sampler: 'ddpm', steps: 3 });
+    await actions.generate();
+    await vi.runAllTimersAsync();
+    const [a, b] = fake.requests;
+    expect(a).toMatchObject({ mode: 'representation', x0From: 'eps' });
+    expect([...a!.repr!]).toEqual([3, 3, 2, 2, 2, 2, 2, 2]);
+    expect(b).toMatchObject({ mode: 'representation', x0From: 'eps', sampler: 'ddpm', steps: 3 });
+    expect([...b!.repr!]).toEqual([3, 3, 2, 2, 2, 2, 2, 2]);
+    expect(store.getState().compare.run).toMatchObject({ reprPoint: 1, x0From: 'eps' });
+
+    const sketch = new Float32Array(1024).fill(1, 0, 64);
+    actions.setSketch(sketch);
+    actions.setConfig({ mode: 'sketch', x0From: 'masked' });
+    await actions.generate();
+    await vi.runAllTimersAsync();
+    actions.seek(2);
+    await actions.branch();
+    const br = fake.requests.at(-1)!;
+    expect(br).toMatchObject({ mode: 'sketch', x0From: 'masked', start: { fromStep: 2 } });
+    expect(br.sketch).toEqual(sketch);
+    expect(store.getState().trajectory.run).toMatchObject({ mode: 'sketch', repr: null, reprPoint: null });
+    expect(store.getState().trajectory.run?.sketch).toEqual(sketch);
+  });
+
+  it('a branch whose input is missing says why and sends nothing', async () => {
+    const { actions } = store.getState();
+    await actions.generate();
+    const sent = fake.requests.length;
+    actions.setConfig({ mode: 'representation' }); // no map loaded
+    actions.seek(2);
+    await actions.branch();
+    expect(fake.requests).toHaveLength(sent);
+    expect(store.getState().trajectory.error).toMatchObject({ kind: 'input', message: expect.stringMatching(/map/) });
+  });
+
   it('maps frames across step counts', () => {
     expect(compareIndex(0, 50, 10)).toBe(0);
     expect(compareIndex(50, 50, 10)).toBe(10);

@@ -107,3 +107,64 @@ describe('copy link after the controls changed', () => {
     store.getState().actions.dispose();
   });
 });
+
+describe('share extras with the sketch and representation inputs', () => {
+  it('one hash carries the x0 source, the mode input and the share extras; a link applies them all', () => {
+    const drawn = new Float32Array(1024).fill(1, 200, 260);
+    const sketchHash = hashOf({ ...DEFAULT_CONFIG, mode: 'sketch', x0From: 'eps' }, 'sketch', {
+      sketch: { kind: 'drawn', sketch: drawn },
+      point: 4,
+      frame: 7,
+      compare: { sampler: 'ddpm', eta: 0, guidance: 0, steps: 20 },
+      explain: false,
+    });
+    expect(sketchHash).toContain('x0=eps');
+    const parsed = parseHash(sketchHash);
+    expect(parsed).toMatchObject({ config: { mode: 'sketch', x0From: 'eps' }, head: 'sketch', frame: 7, explain: false });
+    expect(parsed.sketch?.kind === 'drawn' && parsed.sketch.sketch).toEqual(drawn);
+    expect(parsed.point).toBeUndefined(); // only the current mode's input
+    expect(parsed.compare).toEqual({ sampler: 'ddpm', eta: 0, guidance: 0, steps: 20 });
+
+    const store = createAppStore({ memoryPollMs: 0 });
+    const writes: string[] = [];
+    const stop = syncWithHash(store, { hash: '#mode=representation&x0=eps&point=12&cmp=ddim~0.5~0~10&explain=0' }, (h) => writes.push(h));
+    const s = store.getState();
+    expect(s.config).toMatchObject({ mode: 'representation', x0From: 'eps' });
+    expect(s.editor.reprPoint).toBe(12);
+    expect(s.compare).toMatchObject({ enabled: true, knobs: { sampler: 'ddim', eta: 0.5, guidance: 0, steps: 10 } });
+    expect(s.view.explain).toBe(false);
+    expect(parseHash(writes.at(-1)!)).toMatchObject({ config: { x0From: 'eps' }, point: 12, explain: false, compare: { eta: 0.5 } });
+    stop();
+  });
+
+  it('copy link names the sketch of the run on screen, not one drawn since', async () => {
+    const engine = {
+      init: () => Promise.resolve({ backend: { chosen: 'cpu' as const, preference: 'auto' as const, attempts: [], summary: '' }, config: {}, trained: true, weightsBytes: 0, loadMs: 0, warmupMs: 0 }),
+      run: (r: { runId: string; steps: number; batch: number }, onFrame: (f: never) => void) => {
+        for (let i = 0; i <= r.steps; i++) {
+          const n = r.batch * 1024;
+          onFrame({ runId: r.runId, index: i, t: 1000 - i, z: new Float32Array(n), x0Hat: new Float32Array(n), masked: new Float32Array(n), sketch: new Float32Array(n), labelProbs: new Float32Array(r.batch * 10), repr: new Float32Array(8 * r.batch), drift: new Float32Array(n), ms: 1 } as never);
+        }
+        return Promise.resolve('done' as const);
+      },
+      cancel: () => undefined,
+      memory: () => ({ numTensors: 0, numBytes: 0 }),
+      setBackend: () => Promise.reject(new Error('no')),
+    };
+    const store = createAppStore({ engine: () => engine, defer: (fn) => fn(), memoryPollMs: 0 });
+    const { actions } = store.getState();
+    await actions.startEngine();
+    const first = new Float32Array(1024).fill(1, 0, 32);
+    actions.setSketch(first);
+    actions.setConfig({ mode: 'sketch', steps: 4 });
+    await actions.generate();
+    actions.seek(3);
+    actions.clearSketch(); // the controls move on; the run on screen keeps its sketch
+    const linked = parseHash(shareHash(store.getState()));
+    expect(linked.frame).toBe(3);
+    expect(linked.sketch?.kind === 'drawn' && linked.sketch.sketch).toEqual(first);
+    const bar = parseHash(shareHash(store.getState(), false));
+    expect(bar.sketch?.kind === 'drawn' && bar.sketch.sketch.every((v) => v === 0)).toBe(true);
+    actions.dispose();
+  });
+});
