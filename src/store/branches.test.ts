@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { BackendReport, Frame, InitResult, RunRequest } from '../engine/protocol.ts';
-import { treeOrder } from './branches.ts';
+import { branchChanges, treeOrder } from './branches.ts';
 import { compareIndex, frameDiff } from './compare.ts';
 import type { EngineLike } from './engine-api.ts';
-import { createAppStore, type AppStore } from './store.ts';
+import { DEFAULT_CONFIG, createAppStore, type AppStore, type RunSummary } from './store.ts';
 
 const REPORT: BackendReport = { chosen: 'wasm', preference: 'auto', attempts: [], summary: 'wasm' };
 
@@ -152,7 +152,16 @@ describe('branches and history', () => {
     actions.seek(2);
     await actions.branch();
     expect(fake.requests).toHaveLength(sent);
-    expect(store.getState().trajectory.error).toMatchObject({ kind: 'input', message: expect.stringMatching(/map/) });
+    expect(store.getState().trajectory.error?.kind).toBe('input');
+    expect(store.getState().trajectory.error?.message).toMatch(/map/);
+  });
+
+  it('names what a branch changed, the x0 source and the mode inputs included', () => {
+    const sketch = new Float32Array(1024);
+    const parent: RunSummary = { ...DEFAULT_CONFIG, runId: 'a', image: null, mask: null, trueLabel: null, sketch, repr: null, reprPoint: null };
+    expect(branchChanges(parent, { ...parent, runId: 'b' })).toBe('same settings');
+    expect(branchChanges(parent, { ...parent, runId: 'b', seed: 7, x0From: 'eps', sketch: new Float32Array(1024).fill(1, 0, 3) })).toBe('seed 7, x̂₀ from eps, sketch');
+    expect(branchChanges({ ...parent, sketch: null, reprPoint: 1 }, { ...parent, sketch: null, reprPoint: 4 })).toBe('point 4');
   });
 
   it('maps frames across step counts', () => {

@@ -51,6 +51,11 @@ export function branchChanges(parent: RunSummary, child: RunSummary): string {
   if (child.classId !== parent.classId && child.mode === 'conditional') out.push(`class ${child.classId}`);
   if (child.guidance !== parent.guidance) out.push(`guidance ${child.guidance}`);
   if (child.clipX0 !== parent.clipX0) out.push(child.clipX0 ? 'clip' : 'no clip');
+  if (child.x0From !== parent.x0From) out.push(`x̂₀ from ${child.x0From}`);
+  if (child.reprPoint !== parent.reprPoint && child.reprPoint !== null) out.push(`point ${child.reprPoint}`);
+  const sketchA = parent.sketch;
+  const sketchB = child.sketch;
+  if (sketchA && sketchB && sketchA.some((v, i) => v !== sketchB[i])) out.push('sketch');
   const maskA = parent.mask;
   const maskB = child.mask;
   if ((maskA === null) !== (maskB === null) || (maskA && maskB && maskA.some((v, i) => v !== maskB[i]))) out.push('mask');

@@ -3,6 +3,7 @@ import { parseGif } from '../../e2e/gif.ts';
 import type { Frame } from '../engine/protocol.ts';
 import { encodeGif, trajectoryExport } from './export.ts';
 import { decodeMask } from './share.ts';
+import { decodeSketchBits } from './sketch-bits.ts';
 import { DEFAULT_CONFIG, type RunSummary } from './store.ts';
 
 function frame(index: number, batch: number): Frame {
@@ -31,6 +32,16 @@ describe('export', () => {
     expect(out.frames[2]!.z[3]).toHaveLength(1024);
     expect(out.frames[2]!.z[3]![0]).toBe(2);
     expect(out.frames[1]!.x0Hat[0]![5]).toBeCloseTo(-0.1, 6);
+  });
+
+  it('JSON carries a sketch run\'s edge map and a representation run\'s point and vector', () => {
+    const sketch = new Float32Array(1024).fill(1, 40, 90);
+    const base: RunSummary = { ...DEFAULT_CONFIG, runId: 'r', image: null, mask: null, trueLabel: null, sketch: null, repr: null, reprPoint: null };
+    const out = trajectoryExport({ ...base, mode: 'sketch', sketch }, [frame(0, 1)], []);
+    expect(decodeSketchBits(String(out.config['sketch']), 32)).toEqual(sketch);
+    expect(out.config['x0From']).toBe('masked');
+    const repr = trajectoryExport({ ...base, mode: 'representation', repr: Float32Array.from([1, -0.5, 0.25]), reprPoint: 9 }, [frame(0, 1)], []);
+    expect(repr.config).toMatchObject({ reprPoint: 9, repr: '1,-0.5,0.25', sketch: null });
   });
 
   it('GIF has one image per frame, the delay and the size', () => {

@@ -40,6 +40,7 @@ function SideCanvas({ side }: { side: 'A' | 'B' }) {
         batch: run.batch,
         selected: s.view.sample,
         mask: s.view.showMask && run.mask ? run.mask : null,
+        givenSketch: s.view.showMask ? run.sketch : null,
         driftScale: Math.max(s.actions.frames().driftMaxAbs, s.actions.compareFrames().driftMaxAbs),
         classNames: s.samples.classNames,
       });

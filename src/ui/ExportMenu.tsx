@@ -17,6 +17,7 @@ function drawOptions(s: AppState): DrawOptions {
     batch: run.batch,
     selected: s.view.sample,
     mask: s.view.showMask && run.mask ? run.mask : null,
+    givenSketch: s.view.showMask ? run.sketch : null,
     driftScale: s.actions.frames().driftMaxAbs,
     classNames: s.samples.classNames.length ? s.samples.classNames : (s.engine.config?.classNames ?? []),
   };
