@@ -76,8 +76,9 @@ function BackendPicker({ compact = false }: { compact?: boolean }) {
           setChoice(null);
           void setBackend(value);
         }}
+        data-testid="backend-apply"
       >
-        {status === 'error' ? 'Retry' : 'Switch'}
+        {status === 'error' ? `Retry with ${value}` : 'Switch'}
       </button>
     </div>
   );
