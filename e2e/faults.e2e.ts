@@ -261,3 +261,58 @@ describe('numerics', () => {
     await page.close();
   });
 });
+
+describe('GPU loss in the middle of a run', () => {
+  const RUN = '#mode=unconditional&sampler=ddim&steps=4&seed=3&batch=1';
+
+  /** Forces `backend`, starts a run, loses the GPU after frame 1, and checks the run ends on wasm from the last frame. */
+  async function loseMidRun(backend: 'webgpu' | 'webgl', fault: 'lose-webgpu' | 'lose-webgl', what: RegExp): Promise<void> {
+    const { page, problems } = await open(RUN, {});
+    await waitReady(page);
+    await page.getByTestId('backend-select').selectOption(backend);
+    await page.getByRole('button', { name: 'Switch' }).click();
+    await page.waitForFunction(
+      (b) => {
+        const e = (window as unknown as AppWindow).mtdPlayground.getState().engine;
+        return e.status === 'ready' && !e.switching && e.report?.chosen === b;
+      },
+      backend,
+      { timeout: 240_000 },
+    );
+    await page.getByTestId('generate').click();
+    await page.waitForFunction(() => (window as unknown as AppWindow).mtdPlayground.getState().trajectory.frameCount >= 2, undefined, { timeout: 120_000 });
+    await sendWorkerFault(page, { __fault: fault });
+    await page.waitForFunction(() => (window as unknown as AppWindow).mtdPlayground.getState().trajectory.status !== 'running', undefined, { timeout: 120_000 });
+    const s = await state(page);
+    expect(s.trajectory.status, JSON.stringify([s.trajectory.error, s.engine.error])).toBe('done');
+    expect(s.trajectory.frameCount).toBe(5);
+    expect(s.engine.report?.chosen).toBe('wasm');
+    expect(s.engine.error).toBeNull();
+    const notice = s.notices.map((n) => n.text).join('\n');
+    expect(notice).toMatch(what);
+    expect(notice).toMatch(/at step (\d+); the run continues from step \1\. Switched to wasm; nothing you made was lost/);
+    expect(await page.getByTestId('notice').first().innerText()).toMatch(what);
+    const resumed = await page.evaluate(() => {
+      const h = (window as unknown as AppWindow).mtdPlayground;
+      return Array.from({ length: 5 }, (_, i) => h.getFrame(i)).map((f) => ({ runId: f?.runId, index: f?.index, z: Array.from(f?.z ?? []) }));
+    });
+    expect(resumed.map((f) => f.index)).toEqual([0, 1, 2, 3, 4]);
+    expect(new Set(resumed.map((f) => f.runId)).size).toBe(1);
+    // The same run on wasm from the start: the resumed trajectory ends where it would have (float tolerance).
+    await generateAndWait(page);
+    const fresh = await page.evaluate(() => Array.from((window as unknown as AppWindow).mtdPlayground.getFrame(4)?.z ?? []));
+    const last = resumed[4]!.z;
+    expect(fresh.length).toBe(last.length);
+    expect(Math.max(...fresh.map((v, i) => Math.abs(v - last[i]!)))).toBeLessThanOrEqual(1e-3);
+    expect(problems.pageErrors).toEqual([]);
+    await page.close();
+  }
+
+  it('WebGPU device lost: the run moves to wasm and continues from the last frame', { timeout: 400_000 }, async () => {
+    await loseMidRun('webgpu', 'lose-webgpu', /The WebGPU device was lost/);
+  });
+
+  it('WebGL context lost: the run moves to wasm and continues from the last frame', { timeout: 400_000 }, async () => {
+    await loseMidRun('webgl', 'lose-webgl', /The WebGL context was lost/);
+  });
+});

@@ -98,6 +98,19 @@ export function createEngineCore(options: EngineOptions = {}): EngineWorkerApi {
     return true;
   };
 
+  /**
+   * After a failed step on WebGPU: was it the device? A destroyed device fails the pending readback
+   * before its `lost` promise settles, so wait a moment for it (and declare the loss when it comes).
+   */
+  const webGpuLost = async (): Promise<boolean> => {
+    const device = activeWebGpuDevice();
+    if (device === null) return false;
+    const info = await Promise.race([device.lost, new Promise<null>((resolve) => setTimeout(() => resolve(null), 500))]);
+    if (info === null) return false;
+    declareLost('webgpu', `${info.reason ?? 'unknown'}${info.message ? `: ${info.message}` : ''}`);
+    return true;
+  };
+
   const watchDevice = (): void => {
     const mine = generation;
     const gl = activeWebGlContext();
@@ -205,7 +218,7 @@ export function createEngineCore(options: EngineOptions = {}): EngineWorkerApi {
             r = await gen.next();
           } catch (e) {
             // A lost WebGL context makes tfjs fail in odd ways (null textures, zero reads): say what happened.
-            if (webGlLost()) throw lost ?? e;
+            if (webGlLost() || (await webGpuLost())) throw lost ?? e;
             throw e;
           }
           if (r.done) return r.value;
