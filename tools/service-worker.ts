@@ -68,7 +68,8 @@ self.addEventListener('activate', (event) => {
 
 async function fromCacheFirst(request, cacheName) {
   const cache = await caches.open(cacheName);
-  const hit = await cache.match(request, { ignoreSearch: true });
+  // ignoreVary: vite preview sends "Vary: Origin"; module scripts ask with an Origin header, addAll did not.
+  const hit = await cache.match(request, { ignoreSearch: true, ignoreVary: true });
   if (hit) return hit;
   const response = await fetch(request);
   if (response.ok && response.type === 'basic') await cache.put(request, response.clone());
@@ -80,7 +81,7 @@ async function navigate(request) {
     return await fetch(request);
   } catch (e) {
     const cache = await caches.open(SHELL_CACHE);
-    const hit = (await cache.match(url('index.html'))) || (await cache.match(url('')));
+    const hit = (await cache.match(url('index.html'), { ignoreVary: true })) || (await cache.match(url(''), { ignoreVary: true }));
     if (hit) return hit;
     throw e;
   }
