@@ -1,6 +1,7 @@
 import react from '@vitejs/plugin-react';
 import type { Plugin } from 'vite';
 import { defineConfig } from 'vitest/config';
+import { serviceWorkerPlugin } from './tools/service-worker.ts';
 
 /**
  * Cross-origin isolation: lets the page use SharedArrayBuffer, which the multi-threaded
@@ -38,7 +39,7 @@ function devContentSecurityPolicy(): Plugin {
 }
 
 export default defineConfig({
-  plugins: [react(), devContentSecurityPolicy()],
+  plugins: [react(), devContentSecurityPolicy(), serviceWorkerPlugin()],
   server: { headers: crossOriginIsolationHeaders },
   preview: { headers: crossOriginIsolationHeaders },
   worker: {

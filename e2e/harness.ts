@@ -51,8 +51,16 @@ function describeConsole(msg: ConsoleMessage): string {
   return `${msg.text()}${url ? ` (${url}:${lineNumber})` : ''}`;
 }
 
+export interface LaunchOptions {
+  /**
+   * 'block' keeps the app's service worker from registering: the fault tests intercept requests with
+   * page.route, which a service worker's cache would bypass. Default 'allow'.
+   */
+  readonly serviceWorkers?: 'allow' | 'block';
+}
+
 /** Launches Chromium with a fresh --user-data-dir. Close it with `session.close()`. */
-export async function launchBrowser(): Promise<BrowserSession> {
+export async function launchBrowser(options: LaunchOptions = {}): Promise<BrowserSession> {
   const executablePath = findChromium();
   if (!executablePath) throw new Error(CHROMIUM_INSTALL_HINT);
   const baseURL = inject('baseURL');
@@ -63,6 +71,7 @@ export async function launchBrowser(): Promise<BrowserSession> {
     headless: true,
     args: [...CHROMIUM_ARGS],
     viewport: { width: 1280, height: 800 },
+    serviceWorkers: options.serviceWorkers ?? 'allow',
   });
   return {
     context,

@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { CHROMIUM_INSTALL_HINT, findChromium } from './chromium.js';
 
 const root = resolve(import.meta.dirname, '..');
-const BUILD_INPUTS = ['src', 'public', 'index.html', 'engine-test.html', 'vite.config.ts', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.app.json'];
+const BUILD_INPUTS = ['src', 'public', 'index.html', 'engine-test.html', 'vite.config.ts', 'tools/service-worker.ts', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.app.json'];
 
 /** @param {string} path @returns {number} newest mtime (ms) of a file or of any file below a folder */
 function newestMtime(path) {

@@ -18,6 +18,16 @@ Object.defineProperty(window, 'mtdPlayground', {
   value: Object.freeze({ getState: () => store.getState(), getFrame: (i: number) => store.getState().actions.getFrame(i) }),
 });
 
+// Offline after the first visit: the build's service worker (tools/service-worker.ts) caches the app and
+// the weights under versioned names. Not in development (it would serve stale modules to HMR).
+if (import.meta.env.PROD && 'serviceWorker' in navigator) {
+  window.addEventListener('load', () => {
+    navigator.serviceWorker.register(`${import.meta.env.BASE_URL}sw.js`).catch((e: unknown) => {
+      console.warn('offline support is unavailable: the service worker did not register', e);
+    });
+  });
+}
+
 createRoot(container).render(
   <StrictMode>
     <App store={store} />

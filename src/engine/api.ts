@@ -5,7 +5,7 @@
 import type { BackendName, EngineApi } from './protocol.ts';
 
 export type EngineEvent =
-  /** The WebGPU device is gone (driver reset, GPU removed, tab backgrounded too long, or the test hook). */
+  /** The WebGPU device or WebGL context is gone (driver reset, GPU removed, tab backgrounded too long, or the test hook). */
   | { readonly type: 'device-lost'; readonly backend: BackendName; readonly message: string }
   /** The worker script could not start: every call fails (page side only). */
   | { readonly type: 'crashed'; readonly message: string };
@@ -13,8 +13,10 @@ export type EngineEvent =
 export interface EngineWorkerApi extends EngineApi {
   /** Calls `listener` for every engine event until the worker ends. */
   subscribe(listener: (event: EngineEvent) => void): void;
+  /** Aborts the init in progress (its weights download): init rejects with kind 'cancelled'. */
+  cancelInit(): void;
   /** Answers once the worker's script has loaded (the client's liveness check). */
   ping(): boolean;
-  /** Test hook: destroys the active WebGPU device as a GPU reset would. False when webgpu is not active. */
+  /** Test hook: destroys the active WebGPU device (or loses the WebGL context) as a GPU reset would. False on other backends. */
   loseDeviceForTesting(): boolean;
 }

@@ -191,6 +191,13 @@ export function activeWebGpuDevice(): { readonly lost: Promise<{ reason?: string
   return device && typeof device === 'object' && 'lost' in device ? (device as ReturnType<typeof activeWebGpuDevice>) : null;
 }
 
+/** The WebGL context of the active webgl backend (for context loss), if that is the active one. */
+export function activeWebGlContext(): WebGL2RenderingContext | null {
+  if (tf.getBackend() !== 'webgl') return null;
+  const gl = (tf.backend() as unknown as { gpgpu?: { gl?: unknown } }).gpgpu?.gl;
+  return gl && typeof gl === 'object' && 'isContextLost' in gl ? (gl as WebGL2RenderingContext) : null;
+}
+
 /**
  * Forgets a broken backend instance (after WebGPU device loss) so that the next activation builds a
  * fresh one with a new device; its tensors become unusable.

@@ -19,6 +19,8 @@ export interface EngineClient {
   /** Cancels the run `runId` (no-op when it is not the current one); the run resolves 'cancelled'. */
   cancel(runId: string): Promise<void>;
   memory(): Promise<MemoryStats>;
+  /** Aborts a running init (the weights download); that init rejects with kind 'cancelled'. */
+  cancelInit(): Promise<void>;
   /** Re-creates the model on another backend (re-uploads the weights, re-warms). Also the recovery from 'device-lost'. */
   setBackend(preference: BackendPreference): Promise<BackendReport>;
   /** Engine events (device loss, worker crash); returns an unsubscribe function. */
@@ -108,6 +110,7 @@ export function createEngine(): EngineClient {
     },
 
     memory: () => call(() => remote.memory()),
+    cancelInit: () => call(() => remote.cancelInit()),
     setBackend: (preference) => call(() => remote.setBackend(preference)),
 
     onEvent(listener) {

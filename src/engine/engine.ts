@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { loadWeights, type FetchLike } from '../model/index.ts';
 import type { EngineEvent, EngineWorkerApi } from './api.ts';
-import { activateBackend, activeWebGpuDevice, resetBackend, selectBackend, type Activation } from './backends.ts';
+import { activateBackend, activeWebGlContext, activeWebGpuDevice, resetBackend, selectBackend, type Activation } from './backends.ts';
 import { CancelToken } from './cancel.ts';
 import { EngineError, toEngineError } from './errors.ts';
 import type { BackendName, BackendPreference, BackendReport, Frame, InitOptions, InitResult, LoadProgress, MemoryStats, RunRequest } from './protocol.ts';
@@ -52,8 +52,10 @@ export function createEngineCore(options: EngineOptions = {}): EngineWorkerApi {
   let model: Model | null = null;
   let active: Active | null = null;
   let current: CurrentRun | null = null;
-  /** Set when the active WebGPU device is lost; every run fails with it until setBackend. */
+  /** Set when the active WebGPU device or WebGL context is lost; every run fails with it until setBackend. */
   let lost: EngineError | null = null;
+  /** The init in progress (cancelInit aborts its weights download). */
+  let initAbort: AbortController | null = null;
   /** Bumped on every backend switch, so that a stale device's `lost` promise is ignored. */
   let generation = 0;
   const listeners = new Set<(event: EngineEvent) => void>();
@@ -78,19 +80,51 @@ export function createEngineCore(options: EngineOptions = {}): EngineWorkerApi {
     active = null;
   };
 
+  /** Records the loss of the active GPU backend: the current run ends with it, and the page hears of it. */
+  const declareLost = (backend: 'webgpu' | 'webgl', why: string): EngineError => {
+    if (lost !== null) return lost;
+    const what = backend === 'webgpu' ? 'the WebGPU device was lost' : 'the WebGL context was lost';
+    lost = new EngineError('device-lost', `${what} (${why}); switch backend with setBackend() and resume from the last frame`, { detail: backend });
+    current?.token.cancel(lost);
+    emit({ type: 'device-lost', backend, message: lost.message });
+    return lost;
+  };
+
+  /** True (and declared) when the active WebGL context is lost: checked after every step, since its event comes late. */
+  const webGlLost = (): boolean => {
+    const gl = activeWebGlContext();
+    if (gl === null || !gl.isContextLost()) return false;
+    declareLost('webgl', 'isContextLost() is true');
+    return true;
+  };
+
+  /**
+   * After a failed step on WebGPU: was it the device? A destroyed device fails the pending readback
+   * before its `lost` promise settles, so wait a moment for it (and declare the loss when it comes).
+   */
+  const webGpuLost = async (): Promise<boolean> => {
+    const device = activeWebGpuDevice();
+    if (device === null) return false;
+    const info = await Promise.race([device.lost, new Promise<null>((resolve) => setTimeout(() => resolve(null), 500))]);
+    if (info === null) return false;
+    declareLost('webgpu', `${info.reason ?? 'unknown'}${info.message ? `: ${info.message}` : ''}`);
+    return true;
+  };
+
   const watchDevice = (): void => {
+    const mine = generation;
+    const gl = activeWebGlContext();
+    const canvas = gl?.canvas as (EventTarget & { addEventListener?: unknown }) | undefined;
+    if (canvas && typeof canvas.addEventListener === 'function') {
+      canvas.addEventListener('webglcontextlost', () => {
+        if (mine === generation) declareLost('webgl', 'webglcontextlost');
+      });
+    }
     const device = activeWebGpuDevice();
     if (device === null) return;
-    const mine = generation;
     void device.lost.then((info) => {
       if (mine !== generation) return; // an old device we replaced on purpose
-      lost = new EngineError(
-        'device-lost',
-        `the WebGPU device was lost (${info.reason ?? 'unknown'}${info.message ? `: ${info.message}` : ''}); ` +
-          'switch backend with setBackend() and resume from the last frame',
-      );
-      current?.token.cancel(lost);
-      emit({ type: 'device-lost', backend: 'webgpu', message: lost.message });
+      declareLost('webgpu', `${info.reason ?? 'unknown'}${info.message ? `: ${info.message}` : ''}`);
     });
   };
 
@@ -98,7 +132,8 @@ export function createEngineCore(options: EngineOptions = {}): EngineWorkerApi {
   const bringUp = async (preference: BackendPreference, m: Model, onProgress: (p: LoadProgress) => void): Promise<{ report: BackendReport; warmupMs: number }> => {
     generation++;
     if (lost !== null) {
-      resetBackend('webgpu'); // forget the dead device; a later webgpu attempt gets a fresh one
+      // Forget the dead device / context; a later attempt on that backend builds a fresh one.
+      resetBackend(lost.detail === 'webgl' ? 'webgl' : 'webgpu');
       lost = null;
     }
     onProgress({ phase: 'backend', fraction: 0, message: preference === 'auto' ? 'measuring the backends' : `starting ${preference}` });
@@ -133,8 +168,11 @@ export function createEngineCore(options: EngineOptions = {}): EngineWorkerApi {
 
   const api: EngineWorkerApi = {
     async init(init: InitOptions, onProgress: (p: LoadProgress) => void): Promise<InitResult> {
+      const controller = new AbortController();
       try {
         if (typeof init?.weightsUrl !== 'string' || init.weightsUrl === '') throw new EngineError('input', 'init: weightsUrl must be a non-empty string');
+        initAbort?.abort();
+        initAbort = controller;
         await stopRun();
         dropActive();
         const started = performance.now();
@@ -143,16 +181,24 @@ export function createEngineCore(options: EngineOptions = {}): EngineWorkerApi {
         await activate('cpu');
         const loaded = await loadWeights(init.weightsUrl, {
           ...(options.fetch ? { fetch: options.fetch } : {}),
+          signal: controller.signal,
           onProgress: (p) => onProgress({ phase: 'weights', fraction: p.total ? p.loaded / p.total : 1, message: `${p.loaded} / ${p.total} bytes` }),
         });
         model = await toCpuModel(loaded);
+        if (controller.signal.aborted) throw new EngineError('cancelled', 'loading the model was cancelled');
         const loadMs = performance.now() - started;
         const { report, warmupMs } = await bringUp(init.backend, model, onProgress);
         onProgress({ phase: 'ready', fraction: 1, message: `ready on ${report.chosen}` });
         return { backend: report, config: model.config, trained: model.config.trained, weightsBytes: model.bytes, loadMs, warmupMs };
       } catch (e) {
         throw toEngineError(e);
+      } finally {
+        if (initAbort === controller) initAbort = null;
       }
+    },
+
+    cancelInit(): void {
+      initAbort?.abort();
     },
 
     async run(request: RunRequest, onFrame: (frame: Frame) => void): Promise<RunEnd> {
@@ -167,8 +213,19 @@ export function createEngineCore(options: EngineOptions = {}): EngineWorkerApi {
         if (active === null) throw new EngineError('internal', 'no backend is active: call setBackend()');
         const gen = runTrajectory(active.network, m.tables, request, token);
         for (;;) {
-          const r = await gen.next();
+          let r: IteratorResult<Frame, RunEnd>;
+          try {
+            r = await gen.next();
+          } catch (e) {
+            // A lost WebGL context makes tfjs fail in odd ways (null textures, zero reads): say what happened.
+            if (webGlLost() || (await webGpuLost())) throw lost ?? e;
+            throw e;
+          }
           if (r.done) return r.value;
+          if (webGlLost()) {
+            await gen.return('cancelled');
+            throw lost ?? new EngineError('device-lost', 'the WebGL context was lost', { detail: 'webgl' });
+          }
           onFrame(r.value);
           // On wasm / cpu a readback resolves as a microtask: without a macrotask turn per step the
           // worker would never see a cancel() or a new run() until the whole trajectory is done.
@@ -231,6 +288,11 @@ export function createEngineCore(options: EngineOptions = {}): EngineWorkerApi {
     ping: () => true,
 
     loseDeviceForTesting(): boolean {
+      const gl = activeWebGlContext();
+      if (gl !== null) {
+        gl.getExtension('WEBGL_lose_context')?.loseContext();
+        return true;
+      }
       const device = activeWebGpuDevice();
       if (device === null) return false;
       device.destroy();

@@ -13,7 +13,8 @@ describe('engine errors', () => {
 
   it('classify foreign errors', () => {
     const weights = Object.assign(new Error('model.json: HTTP 404'), { name: 'WeightsError', kind: 'http' });
-    expect(toEngineErrorInfo(weights)).toEqual({ kind: 'weights', message: 'model.json: HTTP 404' });
+    expect(toEngineErrorInfo(weights)).toEqual({ kind: 'weights', message: 'model.json: HTTP 404', detail: 'http' });
+    expect(toEngineError(toEngineErrorInfo(weights)).detail).toBe('http');
     const aborted = Object.assign(new Error('loading weights was cancelled'), { name: 'WeightsError', kind: 'cancelled' });
     expect(toEngineErrorInfo(aborted).kind).toBe('cancelled');
     expect(toEngineErrorInfo(new RangeError('seed must be an integer'))).toEqual({ kind: 'input', message: 'seed must be an integer' });

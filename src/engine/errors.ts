@@ -11,17 +11,25 @@ export class EngineError extends Error {
   readonly kind: EngineErrorKind;
   /** For 'numerics': the frame index where NaN/Inf appeared. */
   readonly step: number | undefined;
+  /** A finer cause (EngineErrorInfo.detail): the WeightsError kind, or the lost backend. */
+  readonly detail: string | undefined;
 
-  constructor(kind: EngineErrorKind, message: string, options: { step?: number; cause?: unknown } = {}) {
+  constructor(kind: EngineErrorKind, message: string, options: { step?: number; detail?: string; cause?: unknown } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'EngineError';
     this.kind = kind;
     this.step = options.step;
+    this.detail = options.detail;
   }
 
   /** Plain data for postMessage. */
   toInfo(): EngineErrorInfo {
-    return { kind: this.kind, message: this.message, ...(this.step !== undefined ? { step: this.step } : {}) };
+    return {
+      kind: this.kind,
+      message: this.message,
+      ...(this.step !== undefined ? { step: this.step } : {}),
+      ...(this.detail !== undefined ? { detail: this.detail } : {}),
+    };
   }
 }
 
@@ -42,8 +50,13 @@ function isWeightsError(e: unknown): e is Error & { readonly kind: string } {
 /** Classifies anything thrown inside the engine: EngineError keeps its kind; WeightsError -> 'weights' (or 'cancelled'); RangeError (core's argument checks) -> 'input'; else 'internal'. */
 export function toEngineError(e: unknown): EngineError {
   if (e instanceof EngineError) return e;
-  if (isWeightsError(e)) return new EngineError(e.kind === 'cancelled' ? 'cancelled' : 'weights', e.message, { cause: e });
-  if (isEngineErrorInfo(e)) return new EngineError(e.kind, e.message, e.step === undefined ? {} : { step: e.step });
+  if (isWeightsError(e)) return new EngineError(e.kind === 'cancelled' ? 'cancelled' : 'weights', e.message, { cause: e, detail: e.kind });
+  if (isEngineErrorInfo(e)) {
+    return new EngineError(e.kind, e.message, {
+      ...(e.step === undefined ? {} : { step: e.step }),
+      ...(typeof e.detail === 'string' ? { detail: e.detail } : {}),
+    });
+  }
   if (e instanceof RangeError) return new EngineError('input', e.message, { cause: e });
   const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
   return new EngineError('internal', message, { cause: e });

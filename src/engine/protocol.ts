@@ -153,6 +153,11 @@ export interface EngineErrorInfo {
   readonly message: string;
   /** For numerics: the frame index where NaN/Inf appeared. */
   readonly step?: number;
+  /**
+   * A finer cause the UI turns into advice: for 'weights' the WeightsError kind (http, network,
+   * integrity, format, shape, dtype, version); for 'device-lost' the backend that was lost.
+   */
+  readonly detail?: string;
 }
 
 /** The worker's API (exposed with comlink). */

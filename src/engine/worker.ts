@@ -58,6 +58,7 @@ const api: EngineWorkerApi = {
       }
     }),
   cancel: (runId) => core.cancel(runId),
+  cancelInit: () => core.cancelInit(),
   memory: () => core.memory(),
   setBackend: (preference) => guarded(() => core.setBackend(preference)),
   subscribe: (listener: (event: EngineEvent) => void) => core.subscribe((event) => void Promise.resolve(listener(event)).catch(() => undefined)),

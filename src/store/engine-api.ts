@@ -23,6 +23,8 @@ export interface EngineLike {
   init(options: InitOptions, onProgress: (p: LoadProgress) => void): Promise<InitResult>;
   run(request: RunRequest, onFrame: (frame: Frame) => void): Promise<'done' | 'cancelled'>;
   cancel(runId: string): Awaitable<void>;
+  /** Aborts a running init (optional: engines without it cannot cancel loading). */
+  cancelInit?(): Awaitable<void>;
   memory(): Awaitable<MemoryStats>;
   setBackend(preference: BackendPreference): Promise<BackendReport>;
   /** Engine events while idle (WebGPU device loss, a crashed worker); returns an unsubscribe function. */
@@ -33,6 +35,8 @@ export interface EngineLike {
 export interface EngineEvent {
   readonly type: string;
   readonly message: string;
+  /** For 'device-lost': the backend that was lost. */
+  readonly backend?: string;
 }
 
 export type EngineFactory = () => Awaitable<EngineLike>;
@@ -49,11 +53,19 @@ function isKind(v: unknown): v is EngineErrorKind {
  */
 export function toErrorInfo(e: unknown, fallback: EngineErrorKind = 'internal'): EngineErrorInfo {
   if (typeof e === 'object' && e !== null) {
-    const o = e as { kind?: unknown; message?: unknown; step?: unknown; name?: unknown };
+    const o = e as { kind?: unknown; message?: unknown; step?: unknown; name?: unknown; detail?: unknown };
     const message = typeof o.message === 'string' && o.message ? o.message : 'Unknown error';
-    // WeightsError kinds (network, http, integrity, format, ...) are all weights problems to the user.
-    const kind = isKind(o.kind) ? o.kind : o.name === 'WeightsError' ? 'weights' : fallback;
-    return typeof o.step === 'number' ? { kind, message, step: o.step } : { kind, message };
+    // WeightsError kinds (network, http, integrity, format, ...) are all weights problems to the user;
+    // the WeightsError kind itself becomes the detail the status panel's advice is chosen by.
+    const weights = !isKind(o.kind) && o.name === 'WeightsError';
+    const kind = isKind(o.kind) ? o.kind : weights ? 'weights' : fallback;
+    const detail = typeof o.detail === 'string' ? o.detail : weights && typeof o.kind === 'string' ? o.kind : undefined;
+    return {
+      kind,
+      message,
+      ...(typeof o.step === 'number' ? { step: o.step } : {}),
+      ...(detail !== undefined ? { detail } : {}),
+    };
   }
   return { kind: fallback, message: typeof e === 'string' ? e : 'Unknown error' };
 }

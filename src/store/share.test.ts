@@ -48,7 +48,9 @@ describe('URL share extras', () => {
 
   it('drops invalid extras', () => {
     const parsed = parseHash('#frame=-3&img=abc&mask=r1.5&cmp=euler~0~0~20&explain=maybe');
-    expect(parsed).toEqual({ config: {} });
+    expect(parsed).toMatchObject({ config: {} });
+    expect(parsed.notices).toHaveLength(5); // each invalid extra is named
+    expect(Object.keys(parsed).sort()).toEqual(['config', 'notices']);
     expect(parseHash('#cmp=ddim~x~0~20').compare).toBeUndefined();
     expect(parseHash('#cmp=ddim~0.3~2~99999').compare).toEqual({ sampler: 'ddim', eta: 0.3, guidance: 2, steps: 1000 });
   });

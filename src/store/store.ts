@@ -227,9 +227,18 @@ export interface SamplesSlice {
   readonly error: string | null;
 }
 
+/** A message to the user that is not an error: a link that was clamped, a backend that was replaced. */
+export interface Notice {
+  readonly id: number;
+  readonly tone: 'info' | 'warning';
+  readonly text: string;
+}
+
 export interface Actions {
   // engine
   readonly startEngine: (preference?: BackendPreference) => Promise<void>;
+  /** Aborts loading the model (the weights download); the engine ends in error kind 'cancelled'. */
+  readonly cancelLoading: () => void;
   readonly retryEngine: (preference?: BackendPreference) => Promise<void>;
   readonly setBackend: (preference: BackendPreference) => Promise<void>;
   readonly refreshMemory: () => Promise<void>;
@@ -269,6 +278,9 @@ export interface Actions {
   readonly branch: (fromStep?: number) => Promise<void>;
   /** Shows a run of the history again (its frames are kept; nothing is recomputed). */
   readonly openRun: (runId: string) => void;
+  // notices
+  readonly notify: (text: string, tone?: Notice['tone']) => void;
+  readonly dismissNotice: (id: number) => void;
   // editor
   readonly pickTestImage: (index: number) => void;
   readonly pickDrawnImage: () => void;
@@ -284,6 +296,8 @@ export interface Actions {
   /** Clears the active layer (mask: nothing hidden; image: blank). */
   readonly clearLayer: () => void;
   readonly undo: () => void;
+  /** Makes `image` (model space, imageSize^2 in [-1, 1], e.g. an uploaded file) the drawn source; undoable. */
+  readonly loadDrawnImage: (image: Float32Array) => void;
   /** The model-space image the editor currently gives (test image or drawn), or null while samples load. */
   readonly sourceImage: () => Float32Array | null;
   /** Bundled test image `index` in model space, or null (loading, or no such image). */
@@ -323,6 +337,7 @@ export interface AppState {
   readonly samples: SamplesSlice;
   readonly compare: CompareSlice;
   readonly history: HistorySlice;
+  readonly notices: readonly Notice[];
   readonly actions: Actions;
 }
 
@@ -359,6 +374,10 @@ export const DEFAULT_CONFIG: RunConfig = {
 };
 
 const UNDO_LIMIT = 50;
+/** Notices kept at once (the oldest go first). */
+const NOTICE_LIMIT = 8;
+/** Where a run continues when its GPU backend is lost, in order of preference. */
+const RECOVERY_BACKENDS: readonly BackendPreference[] = ['wasm', 'cpu'];
 const MS_WINDOW = 25;
 
 /** Clamps and rounds a patch of run config to valid values. */
@@ -428,6 +447,9 @@ export function createAppStore(deps: StoreDeps = {}): AppStore {
   /** Sketch cache: (test index, its edge map). */
   let sketchCache: { key: string; sketch: Float32Array } | null = null;
   let samplesLoading: Promise<void> | null = null;
+  let noticeCounter = 0;
+  /** The device-loss message already handled (the event and the run's rejection report the same loss). */
+  let handledLoss: string | null = null;
 
   const side = DEFAULT_GEOMETRY.imageSize;
 
@@ -574,10 +596,15 @@ export function createAppStore(deps: StoreDeps = {}): AppStore {
           if (!deps.engine) throw new Error('No inference engine is configured.');
           engine = await deps.engine();
           engine.onEvent?.((event) => {
-            // Device loss or a crashed worker while idle: stop the run, say so, offer a retry.
+            if (event.type === 'device-lost') {
+              // A running trajectory fails with the same loss and resumes itself (launch); idle, move on now.
+              if (get().trajectory.status === 'running' || handledLoss === event.message) return;
+              void recoverBackend({ kind: 'device-lost', message: event.message, ...(event.backend ? { detail: event.backend } : {}) }, null);
+              return;
+            }
+            // A crashed worker: stop the run, say so, offer a retry.
             cancelRun();
-            const kind = event.type === 'device-lost' ? 'device-lost' : 'internal';
-            patch('engine', { status: 'error', error: { kind, message: event.message } });
+            patch('engine', { status: 'error', error: { kind: 'internal', message: event.message } });
           });
         }
         const result = await engine.init({ backend: preference, weightsUrl: `${baseUrl}weights/` }, (p) => {
@@ -625,6 +652,32 @@ export function createAppStore(deps: StoreDeps = {}): AppStore {
       } catch (e) {
         patch('samples', { status: 'error', error: e instanceof Error ? e.message : String(e) });
       }
+    };
+
+    /**
+     * After a WebGPU device or WebGL context loss: re-creates the model on wasm (else cpu) and says so.
+     * `step` is the frame the run continues from (null when idle). Resolves false when nothing works.
+     */
+    const recoverBackend = async (error: EngineErrorInfo, step: number | null): Promise<boolean> => {
+      if (!engine) return false;
+      handledLoss = error.message;
+      const lostName = error.detail === 'webgl' ? 'WebGL context' : error.detail === 'webgpu' ? 'WebGPU device' : 'GPU backend';
+      patch('engine', { switching: true, error: null });
+      for (const preference of RECOVERY_BACKENDS) {
+        try {
+          const report = await engine.setBackend(preference);
+          patch('engine', { status: 'ready', report, preference, switching: false, msPerStep: null, error: null });
+          const where = step === null ? '' : ` at step ${step}; the run continues from step ${step}`;
+          actions.notify(`The ${lostName} was lost${where}. Switched to ${report.chosen}; nothing you made was lost. (${error.message})`, 'warning');
+          startMemoryPoll();
+          void pollMemory();
+          return true;
+        } catch {
+          // try the next one
+        }
+      }
+      patch('engine', { switching: false, status: 'error', error });
+      return false;
     };
 
     const switchBackend = async (preference: BackendPreference) => {
@@ -732,35 +785,58 @@ export function createAppStore(deps: StoreDeps = {}): AppStore {
         history: { nodes: [...s.history.nodes, node] },
       }));
       startLoop();
-      try {
-        const result = await engine.run(request, onFrame(runId));
-        if (acceptingRunId !== runId) return; // cancelled or superseded: its result is stale
-        // Frames come through a callback port, the result through another: a last frame may land just
-        // after the result. Frames of this run stay welcome until another run starts or it is cancelled.
-        flush();
-        patch('trajectory', {
-          status: result === 'done' ? 'done' : 'cancelled',
-          frameCount: buffer.length,
-          elapsedMs: now() - runStartedAt,
-        });
-        patch('engine', { msPerStep: rollingMedian(stepMs, MS_WINDOW) });
-        updateNode(runId, { status: result === 'done' ? 'done' : 'cancelled', frameCount: buffer.length });
-        if (result === 'done' && get().compare.enabled && parent === null) await actions.runCompare();
-      } catch (e) {
-        if (acceptingRunId !== runId) return;
-        acceptingRunId = null;
-        flush();
-        const error = toErrorInfo(e, 'internal');
-        patch('trajectory', {
-          status: error.kind === 'cancelled' ? 'cancelled' : 'error',
-          error: error.kind === 'cancelled' ? null : error,
-          frameCount: buffer.length,
-          elapsedMs: now() - runStartedAt,
-        });
-        if (error.kind === 'device-lost' || error.kind === 'backend') patch('engine', { error });
-        updateNode(runId, { status: get().trajectory.status, frameCount: buffer.length });
-      } finally {
-        void pollMemory();
+      // A WebGPU device or WebGL context loss mid-run moves the engine to wasm (recoverBackend) and the same
+      // run (same buffer, same history node) continues from its last frame drawn, once.
+      let attempt: RunRequest = request;
+      let recovered = false;
+      for (;;) {
+        try {
+          const result = await engine.run(attempt, onFrame(runId));
+          if (acceptingRunId !== runId) return; // cancelled or superseded: its result is stale
+          // Frames come through a callback port, the result through another: a last frame may land just
+          // after the result. Frames of this run stay welcome until another run starts or it is cancelled.
+          flush();
+          patch('trajectory', {
+            status: result === 'done' ? 'done' : 'cancelled',
+            frameCount: buffer.length,
+            elapsedMs: now() - runStartedAt,
+          });
+          patch('engine', { msPerStep: rollingMedian(stepMs, MS_WINDOW) });
+          updateNode(runId, { status: result === 'done' ? 'done' : 'cancelled', frameCount: buffer.length });
+          if (result === 'done' && get().compare.enabled && parent === null) await actions.runCompare();
+          return;
+        } catch (e) {
+          if (acceptingRunId !== runId) return;
+          const error = toErrorInfo(e, 'internal');
+          if (error.kind === 'device-lost' && !recovered) {
+            // Continue from the last frame drawn (its z_t); the frames kept stay, the re-sent frame at that
+            // index is dropped by the buffer as a duplicate. A branch that has drawn nothing of its own yet
+            // (only the parent's frames) starts again from its branch point: its request as it was.
+            recovered = true;
+            flush();
+            const last = buffer.length > prefill.length ? buffer.at(buffer.length - 1) : undefined;
+            const ok = await recoverBackend(error, last ? last.index : (request.start?.fromStep ?? 0));
+            if (ok && acceptingRunId === runId) {
+              const start = last && request.mode !== 'classify' ? { start: { z: last.z.slice(), fromStep: last.index } } : {};
+              attempt = { ...request, ...start };
+              continue;
+            }
+            if (acceptingRunId !== runId) return;
+          }
+          acceptingRunId = null;
+          flush();
+          patch('trajectory', {
+            status: error.kind === 'cancelled' ? 'cancelled' : 'error',
+            error: error.kind === 'cancelled' ? null : error,
+            frameCount: buffer.length,
+            elapsedMs: now() - runStartedAt,
+          });
+          if (error.kind === 'device-lost' || error.kind === 'backend') patch('engine', { error });
+          updateNode(runId, { status: get().trajectory.status, frameCount: buffer.length });
+          return;
+        } finally {
+          void pollMemory();
+        }
       }
     };
 
@@ -792,6 +868,14 @@ export function createAppStore(deps: StoreDeps = {}): AppStore {
         return engineStarting;
       },
       setBackend: (preference) => actions.retryEngine(preference),
+      cancelLoading() {
+        if (!engine || get().engine.status !== 'loading') return;
+        try {
+          void Promise.resolve(engine.cancelInit?.()).catch(() => undefined);
+        } catch {
+          // best effort: the init reports what happened
+        }
+      },
       refreshMemory: pollMemory,
 
       // ---- run config --------------------------------------------------------------------------
@@ -1001,6 +1085,15 @@ export function createAppStore(deps: StoreDeps = {}): AppStore {
         }));
       },
 
+      // ---- notices -----------------------------------------------------------------------------
+      notify(text, tone = 'info') {
+        const notice: Notice = { id: ++noticeCounter, tone, text };
+        set((s) => ({ notices: [...s.notices, notice].slice(-NOTICE_LIMIT) }));
+      },
+      dismissNotice(id) {
+        set((s) => ({ notices: s.notices.filter((n) => n.id !== id) }));
+      },
+
       // ---- editor ------------------------------------------------------------------------------
       pickTestImage(index) {
         const { samples } = get();
@@ -1065,6 +1158,15 @@ export function createAppStore(deps: StoreDeps = {}): AppStore {
         const sketchChanged = snap.sketchDrawn !== editor.sketchDrawn || snap.sketchSource !== editor.sketchSource;
         patch('editor', { mask: snap.mask, drawn: snap.drawn, sketchDrawn: snap.sketchDrawn, sketchSource: snap.sketchSource, undoDepth: undoStack.length });
         if (sketchChanged) inputChanged((m) => m === 'sketch');
+      },
+      loadDrawnImage(image) {
+        if (image.length !== side * side || !image.every((v) => Number.isFinite(v))) return;
+        pushUndo();
+        patch('editor', { source: 'drawn', drawn: image.slice(), layer: get().config.mode === 'inpaint' ? 'mask' : 'image' });
+        if (get().trajectory.run && modeUsesImage(get().config.mode)) {
+          cancelRun();
+          patch('trajectory', { stale: true });
+        }
       },
       sourceImage,
       testImage,
@@ -1198,6 +1300,7 @@ export function createAppStore(deps: StoreDeps = {}): AppStore {
         error: null,
       },
       history: { nodes: [] },
+      notices: [],
       actions,
     };
   });

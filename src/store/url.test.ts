@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, createAppStore } from './store.ts';
-import { hashOf, parseHash, syncWithHash } from './url.ts';
+import { MAX_HASH_LENGTH, hashOf, parseHash, syncWithHash } from './url.ts';
 
 describe('URL hash', () => {
   it('round-trips the run config and head', () => {
@@ -12,7 +12,15 @@ describe('URL hash', () => {
 
   it('ignores junk and clamps out-of-range values', () => {
     const parsed = parseHash('#mode=sketches&steps=99999&seed=abc&batch=3&head=reprs&eta=-1&sketch=t-1&point=1e3');
-    expect(parsed).toEqual({ config: { steps: 1000, eta: 0 } });
+    expect(parsed.config).toEqual({ steps: 1000, eta: 0 });
+    expect(parsed.head).toBeUndefined();
+    expect(parsed.sketch).toBeUndefined();
+    expect(parsed.point).toBeUndefined();
+    // mode, seed, batch, head, sketch, point rejected; steps, eta clamped
+    expect(parsed.notices).toHaveLength(8);
+    expect(parsed.notices.join('\n')).toMatch(/steps = "99999" is out of range; using 1000/);
+    expect(parsed.notices).toContain('Ignored sketch = "t-1" from the link (valid: t<test image>, or d and 171 characters of a drawn sketch).');
+    expect(parsed.notices).toContain('Ignored point = "1e3" from the link (not a map point).');
   });
 
   it('round-trips the sketch of a test image, a drawn sketch and a map point, each in its own mode only', () => {
@@ -27,13 +35,16 @@ describe('URL hash', () => {
     drawn.fill(1, 100, 140);
     const parsed = parseHash(hashOf(sketchMode, 'x0', { sketch: { kind: 'drawn', sketch: drawn } }));
     expect(parsed.sketch?.kind === 'drawn' && parsed.sketch.sketch).toEqual(drawn);
+    expect(parsed.notices).toEqual([]);
     const reprMode = { ...DEFAULT_CONFIG, mode: 'representation' as const };
     expect(parseHash(hashOf(reprMode, 'repr', { sketch: { kind: 'test', index: 1 }, point: 1234 }))).toEqual({
       config: { ...reprMode },
       head: 'repr',
       point: 1234,
+      notices: [],
     });
     expect(parseHash('#sketch=dAAAA').sketch).toBeUndefined(); // too short for 32x32
+    expect(parseHash('#sketch=dAAAA').notices).toHaveLength(1);
   });
 
   it('a link restores the sketch and the map point into the editor', () => {
@@ -48,12 +59,74 @@ describe('URL hash', () => {
     stop();
   });
 
+  it('rejects hostile values with a notice that quotes them as text', () => {
+    const parsed = parseHash(`#mode=${encodeURIComponent('<img src=x onerror=alert(1)>')}&seed=-5&steps=1e9&mask=${'0'.repeat(900)}&color=red`);
+    expect(parsed.config).toEqual({ seed: 0, steps: 1000 });
+    expect(parsed.mask).toBeUndefined();
+    expect(parsed.notices).toEqual([
+      'Ignored a setting this page does not have: "color".',
+      'Ignored mode = "<img src=x onerror=alert(1)>" from the link (valid: joint, conditional, inpaint, classify, sketch, representation, unconditional).',
+      'steps = "1000000000" is out of range; using 1000.',
+      'seed = "-5" is out of range; using 0.',
+      'Ignored mask = "00000000000000000000000000000000…" from the link (not a mask).',
+    ]);
+    const huge = parseHash(`#mode=joint&mask=${'1'.repeat(5000)}`);
+    expect(huge.config).toEqual({});
+    expect(huge.notices[0]).toMatch(/ignored/);
+    expect(parseHash(hashOf(DEFAULT_CONFIG, 'z')).notices).toEqual([]);
+  });
+
+  it('rejects or clamps the x0 source, the mode inputs and the share extras with notices', () => {
+    const parsed = parseHash(`#x0=${encodeURIComponent('<b>')}&img=-1&frame=1e3&explain=yes&cmp=ddim~2~0~99999&head=z`);
+    expect(parsed).toMatchObject({ config: {}, head: 'z', compare: { sampler: 'ddim', eta: 1, guidance: 0, steps: 1000 } });
+    expect(parsed.testIndex).toBeUndefined();
+    expect(parsed.frame).toBeUndefined();
+    expect(parsed.explain).toBeUndefined();
+    expect(parsed.notices).toEqual([
+      'Ignored x0 = "<b>" from the link (valid: masked, eps).',
+      'cmp = "ddim~2~0~99999" is out of range; using ddim~1~0~1000.',
+      'Ignored frame = "1e3" from the link (not a frame number).',
+      'Ignored img = "-1" from the link (not a test image number).',
+      'Ignored explain = "yes" from the link (valid: 0, 1).',
+    ]);
+    expect(parseHash('#cmp=euler~0~0~1').notices).toEqual(['Ignored cmp = "euler~0~0~1" from the link (valid: sampler~eta~guidance~steps, sampler ddim or ddpm).']);
+  });
+
+  it('the longest legitimate link (every key at its longest) fits under MAX_HASH_LENGTH and parses without notices', () => {
+    let x = 7;
+    const noisy = () => Float32Array.from({ length: 1024 }, () => ((x = (x * 1103515245 + 12345) >>> 0) >>> 16) & 1);
+    const longest = { ...DEFAULT_CONFIG, sampler: 'ddpm' as const, steps: 1000, eta: 0.123456789, seed: 999999, batch: 16 as const, classId: 9, guidance: 12.3456789, x0From: 'masked' as const };
+    const extras = { frame: 999, testIndex: 99999, compare: { sampler: 'ddpm' as const, eta: 0.123456789, guidance: 12.3456789, steps: 1000 }, explain: false };
+    const sketchLink = hashOf({ ...longest, mode: 'sketch' }, 'sketch', { ...extras, sketch: { kind: 'drawn', sketch: noisy() } });
+    const inpaintLink = hashOf({ ...longest, mode: 'inpaint' }, 'masked', { ...extras, mask: noisy() });
+    const reprLink = hashOf({ ...longest, mode: 'representation' }, 'repr', { ...extras, point: 999999 });
+    for (const link of [sketchLink, inpaintLink, reprLink]) {
+      expect(link.length).toBeLessThan(MAX_HASH_LENGTH / 2);
+      expect(parseHash(link).notices).toEqual([]);
+    }
+  });
+
+  it('a test image or map point out of range for the loaded samples is replaced with a notice', async () => {
+    const store = createAppStore({ memoryPollMs: 0 });
+    const stop = syncWithHash(store, { hash: '#mode=inpaint&img=500&point=70000' }, () => undefined);
+    expect(store.getState().editor.testIndex).toBe(500);
+    store.setState((s) => ({ samples: { ...s.samples, status: 'ready', count: 64, points: { count: 300 } as never } }));
+    await Promise.resolve();
+    expect(store.getState().editor).toMatchObject({ testIndex: 0, reprPoint: 0 });
+    expect(store.getState().notices.map((n) => n.text)).toEqual([
+      'img = "500" is out of range (test images 0..63); using 0.',
+      'point = "70000" is out of range (map points 0..299); using 0.',
+    ]);
+    stop();
+  });
+
   it('applies the hash to the store and follows later changes', () => {
     const store = createAppStore({ memoryPollMs: 0 });
     const writes: string[] = [];
     const stop = syncWithHash(store, { hash: '#seed=7&mode=classify&head=x0' }, (h) => writes.push(h));
     expect(store.getState().config).toMatchObject({ seed: 7, mode: 'classify' });
     expect(store.getState().view.head).toBe('x0');
+    expect(store.getState().notices).toEqual([]);
     store.getState().actions.setConfig({ steps: 10 });
     expect(parseHash(writes.at(-1)!).config.steps).toBe(10);
     stop();

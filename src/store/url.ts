@@ -1,5 +1,4 @@
 /**
-/**
  * URL-hash persistence of the run config, the drawn head, the mode's input and the share extras: a
  * shareable link reproduces the run (same seed, same trajectory). Format:
  * `#mode=joint&sampler=ddim&steps=50&eta=0&seed=42&batch=1&class=0&guidance=0&clip=1&paste=0&x0=masked&head=z`
@@ -10,7 +9,12 @@
  *   - the share extras (share.ts): `img` (test image, modes that take an image), `mask` (inpainting),
  *     `cmp=ddpm~0~0~50` (compare B's sampler~eta~guidance~steps), `explain=0`, and `frame` (the frame
  *     shown: opening a link with a frame runs the trajectory and stops on that frame).
- * Unknown keys are ignored; invalid values fall back to the defaults (sanitizeConfig clamps the rest).
+ *
+ * A link is untrusted input. Unknown keys, invalid values and out-of-range numbers are rejected or
+ * clamped, and every such change produces a notice (plain text, shown as text, never as markup): the
+ * user learns that the link said something this page did not do. Indices (test image, sketch image,
+ * map point, frame) are checked once the samples or the run exist. A hash longer than MAX_HASH_LENGTH
+ * is ignored as a whole. After a link is applied, the address bar shows what the page really uses.
  */
 import type { Mode } from '../engine/protocol.ts';
 import type { CompareKnobs } from './compare.ts';
@@ -54,9 +58,18 @@ export interface ShareExtras extends HashInputs {
   readonly explain?: boolean;
 }
 
+/**
+ * Longer hashes are not parsed at all. The longest real link is well under this: every key at its
+ * longest at once (a drawn sketch `d` + 171 characters or a bit mask `b` + 171, compare knobs, frame,
+ * test image; checked in url.test.ts) is under 450 characters.
+ */
+export const MAX_HASH_LENGTH = 1024;
+
 export interface HashState extends ShareExtras {
   readonly config: Partial<RunConfig>;
   readonly head?: Head;
+  /** What was rejected or clamped, one sentence each. */
+  readonly notices: readonly string[];
 }
 
 /** The run a link describes: the run on screen when the frame is included, else the controls' settings. */
@@ -136,6 +149,17 @@ export function hashOf(config: RunConfig, head: Head, extras: ShareExtras = {}):
   return `#${p.toString()}`;
 }
 
+/** Every key a link may have (hashOf writes no other). */
+const KEYS = ['mode', 'sampler', 'steps', 'eta', 'seed', 'batch', 'class', 'guidance', 'clip', 'paste', 'x0', 'head', 'sketch', 'point', 'img', 'mask', 'cmp', 'explain', 'frame'] as const;
+/** Hash key -> RunConfig field, for the numeric settings. */
+const NUMERIC: Readonly<Record<string, keyof RunConfig>> = { steps: 'steps', eta: 'eta', seed: 'seed', class: 'classId', guidance: 'guidance' };
+
+/** A value from the link, shortened and quoted for a notice (React renders it as text). */
+function shown(v: string): string {
+  const flat = v.replace(/\s+/g, ' ');
+  return JSON.stringify(flat.length > 32 ? `${flat.slice(0, 32)}…` : flat);
+}
+
 /** A non-negative integer written in plain digits, or undefined. */
 function index(text: string | null): number | undefined {
   return text !== null && /^\d{1,9}$/.test(text) ? Number(text) : undefined;
@@ -154,14 +178,18 @@ function parseSketch(text: string | null): SketchRef | undefined {
   return undefined;
 }
 
-function parseCompare(text: string | null): CompareKnobs | undefined {
+/** Compare B's knobs (clamped like the run config), the text they came from, or undefined when invalid. */
+function parseCompare(text: string | null): { knobs: CompareKnobs; clamped: boolean } | undefined {
   if (text === null) return undefined;
-  const [sampler, eta, guidance, steps] = text.split('~');
+  const parts = text.split('~');
+  if (parts.length !== 4) return undefined;
+  const [sampler, eta, guidance, steps] = parts;
   if (sampler !== 'ddim' && sampler !== 'ddpm') return undefined;
   const nums = [eta, guidance, steps].map((v) => (v === undefined || v.trim() === '' ? NaN : Number(v)));
   if (!nums.every(Number.isFinite)) return undefined;
   const clean = sanitizeConfig({ ...DEFAULT_CONFIG, sampler, eta: nums[0]!, guidance: nums[1]!, steps: nums[2]! });
-  return { sampler: clean.sampler, eta: clean.eta, guidance: clean.guidance, steps: clean.steps };
+  const knobs: CompareKnobs = { sampler: clean.sampler, eta: clean.eta, guidance: clean.guidance, steps: clean.steps };
+  return { knobs, clamped: knobs.eta !== nums[0] || knobs.guidance !== nums[1] || knobs.steps !== nums[2] };
 }
 
 function parseIndex(text: string | null): number | undefined {
@@ -170,64 +198,115 @@ function parseIndex(text: string | null): number | undefined {
 }
 
 export function parseHash(hash: string): HashState {
-  const p = new URLSearchParams(hash.replace(/^#/, ''));
+  const raw = hash.replace(/^#/, '');
+  if (raw.length > MAX_HASH_LENGTH) {
+    return { config: {}, notices: [`The link's settings are ${raw.length} characters long (at most ${MAX_HASH_LENGTH}); they were ignored.`] };
+  }
+  const p = new URLSearchParams(raw);
+  const notices: string[] = [];
   const config: { -readonly [K in keyof RunConfig]?: RunConfig[K] } = {};
-  const num = (key: string): number | undefined => {
-    const v = p.get(key);
-    if (v === null || v.trim() === '') return undefined;
-    const n = Number(v);
-    return Number.isFinite(n) ? n : undefined;
+  const unknown = [...new Set([...p.keys()].filter((k) => !(KEYS as readonly string[]).includes(k)))];
+  if (unknown.length > 0) {
+    notices.push(`Ignored ${unknown.length === 1 ? 'a setting' : 'settings'} this page does not have: ${unknown.slice(0, 5).map(shown).join(', ')}${unknown.length > 5 ? '…' : ''}.`);
+  }
+  const reject = (key: string, v: string, valid: string): void => {
+    notices.push(`Ignored ${key} = ${shown(v)} from the link (${valid}).`);
   };
   const mode = p.get('mode');
-  if (mode !== null && (AVAILABLE_MODES as readonly string[]).includes(mode)) config.mode = mode as Mode;
+  if (mode !== null) {
+    if ((AVAILABLE_MODES as readonly string[]).includes(mode)) config.mode = mode as Mode;
+    else reject('mode', mode, `valid: ${AVAILABLE_MODES.join(', ')}`);
+  }
   const sampler = p.get('sampler');
-  if (sampler === 'ddim' || sampler === 'ddpm') config.sampler = sampler;
-  const steps = num('steps');
-  if (steps !== undefined) config.steps = steps;
-  const eta = num('eta');
-  if (eta !== undefined) config.eta = eta;
-  const seed = num('seed');
-  if (seed !== undefined) config.seed = seed;
-  const batch = num('batch');
-  if (batch === 1 || batch === 16) config.batch = batch;
-  const classId = num('class');
-  if (classId !== undefined) config.classId = classId;
-  const guidance = num('guidance');
-  if (guidance !== undefined) config.guidance = guidance;
+  if (sampler !== null) {
+    if (sampler === 'ddim' || sampler === 'ddpm') config.sampler = sampler;
+    else reject('sampler', sampler, 'valid: ddim, ddpm');
+  }
+  const given = new Map<keyof RunConfig, string>();
+  for (const [key, field] of Object.entries(NUMERIC)) {
+    const v = p.get(key);
+    if (v === null) continue;
+    const n = v.trim() === '' ? NaN : Number(v);
+    if (!Number.isFinite(n)) {
+      reject(key, v, 'not a number');
+      continue;
+    }
+    (config as Record<string, number>)[field] = n;
+    given.set(field, key);
+  }
+  const batch = p.get('batch');
+  if (batch !== null) {
+    if (batch === '1' || batch === '16') config.batch = batch === '1' ? 1 : 16;
+    else reject('batch', batch, 'valid: 1, 16');
+  }
   const clip = p.get('clip');
-  if (clip === '0' || clip === '1') config.clipX0 = clip === '1';
+  if (clip !== null) {
+    if (clip === '0' || clip === '1') config.clipX0 = clip === '1';
+    else reject('clip', clip, 'valid: 0, 1');
+  }
   const paste = p.get('paste');
-  if (paste === '0' || paste === '1') config.paste = paste === '1';
+  if (paste !== null) {
+    if (paste === '0' || paste === '1') config.paste = paste === '1';
+    else reject('paste', paste, 'valid: 0, 1');
+  }
   const x0 = p.get('x0');
-  if (x0 === 'masked' || x0 === 'eps') config.x0From = x0;
-  // Round-trip through the sanitiser, keeping only the keys the hash named.
+  if (x0 !== null) {
+    if (x0 === 'masked' || x0 === 'eps') config.x0From = x0;
+    else reject('x0', x0, 'valid: masked, eps');
+  }
+  // Round-trip through the sanitiser, keeping only the keys the hash named; say what was clamped.
   const clean = sanitizeConfig({ ...DEFAULT_CONFIG, ...config });
   const out: Partial<RunConfig> = Object.fromEntries(Object.keys(config).map((k) => [k, clean[k as keyof RunConfig]]));
+  for (const [field, key] of given) {
+    const asked = config[field] as number;
+    const used = clean[field] as number;
+    if (asked !== used) notices.push(`${key} = ${shown(String(asked))} is out of range; using ${used}.`);
+  }
   const head = p.get('head');
-  const sketch = parseSketch(p.get('sketch'));
-  const point = index(p.get('point'));
-  const mask = p.get('mask');
-  const decoded = mask === null ? null : decodeMask(mask);
-  const compare = parseCompare(p.get('cmp'));
-  const frame = parseIndex(p.get('frame'));
-  const testIndex = parseIndex(p.get('img'));
+  if (head !== null && !(AVAILABLE_HEADS as readonly string[]).includes(head)) reject('head', head, `valid: ${AVAILABLE_HEADS.join(', ')}`);
+  // The mode's input and the share extras.
+  const sketchText = p.get('sketch');
+  const sketch = parseSketch(sketchText);
+  if (sketchText !== null && !sketch) reject('sketch', sketchText, `valid: t<test image>, or d and ${Math.ceil((DEFAULT_GEOMETRY.imageSize ** 2) / 6)} characters of a drawn sketch`);
+  const pointText = p.get('point');
+  const point = index(pointText);
+  if (pointText !== null && point === undefined) reject('point', pointText, 'not a map point');
+  const maskText = p.get('mask');
+  const mask = maskText === null ? null : decodeMask(maskText);
+  if (maskText !== null && !mask) reject('mask', maskText, 'not a mask');
+  const cmpText = p.get('cmp');
+  const compare = parseCompare(cmpText);
+  if (cmpText !== null && !compare) reject('cmp', cmpText, 'valid: sampler~eta~guidance~steps, sampler ddim or ddpm');
+  if (cmpText !== null && compare?.clamped) {
+    const k = compare.knobs;
+    notices.push(`cmp = ${shown(cmpText)} is out of range; using ${[k.sampler, k.eta, k.guidance, k.steps].join('~')}.`);
+  }
+  const frameText = p.get('frame');
+  const frame = parseIndex(frameText);
+  if (frameText !== null && frame === undefined) reject('frame', frameText, 'not a frame number');
+  const imgText = p.get('img');
+  const testIndex = parseIndex(imgText);
+  if (imgText !== null && testIndex === undefined) reject('img', imgText, 'not a test image number');
+  const explain = p.get('explain');
+  if (explain !== null && explain !== '0' && explain !== '1') reject('explain', explain, 'valid: 0, 1');
   return {
     config: out,
+    notices,
     ...(head !== null && (AVAILABLE_HEADS as readonly string[]).includes(head) ? { head: head as Head } : {}),
     ...(sketch ? { sketch } : {}),
     ...(point !== undefined ? { point } : {}),
-    ...(decoded ? { mask: decoded } : {}),
-    ...(compare ? { compare } : {}),
+    ...(mask ? { mask } : {}),
+    ...(compare ? { compare: compare.knobs } : {}),
     ...(frame !== undefined ? { frame } : {}),
     ...(testIndex !== undefined ? { testIndex } : {}),
-    ...(p.get('explain') === '0' ? { explain: false } : {}),
+    ...(explain === '0' ? { explain: false } : {}),
   };
 }
 
 /**
  * A link with a frame: once the engine and the mode's input (the test images, the representation map)
- * are ready, run the trajectory once and stop on that frame as soon as it exists. Returns the
- * unsubscribe function.
+ * are ready, run the trajectory once and stop on that frame as soon as it exists (the last frame, with a
+ * notice, when the run has fewer). Returns the unsubscribe function.
  */
 function restoreFrame(store: AppStore, frame: number): () => void {
   let phase: 'wait' | 'starting' | 'running' | 'done' = 'wait';
@@ -252,6 +331,7 @@ function restoreFrame(store: AppStore, frame: number): () => void {
       const target = Math.min(frame, last);
       if (s.trajectory.frameCount > target) {
         phase = 'done';
+        if (target < frame) s.actions.notify(`frame = "${frame}" is past the run's last frame; showing frame ${target}.`, 'warning');
         s.actions.seek(target);
         stop();
       }
@@ -266,11 +346,40 @@ function restoreFrame(store: AppStore, frame: number): () => void {
 }
 
 /**
+ * The link's test image, sketch image and map point, checked against the samples once they have loaded
+ * (before that the editor takes any index): one out of range is replaced by the first, with a notice.
+ * Returns the unsubscribe function.
+ */
+function checkIndices(store: AppStore, initial: HashState): () => void {
+  const image = initial.testIndex ?? (initial.sketch?.kind === 'test' ? initial.sketch.index : undefined);
+  const imageKey = initial.testIndex !== undefined ? 'img' : 'sketch';
+  const point = initial.point;
+  if (image === undefined && point === undefined) return () => undefined;
+  const check = (): void => {
+    const { samples, editor, actions } = store.getState();
+    if (samples.status === 'loading') return;
+    stop();
+    if (samples.status !== 'ready') return;
+    if (image !== undefined && image >= samples.count && editor.testIndex === image) {
+      store.setState((s) => ({ editor: { ...s.editor, testIndex: 0 } }));
+      actions.notify(`${imageKey} = "${imageKey === 'sketch' ? 't' : ''}${image}" is out of range (test images 0..${samples.count - 1}); using 0.`, 'warning');
+    }
+    if (point !== undefined && samples.points && point >= samples.points.count && editor.reprPoint === point) {
+      store.setState((s) => ({ editor: { ...s.editor, reprPoint: 0 } }));
+      actions.notify(`point = "${point}" is out of range (map points 0..${samples.points.count - 1}); using 0.`, 'warning');
+    }
+  };
+  const stop = store.subscribe(check);
+  queueMicrotask(check);
+  return stop;
+}
+
+/**
  * Applies the hash to the store (config, head, test image, mask, sketch, map point, compare, explanations;
- * a frame runs the trajectory and stops there), then keeps the hash in step with the config, head, mode
- * input and share extras (replaceState: no history entry per slider move). Indices are checked against the samples when they
- * have loaded (pickSketchImage and pickReprPoint ignore an index out of range then). Returns the
- * unsubscribe function.
+ * a frame runs the trajectory and stops there; its notices become store notices), then keeps the hash in
+ * step with the config, head, mode input and share extras (replaceState: no history entry per slider
+ * move), so the address bar at once shows what the page uses. Indices are checked against the samples
+ * when they have loaded (checkIndices). Returns the unsubscribe function.
  */
 export function syncWithHash(store: AppStore, location: { hash: string }, replace: (hash: string) => void): () => void {
   const initial = parseHash(location.hash);
@@ -284,6 +393,8 @@ export function syncWithHash(store: AppStore, location: { hash: string }, replac
   if (initial.point !== undefined) actions.pickReprPoint(initial.point);
   if (initial.compare) actions.setCompare({ ...initial.compare, enabled: true });
   if (initial.explain === false) actions.setExplain(false);
+  for (const text of initial.notices) actions.notify(text, 'warning');
+  const stopIndices = checkIndices(store, initial);
   const stopRestore = initial.frame !== undefined ? restoreFrame(store, initial.frame) : () => undefined;
   let last = '';
   const write = () => {
@@ -300,6 +411,7 @@ export function syncWithHash(store: AppStore, location: { hash: string }, replac
   const unsubscribe = store.subscribe(write);
   return () => {
     unsubscribe();
+    stopIndices();
     stopRestore();
   };
 }

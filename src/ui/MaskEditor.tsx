@@ -4,9 +4,10 @@
  * brush (hide) and eraser (reveal) with a size, box and half-image presets, clear and undo (Ctrl+Z).
  * Hidden pixels are tinted amber; they are what the model generates, the rest is kept.
  */
-import { useEffect, useId, useRef, type PointerEvent as ReactPointerEvent } from 'react';
-import { hiddenCount, type MaskPreset, type Point } from '../store/index.ts';
+import { useEffect, useId, useRef, useState, type ChangeEvent, type PointerEvent as ReactPointerEvent } from 'react';
+import { DEFAULT_GEOMETRY, hiddenCount, type MaskPreset, type Point } from '../store/index.ts';
 import { drawModelImage, thumbnailUrl } from './draw.ts';
+import { ACCEPTED_TYPES, imageFileToModelSpace, MAX_UPLOAD_BYTES, UploadError } from './upload.ts';
 import { useActions, useApp, useAppStore } from './store-context.tsx';
 
 const EDITOR_SIZE = 256;
@@ -245,6 +246,48 @@ export function useUndoShortcut(): void {
   }, [store]);
 }
 
+/** Upload your own image: it becomes the drawn image (undo brings back the previous one). */
+function UploadField() {
+  const store = useAppStore();
+  const id = useId();
+  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  const [busy, setBusy] = useState(false);
+  const onChange = async (e: ChangeEvent<HTMLInputElement>) => {
+    const input = e.currentTarget;
+    const file = input.files?.[0];
+    if (!file) return;
+    setBusy(true);
+    try {
+      const geometry = store.getState().engine.config ?? DEFAULT_GEOMETRY;
+      const image = await imageFileToModelSpace(file, geometry);
+      store.getState().actions.loadDrawnImage(image);
+      setMessage({ ok: true, text: `Loaded “${file.name}” as a ${geometry.dataSize}×${geometry.dataSize} greyscale image. Undo brings back the previous one.` });
+    } catch (err) {
+      const text = err instanceof UploadError ? err.message : `“${file.name}” could not be read: ${err instanceof Error ? err.message : String(err)}`;
+      setMessage({ ok: false, text });
+    } finally {
+      setBusy(false);
+      input.value = ''; // the same file can be chosen again
+    }
+  };
+  return (
+    <div className="field upload-field">
+      <label htmlFor={id}>Upload an image (PNG, JPEG or WebP, up to {MAX_UPLOAD_BYTES / (1024 * 1024)} MB)</label>
+      <input id={id} type="file" accept={ACCEPTED_TYPES.join(',')} disabled={busy} onChange={(e) => void onChange(e)} data-testid="upload-input" />
+      {message &&
+        (message.ok ? (
+          <p className="muted small" role="status" data-testid="upload-ok">
+            {message.text}
+          </p>
+        ) : (
+          <p className="error-box" role="alert" data-testid="upload-error">
+            {message.text}
+          </p>
+        ))}
+    </div>
+  );
+}
+
 export function ImageSource() {
   const mode = useApp((s) => s.config.mode);
   const source = useApp((s) => s.editor.source);
@@ -265,6 +308,7 @@ export function ImageSource() {
           <span>Draw your own</span>
         </label>
       </div>
+      <UploadField />
       <div className="editor-layout">
         <EditorCanvas withMask={withMask} />
         {(withMask || source === 'drawn') && <Tools withMask={withMask} />}

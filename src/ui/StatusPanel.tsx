@@ -18,6 +18,7 @@ function LoadProgressBars() {
   const status = useApp((s) => s.engine.status);
   const progress = useApp((s) => s.engine.progress);
   const current = useApp((s) => s.engine.phase);
+  const { cancelLoading } = useActions();
   if (status !== 'loading') return null;
   const order = PHASES.map((p) => p.phase);
   const at = current ? order.indexOf(current) : -1;
@@ -40,6 +41,11 @@ function LoadProgressBars() {
           </div>
         );
       })}
+      {current === 'weights' && (
+        <button type="button" onClick={cancelLoading} data-testid="cancel-loading">
+          Cancel loading
+        </button>
+      )}
     </div>
   );
 }
@@ -70,54 +76,115 @@ function BackendPicker({ compact = false }: { compact?: boolean }) {
           setChoice(null);
           void setBackend(value);
         }}
+        data-testid="backend-apply"
       >
-        {status === 'error' ? 'Retry' : 'Switch'}
+        {status === 'error' ? `Retry with ${value}` : 'Switch'}
       </button>
     </div>
   );
 }
 
+/** What a weights failure means to the user, by the loader's WeightsError kind (EngineErrorInfo.detail). */
+function weightsAdvice(detail: string | undefined): { title: string; advice: string } {
+  switch (detail) {
+    case 'http':
+      return {
+        title: 'The model files are missing on the server',
+        advice: 'The server did not deliver a model file (see the HTTP status above). Retry; if it keeps failing, the site is being updated or misconfigured: try again in a few minutes.',
+      };
+    case 'network':
+      return { title: 'The model files could not be downloaded', advice: 'Check your connection, then Retry.' };
+    case 'integrity':
+      return {
+        title: 'A model file arrived damaged',
+        advice: 'A weights file is truncated or its checksum does not match (an interrupted download, or a proxy altering it). Retry downloads it again; nothing damaged is used.',
+      };
+    case 'version':
+      return {
+        title: 'The model files are from another version',
+        advice: 'model.json has a format version this app cannot read. Reload the page to get the app that matches the files, or Retry after the site finishes updating.',
+      };
+    case 'shape':
+    case 'dtype':
+    case 'format':
+      return {
+        title: 'The model files do not match this app',
+        advice: 'model.json describes weights this app cannot use (the weight and the mismatch are named above). Reload the page to get the matching app, or Retry after the site finishes updating.',
+      };
+    default:
+      return { title: 'The model could not start', advice: 'The model files did not load or do not match this app. Retry; if it keeps failing, reload the page.' };
+  }
+}
+
 function adviceFor(e: EngineErrorInfo): string {
   switch (e.kind) {
     case 'weights':
-      return 'The model files did not load or do not match this app. Retry; if it keeps failing, reload the page (the weights may be being replaced).';
+      return weightsAdvice(e.detail).advice;
     case 'backend':
       return 'This backend could not run the model. Pick another backend below (wasm and cpu work everywhere) and retry.';
     case 'device-lost':
       return 'The GPU was lost (driver reset or tab in the background). Retry, or pick wasm.';
     case 'numerics':
-      return 'The numbers blew up (NaN or infinity). Turn on “Clip x̂₀”, lower the guidance scale, or use more steps, then generate again.';
+      return `The numbers blew up (NaN or infinity)${e.step !== undefined ? ` at step ${e.step}` : ''}; the frames before it are kept. Turn on “Clip x̂₀”, lower the guidance scale, or use more steps, then generate again.`;
     case 'input':
       return 'Check the run settings and try again.';
     case 'cancelled':
-      return 'The run was cancelled.';
+      return 'Loading was cancelled. Press Retry to load the model again (nothing you made is lost).';
     default:
       return 'Something unexpected went wrong. Retry; if it persists, reload the page. Your mask and drawing are kept.';
   }
 }
 
+function titleFor(error: EngineErrorInfo, where: 'engine' | 'run'): string {
+  if (where === 'run') return error.kind === 'numerics' ? `The run stopped at step ${error.step ?? '?'}` : 'The run failed';
+  if (error.kind === 'weights') return weightsAdvice(error.detail).title;
+  if (error.kind === 'cancelled') return 'Loading was cancelled';
+  if (error.kind === 'device-lost') return 'The GPU was lost';
+  return 'The model could not start';
+}
+
 function ErrorBox({ error, where }: { error: EngineErrorInfo; where: 'engine' | 'run' }) {
   const { retryEngine, generate } = useActions();
   return (
-    <div className="error-box" role="alert" data-testid={`error-${where}`}>
+    <div className="error-box" role="alert" data-testid={`error-${where}`} data-kind={error.kind} data-detail={error.detail ?? ''}>
       <p>
-        <strong>{where === 'engine' ? 'The model could not start' : 'The run failed'}</strong> ({error.kind}
+        <strong data-testid={`error-${where}-title`}>{titleFor(error, where)}</strong> ({error.kind}
+        {error.detail ? `: ${error.detail}` : ''}
         {error.step !== undefined ? `, step ${error.step}` : ''}): {error.message}
       </p>
-      <p>{adviceFor(error)}</p>
+      <p data-testid={`error-${where}-advice`}>{adviceFor(error)}</p>
       <div className="presets">
         {where === 'engine' ? (
-          <button type="button" onClick={() => void retryEngine()}>
+          <button type="button" onClick={() => void retryEngine()} data-testid="retry-engine">
             Retry
           </button>
         ) : (
-          <button type="button" onClick={() => void generate()}>
+          <button type="button" onClick={() => void generate()} data-testid="generate-again">
             Generate again
           </button>
         )}
       </div>
       <BackendPicker />
     </div>
+  );
+}
+
+/** Things the user should know that are not errors: a link that was clamped, a backend that was replaced. */
+export function Notices() {
+  const notices = useApp((s) => s.notices);
+  const { dismissNotice } = useActions();
+  if (notices.length === 0) return null;
+  return (
+    <ul className="notices" aria-live="polite" data-testid="notices">
+      {notices.map((n) => (
+        <li key={n.id} className={`notice ${n.tone}`} data-testid="notice">
+          <span>{n.text}</span>{' '}
+          <button type="button" className="notice-dismiss" onClick={() => dismissNotice(n.id)} aria-label="Dismiss this notice">
+            ×
+          </button>
+        </li>
+      ))}
+    </ul>
   );
 }
 
@@ -184,7 +251,7 @@ function LiveStatus() {
   if (status === 'loading') text = `Loading the model (${phase ?? 'backend'})…`;
   else if (switching) text = 'Switching backend…';
   else if (status === 'ready') text = `Ready on ${chosen ?? 'a backend'}.`;
-  else if (status === 'error') text = 'The model could not start.';
+  else if (status === 'error') text = 'The model is not running (see below).';
   else text = 'Starting…';
   return (
     <p className="live-status" aria-live="polite" data-testid="engine-status" data-status={status}>
@@ -202,6 +269,7 @@ export function StatusPanel() {
     <section className="panel status-panel" aria-labelledby="status-title">
       <h2 id="status-title">Status</h2>
       <LiveStatus />
+      <Notices />
       <LoadProgressBars />
       {engineError && <ErrorBox error={engineError} where="engine" />}
       {runError && !engineError && <ErrorBox error={runError} where="run" />}
