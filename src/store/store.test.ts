@@ -474,3 +474,67 @@ describe('store: samples', () => {
     expect(store.getState().samples.error).toContain('HTTP 404');
   });
 });
+
+describe('store: GPU loss mid-run (recovery in launch)', () => {
+  it('moves to another backend and continues the same run, and a branch, from its last frame; the history stays right', async () => {
+    const { EngineError } = await import('../engine/errors.ts');
+    const fake = new FakeEngine();
+    const store = await readyStore(fake);
+    const { actions } = store.getState();
+    actions.setConfig({ steps: 4 });
+    const run = actions.generate();
+    fake.emit(0, 3);
+    fake.pending[0]!.reject(new EngineError('device-lost', 'GPU device was lost', { detail: 'webgpu' }));
+    await flushPromises();
+    expect(fake.requests).toHaveLength(2);
+    const again = fake.requests[1]!;
+    expect(again.runId).toBe(fake.requests[0]!.runId);
+    expect(again.start?.fromStep).toBe(2);
+    expect(Array.from(again.start!.z)).toEqual(Array.from(new Float32Array(1024).fill(2)));
+    expect(store.getState().engine.report?.chosen).toBe('cpu');
+    fake.emit(2, 5); // frame 2 again (dropped as a duplicate), then 3 and 4
+    fake.finish();
+    await run;
+    let s = store.getState();
+    expect(s.trajectory).toMatchObject({ status: 'done', frameCount: 5, error: null });
+    expect(s.history.nodes).toHaveLength(1);
+    expect(s.history.nodes[0]).toMatchObject({ runId: again.runId, status: 'done', frameCount: 5, parentId: null });
+    expect(s.notices.map((n) => n.text).join('\n')).toMatch(/WebGPU device was lost at step 2; the run continues from step 2\. Switched to cpu/);
+
+    // A branch from frame 2 that loses the GPU before drawing a frame of its own starts again from its branch point.
+    const branch = actions.branch(2);
+    const branchRequest = fake.requests[2]!;
+    expect(branchRequest.start?.fromStep).toBe(2);
+    fake.pending[2]!.reject(new EngineError('device-lost', 'WebGL context lost again', { detail: 'webgl' }));
+    await flushPromises();
+    expect(fake.requests).toHaveLength(4);
+    expect(fake.requests[3]).toMatchObject({ runId: branchRequest.runId, start: { fromStep: 2 } });
+    fake.emit(2, 5);
+    fake.finish();
+    await branch;
+    s = store.getState();
+    expect(s.trajectory).toMatchObject({ runId: branchRequest.runId, status: 'done', frameCount: 5 });
+    expect(s.history.nodes.map((n) => [n.runId, n.parentId, n.fromStep, n.status])).toEqual([
+      [again.runId, null, 0, 'done'],
+      [branchRequest.runId, again.runId, 2, 'done'],
+    ]);
+    actions.dispose();
+  });
+
+  it('a second loss in the same run ends it with the error', async () => {
+    const { EngineError } = await import('../engine/errors.ts');
+    const fake = new FakeEngine();
+    const store = await readyStore(fake);
+    const run = store.getState().actions.generate();
+    fake.emit(0, 2);
+    fake.pending[0]!.reject(new EngineError('device-lost', 'lost once', { detail: 'webgpu' }));
+    await flushPromises();
+    fake.pending[1]!.reject(new EngineError('device-lost', 'lost twice', { detail: 'webgpu' }));
+    await run;
+    const s = store.getState();
+    expect(s.trajectory.status).toBe('error');
+    expect(s.trajectory.error?.kind).toBe('device-lost');
+    expect(s.history.nodes[0]?.status).toBe('error');
+    store.getState().actions.dispose();
+  });
+});
