@@ -26,8 +26,11 @@ def write_model_card(r: dict, cfg: dict, path: str) -> None:
         "GroupNorm, self-attention at 8x8) shared by five heads: eps (image), label, masked image, sketch, representation.",
         f"- Schedule: {cfg['schedule']['type']} beta, T = {cfg['schedule']['T']}; drift kappa_t = "
         f"{cfg['drift']['kappaMax']} sin(pi t / T).",
-        f"- Trained {r['trainingSteps']} steps at batch {r['batch']} on 55,000 training images (5,000 held out); "
-        "EMA weights, shipped as float16.",
+        f"- Trained {r['trainingSteps']} steps at batch {r['batch']} on 55,000 training images (5,000 held out), "
+        f"device {r.get('trainingDevice', 'cpu')}; EMA weights, shipped as float16. Evaluated on {r.get('evalDevice', 'cpu')}.",
+        "- Sampling: each reverse step takes x_0 from the masked-image head (`x0_from=\"masked\"`, the playground's "
+        "default), which predicts the whole image from z_t with every given modality's drift in it; rows marked "
+        "'x0 from the eps head' use the textbook x_0 = (y_t - sqrt(1 - abar) eps)/sqrt(abar) instead.",
         f"- Loss weights: {cfg['loss']}.",
         "",
         "## Results",
@@ -44,15 +47,29 @@ def write_model_card(r: dict, cfg: dict, path: str) -> None:
         f"goal 90% ({_verdict(cc['driftOnly']['accuracy'], 0.9)}) |",
         f"| Class-conditional, label-head guidance s = {cc['withLabelGuidance']['guidanceScale']:g} | "
         f"{_pct(cc['withLabelGuidance']['accuracy'])} | goal 90% ({_verdict(cc['withLabelGuidance']['accuracy'], 0.9)}) |",
+    ]
+    if "x0FromEpsHead" in j:
+        je = j["x0FromEpsHead"]
+        lines.append(f"| Joint image-label, x0 from the eps head | {_pct(je['agreement'])} | Frechet {je['frechetDistance']:.2f} "
+                     f"on {je['samples']} (vs {j['agreement']:.3f} agreement with the masked-image head) |")
+    if "x0FromEpsHead" in cc:
+        ce = cc["x0FromEpsHead"]
+        lines.append(f"| Class-conditional, x0 from the eps head | {_pct(ce['accuracy'])} | Frechet {ce['frechetDistance']:.2f} "
+                     f"(masked-image head: {cc['driftOnly'].get('frechetDistance', float('nan')):.2f}) |")
+    lines += [
         f"| Label head on clean test images (t = 0) | {_pct(lh['atT0'])} | goal 90% ({_verdict(lh['atT0'], 0.9)}) |",
     ]
     for kind, m in r["maskedImage"].items():
         if not isinstance(m, dict):
             continue
         s = m["mseHidden"]
-        lines.append(f"| Inpainting, {kind} mask: MSE on hidden pixels | {s['mtDiffusion']:.4f} | "
-                     f"paste baseline {s['baselineUnconditionalPaste']:.4f}; mean image {s['baselineMeanImage']:.4f}; "
-                     f"visible max change {m['visibleMaxAbsChange']:.1e} |")
+        extra = ""
+        if "mtDiffusionWithPaste" in s:
+            extra = (f"; MT-Diffusion + paste {s['mtDiffusionWithPaste']:.4f}; "
+                     f"x0 from the eps head {s['mtDiffusionX0FromEpsHead']:.4f}")
+        lines.append(f"| Inpainting, {kind} mask: MSE on hidden pixels ({m['images']} images) | {s['mtDiffusion']:.4f} | "
+                     f"paste baseline {s['baselineUnconditionalPaste']:.4f}; mean image {s['baselineMeanImage']:.4f}"
+                     f"{extra}; visible max change {m['visibleMaxAbsChange']:.1e} |")
     sk, rp = r["sketchConditioned"], r["representationConditioned"]
     lines += [
         f"| Sketch-conditioned: edge F1 vs given sketch | {sk['edgeF1']:.3f} | unconditional {sk['baselineUnconditionalEdgeF1']:.3f} |",

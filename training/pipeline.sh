@@ -2,7 +2,8 @@
 # One command for the whole model pipeline: install what is missing, train the independent
 # classifier, train MT-Diffusion (resuming from the last checkpoint), export to public/weights,
 # evaluate. Re-running after an interruption continues where it stopped.
-#   npm run train -- [--steps N] [--batch N] [--seed N] [--out DIR]
+#   npm run train -- [--steps N] [--batch N] [--seed N] [--out DIR] [--device cpu|cuda|auto]
+# (--device also moves the classifier and the evaluation; export always runs on the CPU.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=/usr/bin/python3          # Debian's interpreter: Debian's torch is invisible to other pythons
@@ -31,9 +32,13 @@ fi
 
 export OMP_WAIT_POLICY=PASSIVE   # keeps 2 threads from spinning when the machine is shared
 seed=0
-for ((i = 0; i < ${#ARGS[@]}; i++)); do [ "${ARGS[$i]}" = --seed ] && seed="${ARGS[$((i + 1))]}"; done
-nice -n 10 "$PY" -u training/train_classifier.py --out "$OUT" --seed "$seed"
+device=cpu
+for ((i = 0; i < ${#ARGS[@]}; i++)); do
+  [ "${ARGS[$i]}" = --seed ] && seed="${ARGS[$((i + 1))]}"
+  [ "${ARGS[$i]}" = --device ] && device="${ARGS[$((i + 1))]}"
+done
+nice -n 10 "$PY" -u training/train_classifier.py --out "$OUT" --seed "$seed" --device "$device"
 nice -n 10 "$PY" -u training/train.py --out "$OUT" "${ARGS[@]}"
 "$PY" -u training/export.py --out "$OUT"
 "$PY" -u training/export_samples.py --out "$OUT"
-nice -n 10 "$PY" -u training/eval.py --out "$OUT"
+nice -n 10 "$PY" -u training/eval.py --out "$OUT" --device "$device"

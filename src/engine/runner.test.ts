@@ -45,8 +45,22 @@ function encodeLabel(probs: Float32Array): Float32Array {
   });
 }
 
+function headAt(head: 'eps' | 'masked', z: Float32Array, t: number): Float32Array {
+  return tf.tidy(() => m.network.forward(tf.tensor4d(z, [z.length / 1024, 32, 32, 1]), tf.fill<tf.Rank.R1>([z.length / 1024], t, 'int32'))[head].dataSync() as Float32Array);
+}
+
 function epsAt(z: Float32Array, t: number): Float32Array {
-  return tf.tidy(() => m.network.forward(tf.tensor4d(z, [z.length / 1024, 32, 32, 1]), tf.fill<tf.Rank.R1>([z.length / 1024], t, 'int32')).eps.dataSync() as Float32Array);
+  return headAt('eps', z, t);
+}
+
+/** One-hot of the argmax of a label distribution (the runner feeds a generated label back this way). */
+function oneHotArgmax(probs: Float32Array): Float32Array {
+  const out = new Float32Array(probs.length);
+  for (let b = 0; b < probs.length / 10; b++) {
+    const row = probs.subarray(b * 10, b * 10 + 10);
+    out[b * 10 + row.indexOf(Math.max(...row))] = 1;
+  }
+  return out;
 }
 
 const scale = (a: Float32Array, s: number): Float32Array => a.map((v) => v * s);
@@ -100,15 +114,15 @@ describe('runTrajectory: branching', { timeout: 60_000 }, () => {
 });
 
 describe('runTrajectory: agreement with src/core samplers', { timeout: 60_000 }, () => {
-  it('DDIM (eta 0.5) in joint mode: the drift and each step equal ddimStep on the model outputs', async () => {
-    const req = request({ mode: 'joint', steps: 2, eta: 0.5, seed: 11 });
+  it('DDIM (eta 0.5) in joint mode, x0 from the eps head: the drift and each step equal ddimStep on the model outputs', async () => {
+    const req = request({ mode: 'joint', steps: 2, eta: 0.5, seed: 11, x0From: 'eps' });
     const f = (await collect(m.network, m.tables, req)).frames;
     const { kappa } = m.tables.drift;
     for (const k of [0, 1]) {
       const { t } = f[k]!;
       const tPrev = f[k + 1]!.t;
-      // c^_t = kappa_t E(softmax(label head)) from the frame's own label distribution.
-      const E = encodeLabel(f[k]!.labelProbs);
+      // c^_t = kappa_t E(onehot(argmax label head)) from the frame's own label distribution.
+      const E = encodeLabel(oneHotArgmax(f[k]!.labelProbs));
       expect(maxAbsDiff(f[k]!.drift, scale(E, kappa[t]!)), `drift ${k}`).toBeLessThan(1e-5);
       const ref = ddimStep({
         schedule: m.tables.schedule, zt: f[k]!.z, epsHat: epsAt(f[k]!.z, t), t, tPrev, eta: 0.5, clipX0: true,
@@ -119,8 +133,29 @@ describe('runTrajectory: agreement with src/core samplers', { timeout: 60_000 },
     }
   });
 
-  it('DDPM in conditional mode: each step equals ddpmStep with stepNoise(seed, t)', async () => {
-    const req = request({ mode: 'conditional', classId: 3, sampler: 'ddpm', steps: 2, seed: 12 });
+  it('DDIM (eta 0.5) in joint mode, x0 from the masked-image head (default): x^0 is the head output, each step ddimStep with the eps consistent with it', async () => {
+    const req = request({ mode: 'joint', steps: 2, eta: 0.5, seed: 11 });
+    const f = (await collect(m.network, m.tables, req)).frames;
+    const { kappa } = m.tables.drift;
+    const { schedule } = m.tables;
+    for (const k of [0, 1]) {
+      const { t } = f[k]!;
+      const tPrev = f[k + 1]!.t;
+      const E = encodeLabel(oneHotArgmax(f[k]!.labelProbs));
+      const x0 = headAt('masked', f[k]!.z, t);
+      // eps = (y_t - sqrt(aB) x0) / sqrt(1 - aB), y_t = z_t - kappa_t E: the eps that makes x^0 = the head's output.
+      const eps = x0.map((v, i) => (f[k]!.z[i]! - kappa[t]! * E[i]! - schedule.sqrtAlphaBar[t]! * v) / schedule.sqrtOneMinusAlphaBar[t]!);
+      const ref = ddimStep({
+        schedule, zt: f[k]!.z, epsHat: eps, t, tPrev, eta: 0.5, clipX0: true,
+        driftT: scale(E, kappa[t]!), driftPrev: scale(E, kappa[tPrev]!), noise: stepNoise(req.seed, t, 1024),
+      });
+      expect(maxAbsDiff(f[k]!.x0Hat, x0.map((v) => Math.min(1, Math.max(-1, v)))), `x0Hat ${k}`).toBeLessThan(1e-4);
+      expect(maxAbsDiff(f[k + 1]!.z, ref.prev), `z ${k + 1}`).toBeLessThan(1e-4);
+    }
+  });
+
+  it('DDPM in conditional mode, x0 from the eps head: each step equals ddpmStep with stepNoise(seed, t)', async () => {
+    const req = request({ mode: 'conditional', classId: 3, sampler: 'ddpm', steps: 2, seed: 12, x0From: 'eps' });
     const f = (await collect(m.network, m.tables, req)).frames;
     const onehot = new Float32Array(10);
     onehot[3] = 1;
@@ -222,6 +257,7 @@ describe('runTrajectory: errors, cancellation, memory', { timeout: 60_000 }, () 
     };
     bad({ steps: 0 }, /steps must be an integer in 1\.\.1000/);
     bad({ mode: 'conditional' }, /needs classId/);
+    bad({ x0From: 'pixels' as never }, /x0From must be one of 'masked', 'eps'/);
     bad({ mode: 'inpaint', image }, /needs mask/);
     bad({ paste: true }, /paste applies to mode 'inpaint' only/);
     bad({ guidance: 1 }, /needs a classId/);
@@ -250,9 +286,12 @@ describe('runTrajectory: errors, cancellation, memory', { timeout: 60_000 }, () 
       forward(z: tf.Tensor4D, t: tf.Tensor1D) {
         const out = m.network.forward(z, t);
         if (++calls !== 2) return out;
+        // Both image predictions: eps and the masked-image head (the default source of x^0).
         const eps = tf.mul<tf.Tensor4D>(out.eps, NaN);
+        const masked = tf.mul<tf.Tensor4D>(out.masked, NaN);
         out.eps.dispose();
-        return { ...out, eps };
+        out.masked.dispose();
+        return { ...out, eps, masked };
       },
     };
     const before = tf.memory().numTensors;
