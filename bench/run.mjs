@@ -24,6 +24,10 @@ const quick = argv.includes('--quick');
 const noBuild = argv.includes('--no-build');
 const onlyArg = argv.indexOf('--only');
 const only = onlyArg >= 0 ? (argv[onlyArg + 1] ?? '').split(',') : null;
+/** --dist DIR: serve another build (an A/B of two builds); --out FILE: write only that JSON, not bench/report.*. */
+const option = (/** @type {string} */ name) => (argv.indexOf(name) >= 0 ? argv[argv.indexOf(name) + 1] : undefined);
+const distDir = resolve(root, option('--dist') ?? 'dist');
+const outFile = option('--out');
 const log = (/** @type {string} */ s) => console.log(`[bench ${((performance.now()) / 1000).toFixed(0)} s] ${s}`);
 
 /** Flags as e2e/harness.ts (DESIGN.md "Browser facts"). */
@@ -36,7 +40,7 @@ const CHROMIUM_ARGS = ['--no-sandbox', '--disable-quic', '--no-first-run', '--di
 const PLAN = [
   { id: 'wasm-mt', backend: 'wasm', isolated: true, long: quick ? 200 : 1000, b16: quick ? 6 : 20 },
   { id: 'wasm-st', backend: 'wasm', isolated: false, long: quick ? 100 : 1000, b16: quick ? 6 : 20 },
-  { id: 'cpu', backend: 'cpu', isolated: true, long: quick ? 8 : 40, b16: quick ? 2 : 3 },
+  { id: 'cpu', backend: 'cpu', isolated: true, long: quick ? 8 : 20, b16: 2 },
   { id: 'webgpu', backend: 'webgpu', isolated: true, long: quick ? 3 : 10, b16: quick ? 2 : 3 },
   { id: 'webgl', backend: 'webgl', isolated: true, long: quick ? 3 : 6, b16: quick ? 2 : 3 },
 ];
@@ -56,7 +60,7 @@ const TYPES = /** @type {Record<string, string>} */ ({
 
 /** @param {boolean} isolated @returns {Promise<{ url: string, close: () => Promise<void> }>} */
 function serve(isolated) {
-  const dist = join(root, 'dist');
+  const dist = distDir;
   const server = createServer((req, res) => {
     const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
     let file = join(dist, path);
@@ -199,13 +203,13 @@ async function main() {
   const executablePath = findChromium();
   if (!executablePath) throw new Error(CHROMIUM_INSTALL_HINT);
   const loadStart = os.loadavg();
-  if (!noBuild) {
+  if (!noBuild && option('--dist') === undefined) {
     log('building the app (npm run build)');
     const b = spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
     if (b.status !== 0) process.exit(b.status ?? 1);
   }
   log('native reference (bench/native.py)');
-  const native = nativeReference();
+  const native = only && !only.includes('native') ? { available: false, reason: 'not run (--only)' } : nativeReference();
   log(native.available ? `  native batch 1: ${native.forward[0].medianMs.toFixed(1)} ms` : `  native: ${native.reason}`);
 
   const isolated = await serve(true);
@@ -320,6 +324,11 @@ async function main() {
     longTasks: lt,
     optimisations: previous,
   };
+  if (outFile !== undefined) {
+    writeFileSync(resolve(root, outFile), `${JSON.stringify(report, null, 2)}\n`);
+    log(`wrote ${outFile}`);
+    return;
+  }
   writeFileSync(join(root, 'bench/report.json'), `${JSON.stringify(report, null, 2)}\n`);
   writeFileSync(join(root, 'bench/REPORT.md'), toMarkdown(report));
   log(`wrote bench/report.json and bench/REPORT.md (fastest ${best?.id}, auto ${auto?.chosen}, ratio to native ${report.headline.ratioBatch1?.toFixed(2)})`);

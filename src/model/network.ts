@@ -46,6 +46,11 @@ export interface EncodeInputs {
   /** Representation [B, D]. */
   readonly repr: tf.Tensor2D;
   readonly given: GivenFlags;
+  /**
+   * Modalities known to be absent for every sample (g_i = 0 throughout) may be marked false: their
+   * encoder is not run, since g_i E_i = 0 (exactly: E_i is tanh-bounded). Default: every encoder runs.
+   */
+  readonly present?: Readonly<Record<keyof GivenFlags, boolean>>;
 }
 
 export interface Network {
@@ -118,10 +123,12 @@ export function createNetwork(config: ModelConfig, weights: tf.NamedTensorMap): 
     return bias ? tf.add(y, w1(`${name}/bias`)) : y;
   };
 
-  /** model.py Down: Conv2d(3, stride 2, padding 1) = explicit zero pad 1, then 'valid' stride 2 (not TF 'same'). */
+  /**
+   * model.py Down: Conv2d(3, stride 2, padding 1): zero padding of 1 on every side (not TF 'same', which
+   * pads 0 before and 1 after here), given to the conv as its explicit padding (no separate PadV2 kernel).
+   */
   const downsample = (x: tf.Tensor4D, name: string): tf.Tensor4D => {
-    const padded = tf.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]]); // [B, H+2, W+2, C]
-    const y = tf.conv2d(padded, w4(`${name}/conv/kernel`), 2, 'valid'); // [B, H/2, W/2, C]
+    const y = tf.conv2d(x, w4(`${name}/conv/kernel`), 2, [[0, 0], [1, 1], [1, 1], [0, 0]]); // [B, H/2, W/2, C]
     return tf.add(y, w1(`${name}/conv/bias`));
   };
 
@@ -139,16 +146,53 @@ export function createNetwork(config: ModelConfig, weights: tf.NamedTensorMap): 
   };
 
   /**
+   * Group membership as matrices, one pair per channel count (kept constants, freed by dispose()):
+   * P [C, G] with P[c, g] = 1 when channel c is in group g (contiguous blocks of C/G), and P^T [G, C].
+   */
+  const groupMatrices = new Map<number, { p: tf.Tensor2D; pt: tf.Tensor2D }>();
+  const groupMatrix = (c: number): { p: tf.Tensor2D; pt: tf.Tensor2D } => {
+    let m = groupMatrices.get(c);
+    if (m === undefined) {
+      const values = new Float32Array(c * groups);
+      for (let ch = 0; ch < c; ch++) values[ch * groups + Math.floor(ch / (c / groups))] = 1;
+      const p = tf.keep(tf.tensor2d(values, [c, groups])); // [C, G]
+      m = { p, pt: tf.keep(tf.transpose(p)) }; // P^T [G, C]
+      groupMatrices.set(c, m);
+    }
+    return m;
+  };
+  /** 1 / n ones [1, 1, n]: a matMul with it is the mean over the n = H W positions. */
+  const meanRows = new Map<number, tf.Tensor3D>();
+  const meanRow = (n: number): tf.Tensor3D => {
+    let r = meanRows.get(n);
+    if (r === undefined) {
+      r = tf.keep(tf.fill<tf.Rank.R3>([1, 1, n], 1 / n));
+      meanRows.set(n, r);
+    }
+    return r;
+  };
+
+  /**
    * nn.GroupNorm(G, C, eps): per sample and group, mean and biased variance over (H, W, C/G),
    * y = (x - mu) / sqrt(var + eps) * gamma + beta. Groups are contiguous channel blocks.
+   * Two passes like torch (mean, then the mean of squared deviations). The reductions are matrix
+   * products: per-channel means over H W (ones-row matMul), then channels to groups and back (P, P^T);
+   * the only full-size element-wise ops broadcast over the channel axis alone. (tf.moments over a
+   * [B, H, W, G, C/G] view was ~35% of a wasm step: 5-D broadcasting is slow there; bench/REPORT.md.)
    */
   const groupNorm = (x: tf.Tensor4D, name: string): tf.Tensor4D => {
     const [b, h, wd, c] = x.shape;
-    const grouped = tf.reshape(x, [b, h, wd, groups, c / groups]); // [B, H, W, G, C/G]
-    const { mean, variance } = tf.moments(grouped, [1, 2, 4], true); // [B, 1, 1, G, 1] each
-    const normed = tf.mul(tf.sub(grouped, mean), tf.rsqrt(tf.add(variance, groupNormEps))); // [B, H, W, G, C/G]
-    const y = tf.reshape(normed, [b, h, wd, c]); // [B, H, W, C]
-    return tf.add(tf.mul(y, w1(`${name}/gamma`)), w1(`${name}/beta`));
+    const n = h * wd;
+    const { p, pt } = groupMatrix(c);
+    const row = meanRow(n); // [1, 1, HW]
+    const perGroup = (perChannel: tf.Tensor3D): tf.Tensor2D => tf.div(tf.matMul(tf.reshape<tf.Rank.R2>(perChannel, [b, c]), p), c / groups); // [B, G]
+    const channelMean = tf.matMul<tf.Tensor3D>(row, tf.reshape<tf.Rank.R3>(x, [b, n, c])); // mean over H W per channel [B, 1, C]
+    const mu = tf.matMul(perGroup(channelMean), pt); // group mean per channel [B, C]
+    const d = tf.sub(x, tf.reshape<tf.Rank.R4>(mu, [b, 1, 1, c])); // x - mu [B, H, W, C]
+    const channelVar = tf.matMul<tf.Tensor3D>(row, tf.reshape<tf.Rank.R3>(tf.square(d), [b, n, c])); // [B, 1, C]
+    const invStd = tf.rsqrt(tf.add(perGroup(channelVar), groupNormEps)); // 1 / sqrt(var + eps) [B, G]
+    const scale = tf.mul(tf.matMul(invStd, pt), w1(`${name}/gamma`)); // gamma / sqrt(var + eps) per channel [B, C]
+    return tf.add(tf.mul(d, tf.reshape<tf.Rank.R4>(scale, [b, 1, 1, c])), w1(`${name}/beta`)); // [B, H, W, C]
   };
 
   /**
@@ -256,19 +300,24 @@ export function createNetwork(config: ModelConfig, weights: tf.NamedTensorMap): 
     for (const key of ['label', 'masked', 'sketch', 'repr'] as const) expectShape(`given.${key}`, inputs.given[key], [B]);
     return tf.tidy(() => {
       const g = (flags: tf.Tensor1D): tf.Tensor4D => tf.reshape(tf.cast(flags, 'float32'), [B, 1, 1, 1]); // g_i [B, 1, 1, 1]
+      const on = (key: keyof GivenFlags): boolean => inputs.present?.[key] !== false;
       // E_label(p) = p tanh(table); torch reshape(-1, 1, S, S) of a row-major S*S vector == NHWC [B, S, S, 1].
-      const eLabel = tf.reshape(tf.matMul(inputs.labelProbs, tanhTable), [B, S, S, 1]); // [B, S, S, 1]
+      const eLabel = (): tf.Tensor4D => tf.reshape(tf.matMul(inputs.labelProbs, tanhTable), [B, S, S, 1]); // [B, S, S, 1]
       // E_masked([x * M, M]) on channels (torch.cat(..., 1) -> last axis).
-      const maskedIn = tf.concat<tf.Tensor4D>([tf.mul(inputs.image, inputs.mask), inputs.mask], 3); // [B, S, S, 2]
-      const eMasked = convEncoder(maskedIn, 'encoders/masked'); // [B, S, S, 1]
-      const eSketch = convEncoder(inputs.sketch, 'encoders/sketch'); // [B, S, S, 1]
+      const eMasked = (): tf.Tensor4D =>
+        convEncoder(tf.concat<tf.Tensor4D>([tf.mul(inputs.image, inputs.mask), inputs.mask], 3), 'encoders/masked'); // [B, S, S, 1]
+      const eSketch = (): tf.Tensor4D => convEncoder(inputs.sketch, 'encoders/sketch'); // [B, S, S, 1]
       // E_repr(r) = tanh(r W^T), reshaped like E_label.
-      const eRepr = tf.reshape(tf.tanh(dense(inputs.repr, 'encoders/repr/linear', false)), [B, S, S, 1]); // [B, S, S, 1]
-      // sum_i g_i E_i(x^i), summed in model.py's order.
-      let sum = tf.mul<tf.Tensor4D>(g(inputs.given.label), eLabel); // [B, S, S, 1]
-      sum = tf.add(sum, tf.mul(g(inputs.given.masked), eMasked));
-      sum = tf.add(sum, tf.mul(g(inputs.given.sketch), eSketch));
-      return tf.add(sum, tf.mul(g(inputs.given.repr), eRepr)); // [B, S, S, 1]
+      const eRepr = (): tf.Tensor4D => tf.reshape(tf.tanh(dense(inputs.repr, 'encoders/repr/linear', false)), [B, S, S, 1]); // [B, S, S, 1]
+      // sum_i g_i E_i(x^i), summed in model.py's order; an absent term adds exactly 0, so skipping it changes nothing.
+      const terms: [keyof GivenFlags, () => tf.Tensor4D][] = [['label', eLabel], ['masked', eMasked], ['sketch', eSketch], ['repr', eRepr]];
+      let sum: tf.Tensor4D | null = null;
+      for (const [key, encoder] of terms) {
+        if (!on(key)) continue;
+        const term = tf.mul<tf.Tensor4D>(g(inputs.given[key]), encoder()); // g_i E_i [B, S, S, 1]
+        sum = sum === null ? term : tf.add(sum, term);
+      }
+      return sum ?? tf.zeros<tf.Rank.R4>([B, S, S, 1]); // [B, S, S, 1]
     });
   };
 
@@ -281,6 +330,10 @@ export function createNetwork(config: ModelConfig, weights: tf.NamedTensorMap): 
       disposed = true;
       freqs.dispose();
       tanhTable.dispose();
+      for (const m of groupMatrices.values()) tf.dispose([m.p, m.pt]);
+      for (const r of meanRows.values()) r.dispose();
+      groupMatrices.clear();
+      meanRows.clear();
     },
   };
 }
