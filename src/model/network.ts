@@ -161,37 +161,25 @@ export function createNetwork(config: ModelConfig, weights: tf.NamedTensorMap): 
     }
     return m;
   };
-  /** 1 / n ones [1, 1, n]: a matMul with it is the mean over the n = H W positions. */
-  const meanRows = new Map<number, tf.Tensor3D>();
-  const meanRow = (n: number): tf.Tensor3D => {
-    let r = meanRows.get(n);
-    if (r === undefined) {
-      r = tf.keep(tf.fill<tf.Rank.R3>([1, 1, n], 1 / n));
-      meanRows.set(n, r);
-    }
-    return r;
-  };
-
   /**
    * nn.GroupNorm(G, C, eps): per sample and group, mean and biased variance over (H, W, C/G),
    * y = (x - mu) / sqrt(var + eps) * gamma + beta. Groups are contiguous channel blocks.
-   * Two passes like torch (mean, then the mean of squared deviations). The reductions are matrix
-   * products: per-channel means over H W (ones-row matMul), then channels to groups and back (P, P^T);
-   * the only full-size element-wise ops broadcast over the channel axis alone. (tf.moments over a
-   * [B, H, W, G, C/G] view was ~35% of a wasm step: 5-D broadcasting is slow there; bench/REPORT.md.)
+   * Two passes like torch (the mean, then the mean of squared deviations), each as per-channel means over
+   * H W (a plain 4-D reduction) followed by channels -> groups -> channels through the 0/1 matrices P, P^T,
+   * so that the only full-size element-wise ops broadcast over the channel axis. (tf.moments over a
+   * [B, H, W, G, C/G] view was the largest cost after Conv2D on wasm: 5-D broadcasting is slow there;
+   * bench/REPORT.md. A ones-row matMul for the H W means was faster on wasm still, but tfjs-webgl 4.22
+   * rejects its batch broadcast and WebGPU returned NaN from it.)
    */
   const groupNorm = (x: tf.Tensor4D, name: string): tf.Tensor4D => {
-    const [b, h, wd, c] = x.shape;
-    const n = h * wd;
+    const [b, , , c] = x.shape;
     const { p, pt } = groupMatrix(c);
-    const row = meanRow(n); // [1, 1, HW]
-    const perGroup = (perChannel: tf.Tensor3D): tf.Tensor2D => tf.div(tf.matMul(tf.reshape<tf.Rank.R2>(perChannel, [b, c]), p), c / groups); // [B, G]
-    const channelMean = tf.matMul<tf.Tensor3D>(row, tf.reshape<tf.Rank.R3>(x, [b, n, c])); // mean over H W per channel [B, 1, C]
-    const mu = tf.matMul(perGroup(channelMean), pt); // group mean per channel [B, C]
+    // Per-channel means [B, C] -> group means [B, G] -> back to channels [B, C].
+    const viaGroups = (perChannel: tf.Tensor2D): tf.Tensor2D => tf.matMul(tf.div(tf.matMul(perChannel, p), c / groups), pt);
+    const mu = viaGroups(tf.mean<tf.Tensor2D>(x, [1, 2])); // group mean per channel [B, C]
     const d = tf.sub(x, tf.reshape<tf.Rank.R4>(mu, [b, 1, 1, c])); // x - mu [B, H, W, C]
-    const channelVar = tf.matMul<tf.Tensor3D>(row, tf.reshape<tf.Rank.R3>(tf.square(d), [b, n, c])); // [B, 1, C]
-    const invStd = tf.rsqrt(tf.add(perGroup(channelVar), groupNormEps)); // 1 / sqrt(var + eps) [B, G]
-    const scale = tf.mul(tf.matMul(invStd, pt), w1(`${name}/gamma`)); // gamma / sqrt(var + eps) per channel [B, C]
+    const variance = viaGroups(tf.mean<tf.Tensor2D>(tf.square(d), [1, 2])); // group variance per channel [B, C]
+    const scale = tf.mul(tf.rsqrt(tf.add(variance, groupNormEps)), w1(`${name}/gamma`)); // gamma / sqrt(var + eps) [B, C]
     return tf.add(tf.mul(d, tf.reshape<tf.Rank.R4>(scale, [b, 1, 1, c])), w1(`${name}/beta`)); // [B, H, W, C]
   };
 
@@ -331,9 +319,7 @@ export function createNetwork(config: ModelConfig, weights: tf.NamedTensorMap): 
       freqs.dispose();
       tanhTable.dispose();
       for (const m of groupMatrices.values()) tf.dispose([m.p, m.pt]);
-      for (const r of meanRows.values()) r.dispose();
       groupMatrices.clear();
-      meanRows.clear();
     },
   };
 }
