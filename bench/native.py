@@ -103,7 +103,7 @@ def main() -> None:
         "python": sys.version.split()[0],
         "threads": torch.get_num_threads(),
         "ompWaitPolicy": os.environ.get("OMP_WAIT_POLICY"),
-        "weights": f"shipped public/weights ({loaded} tensors, float16 -> float32)",
+        "weights": f"shipped weights from public/weights ({loaded} tensors, float16 -> float32)",
         "parityEpsMaxAbsDiff": parity_eps(model, cfg),
         "forward": [time_forward(model, cfg["imageSize"], b, runs if b == 1 else max(10, runs // 4), 10) for b in (1, 16)],
     }

@@ -107,7 +107,7 @@ export function toMarkdown(r) {
     `${m.platform}; Node ${m.node}; Chromium ${m.chromium}, headless. Load average (1/5/15 min) at the start ${m.loadStart.map((/** @type {number} */ x) => x.toFixed(2)).join(' / ')}, ` +
     `at the end ${m.loadEnd.map((/** @type {number} */ x) => x.toFixed(2)).join(' / ')}: the machine is shared with other jobs, so absolute times are noisy; compare ratios within this run.`);
   line();
-  line('**GPU machine numbers: not measured.** This session had no GPU time left; every browser figure below is CPU-only (WebGPU/WebGL through SwiftShader). On a real GPU, WebGPU is expected to win and `auto` measures that at start-up.');
+  line('**GPU machine numbers: not measured.** The session\'s GPU time was spent (on training the weights), so every browser figure below is CPU-only (WebGPU/WebGL through SwiftShader). On a real GPU, WebGPU is expected to win and `auto` measures that at start-up.');
   line();
 
   line('## Headline');
@@ -115,6 +115,10 @@ export function toMarkdown(r) {
   const h = r.headline;
   line(`- Default backend (\`auto\` on a cross-origin-isolated page) chose **${h.autoChosen ?? '–'}**; fastest measured: **${h.fastestId ?? '–'}** ` +
     `(${fmtMs(h.fastestBatch1Ms)} ms per batch-1 reverse step, median). Default is the fastest measured path: **${h.defaultIsFastest ? 'yes' : 'no'}**.`);
+  if (h.fastestId && h.fastestIsolatedId && h.fastestId !== h.fastestIsolatedId) {
+    line(`- The fastest run was on the plain (not isolated) page, ${h.fastestId}; on the app's isolated pages \`auto\` can only pick among ${h.fastestIsolatedId}'s page's backends, and picked that backend (${h.fastestIsolatedId}). ` +
+      'Both are the wasm backend; the difference is the threaded binary, which gets a one-thread pool on this 2-core machine (see "wasm threads and SIMD").');
+  }
   if (r.native && r.native.available) {
     line(`- Native PyTorch ${r.native.torch} on the CPU (${r.native.threads} threads): forward ${fmtMs(h.nativeBatch1Ms)} ms at batch 1, ${fmtMs(h.nativeBatch16Ms)} ms at batch 16 (median).`);
     line(`- Ratio best browser backend / native (reverse step, which includes the forward plus the sampler update and readback, vs. forward alone): ` +
@@ -171,7 +175,7 @@ export function toMarkdown(r) {
     line('## Native reference (PyTorch, CPU)');
     line();
     if (r.native.available) {
-      line(`\`bench/native.py\`: training/mtd/model.py's MTDiffusion built from model.json's config with the **shipped weights** (${r.native.weights}); eps head vs public/fixtures/parity.json: max |diff| ${r.native.parityEpsMaxAbsDiff?.toExponential(2)}. ` +
+      line(`\`bench/native.py\`: training/mtd/model.py's MTDiffusion built from model.json's config with the ${r.native.weights}; eps head vs public/fixtures/parity.json: max |diff| ${r.native.parityEpsMaxAbsDiff?.toExponential(2)}. ` +
         `torch ${r.native.torch}, Python ${r.native.python}, torch.set_num_threads(${r.native.threads}), OMP_WAIT_POLICY=${r.native.ompWaitPolicy ?? 'unset'}; forward(z, t) with every head under no_grad.`);
       line();
       line('| batch | forward ms median (min–max, n) |');

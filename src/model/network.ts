@@ -146,41 +146,16 @@ export function createNetwork(config: ModelConfig, weights: tf.NamedTensorMap): 
   };
 
   /**
-   * Group membership as matrices, one pair per channel count (kept constants, freed by dispose()):
-   * P [C, G] with P[c, g] = 1 when channel c is in group g (contiguous blocks of C/G), and P^T [G, C].
-   */
-  const groupMatrices = new Map<number, { p: tf.Tensor2D; pt: tf.Tensor2D }>();
-  const groupMatrix = (c: number): { p: tf.Tensor2D; pt: tf.Tensor2D } => {
-    let m = groupMatrices.get(c);
-    if (m === undefined) {
-      const values = new Float32Array(c * groups);
-      for (let ch = 0; ch < c; ch++) values[ch * groups + Math.floor(ch / (c / groups))] = 1;
-      const p = tf.keep(tf.tensor2d(values, [c, groups])); // [C, G]
-      m = { p, pt: tf.keep(tf.transpose(p)) }; // P^T [G, C]
-      groupMatrices.set(c, m);
-    }
-    return m;
-  };
-  /**
    * nn.GroupNorm(G, C, eps): per sample and group, mean and biased variance over (H, W, C/G),
    * y = (x - mu) / sqrt(var + eps) * gamma + beta. Groups are contiguous channel blocks.
-   * Two passes like torch (the mean, then the mean of squared deviations), each as per-channel means over
-   * H W (a plain 4-D reduction) followed by channels -> groups -> channels through the 0/1 matrices P, P^T,
-   * so that the only full-size element-wise ops broadcast over the channel axis. (tf.moments over a
-   * [B, H, W, G, C/G] view was the largest cost after Conv2D on wasm: 5-D broadcasting is slow there;
-   * bench/REPORT.md. A ones-row matMul for the H W means was faster on wasm still, but tfjs-webgl 4.22
-   * rejects its batch broadcast and WebGPU returned NaN from it.)
    */
   const groupNorm = (x: tf.Tensor4D, name: string): tf.Tensor4D => {
-    const [b, , , c] = x.shape;
-    const { p, pt } = groupMatrix(c);
-    // Per-channel means [B, C] -> group means [B, G] -> back to channels [B, C].
-    const viaGroups = (perChannel: tf.Tensor2D): tf.Tensor2D => tf.matMul(tf.div(tf.matMul(perChannel, p), c / groups), pt);
-    const mu = viaGroups(tf.mean<tf.Tensor2D>(x, [1, 2])); // group mean per channel [B, C]
-    const d = tf.sub(x, tf.reshape<tf.Rank.R4>(mu, [b, 1, 1, c])); // x - mu [B, H, W, C]
-    const variance = viaGroups(tf.mean<tf.Tensor2D>(tf.square(d), [1, 2])); // group variance per channel [B, C]
-    const scale = tf.mul(tf.rsqrt(tf.add(variance, groupNormEps)), w1(`${name}/gamma`)); // gamma / sqrt(var + eps) [B, C]
-    return tf.add(tf.mul(d, tf.reshape<tf.Rank.R4>(scale, [b, 1, 1, c])), w1(`${name}/beta`)); // [B, H, W, C]
+    const [b, h, wd, c] = x.shape;
+    const grouped = tf.reshape(x, [b, h, wd, groups, c / groups]); // [B, H, W, G, C/G]
+    const { mean, variance } = tf.moments(grouped, [1, 2, 4], true); // [B, 1, 1, G, 1] each
+    const normed = tf.mul(tf.sub(grouped, mean), tf.rsqrt(tf.add(variance, groupNormEps))); // [B, H, W, G, C/G]
+    const y = tf.reshape(normed, [b, h, wd, c]); // [B, H, W, C]
+    return tf.add(tf.mul(y, w1(`${name}/gamma`)), w1(`${name}/beta`));
   };
 
   /**
@@ -318,8 +293,6 @@ export function createNetwork(config: ModelConfig, weights: tf.NamedTensorMap): 
       disposed = true;
       freqs.dispose();
       tanhTable.dispose();
-      for (const m of groupMatrices.values()) tf.dispose([m.p, m.pt]);
-      groupMatrices.clear();
     },
   };
 }
