@@ -67,7 +67,7 @@ export default defineConfig({
   test: {
     // Unit tests: pure TypeScript and tfjs-in-Node code. A UI test that needs a DOM can opt in
     // per file with a `// @vitest-environment jsdom` comment once jsdom is a dev dependency.
-    include: ['src/**/*.test.ts', 'src/**/*.test.tsx', 'tools/**/*.test.ts'],
+    include: ['src/**/*.test.ts', 'src/**/*.test.tsx', 'tools/**/*.test.ts', 'bench/**/*.test.ts'],
     environment: 'node',
     pool: 'forks',
     // Two cores on the dev/CI machines: do not oversubscribe.

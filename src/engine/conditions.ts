@@ -46,6 +46,8 @@ export function createConditions(network: Network, plan: RunPlan): Conditions {
       sketch: flag(given.sketch !== null),
       repr: flag(given.repr !== null),
     },
+    // g_i = 0 for the whole run: that encoder is not run at all (the joint mode's per-step encode).
+    present: { label: given.classId !== null || plan.generateLabel, masked: given.mask !== null, sketch: given.sketch !== null, repr: given.repr !== null },
   }));
   const owned: tf.Tensor[] = [
     inputs.labelProbs, inputs.image, inputs.mask, inputs.sketch, inputs.repr,

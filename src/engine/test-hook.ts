@@ -7,6 +7,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { createNetwork, disposeWeights, loadWeights } from '../model/index.ts';
 import { activateBackend } from './backends.ts';
+import { makeTables } from './plan.ts';
+import { warmupStep } from './runner.ts';
 import { createEngine, type EngineClient } from './client.ts';
 import { toEngineErrorInfo } from './errors.ts';
 import type { BackendName, BackendPreference, EngineErrorInfo, Frame, RunRequest } from './protocol.ts';
@@ -62,6 +64,53 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return m;
 }
 
+interface KernelTime {
+  readonly name: string;
+  readonly ms: number;
+  readonly calls: number;
+}
+
+/**
+ * tf.profile of one joint DDIM reverse step (runner.ts warmupStep: the default run's kernels, forward and
+ * sampler update) on `backend`, on this thread; per-kernel times summed by kernel name over `runs` steps
+ * after one untimed step. For bench/run.mjs.
+ */
+async function profileStep(backend: BackendName, batch: 1 | 16, runs: number): Promise<{ kernels: KernelTime[]; totalMs: number; wallMs: number; kernelCount: number }> {
+  await activateBackend(backend);
+  const loaded = await loadWeights('/weights/');
+  const net = createNetwork(loaded.config, loaded.weights);
+  const tables = makeTables(loaded.config);
+  try {
+    const step = async (): Promise<void> => {
+      const out = warmupStep(net, tables, batch);
+      await Promise.all(out.map((t) => t.data()));
+      tf.dispose(out);
+    };
+    await step();
+    const byName = new Map<string, { ms: number; calls: number }>();
+    let kernelCount = 0;
+    const started = performance.now();
+    for (let r = 0; r < runs; r++) {
+      const info = await tf.profile(step);
+      for (const k of info.kernels) {
+        // tf.profile has awaited every kernelTimeMs; { error } where the backend cannot time kernels.
+        const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+        const e = byName.get(k.name) ?? { ms: 0, calls: 0 };
+        e.ms += ms;
+        e.calls += 1;
+        byName.set(k.name, e);
+        kernelCount++;
+      }
+    }
+    const wallMs = (performance.now() - started) / runs;
+    const kernels = [...byName].map(([name, e]) => ({ name, ms: e.ms / runs, calls: e.calls / runs })).sort((a, b) => b.ms - a.ms);
+    return { kernels, totalMs: kernels.reduce((s, k) => s + k.ms, 0), wallMs, kernelCount: kernelCount / runs };
+  } finally {
+    net.dispose();
+    disposeWeights(loaded.weights);
+  }
+}
+
 /** public/fixtures/parity.json (PyTorch outputs) against the TF.js network on `backend`, on this thread. */
 async function parity(backend: BackendName): Promise<Record<string, number>> {
   await activateBackend(backend);
@@ -108,6 +157,7 @@ export function installEngineTestHook(): void {
     init: (backend: BackendPreference) =>
       attempt(async () => {
         engine?.terminate();
+        const started = performance.now();
         engine = createEngine();
         engine.onEvent((e) => events.push(e));
         const phases: string[] = [];
@@ -116,7 +166,9 @@ export function installEngineTestHook(): void {
           phases.push(p.phase);
           messages.push(`${p.phase}: ${p.message}`);
         });
-        return { ...result, phases: [...new Set(phases)], messages };
+        // Worker start, weights fetched and decoded, backend chosen, shaders compiled, one warm-up step.
+        const wallMs = performance.now() - started;
+        return { ...result, phases: [...new Set(phases)], messages, wallMs };
       }),
     run: (request: PlainRequest) =>
       attempt(async () => {
@@ -124,6 +176,26 @@ export function installEngineTestHook(): void {
         const end = await need().run(toRequest(request), (f) => frames.push(toPlain(f)));
         return { end, frames };
       }),
+    /**
+     * For bench/run.mjs: runs `request` keeping only each frame's step time (the worker's frame.ms: one
+     * reverse step with its readback), with tf.memory() in the worker before and after.
+     */
+    bench: (request: PlainRequest) =>
+      attempt(async () => {
+        const e = need();
+        const before = await e.memory();
+        const ms: number[] = [];
+        const started = performance.now();
+        let firstFrameMs = -1;
+        const end = await e.run(toRequest(request), (f) => {
+          if (firstFrameMs < 0) firstFrameMs = performance.now() - started;
+          ms.push(f.ms);
+        });
+        const wallMs = performance.now() - started;
+        const after = await e.memory();
+        return { end, ms, firstFrameMs, wallMs, before, after };
+      }),
+    profile: (backend: BackendName, batch: 1 | 16, runs: number) => attempt(() => profileStep(backend, batch, runs)),
     /** Starts run `a`, then `b` as soon as `a` delivered its first frame; returns both outcomes. */
     supersede: (a: PlainRequest, b: PlainRequest) =>
       attempt(async () => {

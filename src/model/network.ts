@@ -46,6 +46,11 @@ export interface EncodeInputs {
   /** Representation [B, D]. */
   readonly repr: tf.Tensor2D;
   readonly given: GivenFlags;
+  /**
+   * Modalities known to be absent for every sample (g_i = 0 throughout) may be marked false: their
+   * encoder is not run, since g_i E_i = 0 (exactly: E_i is tanh-bounded). Default: every encoder runs.
+   */
+  readonly present?: Readonly<Record<keyof GivenFlags, boolean>>;
 }
 
 export interface Network {
@@ -118,10 +123,12 @@ export function createNetwork(config: ModelConfig, weights: tf.NamedTensorMap): 
     return bias ? tf.add(y, w1(`${name}/bias`)) : y;
   };
 
-  /** model.py Down: Conv2d(3, stride 2, padding 1) = explicit zero pad 1, then 'valid' stride 2 (not TF 'same'). */
+  /**
+   * model.py Down: Conv2d(3, stride 2, padding 1): zero padding of 1 on every side (not TF 'same', which
+   * pads 0 before and 1 after here), given to the conv as its explicit padding (no separate PadV2 kernel).
+   */
   const downsample = (x: tf.Tensor4D, name: string): tf.Tensor4D => {
-    const padded = tf.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]]); // [B, H+2, W+2, C]
-    const y = tf.conv2d(padded, w4(`${name}/conv/kernel`), 2, 'valid'); // [B, H/2, W/2, C]
+    const y = tf.conv2d(x, w4(`${name}/conv/kernel`), 2, [[0, 0], [1, 1], [1, 1], [0, 0]]); // [B, H/2, W/2, C]
     return tf.add(y, w1(`${name}/conv/bias`));
   };
 
@@ -256,19 +263,24 @@ export function createNetwork(config: ModelConfig, weights: tf.NamedTensorMap): 
     for (const key of ['label', 'masked', 'sketch', 'repr'] as const) expectShape(`given.${key}`, inputs.given[key], [B]);
     return tf.tidy(() => {
       const g = (flags: tf.Tensor1D): tf.Tensor4D => tf.reshape(tf.cast(flags, 'float32'), [B, 1, 1, 1]); // g_i [B, 1, 1, 1]
+      const on = (key: keyof GivenFlags): boolean => inputs.present?.[key] !== false;
       // E_label(p) = p tanh(table); torch reshape(-1, 1, S, S) of a row-major S*S vector == NHWC [B, S, S, 1].
-      const eLabel = tf.reshape(tf.matMul(inputs.labelProbs, tanhTable), [B, S, S, 1]); // [B, S, S, 1]
+      const eLabel = (): tf.Tensor4D => tf.reshape(tf.matMul(inputs.labelProbs, tanhTable), [B, S, S, 1]); // [B, S, S, 1]
       // E_masked([x * M, M]) on channels (torch.cat(..., 1) -> last axis).
-      const maskedIn = tf.concat<tf.Tensor4D>([tf.mul(inputs.image, inputs.mask), inputs.mask], 3); // [B, S, S, 2]
-      const eMasked = convEncoder(maskedIn, 'encoders/masked'); // [B, S, S, 1]
-      const eSketch = convEncoder(inputs.sketch, 'encoders/sketch'); // [B, S, S, 1]
+      const eMasked = (): tf.Tensor4D =>
+        convEncoder(tf.concat<tf.Tensor4D>([tf.mul(inputs.image, inputs.mask), inputs.mask], 3), 'encoders/masked'); // [B, S, S, 1]
+      const eSketch = (): tf.Tensor4D => convEncoder(inputs.sketch, 'encoders/sketch'); // [B, S, S, 1]
       // E_repr(r) = tanh(r W^T), reshaped like E_label.
-      const eRepr = tf.reshape(tf.tanh(dense(inputs.repr, 'encoders/repr/linear', false)), [B, S, S, 1]); // [B, S, S, 1]
-      // sum_i g_i E_i(x^i), summed in model.py's order.
-      let sum = tf.mul<tf.Tensor4D>(g(inputs.given.label), eLabel); // [B, S, S, 1]
-      sum = tf.add(sum, tf.mul(g(inputs.given.masked), eMasked));
-      sum = tf.add(sum, tf.mul(g(inputs.given.sketch), eSketch));
-      return tf.add(sum, tf.mul(g(inputs.given.repr), eRepr)); // [B, S, S, 1]
+      const eRepr = (): tf.Tensor4D => tf.reshape(tf.tanh(dense(inputs.repr, 'encoders/repr/linear', false)), [B, S, S, 1]); // [B, S, S, 1]
+      // sum_i g_i E_i(x^i), summed in model.py's order; an absent term adds exactly 0, so skipping it changes nothing.
+      const terms: [keyof GivenFlags, () => tf.Tensor4D][] = [['label', eLabel], ['masked', eMasked], ['sketch', eSketch], ['repr', eRepr]];
+      let sum: tf.Tensor4D | null = null;
+      for (const [key, encoder] of terms) {
+        if (!on(key)) continue;
+        const term = tf.mul<tf.Tensor4D>(g(inputs.given[key]), encoder()); // g_i E_i [B, S, S, 1]
+        sum = sum === null ? term : tf.add(sum, term);
+      }
+      return sum ?? tf.zeros<tf.Rank.R4>([B, S, S, 1]); // [B, S, S, 1]
     });
   };
 
