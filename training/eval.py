@@ -95,6 +95,7 @@ def main():
     ap.add_argument("--n-fd", type=int, default=2000, help="samples for the Frechet distance")
     ap.add_argument("--n-small", type=int, default=200, help="samples for the other metrics")
     ap.add_argument("--n-inpaint", type=int, default=100, help="test images per inpainting mask kind")
+    ap.add_argument("--n-guided", type=int, default=100, help="samples for each label-guided row (autograd: slow on a CPU)")
     ap.add_argument("--n-sampler", type=int, default=100, help="samples per sampler grid/metric")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--guidance", type=float, default=10.0, help="label-head guidance scale for the guided rows")
@@ -155,15 +156,15 @@ def main():
     log("joint", report["frechetDistance"], report["jointImageLabel"]["agreement"])
 
     # 2. Class-conditional generation: drift conditioning alone, and with the label head's guidance.
-    per = n_small // 10
-    cls = torch.arange(10).repeat_interleave(per)
     cc_rows = {}
     for name, lg, src in (("driftOnly", 0.0, "masked"), ("withLabelGuidance", args.guidance, "masked"),
                           ("x0FromEpsHead", 0.0, "eps")):
+        cls = torch.arange(10).repeat_interleave((args.n_guided if lg > 0 else n_small) // 10)
         cc = run(len(cls), lambda s, c: Conditions(label=cls[s:s + c], label_guidance=lg, x0_from=src),
                  sampler="ddim", steps=50)
         cc_pred = judge.predict(cc["image"])
         cc_rows[name] = {"accuracy": float((cc_pred == cls.numpy()).mean()), "guidanceScale": lg, "x0From": src,
+                         "samples": len(cls),
                          "frechetDistance": frechet(judge.features(cc["image"]), f_test),
                          "perClass": [float((cc_pred[cls.numpy() == k] == k).mean()) for k in range(10)]}
         sel = torch.cat([torch.nonzero(cls == k)[:8, 0] for k in range(10)])
@@ -171,11 +172,12 @@ def main():
                   [CLASS_NAMES[int(cls[i])] for i in sel])
         log("class-conditional", name, cc_rows[name]["accuracy"])
     report["classConditional"] = {"accuracy": cc_rows["driftOnly"]["accuracy"], "goal": 0.90,
-                                  "samples": len(cls), "sampler": "DDIM 50 steps, eta 0", **cc_rows}
-    jg = run(n_small, lambda s, c: Conditions(generate={"label"}, label_guidance=args.guidance), sampler="ddim", steps=50)
+                                  "samples": cc_rows["driftOnly"]["samples"], "sampler": "DDIM 50 steps, eta 0", **cc_rows}
+    jg = run(args.n_guided, lambda s, c: Conditions(generate={"label"}, label_guidance=args.guidance),
+             sampler="ddim", steps=50)
     report["jointImageLabel"]["withLabelGuidance"] = {
         "agreement": float((judge.predict(jg["image"]) == jg["label_probs"].argmax(1).numpy()).mean()),
-        "guidanceScale": args.guidance, "samples": n_small,
+        "guidanceScale": args.guidance, "samples": args.n_guided,
         "frechetDistance": frechet(judge.features(jg["image"]), f_test)}
     save_grid(jg["image"][:64], os.path.join(grids, "joint_guided_ddim50.png"), 8,
               [CLASS_NAMES[i] for i in jg["label_probs"].argmax(1).numpy()[:64]])
