@@ -4,11 +4,12 @@
  * brush (hide) and eraser (reveal) with a size, box and half-image presets, clear and undo (Ctrl+Z).
  * Hidden pixels are tinted amber; they are what the model generates, the rest is kept.
  */
-import { useEffect, useId, useRef, useState, type ChangeEvent, type PointerEvent as ReactPointerEvent } from 'react';
-import { DEFAULT_GEOMETRY, hiddenCount, type MaskPreset, type Point } from '../store/index.ts';
+import { useEffect, useId, useRef, useState, type ChangeEvent } from 'react';
+import { DEFAULT_GEOMETRY, hiddenCount, type MaskPreset } from '../store/index.ts';
 import { drawModelImage, thumbnailUrl } from './draw.ts';
 import { ACCEPTED_TYPES, imageFileToModelSpace, MAX_UPLOAD_BYTES, UploadError } from './upload.ts';
 import { useActions, useApp, useAppStore } from './store-context.tsx';
+import { useStrokePointer } from './useStrokePointer.ts';
 
 const EDITOR_SIZE = 256;
 const SIDE = 32;
@@ -79,7 +80,6 @@ export function SamplePicker({ active, onPick }: { active: boolean; onPick: (ind
 function EditorCanvas({ withMask }: { withMask: boolean }) {
   const store = useAppStore();
   const canvasRef = useRef<HTMLCanvasElement>(null);
-  const last = useRef<Point | null>(null);
   const layer = useApp((s) => s.editor.layer);
   const tool = useApp((s) => s.editor.tool);
 
@@ -100,11 +100,8 @@ function EditorCanvas({ withMask }: { withMask: boolean }) {
     return store.subscribe(draw);
   }, [store, withMask]);
 
-  const toPoint = (e: ReactPointerEvent<HTMLCanvasElement>): Point => {
-    const r = e.currentTarget.getBoundingClientRect();
-    return { x: ((e.clientX - r.left) / r.width) * SIDE, y: ((e.clientY - r.top) / r.height) * SIDE };
-  };
   const paints = withMask || layer === 'image';
+  const strokes = useStrokePointer(SIDE, (a, b) => store.getState().actions.strokeTo(a, b), paints);
 
   return (
     <canvas
@@ -119,27 +116,7 @@ function EditorCanvas({ withMask }: { withMask: boolean }) {
           ? `The image to inpaint; amber pixels are hidden and will be generated. Drag to ${tool === 'brush' ? 'hide' : 'reveal'} pixels.`
           : 'The image to classify.'
       }
-      onPointerDown={(e) => {
-        if (!paints) return;
-        e.currentTarget.setPointerCapture(e.pointerId);
-        const p = toPoint(e);
-        last.current = p;
-        const { actions } = store.getState();
-        actions.beginStroke();
-        actions.strokeTo(p, p);
-      }}
-      onPointerMove={(e) => {
-        if (!last.current) return;
-        const p = toPoint(e);
-        store.getState().actions.strokeTo(last.current, p);
-        last.current = p;
-      }}
-      onPointerUp={() => {
-        last.current = null;
-      }}
-      onPointerCancel={() => {
-        last.current = null;
-      }}
+      {...strokes}
     />
   );
 }

@@ -4,11 +4,12 @@
  * draw. Drawing on a test image's sketch edits a copy of it. Pen / eraser with a size, clear and undo
  * (Ctrl+Z), as in the mask editor.
  */
-import { useEffect, useId, useRef, type PointerEvent as ReactPointerEvent } from 'react';
-import { edgeCount, type Point } from '../store/index.ts';
+import { useEffect, useId, useRef } from 'react';
+import { edgeCount } from '../store/index.ts';
 import { drawSketch } from './draw.ts';
 import { PickedCaption, SamplePicker } from './MaskEditor.tsx';
 import { useActions, useApp, useAppStore } from './store-context.tsx';
+import { useStrokePointer } from './useStrokePointer.ts';
 
 const EDITOR_SIZE = 256;
 const SIDE = 32;
@@ -16,7 +17,6 @@ const SIDE = 32;
 function SketchCanvas() {
   const store = useAppStore();
   const canvasRef = useRef<HTMLCanvasElement>(null);
-  const last = useRef<Point | null>(null);
 
   useEffect(() => {
     const canvas = canvasRef.current;
@@ -38,10 +38,7 @@ function SketchCanvas() {
     return store.subscribe(draw);
   }, [store]);
 
-  const toPoint = (e: ReactPointerEvent<HTMLCanvasElement>): Point => {
-    const r = e.currentTarget.getBoundingClientRect();
-    return { x: ((e.clientX - r.left) / r.width) * SIDE, y: ((e.clientY - r.top) / r.height) * SIDE };
-  };
+  const strokes = useStrokePointer(SIDE, (a, b) => store.getState().actions.sketchStrokeTo(a, b));
 
   return (
     <canvas
@@ -52,26 +49,7 @@ function SketchCanvas() {
       data-testid="sketch-canvas"
       role="img"
       aria-label="The sketch (edge map) the image is generated from; drag to draw edges."
-      onPointerDown={(e) => {
-        e.currentTarget.setPointerCapture(e.pointerId);
-        const p = toPoint(e);
-        last.current = p;
-        const { actions } = store.getState();
-        actions.beginStroke();
-        actions.sketchStrokeTo(p, p);
-      }}
-      onPointerMove={(e) => {
-        if (!last.current) return;
-        const p = toPoint(e);
-        store.getState().actions.sketchStrokeTo(last.current, p);
-        last.current = p;
-      }}
-      onPointerUp={() => {
-        last.current = null;
-      }}
-      onPointerCancel={() => {
-        last.current = null;
-      }}
+      {...strokes}
     />
   );
 }
