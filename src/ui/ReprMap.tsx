@@ -10,13 +10,14 @@
  * representation of a real image, as in training, and the other 6 components stay consistent with the
  * first two.
  *
- * Drawn from `store.subscribe` like the frame canvas (no React render per frame).
+ * Drawn from `store.subscribe` through useStoreCanvas (no React render per frame).
  */
-import { useEffect, useRef, type MouseEvent as ReactMouseEvent } from 'react';
+import type { MouseEvent as ReactMouseEvent } from 'react';
 import { fromCanvas, mapBounds, reprTrail, type AppState, type MapBounds, type MapPoints, type UV } from '../store/index.ts';
 import { CLASS_COLORS } from './draw.ts';
 import { drawReprMap } from './repr-draw.ts';
 import { useApp, useAppStore } from './store-context.tsx';
+import { useStoreCanvas } from './useStoreCanvas.ts';
 
 /** The map's target ring: the pick the next representation run uses, else the current run's. */
 function targetOf(s: AppState): number | null {
@@ -64,47 +65,24 @@ function boundsOf(points: MapPoints): MapBounds {
 /** The map canvas; a click picks the nearest point and runs representation mode from it. */
 export function ReprMapCanvas({ size, testId }: { size: number; testId: string }) {
   const store = useAppStore();
-  const canvasRef = useRef<HTMLCanvasElement>(null);
-
-  useEffect(() => {
-    const canvas = canvasRef.current;
-    const ctx = canvas?.getContext('2d');
-    if (!canvas || !ctx) return;
-    let raf = 0;
-    let lastKey = '';
-    const draw = () => {
-      raf = 0;
-      const s = store.getState();
-      const key = mapKey(s);
-      if (key === lastKey) return;
-      lastKey = key;
-      const points = s.samples.points;
-      if (!points) {
-        ctx.fillStyle = '#0d1014';
-        ctx.fillRect(0, 0, canvas.width, canvas.height);
-        canvas.dataset['points'] = '0';
-        return;
-      }
-      const bounds = boundsOf(points);
-      const drawn = drawReprMap(ctx, { points, bounds, target: targetOf(s), ...trajectoryOf(s, points.dim) });
-      // Plain attributes for tests and debugging; set imperatively, no React render involved.
-      canvas.dataset['points'] = String(drawn.points);
-      canvas.dataset['marker'] = drawn.marker ? `${drawn.marker.x.toFixed(2)},${drawn.marker.y.toFixed(2)}` : '';
-      canvas.dataset['target'] = String(targetOf(s) ?? '');
-      canvas.dataset['bounds'] = [bounds.u0, bounds.u1, bounds.v0, bounds.v1].join(',');
-      canvas.dataset['runId'] = s.trajectory.runId ?? '';
-      canvas.dataset['frameIndex'] = s.trajectory.frameCount > 0 ? String(frameIndexOf(s)) : '';
-    };
-    const schedule = () => {
-      if (raf === 0 && mapKey(store.getState()) !== lastKey) raf = requestAnimationFrame(draw);
-    };
-    draw();
-    const unsubscribe = store.subscribe(schedule);
-    return () => {
-      unsubscribe();
-      if (raf !== 0) cancelAnimationFrame(raf);
-    };
-  }, [store]);
+  const canvasRef = useStoreCanvas(mapKey, (ctx, s, canvas) => {
+    const points = s.samples.points;
+    if (!points) {
+      ctx.fillStyle = '#0d1014';
+      ctx.fillRect(0, 0, canvas.width, canvas.height);
+      canvas.dataset['points'] = '0';
+      return;
+    }
+    const bounds = boundsOf(points);
+    const drawn = drawReprMap(ctx, { points, bounds, target: targetOf(s), ...trajectoryOf(s, points.dim) });
+    // Plain attributes for tests and debugging; set imperatively, no React render involved.
+    canvas.dataset['points'] = String(drawn.points);
+    canvas.dataset['marker'] = drawn.marker ? `${drawn.marker.x.toFixed(2)},${drawn.marker.y.toFixed(2)}` : '';
+    canvas.dataset['target'] = String(targetOf(s) ?? '');
+    canvas.dataset['bounds'] = [bounds.u0, bounds.u1, bounds.v0, bounds.v1].join(',');
+    canvas.dataset['runId'] = s.trajectory.runId ?? '';
+    canvas.dataset['frameIndex'] = s.trajectory.frameCount > 0 ? String(frameIndexOf(s)) : '';
+  });
 
   const onClick = (e: ReactMouseEvent<HTMLCanvasElement>) => {
     const s = store.getState();
