@@ -8,6 +8,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, type BrowserSession, type PageProblems } from './harness.ts';
 import { SHOTS, generate, hook, pickMode, setSteps, shot, waitCanvas, waitReady, waitRunDone } from './issue5-helpers.ts';
+import { maxAbsDiff } from '../src/model/testing.ts';
 
 const STEPS = 20;
 
@@ -34,12 +35,6 @@ async function framesOf(page: Page, from: number, to: number, which: 'A' | 'B' =
     },
     [from, to, which] as const,
   );
-}
-
-function maxAbsDiff(a: number[], b: number[]): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
 }
 
 describe('compare, branch and the teaching views', () => {
