@@ -4,12 +4,12 @@
  * any component. Batch 16 shows a 4x4 grid; a cell is a button that selects the sample for the label chart.
  * The representation head is not an image: its view is the representation map (ReprMap.tsx).
  */
-import { useEffect, useRef } from 'react';
 import type { AppState } from '../store/index.ts';
 import { CANVAS_SIZE, cellOrigin, clearCanvas, drawFrame } from './draw.ts';
 import { HEAD_INFO } from './labels.ts';
 import { ClassLegend, ReprMapCanvas } from './ReprMap.tsx';
-import { useActions, useApp, useAppStore } from './store-context.tsx';
+import { useActions, useApp } from './store-context.tsx';
+import { useStoreCanvas } from './useStoreCanvas.ts';
 
 /** Everything a drawing depends on; the canvas redraws only when this key changes. */
 function drawKey(s: AppState): string {
@@ -20,56 +20,32 @@ function drawKey(s: AppState): string {
 }
 
 function FrameCanvas() {
-  const store = useAppStore();
-  const canvasRef = useRef<HTMLCanvasElement>(null);
-
-  useEffect(() => {
-    const canvas = canvasRef.current;
-    const ctx = canvas?.getContext('2d');
-    if (!canvas || !ctx) return;
-    let raf = 0;
-    let lastKey = '';
-    const draw = () => {
-      raf = 0;
-      const s = store.getState();
-      const key = drawKey(s);
-      if (key === lastKey) return;
-      lastKey = key;
-      const t = s.trajectory;
-      const index = Math.min(s.player.frameIndex, Math.max(0, t.frameCount - 1));
-      const frame = t.frameCount > 0 ? s.actions.getFrame(index) : undefined;
-      if (!frame || !t.run) {
-        clearCanvas(ctx);
-        canvas.dataset['runId'] = '';
-        canvas.dataset['frameIndex'] = '';
-      } else {
-        drawFrame(ctx, frame, {
-          head: s.view.head,
-          batch: t.run.batch,
-          selected: s.view.sample,
-          mask: s.view.showMask && t.run.mask ? t.run.mask : null,
-          givenSketch: s.view.showMask ? t.run.sketch : null,
-          driftScale: s.actions.frames().driftMaxAbs,
-          classNames: s.samples.classNames.length ? s.samples.classNames : (s.engine.config?.classNames ?? []),
-        });
-        // Plain attributes for tests and debugging; set imperatively, no React render involved.
-        canvas.dataset['runId'] = frame.runId;
-        canvas.dataset['frameIndex'] = String(frame.index);
-        canvas.dataset['t'] = String(frame.t);
-      }
-      canvas.dataset['head'] = s.view.head;
-      canvas.dataset['draws'] = String(Number(canvas.dataset['draws'] ?? '0') + 1);
-    };
-    const schedule = () => {
-      if (raf === 0 && drawKey(store.getState()) !== lastKey) raf = requestAnimationFrame(draw);
-    };
-    draw();
-    const unsubscribe = store.subscribe(schedule);
-    return () => {
-      unsubscribe();
-      if (raf !== 0) cancelAnimationFrame(raf);
-    };
-  }, [store]);
+  const canvasRef = useStoreCanvas(drawKey, (ctx, s, canvas) => {
+    const t = s.trajectory;
+    const index = Math.min(s.player.frameIndex, Math.max(0, t.frameCount - 1));
+    const frame = t.frameCount > 0 ? s.actions.getFrame(index) : undefined;
+    if (!frame || !t.run) {
+      clearCanvas(ctx);
+      canvas.dataset['runId'] = '';
+      canvas.dataset['frameIndex'] = '';
+    } else {
+      drawFrame(ctx, frame, {
+        head: s.view.head,
+        batch: t.run.batch,
+        selected: s.view.sample,
+        mask: s.view.showMask && t.run.mask ? t.run.mask : null,
+        givenSketch: s.view.showMask ? t.run.sketch : null,
+        driftScale: s.actions.frames().driftMaxAbs,
+        classNames: s.samples.classNames.length ? s.samples.classNames : (s.engine.config?.classNames ?? []),
+      });
+      // Plain attributes for tests and debugging; set imperatively, no React render involved.
+      canvas.dataset['runId'] = frame.runId;
+      canvas.dataset['frameIndex'] = String(frame.index);
+      canvas.dataset['t'] = String(frame.t);
+    }
+    canvas.dataset['head'] = s.view.head;
+    canvas.dataset['draws'] = String(Number(canvas.dataset['draws'] ?? '0') + 1);
+  });
 
   return (
     <canvas
