@@ -46,7 +46,7 @@ describe('bench/report.mjs', () => {
         { id: 'webgl', backend: 'webgl', isolated: true, ok: false, error: 'no WebGL' },
       ],
       auto: { ok: true, chosen: 'wasm', summary: 'auto picked wasm', wallMs: 4000, attempts: [{ name: 'wasm', outcome: 'chosen', reason: 'fastest' }] },
-      profile: [], longTasks: { ok: true, backend: 'wasm', request: 'default', runWallMs: 2000, run: { count: 0, maxMs: 0 }, load: { count: 2, maxMs: 120 } },
+      profile: [], longTasks: { ok: true, backend: 'wasm', request: 'default', runWallMs: 2000, runs: [{ wallMs: 2000, count: 1, maxMs: 61, blockingMs: 11, tasks: [] }, { wallMs: 1500, count: 0, maxMs: 0, blockingMs: 0, tasks: [] }], run: { count: 1, maxMs: 61 }, load: { count: 2, maxMs: 120 } },
       optimisations: [{ title: 'GroupNorm', what: 'fused', rows: [{ measure: 'wasm b1', before: 30, after: 20 }] }],
     });
     expect(md).toContain('| wasm-mt | isolated | 20.0 (18.0–30.0, n=10)');
@@ -55,5 +55,7 @@ describe('bench/report.mjs', () => {
     expect(md).toContain('GPU machine numbers: not measured');
     expect(md).toContain('| 1000 | 136 → 136 |');
     expect(md).toContain('| wasm b1 | 30.0 | 20.0 | 0.67× |');
+    expect(md).toContain('| 1 (cold) | 2000 | 1 | 61.0 | 11.0 |');
+    expect(md).toContain('| 2 | 1500 | 0 | 0.00 | 0.00 |');
   });
 });

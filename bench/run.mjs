@@ -161,7 +161,16 @@ async function measureBackend(page, p) {
   };
 }
 
-/** The real UI: longest main-thread task while a default run plays (PerformanceObserver 'longtask'). */
+/** Runs of the default trajectory timed on the real UI: the first after page load (cold JIT), then warm ones. */
+const UI_RUNS = 3;
+
+/**
+ * The real UI: the longest main-thread task while a default run plays (PerformanceObserver 'longtask').
+ * The harness stays off the page's main thread during a run: the Generate button is clicked from inside
+ * the page and 'done' is awaited by a 100 ms in-page poll. (Playwright's waitForFunction polls on every
+ * animation frame by default and its click() injects script; both run on the measured thread and, in the
+ * first version of this benchmark, were part of the 226 ms it reported.)
+ */
 async function longTasks(/** @type {import('playwright-core').Browser} */ browser, /** @type {string} */ url) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
@@ -175,24 +184,43 @@ async function longTasks(/** @type {import('playwright-core').Browser} */ browse
   try {
     await page.goto(`${url}/`, { waitUntil: 'load' });
     await page.locator('[data-testid="engine-status"][data-status="ready"]').waitFor({ timeout: 180_000 });
-    const state = await page.evaluate(() => {
-      const s = /** @type {any} */ (window).mtdPlayground.getState();
-      return { backend: s.engine.report?.chosen, runId: s.trajectory.runId };
-    });
-    const t0 = await page.evaluate(() => performance.now());
-    await page.getByTestId('generate').click();
-    await page.waitForFunction((prev) => {
-      const t = /** @type {any} */ (window).mtdPlayground.getState().trajectory;
-      return t.runId !== prev && t.status === 'done';
-    }, state.runId, { timeout: 300_000 });
-    const t1 = await page.evaluate(() => performance.now());
+    const backend = await page.evaluate(() => /** @type {any} */ (window).mtdPlayground.getState().engine.report?.chosen);
+    const loadEnd = await page.evaluate(() => performance.now());
+    /** @type {{ wallMs: number, count: number, maxMs: number, blockingMs: number, tasks: { start: number, ms: number }[] }[]} */
+    const runs = [];
+    for (let r = 0; r < UI_RUNS; r++) {
+      await page.waitForTimeout(300);
+      runs.push(await page.evaluate(() => new Promise((resolve, reject) => {
+        const w = /** @type {any} */ (window);
+        const prev = w.mtdPlayground.getState().trajectory.runId;
+        const t0 = performance.now();
+        const poll = setInterval(() => {
+          const t = w.mtdPlayground.getState().trajectory;
+          if (t.runId === prev || (t.status !== 'done' && t.status !== 'error')) return;
+          clearInterval(poll);
+          if (t.status === 'error') return reject(new Error(`the run failed: ${JSON.stringify(t.error)}`));
+          const t1 = performance.now();
+          // A task still running at 'done' is reported when it ends: give the observer a moment.
+          setTimeout(() => {
+            const tasks = /** @type {{ start: number, ms: number }[]} */ (w.__longTasks).filter((x) => x.start >= t0 && x.start <= t1)
+              .map((x) => ({ start: x.start - t0, ms: x.ms }));
+            resolve({
+              wallMs: t1 - t0, count: tasks.length, maxMs: tasks.length ? Math.max(...tasks.map((x) => x.ms)) : 0,
+              blockingMs: tasks.reduce((sum, x) => sum + (x.ms - 50), 0), tasks,
+            });
+          }, 200);
+        }, 100);
+        /** @type {HTMLButtonElement} */ (document.querySelector('[data-testid="generate"]')).click();
+      })));
+    }
     const tasks = /** @type {{ start: number, ms: number }[]} */ (await page.evaluate(() => /** @type {any} */ (window).__longTasks));
-    const during = tasks.filter((x) => x.start >= t0 && x.start <= t1);
-    const before = tasks.filter((x) => x.start < t0);
+    const before = tasks.filter((x) => x.start < loadEnd);
     const frames = await page.evaluate(() => /** @type {any} */ (window).mtdPlayground.getState().trajectory.frameCount);
+    const all = runs.flatMap((x) => x.tasks);
     return {
-      ok: true, backend: state.backend, request: `the UI's default: joint, DDIM, 50 steps, batch 1; ${frames} frames`, runWallMs: t1 - t0,
-      run: { count: during.length, maxMs: during.length ? Math.max(...during.map((x) => x.ms)) : 0, tasks: during },
+      ok: true, backend, request: `the UI's default: joint, DDIM, 50 steps, batch 1; ${frames} frames`, runWallMs: runs[0]?.wallMs ?? null,
+      runs,
+      run: { count: all.length, maxMs: all.length ? Math.max(...all.map((x) => x.ms)) : 0, tasks: all },
       load: { count: before.length, maxMs: before.length ? Math.max(...before.map((x) => x.ms)) : 0 },
     };
   } finally {

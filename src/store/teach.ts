@@ -57,11 +57,19 @@ export interface ForwardParts {
   readonly z: Float32Array;
 }
 
+let lastNoise: { seed: number; n: number; eps: Float32Array } | null = null;
+
+/** The run's starting noise for `seed` (the last one is kept: the view asks for it on every frame). */
+function startingNoise(seed: number, n: number): Float32Array {
+  if (lastNoise?.seed !== seed || lastNoise.n !== n) lastNoise = { seed, n, eps: initialNoise(seed, n) };
+  return lastNoise.eps;
+}
+
 /** The three terms of z_t for an image x (32x32), encoding E (or null: no conditions) and eps from `seed`. */
 export function forwardParts(tables: ScheduleTables, x: Float32Array, E: Float32Array | null, t: number, seed: number): ForwardParts {
   if (!Number.isInteger(t) || t < 0 || t > tables.T) throw new RangeError(`t must be an integer in 0..${tables.T}, got ${t}`);
   const n = x.length;
-  const eps = initialNoise(seed, n);
+  const eps = startingNoise(seed, n);
   const a = tables.sqrtAlphaBar[t]!;
   const b = tables.sqrtOneMinusAlphaBar[t]!;
   const k = tables.kappa[t]!;

@@ -397,11 +397,19 @@ export function syncWithHash(store: AppStore, location: { hash: string }, replac
   const stopIndices = checkIndices(store, initial);
   const stopRestore = initial.frame !== undefined ? restoreFrame(store, initial.frame) : () => undefined;
   let last = '';
+  let lastInputs: readonly unknown[] = [];
   const write = () => {
     const s = store.getState();
     // The frame is written while the player rests on one (not on every tick of playback).
     // The address bar follows the controls; it carries the frame only while they still match the run shown.
-    const hash = shareHash(s, !s.player.playing && s.trajectory.status !== 'running' && !s.trajectory.stale);
+    const withFrame = !s.player.playing && s.trajectory.status !== 'running' && !s.trajectory.stale;
+    // Everything shareHash reads. During a run the store changes on every frame while none of these
+    // do: skip building the hash then (it ran on the main thread once per frame).
+    const inputs = [withFrame, s.config, s.view, s.editor, s.samples, s.compare.enabled, s.compare.knobs, s.trajectory.run,
+      withFrame ? s.trajectory.frameCount : -1, withFrame ? s.player.frameIndex : -1];
+    if (inputs.length === lastInputs.length && inputs.every((v, i) => Object.is(v, lastInputs[i]))) return;
+    lastInputs = inputs;
+    const hash = shareHash(s, withFrame);
     if (hash !== last) {
       last = hash;
       replace(hash);

@@ -27,12 +27,10 @@ function Term({ values, label, diverging, scale, testId }: { values: Float32Arra
   );
 }
 
-export function ForwardView() {
+/** The four canvases and the t control; mounted only while the panel is open (nothing is computed when closed). */
+function ForwardTerms({ follow, setFollow, ownT, setOwnT }: { follow: boolean; setFollow: (v: boolean) => void; ownT: number | null; setOwnT: (t: number) => void }) {
   const config = useApp((s) => s.engine.config);
   const tables = useMemo(() => (config ? scheduleTables(config) : scheduleTables()), [config]);
-  const [follow, setFollow] = useState(true);
-  const [ownT, setOwnT] = useState(Math.round(tables.T / 2));
-  const [open, setOpen] = useState(false);
   const frameIndex = useApp((s) => s.player.frameIndex);
   const frameCount = useApp((s) => s.trajectory.frameCount);
   const runId = useApp((s) => s.trajectory.runId);
@@ -43,7 +41,7 @@ export function ForwardView() {
   const drawn = useApp((s) => s.editor.drawn);
   const { getFrame, frames, sourceImage } = useActions();
   const frame = frameCount > 0 ? getFrame(Math.min(frameIndex, frameCount - 1)) : undefined;
-  const t = follow && frame ? frame.t : Math.min(ownT, tables.T);
+  const t = follow && frame ? frame.t : Math.min(ownT ?? Math.round(tables.T / 2), tables.T);
   // eslint-disable-next-line react-hooks/exhaustive-deps
   const x = useMemo(() => (samplesReady ? sourceImage() : null), [samplesReady, source, drawn, sourceImage]);
   const E = useMemo(
@@ -53,9 +51,53 @@ export function ForwardView() {
     [runId, frameCount, sample, tables],
   );
   const parts = useMemo(() => (x ? forwardParts(tables, x, E, t, seed) : null), [tables, x, E, t, seed]);
-  let eMax = 0;
-  if (E) for (const v of E) eMax = Math.max(eMax, Math.abs(v));
-  const kMax = Math.max(...tables.kappa);
+  const eMax = useMemo(() => {
+    let m = 0;
+    if (E) for (const v of E) m = Math.max(m, Math.abs(v));
+    return m;
+  }, [E]);
+  const kMax = useMemo(() => Math.max(...tables.kappa), [tables]);
+  return (
+    <>
+      <div className="forward-controls">
+        <label className="inline-check">
+          <input type="checkbox" checked={follow} onChange={(e) => setFollow(e.target.checked)} data-testid="forward-follow" />
+          Follow the player&apos;s t
+        </label>
+        <label>
+          t = <strong data-testid="forward-t">{t}</strong>
+          <input
+            type="range"
+            min={0}
+            max={tables.T}
+            value={t}
+            disabled={follow && !!frame}
+            onChange={(e) => setOwnT(Number(e.target.value))}
+            aria-label="Forward-process timestep t"
+            data-testid="forward-slider"
+          />
+        </label>
+      </div>
+      {parts ? (
+        <div className="forward-terms" data-testid="forward-terms" data-t={t} data-has-drift={E ? '1' : '0'}>
+          <Term values={parts.signal} label={`√ᾱ x  (√ᾱ = ${tables.sqrtAlphaBar[t]!.toFixed(3)})`} testId="forward-signal" />
+          <Term values={parts.drift} label={`κ E  (κ = ${tables.kappa[t]!.toFixed(3)})`} diverging scale={Math.max(1e-6, kMax * eMax)} testId="forward-drift" />
+          <Term values={parts.noise} label={`√(1−ᾱ) ε  (${tables.sqrtOneMinusAlphaBar[t]!.toFixed(3)})`} testId="forward-noise" />
+          <Term values={parts.z} label="= z_t" testId="forward-z" />
+        </div>
+      ) : (
+        <p className="muted">The test images are loading…</p>
+      )}
+      {!E ? <p className="muted">No drift yet: run a class-conditional, joint or inpainting trajectory to see its κ<sub>t</sub> E.</p> : null}
+    </>
+  );
+}
+
+export function ForwardView() {
+  const [open, setOpen] = useState(false);
+  // Kept here so that closing and reopening the panel keeps the user's choice.
+  const [follow, setFollow] = useState(true);
+  const [ownT, setOwnT] = useState<number | null>(null);
   return (
     <section className="panel forward-panel" aria-labelledby="forward-title">
       <h2 id="forward-title">
@@ -65,36 +107,7 @@ export function ForwardView() {
       </h2>
       {open ? (
         <>
-          <div className="forward-controls">
-            <label className="inline-check">
-              <input type="checkbox" checked={follow} onChange={(e) => setFollow(e.target.checked)} data-testid="forward-follow" />
-              Follow the player&apos;s t
-            </label>
-            <label>
-              t = <strong data-testid="forward-t">{t}</strong>
-              <input
-                type="range"
-                min={0}
-                max={tables.T}
-                value={t}
-                disabled={follow && !!frame}
-                onChange={(e) => setOwnT(Number(e.target.value))}
-                aria-label="Forward-process timestep t"
-                data-testid="forward-slider"
-              />
-            </label>
-          </div>
-          {parts ? (
-            <div className="forward-terms" data-testid="forward-terms" data-t={t} data-has-drift={E ? '1' : '0'}>
-              <Term values={parts.signal} label={`√ᾱ x  (√ᾱ = ${tables.sqrtAlphaBar[t]!.toFixed(3)})`} testId="forward-signal" />
-              <Term values={parts.drift} label={`κ E  (κ = ${tables.kappa[t]!.toFixed(3)})`} diverging scale={Math.max(1e-6, kMax * eMax)} testId="forward-drift" />
-              <Term values={parts.noise} label={`√(1−ᾱ) ε  (${tables.sqrtOneMinusAlphaBar[t]!.toFixed(3)})`} testId="forward-noise" />
-              <Term values={parts.z} label="= z_t" testId="forward-z" />
-            </div>
-          ) : (
-            <p className="muted">The test images are loading…</p>
-          )}
-          {!E ? <p className="muted">No drift yet: run a class-conditional, joint or inpainting trajectory to see its κ<sub>t</sub> E.</p> : null}
+          <ForwardTerms follow={follow} setFollow={setFollow} ownT={ownT} setOwnT={setOwnT} />
           <Explain id="forward">
             <p>
               Training adds noise to a real image in one jump: z<sub>t</sub> = √ᾱ<sub>t</sub> x + κ<sub>t</sub> E + √(1−ᾱ<sub>t</sub>) ε. As t grows the

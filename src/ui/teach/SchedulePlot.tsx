@@ -5,7 +5,7 @@
  * scrubber. Hand-drawn SVG like the label chart; the curves are drawn once, only the cursor moves.
  */
 import { useMemo } from 'react';
-import { frameTimesteps, scheduleTables } from '../../store/index.ts';
+import { frameTimesteps, scheduleTables, type ScheduleTables } from '../../store/index.ts';
 import { useActions, useApp } from '../store-context.tsx';
 import { Explain } from './Explain.tsx';
 
@@ -19,19 +19,53 @@ function useTables() {
   return useMemo(() => (config ? scheduleTables(config) : scheduleTables()), [config]);
 }
 
+const xOf = (t: number, T: number) => M.left + ((T - t) / T) * (W - M.left - M.right);
+const y = (v: number) => M.top + (1 - v) * (H - M.top - M.bottom);
+const ySnr = (l: number) => y((Math.max(-SNR_LIM, Math.min(SNR_LIM, l)) + SNR_LIM) / (2 * SNR_LIM));
+
+/** t of the frame the player shows (undefined before a run): the only part of the plot that changes per frame. */
+function useFrameT(): number | undefined {
+  const frameIndex = useApp((s) => s.player.frameIndex);
+  const frameCount = useApp((s) => s.trajectory.frameCount);
+  const { getFrame } = useActions();
+  return frameCount > 0 ? getFrame(Math.min(frameIndex, frameCount - 1))?.t : undefined;
+}
+
+function Readout({ tables }: { tables: ScheduleTables }) {
+  const t = useFrameT();
+  return (
+    <p className="schedule-readout" data-testid="schedule-readout">
+      {t !== undefined ? (
+        <>
+          t = <strong>{t}</strong> · ᾱ<sub>t</sub> = {tables.alphaBar[t]!.toFixed(3)} · κ<sub>t</sub> = {tables.kappa[t]!.toFixed(3)} · SNR ={' '}
+          {t === 0 ? '∞' : Math.exp(tables.logSnr[t]!).toPrecision(3)}
+        </>
+      ) : (
+        <span className="muted">The cursor appears with a trajectory.</span>
+      )}
+    </p>
+  );
+}
+
+function Cursor({ tables }: { tables: ScheduleTables }) {
+  const t = useFrameT();
+  if (t === undefined) return null;
+  const x = xOf(t, tables.T);
+  return (
+    <g data-testid="schedule-cursor" data-t={t} data-x={x.toFixed(2)}>
+      <line className="cursor" x1={x} x2={x} y1={M.top} y2={H - M.bottom} />
+      <circle cx={x} cy={y(tables.alphaBar[t]!)} r={3} className="dot-alphabar" />
+      <circle cx={x} cy={y(tables.kappa[t]!)} r={3} className="dot-kappa" />
+    </g>
+  );
+}
+
 export function SchedulePlot() {
   const tables = useTables();
   const { T } = tables;
   const runSteps = useApp((s) => s.trajectory.run?.steps ?? s.config.steps);
   const runMode = useApp((s) => s.trajectory.run?.mode ?? s.config.mode);
-  const frameIndex = useApp((s) => s.player.frameIndex);
-  const frameCount = useApp((s) => s.trajectory.frameCount);
-  const { getFrame } = useActions();
-  const frame = frameCount > 0 ? getFrame(Math.min(frameIndex, frameCount - 1)) : undefined;
-
-  const x = (t: number) => M.left + ((T - t) / T) * (W - M.left - M.right);
-  const y = (v: number) => M.top + (1 - v) * (H - M.top - M.bottom);
-  const ySnr = (l: number) => y((Math.max(-SNR_LIM, Math.min(SNR_LIM, l)) + SNR_LIM) / (2 * SNR_LIM));
+  const x = (t: number) => xOf(t, T);
 
   const paths = useMemo(() => {
     const pts = (f: (t: number) => number) => {
@@ -46,27 +80,17 @@ export function SchedulePlot() {
       kappa: pts((t) => y(tables.kappa[t]!)),
       snr: pts((t) => ySnr(tables.logSnr[t]!)),
     };
-    // x, y, ySnr depend only on T
+    // x depends only on T
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [tables]);
 
   const chosen = useMemo(() => frameTimesteps(T, runSteps, runMode === 'classify'), [T, runSteps, runMode]);
-  const t = frame?.t;
-  const kappaMax = Math.max(...tables.kappa);
+  const kappaMax = useMemo(() => Math.max(...tables.kappa), [tables]);
 
   return (
     <section className="panel schedule-panel" aria-labelledby="schedule-title">
       <h2 id="schedule-title">Noise schedule</h2>
-      <p className="schedule-readout" data-testid="schedule-readout">
-        {t !== undefined ? (
-          <>
-            t = <strong>{t}</strong> · ᾱ<sub>t</sub> = {tables.alphaBar[t]!.toFixed(3)} · κ<sub>t</sub> = {tables.kappa[t]!.toFixed(3)} · SNR ={' '}
-            {t === 0 ? '∞' : Math.exp(tables.logSnr[t]!).toPrecision(3)}
-          </>
-        ) : (
-          <span className="muted">The cursor appears with a trajectory.</span>
-        )}
-      </p>
+      <Readout tables={tables} />
       <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={`ᾱ_t, κ_t and log SNR over t = ${T} to 0, with the ${chosen.length - 1} sampler steps`} data-testid="schedule-plot">
         <rect x={M.left} y={M.top} width={W - M.left - M.right} height={H - M.top - M.bottom} className="chart-bg" />
         {[0, 0.5, 1].map((v) => (
@@ -88,13 +112,7 @@ export function SchedulePlot() {
             ? chosen.map((s, i) => <line key={i} x1={x(s)} x2={x(s)} y1={H - M.bottom} y2={H - M.bottom + 5} className="step-tick" />)
             : null}
         </g>
-        {t !== undefined ? (
-          <g data-testid="schedule-cursor" data-t={t} data-x={x(t).toFixed(2)}>
-            <line className="cursor" x1={x(t)} x2={x(t)} y1={M.top} y2={H - M.bottom} />
-            <circle cx={x(t)} cy={y(tables.alphaBar[t]!)} r={3} className="dot-alphabar" />
-            <circle cx={x(t)} cy={y(tables.kappa[t]!)} r={3} className="dot-kappa" />
-          </g>
-        ) : null}
+        <Cursor tables={tables} />
         <text x={M.left} y={H - 8} className="tick" textAnchor="start">
           t={T}
         </text>
