@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/* global window */
+/* global window, document */
 // @ts-check
 /**
  * `npm run bench [-- --quick] [-- --no-build] [-- --only wasm-mt,cpu]`: builds the app, serves dist/ twice
