@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { BackendReport, Frame, InitResult, RunRequest } from '../engine/protocol.ts';
+import type { EngineEvent } from '../engine/api.ts';
 import type { EngineLike } from './engine-api.ts';
 import { FrameBuffer, rollingMedian } from './frames.ts';
 import { hiddenCount, paintStroke, presetMask } from './mask.ts';
@@ -73,8 +74,22 @@ class FakeEngine implements EngineLike {
     return { numTensors: 3, numBytes: 300 };
   }
 
+  backendSwitches = 0;
+  listeners: ((event: EngineEvent) => void)[] = [];
+
   setBackend(): Promise<BackendReport> {
+    this.backendSwitches++;
     return Promise.resolve({ ...REPORT, chosen: 'cpu' });
+  }
+
+  onEvent(listener: (event: EngineEvent) => void): () => void {
+    this.listeners.push(listener);
+    return () => undefined;
+  }
+
+  /** The worker's own report of a loss (it comes besides the run's rejection). */
+  emitEvent(event: EngineEvent): void {
+    for (const l of this.listeners) l(event);
   }
 }
 
@@ -536,5 +551,94 @@ describe('store: GPU loss mid-run (recovery in launch)', () => {
     expect(s.trajectory.error?.kind).toBe('device-lost');
     expect(s.history.nodes[0]?.status).toBe('error');
     store.getState().actions.dispose();
+  });
+});
+
+describe('store: the compare view (run B) and faults', () => {
+  /** A finished run A of 4 steps with compare on, and run B (DDPM, 4 steps) started after it. */
+  async function withRunningB(fake: FakeEngine): Promise<{ store: AppStore; b: Promise<void> }> {
+    const store = await readyStore(fake);
+    const { actions } = store.getState();
+    actions.setConfig({ steps: 4 });
+    actions.setCompare({ enabled: true, sampler: 'ddpm', steps: 4 });
+    const a = actions.generate();
+    fake.emit(0, 5);
+    fake.finish();
+    await flushPromises();
+    expect(fake.requests).toHaveLength(2); // B started once A was done
+    expect(store.getState().compare.status).toBe('running');
+    return { store, b: a };
+  }
+
+  it('closing the compare view while B runs cancels B: its late frames are dropped and nothing else starts', async () => {
+    const fake = new FakeEngine();
+    const { store, b } = await withRunningB(fake);
+    const bId = fake.requests[1]!.runId;
+    fake.emit(0, 2, 1);
+    expect(store.getState().compare.frameCount).toBe(2);
+    store.getState().actions.setCompare({ enabled: false });
+    expect(fake.cancelled).toEqual([bId]);
+    expect(store.getState().compare).toMatchObject({ enabled: false, status: 'cancelled', frameCount: 2 });
+    // The worker was mid-step: a frame and the result still come.
+    fake.emit(2, 4, 1);
+    fake.pending[1]!.resolve('cancelled');
+    await b;
+    const s = store.getState();
+    expect(s.compare).toMatchObject({ status: 'cancelled', frameCount: 2 });
+    expect(s.actions.compareFrames().length).toBe(2);
+    expect(s.trajectory).toMatchObject({ status: 'done', frameCount: 5 }); // A untouched
+    expect(fake.requests).toHaveLength(2);
+    // The next Generate runs A only.
+    const next = s.actions.generate();
+    fake.emit(0, 5, 2);
+    fake.finish(2);
+    await next;
+    expect(fake.requests).toHaveLength(3);
+    expect(store.getState().compare.status).toBe('empty');
+    store.getState().actions.dispose();
+  });
+
+  it('a GPU loss during B: one switch of backend, B continues from its last frame, A is untouched', async () => {
+    const { EngineError } = await import('../engine/errors.ts');
+    const fake = new FakeEngine();
+    const { store, b } = await withRunningB(fake);
+    const request = fake.requests[1]!;
+    fake.emit(0, 3, 1);
+    // The worker reports the loss as an event and as the run's rejection: one recovery for both.
+    fake.emitEvent({ type: 'device-lost', message: 'GPU device was lost', backend: 'webgpu' });
+    fake.pending[1]!.reject(new EngineError('device-lost', 'GPU device was lost', { detail: 'webgpu' }));
+    await flushPromises();
+    expect(fake.backendSwitches).toBe(1);
+    expect(fake.requests).toHaveLength(3);
+    expect(fake.requests[2]).toMatchObject({ runId: request.runId, sampler: 'ddpm', start: { fromStep: 2 } });
+    expect(Array.from(fake.requests[2]!.start!.z)).toEqual(Array.from(new Float32Array(1024).fill(2)));
+    expect(store.getState().engine).toMatchObject({ status: 'ready', error: null });
+    expect(store.getState().engine.report?.chosen).toBe('cpu');
+    fake.emit(2, 5, 2); // frame 2 again (dropped as a duplicate), then 3 and 4
+    fake.finish(2);
+    await b;
+    const s = store.getState();
+    expect(s.compare).toMatchObject({ status: 'done', frameCount: 5, error: null });
+    expect(Array.from({ length: 5 }, (_, i) => s.actions.getCompareFrame(i)?.index)).toEqual([0, 1, 2, 3, 4]);
+    expect(s.trajectory).toMatchObject({ status: 'done', frameCount: 5 });
+    expect(s.notices.map((n) => n.text).join('\n')).toMatch(/WebGPU device was lost at step 2; the run continues from step 2\. Switched to cpu/);
+    s.actions.dispose();
+  });
+
+  it('a second loss during B ends B with the error; A stays done', async () => {
+    const { EngineError } = await import('../engine/errors.ts');
+    const fake = new FakeEngine();
+    const { store, b } = await withRunningB(fake);
+    fake.emit(0, 2, 1);
+    fake.pending[1]!.reject(new EngineError('device-lost', 'lost once', { detail: 'webgpu' }));
+    await flushPromises();
+    fake.pending[2]!.reject(new EngineError('device-lost', 'lost twice', { detail: 'webgpu' }));
+    await b;
+    const s = store.getState();
+    expect(s.compare.status).toBe('error');
+    expect(s.compare.error?.message).toBe('lost twice');
+    expect(s.compare.frameCount).toBe(2);
+    expect(s.trajectory.status).toBe('done');
+    s.actions.dispose();
   });
 });

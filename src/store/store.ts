@@ -448,8 +448,11 @@ export function createAppStore(deps: StoreDeps = {}): AppStore {
   let sketchCache: { key: string; sketch: Float32Array } | null = null;
   let samplesLoading: Promise<void> | null = null;
   let noticeCounter = 0;
-  /** The device-loss message already handled (the event and the run's rejection report the same loss). */
-  let handledLoss: string | null = null;
+  /**
+   * The recovery from the latest device loss: the event and each run's rejection (A's and B's) report the
+   * same loss with the same message, and all of them wait on this one switch of backend.
+   */
+  let recovery: { readonly message: string; readonly result: Promise<boolean> } | null = null;
 
   const side = DEFAULT_GEOMETRY.imageSize;
 
@@ -591,6 +594,7 @@ export function createAppStore(deps: StoreDeps = {}): AppStore {
 
     const initEngine = async (preference: BackendPreference) => {
       patch('engine', { status: 'loading', preference, error: null, phase: 'backend', progress: {} });
+      recovery = null;
       try {
         if (!engine) {
           if (!deps.engine) throw new Error('No inference engine is configured.');
@@ -598,7 +602,8 @@ export function createAppStore(deps: StoreDeps = {}): AppStore {
           engine.onEvent?.((event) => {
             if (event.type === 'device-lost') {
               // A running trajectory fails with the same loss and resumes itself (launch); idle, move on now.
-              if (get().trajectory.status === 'running' || handledLoss === event.message) return;
+              // Compare's run B recovers the same way (runCompare).
+              if (get().trajectory.status === 'running' || get().compare.status === 'running' || recovery?.message === event.message) return;
               void recoverBackend({ kind: 'device-lost', message: event.message, ...(event.backend ? { detail: event.backend } : {}) }, null);
               return;
             }
@@ -658,9 +663,15 @@ export function createAppStore(deps: StoreDeps = {}): AppStore {
      * After a WebGPU device or WebGL context loss: re-creates the model on wasm (else cpu) and says so.
      * `step` is the frame the run continues from (null when idle). Resolves false when nothing works.
      */
-    const recoverBackend = async (error: EngineErrorInfo, step: number | null): Promise<boolean> => {
+    const recoverBackend = (error: EngineErrorInfo, step: number | null): Promise<boolean> => {
+      if (recovery?.message === error.message) return recovery.result;
+      recovery = { message: error.message, result: switchAfterLoss(error, step) };
+      return recovery.result;
+    };
+
+    /** Moves the engine to the first recovery backend that starts, and says so (recoverBackend: once per loss). */
+    const switchAfterLoss = async (error: EngineErrorInfo, step: number | null): Promise<boolean> => {
       if (!engine) return false;
-      handledLoss = error.message;
       const lostName = error.detail === 'webgl' ? 'WebGL context' : error.detail === 'webgpu' ? 'WebGPU device' : 'GPU backend';
       patch('engine', { switching: true, error: null });
       for (const preference of RECOVERY_BACKENDS) {
@@ -684,6 +695,8 @@ export function createAppStore(deps: StoreDeps = {}): AppStore {
       if (!engine) return;
       cancelRun();
       patch('engine', { switching: true, preference, error: null });
+      // A loss on the backend switched to is a new loss, even with the same message as the last one.
+      recovery = null;
       try {
         const report = await engine.setBackend(preference);
         patch('engine', { status: 'ready', report, switching: false, msPerStep: null });
@@ -1015,21 +1028,41 @@ export function createAppStore(deps: StoreDeps = {}): AppStore {
           pending = false;
           if (get().compare.runId === runId) patch('compare', { frameCount: compareBuffer.length });
         };
-        try {
-          const result = await engine.run(request, (frame) => {
-            if (acceptingCompareId !== runId || !compareBuffer.push(frame)) return;
-            if (!pending) {
-              pending = true;
-              defer(flushCompare);
+        const onCompareFrame = (frame: Frame) => {
+          if (acceptingCompareId !== runId || !compareBuffer.push(frame)) return;
+          if (!pending) {
+            pending = true;
+            defer(flushCompare);
+          }
+        };
+        // Like run A (launch): a GPU loss moves the engine to wasm and B continues from its last frame, once.
+        let attempt: RunRequest = request;
+        let recovered = false;
+        for (;;) {
+          try {
+            const result = await engine.run(attempt, onCompareFrame);
+            if (acceptingCompareId !== runId) return;
+            patch('compare', { status: result === 'done' ? 'done' : 'cancelled', frameCount: compareBuffer.length });
+            return;
+          } catch (e) {
+            if (acceptingCompareId !== runId) return;
+            const error = toErrorInfo(e, 'internal');
+            if (error.kind === 'device-lost' && !recovered) {
+              recovered = true;
+              const last = compareBuffer.at(compareBuffer.length - 1);
+              const ok = await recoverBackend(error, last ? last.index : 0);
+              if (ok && acceptingCompareId === runId) {
+                // The frame at that index comes again and is dropped by the buffer as a duplicate.
+                attempt = last ? { ...request, start: { z: last.z.slice(), fromStep: last.index } } : request;
+                continue;
+              }
+              if (acceptingCompareId !== runId) return;
             }
-          });
-          if (acceptingCompareId !== runId) return;
-          patch('compare', { status: result === 'done' ? 'done' : 'cancelled', frameCount: compareBuffer.length });
-        } catch (e) {
-          if (acceptingCompareId !== runId) return;
-          acceptingCompareId = null;
-          const error = toErrorInfo(e, 'internal');
-          patch('compare', { status: error.kind === 'cancelled' ? 'cancelled' : 'error', error: error.kind === 'cancelled' ? null : error, frameCount: compareBuffer.length });
+            acceptingCompareId = null;
+            patch('compare', { status: error.kind === 'cancelled' ? 'cancelled' : 'error', error: error.kind === 'cancelled' ? null : error, frameCount: compareBuffer.length });
+            if (error.kind === 'device-lost' || error.kind === 'backend') patch('engine', { error });
+            return;
+          }
         }
       },
       getCompareFrame: (index) => compareBuffer.at(index),
