@@ -22,7 +22,13 @@ export interface AppHook {
     player: { frameIndex: number; playing: boolean };
     editor: { source: string; drawn: Float32Array; undoDepth: number };
     notices: { id: number; tone: string; text: string }[];
-    actions: { refreshMemory(): Promise<void>; setConfig(patch: Record<string, unknown>): void; generate(): Promise<void> };
+    compare: { enabled: boolean; status: string; frameCount: number; runId: string | null };
+    actions: {
+      refreshMemory(): Promise<void>;
+      setConfig(patch: Record<string, unknown>): void;
+      generate(): Promise<void>;
+      compareFrames(): { readonly length: number; at(i: number): AppFrame | undefined };
+    };
   };
   getFrame(i: number): AppFrame | undefined;
 }

@@ -1,8 +1,8 @@
 /**
  * Interaction under stress and a long session, on wasm with short runs: rapid clicks, mode and seed
  * changes while running and playing never leave frames of an old run, never double the playback loop,
- * never leak tensors; 50 consecutive runs keep the worker's tensors and the page's heap flat.
- * (Closing the compare view mid-run belongs to issue 5's compare view, which is built in parallel.)
+ * never leak tensors; closing the compare view mid-run stops run B for good; 50 consecutive runs keep the
+ * worker's tensors and the page's heap flat.
  */
 import type { CDPSession, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -82,6 +82,68 @@ describe('interaction', () => {
     const advanced = (await state()).player.frameIndex;
     expect(advanced).toBeGreaterThanOrEqual(1);
     expect(advanced).toBeLessThanOrEqual(5);
+  });
+});
+
+describe('closing the compare view during a run', () => {
+  const compare = () => page.evaluate(() => {
+    const s = (window as unknown as AppWindow).mtdPlayground.getState();
+    const buffer = s.actions.compareFrames();
+    const ids = new Set<string>();
+    for (let i = 0; i < buffer.length; i++) ids.add(`${buffer.at(i)?.runId}#${buffer.at(i)?.index === i ? 'ok' : 'out of order'}`);
+    return { ...s.compare, buffered: buffer.length, ids: [...ids] };
+  });
+
+  it('while B runs: B stops for good (no late frames), A is kept, the next Generate runs A alone, no tensors leak', { timeout: 300_000 }, async () => {
+    await page.evaluate(() => (window as unknown as AppWindow).mtdPlayground.getState().actions.setConfig({ mode: 'joint', steps: 8 }));
+    await generateAndWait(page);
+    const baseline = await numTensors(page);
+    await page.getByTestId('compare-toggle').check();
+    await page.getByTestId('compare-sampler').selectOption('ddpm');
+    await page.getByTestId('compare-steps').selectOption('1000'); // B is long: seconds on wasm
+    const runA = await generateAndWait(page);
+    await page.waitForFunction(() => {
+      const c = (window as unknown as AppWindow).mtdPlayground.getState().compare;
+      return c.status === 'running' && c.frameCount >= 3;
+    }, undefined, { timeout: 60_000 });
+    await page.getByTestId('compare-toggle').uncheck();
+    const closed = await compare();
+    expect(closed).toMatchObject({ enabled: false, status: 'cancelled' });
+    expect(await page.getByTestId('compare-canvas-B').count()).toBe(0);
+    // The worker may be mid-step when the cancel lands: at most that frame, then nothing more.
+    await page.waitForTimeout(1500);
+    const later = await compare();
+    expect(later.status).toBe('cancelled');
+    expect(later.buffered).toBeLessThanOrEqual(closed.buffered + 1);
+    expect(later.frameCount).toBe(closed.frameCount);
+    expect(later.ids).toEqual([`${closed.runId}#ok`]);
+    // A is untouched.
+    const a = await framesConsistent(page);
+    expect(a).toMatchObject({ ok: true, count: 9, runId: runA });
+    expect((await state()).trajectory.status).toBe('done');
+    // The engine is free at once: the next Generate runs A only (compare is off) and B never starts again.
+    await generateAndWait(page, 'done', 60_000);
+    expect((await framesConsistent(page)).ok).toBe(true);
+    const after = await compare();
+    expect(after).toMatchObject({ status: 'empty', buffered: 0 });
+    expect(await numTensors(page)).toBe(baseline);
+  });
+
+  it('while A runs: B never starts', { timeout: 120_000 }, async () => {
+    await page.getByTestId('compare-toggle').check();
+    await page.evaluate(() => (window as unknown as AppWindow).mtdPlayground.getState().actions.setConfig({ steps: 50 }));
+    const before = (await state()).trajectory.runId;
+    await page.getByTestId('generate').click();
+    await page.waitForFunction((prev) => {
+      const t = (window as unknown as AppWindow).mtdPlayground.getState().trajectory;
+      return t.runId !== prev && t.status === 'running';
+    }, before, { timeout: 60_000 });
+    await page.getByTestId('compare-toggle').uncheck();
+    await idle();
+    await page.waitForTimeout(500);
+    const s = await compare();
+    expect(s).toMatchObject({ enabled: false, status: 'empty', buffered: 0 });
+    expect((await framesConsistent(page)).ok).toBe(true);
   });
 });
 

@@ -595,6 +595,7 @@ describe('store: the compare view (run B) and faults', () => {
     await next;
     expect(fake.requests).toHaveLength(3);
     expect(store.getState().compare.status).toBe('empty');
+    expect(store.getState().actions.compareFrames().length).toBe(0); // B's frames are not kept past their run A
     store.getState().actions.dispose();
   });
 

@@ -770,6 +770,7 @@ export function createAppStore(deps: StoreDeps = {}): AppStore {
       if (!engine || get().engine.status !== 'ready' || get().engine.switching) return;
       cancelRun();
       cancelCompare();
+      compareBuffer.reset(null); // B belonged to the run shown until now
       stopLoop();
       const { runId } = request;
       buffer = new FrameBuffer();
@@ -1095,6 +1096,7 @@ export function createAppStore(deps: StoreDeps = {}): AppStore {
         if (!node || !kept || runId === get().trajectory.runId) return;
         cancelRun();
         cancelCompare();
+        compareBuffer.reset(null); // B belonged to the run shown until now
         stopLoop();
         acceptingRunId = null;
         buffer = kept;
