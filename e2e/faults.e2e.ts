@@ -265,9 +265,10 @@ describe('numerics', () => {
 describe('GPU loss in the middle of a run', () => {
   const RUN = '#mode=unconditional&sampler=ddim&steps=4&seed=3&batch=1';
 
-  /** Forces `backend`, starts a run, loses the GPU after frame 1, and checks the run ends on wasm from the last frame. */
-  async function loseMidRun(backend: 'webgpu' | 'webgl', fault: 'lose-webgpu' | 'lose-webgl', what: RegExp): Promise<void> {
-    const { page, problems } = await open(RUN, {});
+  /** Opens the app at `hash` with the worker's fault hooks and forces `backend`. */
+  async function openOn(hash: string, backend: 'webgpu' | 'webgl'): Promise<{ page: Page; problems: PageProblems }> {
+    const opened = await open(hash, {});
+    const { page } = opened;
     await waitReady(page);
     await page.getByTestId('backend-select').selectOption(backend);
     await page.getByRole('button', { name: 'Switch' }).click();
@@ -279,6 +280,12 @@ describe('GPU loss in the middle of a run', () => {
       backend,
       { timeout: 240_000 },
     );
+    return opened;
+  }
+
+  /** Forces `backend`, starts a run, loses the GPU after frame 1, and checks the run ends on wasm from the last frame. */
+  async function loseMidRun(backend: 'webgpu' | 'webgl', fault: 'lose-webgpu' | 'lose-webgl', what: RegExp): Promise<void> {
+    const { page, problems } = await openOn(RUN, backend);
     await page.getByTestId('generate').click();
     await page.waitForFunction(() => (window as unknown as AppWindow).mtdPlayground.getState().trajectory.frameCount >= 2, undefined, { timeout: 120_000 });
     await sendWorkerFault(page, { __fault: fault });
@@ -314,5 +321,32 @@ describe('GPU loss in the middle of a run', () => {
 
   it('WebGL context lost: the run moves to wasm and continues from the last frame', { timeout: 400_000 }, async () => {
     await loseMidRun('webgl', 'lose-webgl', /The WebGL context was lost/);
+  });
+
+  it("WebGL context lost during compare's run B: B moves to wasm and continues from its last frame, A is kept", { timeout: 400_000 }, async () => {
+    const { page, problems } = await openOn(`${RUN}&cmp=ddpm~0~0~4`, 'webgl');
+    await page.getByTestId('generate').click(); // A, then B
+    await page.waitForFunction(() => {
+      const s = (window as unknown as AppWindow).mtdPlayground.getState();
+      return s.trajectory.status === 'done' && s.compare.status === 'running' && s.compare.frameCount >= 2;
+    }, undefined, { timeout: 180_000 });
+    await sendWorkerFault(page, { __fault: 'lose-webgl' });
+    await page.waitForFunction(() => (window as unknown as AppWindow).mtdPlayground.getState().compare.status !== 'running', undefined, { timeout: 120_000 });
+    const s = await state(page);
+    expect(s.compare.status, JSON.stringify([s.engine.error, s.notices])).toBe('done');
+    expect(s.compare.frameCount).toBe(5);
+    expect(s.trajectory).toMatchObject({ status: 'done', frameCount: 5 });
+    expect(s.engine.report?.chosen).toBe('wasm');
+    expect(s.engine.error).toBeNull();
+    const notices = s.notices.map((n) => n.text).join('\n');
+    expect(notices).toMatch(/The WebGL context was lost at step (\d+); the run continues from step \1\. Switched to wasm/);
+    expect(s.notices.filter((n) => /^The WebGL context was lost/.test(n.text)), notices).toHaveLength(1); // one recovery for the loss
+    const b = await page.evaluate(() => {
+      const buffer = (window as unknown as AppWindow).mtdPlayground.getState().actions.compareFrames();
+      return Array.from({ length: buffer.length }, (_, i) => buffer.at(i)).map((f) => `${f?.runId}#${f?.index}`);
+    });
+    expect(b).toEqual([0, 1, 2, 3, 4].map((i) => `${s.compare.runId}#${i}`));
+    expect(problems.pageErrors).toEqual([]);
+    await page.close();
   });
 });
