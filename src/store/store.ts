@@ -369,7 +369,7 @@ export const DEFAULT_CONFIG: RunConfig = {
   classId: 0,
   guidance: 0,
   clipX0: true,
-  paste: false,
+  paste: true,
   x0From: DEFAULT_X0_SOURCE,
 };
 

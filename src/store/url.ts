@@ -1,7 +1,7 @@
 /**
  * URL-hash persistence of the run config, the drawn head, the mode's input and the share extras: a
  * shareable link reproduces the run (same seed, same trajectory). Format:
- * `#mode=joint&sampler=ddim&steps=50&eta=0&seed=42&batch=1&class=0&guidance=0&clip=1&paste=0&x0=masked&head=z`
+ * `#mode=joint&sampler=ddim&steps=50&eta=0&seed=42&batch=1&class=0&guidance=0&clip=1&paste=1&x0=masked&head=z`
  * (`x0`: the head x^_0 comes from, RunRequest.x0From: `masked` or `eps`), then
  *   - sketch mode: `sketch=t12` (the edge map of bundled test image 12) or `sketch=d<171 base64url chars>`
  *     (a drawn 32x32 sketch, one bit per pixel; sketch-bits.ts);
