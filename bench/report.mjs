@@ -107,7 +107,7 @@ export function toMarkdown(r) {
     `${m.platform}; Node ${m.node}; Chromium ${m.chromium}, headless. Load average (1/5/15 min) at the start ${m.loadStart.map((/** @type {number} */ x) => x.toFixed(2)).join(' / ')}, ` +
     `at the end ${m.loadEnd.map((/** @type {number} */ x) => x.toFixed(2)).join(' / ')}: the machine is shared with other jobs, so absolute times are noisy; compare ratios within this run.`);
   line();
-  line('**GPU machine numbers: not measured.** The session\'s GPU time was spent (on training the weights), so every browser figure below is CPU-only (WebGPU/WebGL through SwiftShader). On a real GPU, WebGPU is expected to win and `auto` measures that at start-up.');
+  line(`**GPU machine numbers: not measured.** ${m.gpu ?? 'No GPU machine was available.'} Every browser figure below is CPU-only (WebGPU/WebGL through SwiftShader). On a real GPU, WebGPU is expected to win and \`auto\` measures that at start-up.`);
   line();
 
   line('## Headline');

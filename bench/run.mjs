@@ -330,7 +330,7 @@ async function main() {
     machine: {
       cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', memGiB: Math.round(os.totalmem() / 2 ** 30),
       platform: `${os.type()} ${os.release()} ${os.arch()}`, node: process.versions.node, chromium: browser.version(),
-      loadStart, loadEnd: os.loadavg(), gpu: 'none (GPU machine numbers not available: this session\'s GPU time is spent)',
+      loadStart, loadEnd: os.loadavg(), gpu: 'This machine has no GPU, and no GPU machine that can run Chromium was available to this run (the project\'s one GPU session went to training the weights).',
     },
     headline: {
       autoChosen: auto?.chosen ?? null,
