@@ -3,11 +3,10 @@
  * scrubber; a branch keeps its parent's frames up to k and every run stays in the history; the forward
  * process view matches the engine's own forward process; explanations hide for a clean demo.
  */
-import { mkdirSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, type BrowserSession, type PageProblems } from './harness.ts';
-import { SHOTS, generate, hook, pickMode, setSteps, shot, waitCanvas, waitReady, waitRunDone } from './issue5-helpers.ts';
+import { generateAndWait, hook, openPlayground, pickMode, setSteps, shot, waitCanvasFrame, waitRunDone } from './app.ts';
+import type { BrowserSession, PageProblems } from './harness.ts';
 import { maxAbsDiff } from '../src/model/testing.ts';
 
 const STEPS = 20;
@@ -43,12 +42,7 @@ describe('compare, branch and the teaching views', () => {
   let problems: PageProblems;
 
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    session = await launchBrowser();
-    ({ page, problems } = await session.newPage());
-    await page.setViewportSize({ width: 1440, height: 900 });
-    await page.goto(session.url('/'), { waitUntil: 'load' });
-    await waitReady(page);
+    ({ session, page, problems } = await openPlayground());
     await setSteps(page, STEPS);
   });
 
@@ -60,7 +54,7 @@ describe('compare, branch and the teaching views', () => {
     await page.getByTestId('compare-toggle').check();
     await page.getByTestId('compare-sampler').selectOption('ddpm');
     await page.getByTestId('compare-steps').selectOption(String(STEPS));
-    await generate(page); // A, then B
+    await generateAndWait(page); // A, then B
     await page.waitForFunction(() => (window as unknown as { mtdPlayground: { getState(): { compare: { status: string } } } }).mtdPlayground.getState().compare.status === 'done', null, { timeout: 100_000 });
     const [a0] = await framesOf(page, 0, 1, 'A');
     const [b0] = await framesOf(page, 0, 1, 'B');
@@ -88,7 +82,7 @@ describe('compare, branch and the teaching views', () => {
     const parentId = (await hook(page)).runId!;
     const parent = await framesOf(page, 0, STEPS + 1);
     await page.getByTestId('scrubber').fill(String(K));
-    await waitCanvas(page, K);
+    await waitCanvasFrame(page, { frame: K });
     await page.getByTestId('seed').fill('7');
     await page.getByTestId('seed').press('Enter');
     await page.getByRole('radiogroup', { name: 'Sampler' }).getByRole('radio', { name: 'DDPM' }).check({ force: true });
@@ -123,10 +117,10 @@ describe('compare, branch and the teaching views', () => {
 
   it('the forward-process view reproduces the engine forward process (classify), and shows a drift', async () => {
     await pickMode(page, 'classify');
-    await generate(page);
+    await generateAndWait(page);
     await page.getByTestId('forward-open').click();
     await page.getByTestId('scrubber').fill('10');
-    await waitCanvas(page, 10);
+    await waitCanvasFrame(page, { frame: 10 });
     await page.getByTestId('head-z').check({ force: true });
     const t = await page.evaluate(() => (window as unknown as { mtdPlayground: Full }).mtdPlayground.getState().actions.getFrame(10)!.t);
     await page
@@ -150,7 +144,7 @@ describe('compare, branch and the teaching views', () => {
     expect(new Set(main).size).toBeGreaterThan(10); // a real image, not a blank canvas
 
     await pickMode(page, 'conditional');
-    await generate(page);
+    await generateAndWait(page);
     await page.getByTestId('scrubber').fill('10');
     await page.waitForFunction(() => document.querySelector('[data-testid="forward-terms"]')?.getAttribute('data-has-drift') === '1');
     await page.getByTestId('forward-terms').scrollIntoViewIfNeeded();

@@ -8,13 +8,13 @@
  *     first and the last frame, and clicking the map runs representation mode on the picked point.
  * Screenshots go to docs/screenshots/ (sketch.png, sketch-head.png, representation.png).
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sketchOf } from '../src/model/sketch.ts';
-import { launchBrowser, type BrowserSession, type PageProblems } from './harness.ts';
+import { generateAndWait, modelPixels, openPlayground, settle, shot, waitCanvasFrame, waitRunDone } from './app.ts';
+import type { BrowserSession, PageProblems } from './harness.ts';
 
-const SHOTS = 'docs/screenshots';
 const STEPS = 20;
 const SAMPLE = 5;
 
@@ -38,57 +38,6 @@ const index = JSON.parse(readFileSync('public/samples/index.json', 'utf8')) as {
 const images = readFileSync('public/samples/images.bin');
 const allReprs = [...index.representations, ...index.backdrop.representations];
 
-async function generate(page: Page): Promise<void> {
-  const before = await page.evaluate(() => (window as unknown as W).mtdPlayground.getState().trajectory.runId);
-  await page.getByTestId('generate').click();
-  await waitDone(page, before);
-}
-
-async function waitDone(page: Page, previousRunId: string | null): Promise<void> {
-  await page.waitForFunction(
-    (prev) => {
-      const t = (window as unknown as W).mtdPlayground.getState().trajectory;
-      return t.runId !== prev && t.status === 'done';
-    },
-    previousRunId,
-    { timeout: 100_000 },
-  );
-}
-
-async function shot(page: Page, name: string): Promise<void> {
-  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
-  await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
-}
-
-/** Waits until canvas `testId` shows frame `frame` (its data-frame-index). */
-async function waitFrame(page: Page, testId: string, frame: number, head?: string): Promise<void> {
-  await page.waitForFunction(
-    ([id, f, h]) => {
-      const c = document.querySelector<HTMLCanvasElement>(`[data-testid="${id}"]`);
-      return c?.dataset['frameIndex'] === String(f) && (h === '' || c.dataset['head'] === h);
-    },
-    [testId, frame, head ?? ''] as const,
-    { timeout: 10_000 },
-  );
-}
-
-/** RGB at the centre of every model pixel of the 512-px frame canvas (batch 1: 32x32 cells). */
-async function framePixels(page: Page): Promise<number[]> {
-  return page.evaluate(() => {
-    const c = document.querySelector<HTMLCanvasElement>('[data-testid="frame-canvas"]')!;
-    const data = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
-    const cell = c.width / 32;
-    const out: number[] = [];
-    for (let y = 0; y < 32; y++) {
-      for (let x = 0; x < 32; x++) {
-        const i = ((y * cell + cell / 2) * c.width + (x * cell + cell / 2)) * 4;
-        out.push(data[i]!, data[i + 1]!, data[i + 2]!);
-      }
-    }
-    return out;
-  });
-}
-
 /** Every second pixel of every second row of a canvas, as RGBA (a quarter of the data to carry back). */
 async function canvasData(page: Page, testId: string): Promise<number[]> {
   return page.evaluate((id) => {
@@ -106,12 +55,7 @@ describe('sketch and representation modes', () => {
   let problems: PageProblems;
 
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    session = await launchBrowser();
-    ({ page, problems } = await session.newPage());
-    await page.setViewportSize({ width: 1440, height: 900 });
-    await page.goto(session.url(`/#mode=sketch&steps=${STEPS}&head=x0`), { waitUntil: 'load' });
-    await page.locator('[data-testid="engine-status"][data-status="ready"]').waitFor({ timeout: 110_000 });
+    ({ session, page, problems } = await openPlayground(`/#mode=sketch&steps=${STEPS}&head=x0`));
   });
 
   afterAll(async () => {
@@ -121,7 +65,7 @@ describe('sketch and representation modes', () => {
   it("sketch mode runs from a test image's edge map, the one training uses", async () => {
     await page.getByTestId(`thumb-${SAMPLE}`).click();
     const edges = Number(await page.getByTestId('sketch-canvas').getAttribute('data-edges'));
-    await generate(page);
+    await generateAndWait(page);
     const t = await page.evaluate(() => {
       const s = (window as unknown as W).mtdPlayground.getState().trajectory;
       return { mode: s.run!.mode, frameCount: s.frameCount, sketch: [...s.run!.sketch!] };
@@ -136,14 +80,14 @@ describe('sketch and representation modes', () => {
     // The link carries the sketch's source.
     expect(new URLSearchParams((await page.evaluate(() => location.hash)).slice(1)).get('sketch')).toBe(`t${SAMPLE}`);
     await page.getByRole('button', { name: 'Jump to end' }).click();
-    await waitFrame(page, 'frame-canvas', STEPS, 'x0');
+    await waitCanvasFrame(page, { frame: STEPS, head: 'x0' });
     await shot(page, 'sketch');
   });
 
   it('the sketch head view draws the frame’s sketch head output, with the given edges tinted', async () => {
     await page.getByTestId('head-sketch').check({ force: true });
-    await waitFrame(page, 'frame-canvas', STEPS, 'sketch');
-    const tinted = await framePixels(page);
+    await waitCanvasFrame(page, { frame: STEPS, head: 'sketch' });
+    const tinted = await modelPixels(page, 3);
     const frame = await page.evaluate((f) => [...(window as unknown as W).mtdPlayground.getFrame(f)!.sketch], STEPS);
     const given = await page.evaluate(() => [...(window as unknown as W).mtdPlayground.getState().trajectory.run!.sketch!]);
     // Untinted pixels are the head's value, [0, 1] -> gray 0..255; tinted ones (given edges) are bluer than red.
@@ -168,8 +112,8 @@ describe('sketch and representation modes', () => {
     // Without the tint: plain head output everywhere.
     await page.getByTestId('show-given-sketch').uncheck();
     await page.waitForFunction(() => document.querySelector<HTMLCanvasElement>('[data-testid="frame-canvas"]')!.dataset['draws'] !== undefined);
-    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
-    const plain = await framePixels(page);
+    await settle(page);
+    const plain = await modelPixels(page, 3);
     for (let i = 0; i < 1024; i++) {
       const gray = Math.round(Math.max(0, Math.min(1, frame[i]!)) * 255);
       expect(Math.abs(plain[i * 3]! - gray)).toBeLessThanOrEqual(1);
@@ -187,7 +131,7 @@ describe('sketch and representation modes', () => {
     await page.mouse.up();
     const drawnEdges = Number(await page.getByTestId('sketch-canvas').getAttribute('data-edges'));
     expect(drawnEdges).toBeGreaterThan(15);
-    await generate(page);
+    await generateAndWait(page);
     const sent = await page.evaluate(() => [...(window as unknown as W).mtdPlayground.getState().trajectory.run!.sketch!]);
     expect(sent.filter((v) => v === 1).length).toBe(drawnEdges);
     // The stroke is a vertical line at the centre column.
@@ -216,7 +160,7 @@ describe('sketch and representation modes', () => {
     const click = { x: ((u! - u0) / (u1 - u0)) * box.width, y: ((v1 - v!) / (v1 - v0)) * box.height };
     const previous = await page.evaluate(() => (window as unknown as W).mtdPlayground.getState().trajectory.runId);
     await map.click({ position: click });
-    await waitDone(page, previous);
+    await waitRunDone(page, previous);
     const t = await page.evaluate(() => {
       const s = (window as unknown as W).mtdPlayground.getState().trajectory;
       return { mode: s.run!.mode, point: s.run!.reprPoint!, repr: [...s.run!.repr!], frames: s.frameCount };
@@ -239,11 +183,11 @@ describe('sketch and representation modes', () => {
     await view.waitFor();
     await page.locator('h1').click();
     await page.keyboard.press('Home');
-    await waitFrame(page, 'repr-map-view', 0);
+    await waitCanvasFrame(page, { testId: 'repr-map-view', frame: 0 });
     const first = (await view.getAttribute('data-marker'))!;
     const firstPixels = await canvasData(page, 'repr-map-view');
     await page.keyboard.press('End');
-    await waitFrame(page, 'repr-map-view', STEPS);
+    await waitCanvasFrame(page, { testId: 'repr-map-view', frame: STEPS });
     const last = (await view.getAttribute('data-marker'))!;
     const lastPixels = await canvasData(page, 'repr-map-view');
     expect(first).toMatch(/^[\d.]+,[\d.]+$/);

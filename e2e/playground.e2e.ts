@@ -6,12 +6,11 @@
  *
  * One page serves the whole file (the engine starts once); the tests run in order.
  */
-import { mkdirSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, type BrowserSession, type PageProblems } from './harness.ts';
+import { generateAndWait, modelPixels, openPlayground, pickMode, setSteps, shot, waitCanvasFrame, waitReady } from './app.ts';
+import type { BrowserSession, PageProblems } from './harness.ts';
 
-const SHOTS = 'docs/screenshots';
 const STEPS = 20;
 
 interface Hook {
@@ -29,55 +28,6 @@ declare global {
   }
 }
 
-async function waitReady(page: Page): Promise<void> {
-  await page.locator('[data-testid="engine-status"][data-status="ready"]').waitFor({ timeout: 110_000 });
-}
-
-/** Presses Generate and waits until the run is done (its run id differs from the one before). */
-async function generate(page: Page): Promise<string> {
-  const before = await page.evaluate(() => window.mtdPlayground.getState().trajectory.runId);
-  await page.getByTestId('generate').click();
-  await page.waitForFunction(
-    (prev) => {
-      const t = window.mtdPlayground.getState().trajectory;
-      return t.runId !== prev && t.status === 'done';
-    },
-    before,
-    { timeout: 100_000 },
-  );
-  const runId = await page.evaluate(() => window.mtdPlayground.getState().trajectory.runId);
-  return runId ?? '';
-}
-
-/** Waits until the canvas shows `frame` of `head` (it draws on the next animation frame). */
-async function waitCanvas(page: Page, head: string, frame: number): Promise<void> {
-  await page.waitForFunction(
-    ([h, f]) => {
-      const c = document.querySelector<HTMLCanvasElement>('[data-testid="frame-canvas"]');
-      return c?.dataset['head'] === h && c.dataset['frameIndex'] === String(f);
-    },
-    [head, frame] as const,
-    { timeout: 10_000 },
-  );
-}
-
-/** RGBA at the centre of every model pixel of sample 0 (batch 1: 32x32 cells of 16 px). */
-async function pixels(page: Page): Promise<number[]> {
-  return page.evaluate(() => {
-    const c = document.querySelector<HTMLCanvasElement>('[data-testid="frame-canvas"]')!;
-    const data = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
-    const cell = c.width / 32;
-    const out: number[] = [];
-    for (let y = 0; y < 32; y++) {
-      for (let x = 0; x < 32; x++) {
-        const i = ((y * cell + cell / 2) * c.width + (x * cell + cell / 2)) * 4;
-        out.push(data[i]!, data[i + 1]!, data[i + 2]!, data[i + 3]!);
-      }
-    }
-    return out;
-  });
-}
-
 function differs(a: number[], b: number[]): number {
   let n = 0;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) n++;
@@ -88,22 +38,8 @@ async function frameIndex(page: Page): Promise<number> {
   return page.evaluate(() => window.mtdPlayground.getState().player.frameIndex);
 }
 
-async function pickMode(page: Page, mode: string): Promise<void> {
-  await page.getByTestId(`mode-${mode}`).check({ force: true });
-}
-
 async function pickHead(page: Page, head: string): Promise<void> {
   await page.getByTestId(`head-${head}`).check({ force: true });
-}
-
-async function setSteps(page: Page, steps: number): Promise<void> {
-  await page.getByRole('group', { name: 'Step presets' }).getByRole('button', { name: String(steps), exact: true }).click();
-}
-
-async function shot(page: Page, name: string): Promise<void> {
-  // Let the canvas draw and the chart settle.
-  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
-  await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
 }
 
 /** The number of points in every class polyline of the label chart. */
@@ -121,11 +57,8 @@ describe('the playground', () => {
   let problems: PageProblems;
 
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    session = await launchBrowser();
-    ({ page, problems } = await session.newPage());
-    await page.setViewportSize({ width: 1440, height: 900 });
-    await page.goto(session.url('/'), { waitUntil: 'load' });
+    // No wait for the engine here: the first test waits for it itself.
+    ({ session, page, problems } = await openPlayground('/', { waitReady: false }));
   });
 
   afterAll(async () => {
@@ -150,18 +83,18 @@ describe('the playground', () => {
 
   it('joint mode runs end to end: frames change, the label chart fills', async () => {
     await setSteps(page, STEPS);
-    await generate(page);
+    await generateAndWait(page);
     await page.locator('h1').click();
     const state = await page.evaluate(() => window.mtdPlayground.getState().trajectory);
     expect(state.frameCount).toBe(STEPS + 1);
     expect(state.run?.mode).toBe('joint');
 
     await page.keyboard.press('Home');
-    await waitCanvas(page, 'z', 0);
-    const first = await pixels(page);
+    await waitCanvasFrame(page, { frame: 0, head: 'z' });
+    const first = await modelPixels(page, 4);
     await page.keyboard.press('End');
-    await waitCanvas(page, 'z', STEPS);
-    const last = await pixels(page);
+    await waitCanvasFrame(page, { frame: STEPS, head: 'z' });
+    const last = await modelPixels(page, 4);
     expect(differs(first, last)).toBeGreaterThan(100);
 
     const points = await chartPoints(page);
@@ -170,7 +103,7 @@ describe('the playground', () => {
     expect(await page.getByTestId('label-chart').getAttribute('data-points')).toBe(String(STEPS + 1));
     expect(await page.getByTestId('entropy-line').count()).toBe(1);
     await pickHead(page, 'x0');
-    await waitCanvas(page, 'x0', STEPS);
+    await waitCanvasFrame(page, { frame: STEPS, head: 'x0' });
     await shot(page, 'joint');
   });
 
@@ -185,20 +118,20 @@ describe('the playground', () => {
     const k = 4;
     expect(await frameIndex(page)).toBe(k);
     await pickHead(page, 'z');
-    await waitCanvas(page, 'z', k);
-    const z = await pixels(page);
+    await waitCanvasFrame(page, { frame: k, head: 'z' });
+    const z = await modelPixels(page, 4);
     const seen: Record<string, number[]> = {};
     for (const head of ['x0', 'label', 'masked', 'drift']) {
       await pickHead(page, head);
-      await waitCanvas(page, head, k);
-      seen[head] = await pixels(page);
+      await waitCanvasFrame(page, { frame: k, head });
+      seen[head] = await modelPixels(page, 4);
       if (head === 'drift') await shot(page, 'drift');
       expect(differs(seen[head], z), `head ${head} draws something else than z_t`).toBeGreaterThan(50);
     }
     expect(differs(seen['label']!, seen['x0']!)).toBeGreaterThan(50);
     await pickHead(page, 'z');
-    await waitCanvas(page, 'z', k);
-    expect(await pixels(page)).toEqual(z);
+    await waitCanvasFrame(page, { frame: k, head: 'z' });
+    expect(await modelPixels(page, 4)).toEqual(z);
     const after = await page.evaluate(() => window.mtdPlayground.getState().trajectory);
     expect(after.runId).toBe(runId);
     expect(after.frameCount).toBe(STEPS + 1);
@@ -226,7 +159,7 @@ describe('the playground', () => {
     expect(await frameIndex(page)).toBe(0);
     await page.getByTestId('scrubber').fill('7');
     expect(await frameIndex(page)).toBe(7);
-    await waitCanvas(page, 'z', 7);
+    await waitCanvasFrame(page, { frame: 7, head: 'z' });
     expect(await page.getByTestId('frame-counter').textContent()).toMatch(/step 7 \/ 20 · t = \d+/);
     expect(await page.getByTestId('chart-cursor').getAttribute('data-frame')).toBe('7');
 
@@ -253,7 +186,7 @@ describe('the playground', () => {
 
   it('a grid of 16: clicking a cell selects the sample for the label chart', async () => {
     await page.getByTestId('batch-16').check({ force: true });
-    await generate(page);
+    await generateAndWait(page);
     await page.getByRole('button', { name: 'Sample 6 of 16' }).click();
     expect(await page.locator('#label-title').textContent()).toContain('sample 6 of 16');
     await pickHead(page, 'x0');
@@ -267,7 +200,7 @@ describe('the playground', () => {
   it('class-conditional runs with the picked class', async () => {
     await pickMode(page, 'conditional');
     await page.getByTestId('class-picker').selectOption('7');
-    await generate(page);
+    await generateAndWait(page);
     const t = await page.evaluate(() => window.mtdPlayground.getState().trajectory);
     expect(t.run?.mode).toBe('conditional');
     expect(t.run?.classId).toBe(7);
@@ -276,7 +209,7 @@ describe('the playground', () => {
     const hash = new URLSearchParams((await page.evaluate(() => location.hash)).slice(1));
     expect(Object.fromEntries(hash)).toMatchObject({ mode: 'conditional', class: '7', steps: String(STEPS), seed: '42' });
     await pickHead(page, 'x0');
-    await waitCanvas(page, 'x0', STEPS);
+    await waitCanvasFrame(page, { frame: STEPS, head: 'x0' });
     await shot(page, 'conditional');
   });
 
@@ -284,7 +217,7 @@ describe('the playground', () => {
     await pickMode(page, 'inpaint');
     await page.getByTestId('thumb-3').click();
     await page.getByTestId('preset-right').click();
-    await generate(page);
+    await generateAndWait(page);
     const t = await page.evaluate(() => window.mtdPlayground.getState().trajectory);
     expect(t.run?.mode).toBe('inpaint');
 
@@ -309,8 +242,8 @@ describe('the playground', () => {
     // What the user sees: on the canvas, the visible half shows test image 3's bytes, the hidden half is tinted.
     await pickHead(page, 'masked');
     await page.getByRole('button', { name: 'Jump to end' }).click();
-    await waitCanvas(page, 'masked', STEPS);
-    const px = await pixels(page);
+    await waitCanvasFrame(page, { frame: STEPS, head: 'masked' });
+    const px = await modelPixels(page, 4);
     const bytes = await page.evaluate(async () => {
       const buf = new Uint8Array(await (await fetch('samples/images.bin')).arrayBuffer());
       return [...buf.subarray(3 * 784, 4 * 784)];
@@ -356,7 +289,7 @@ describe('the playground', () => {
     await page.keyboard.press('Control+z');
     expect(await hiddenNow()).toBe(before);
     await page.getByTestId('preset-box').click();
-    await generate(page);
+    await generateAndWait(page);
     const same = await page.evaluate(() => {
       const s = window.mtdPlayground.getState() as unknown as { editor: { drawn: Float32Array }; trajectory: { run: { image: Float32Array } } };
       return s.trajectory.run.image.every((v, i) => v === s.editor.drawn[i]);
@@ -370,7 +303,7 @@ describe('the playground', () => {
     await pickMode(page, 'classify');
     await page.getByTestId('thumb-0').click();
     await setSteps(page, 10);
-    await generate(page);
+    await generateAndWait(page);
     const t = await page.evaluate(() => window.mtdPlayground.getState().trajectory);
     expect(t.run?.mode).toBe('classify');
     expect(t.frameCount).toBe(11);
@@ -386,10 +319,10 @@ describe('the playground', () => {
   it('unconditional runs; the phone layout is one column', async () => {
     await pickMode(page, 'unconditional');
     await setSteps(page, STEPS);
-    await generate(page);
+    await generateAndWait(page);
     await pickHead(page, 'z');
     await page.getByTestId('scrubber').fill('12');
-    await waitCanvas(page, 'z', 12);
+    await waitCanvasFrame(page, { frame: 12, head: 'z' });
     await shot(page, 'unconditional');
     await page.setViewportSize({ width: 390, height: 844 });
     const columns = await page.evaluate(() => getComputedStyle(document.querySelector('.layout')!).gridTemplateColumns.split(' ').length);

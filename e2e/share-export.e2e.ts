@@ -3,12 +3,12 @@
  * fresh page restores the same frame pixel for pixel; the exported GIF and JSON parse and have one entry
  * per frame (and the PNGs are PNGs).
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { canvasBytes, generateAndWait, hook, openPlayground, setSteps, shot, waitCanvasFrame } from './app.ts';
 import { parseGif } from './gif.ts';
-import { launchBrowser, type BrowserSession, type PageProblems } from './harness.ts';
-import { SHOTS, canvasBytes, generate, hook, setSteps, shot, waitCanvas, waitReady } from './issue5-helpers.ts';
+import type { BrowserSession, PageProblems } from './harness.ts';
 
 const STEPS = 20;
 
@@ -24,16 +24,11 @@ describe('share, export and the schedule plot', () => {
   let problems: PageProblems;
 
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    session = await launchBrowser();
-    ({ page, problems } = await session.newPage());
-    await page.setViewportSize({ width: 1440, height: 900 });
-    await page.goto(session.url('/'), { waitUntil: 'load' });
-    await waitReady(page);
+    ({ session, page, problems } = await openPlayground());
     await setSteps(page, STEPS);
     await page.getByTestId('seed').fill('314');
     await page.getByTestId('seed').press('Enter');
-    await generate(page);
+    await generateAndWait(page);
   });
 
   afterAll(async () => {
@@ -46,7 +41,7 @@ describe('share, export and the schedule plot', () => {
     let lastX = -Infinity;
     for (const k of [0, 5, 12, STEPS]) {
       await page.getByTestId('scrubber').fill(String(k));
-      await waitCanvas(page, k);
+      await waitCanvasFrame(page, { frame: k });
       const t = await page.evaluate((i) => (window as unknown as { mtdPlayground: { getFrame(i: number): { t: number } } }).mtdPlayground.getFrame(i).t, k);
       await page.waitForFunction((tt) => document.querySelector('[data-testid="schedule-cursor"]')?.getAttribute('data-t') === String(tt), t);
       const x = Number(await cursor.getAttribute('data-x'));
@@ -55,14 +50,14 @@ describe('share, export and the schedule plot', () => {
       expect(await page.getByTestId('schedule-readout').textContent()).toContain(`t = ${t}`);
     }
     await page.getByTestId('scrubber').fill('8');
-    await waitCanvas(page, 8);
+    await waitCanvasFrame(page, { frame: 8 });
     await shot(page, 'schedule-share-export');
   });
 
   it('a copied link opened in a fresh page restores the same frame pixel for pixel', async () => {
     await page.getByTestId('head-x0').check({ force: true });
     await page.getByTestId('scrubber').fill('9');
-    await waitCanvas(page, 9);
+    await waitCanvasFrame(page, { frame: 9 });
     await page.getByTestId('copy-link').click();
     const link = await page.getByTestId('share-url').inputValue();
     expect(link).toMatch(/#.*frame=9/);
@@ -70,13 +65,10 @@ describe('share, export and the schedule plot', () => {
     expect(link).toContain('head=x0');
     const before = await canvasBytes(page);
 
-    const fresh = await launchBrowser(); // a fresh browser profile: nothing shared but the link
+    // A fresh browser profile: nothing shared but the link.
+    const { session: fresh, page: other, problems: otherProblems } = await openPlayground(link);
     try {
-      const { page: other, problems: otherProblems } = await fresh.newPage();
-      await other.setViewportSize({ width: 1440, height: 900 });
-      await other.goto(link, { waitUntil: 'load' });
-      await waitReady(other);
-      await waitCanvas(other, 9);
+      await waitCanvasFrame(other, { frame: 9 });
       await other.waitForFunction(() => document.querySelector<HTMLCanvasElement>('[data-testid="frame-canvas"]')?.dataset['head'] === 'x0');
       const s = await hook(other);
       expect(s.run?.seed).toBe(314);
