@@ -160,6 +160,8 @@ function RunSummary() {
   if (c.mode === 'sketch') parts.splice(1, 0, sketch);
   if (c.mode === 'representation') parts.splice(1, 0, `map point #${point}`);
   if (guidanceApplies(c.mode) && c.guidance > 0) parts.push(`guidance ${c.guidance.toFixed(1)}`);
+  if (c.mode === 'inpaint') parts.push(c.paste ? 'drift + paste' : 'drift only');
+  if (c.x0From === 'eps') parts.push('x̂₀ from ε');
   return <p className="muted small run-summary">{parts.join(' · ')}</p>;
 }
 
