@@ -1,4 +1,4 @@
-import { StrictMode } from 'react';
+import { StrictMode, startTransition } from 'react';
 import { createRoot } from 'react-dom/client';
 import { createEngine } from './engine/client.ts';
 import { createAppStore, syncWithHash } from './store/index.ts';
@@ -28,8 +28,13 @@ if (import.meta.env.PROD && 'serviceWorker' in navigator) {
   });
 }
 
-createRoot(container).render(
-  <StrictMode>
-    <App store={store} />
-  </StrictMode>,
-);
+// The first render builds the whole page (~300 ms of main-thread work on a slow machine). As a transition
+// React renders it in slices and lets the browser breathe between them instead of one long task.
+const root = createRoot(container);
+startTransition(() => {
+  root.render(
+    <StrictMode>
+      <App store={store} />
+    </StrictMode>,
+  );
+});
