@@ -46,7 +46,7 @@ const PLAN = [
   { id: 'webgl', backend: 'webgl', isolated: true, long: quick ? 2 : 3, b16: quick ? 0 : 1 },
 ];
 
-/** The default run of the UI (src/store/store.ts DEFAULT_CONFIG): joint, DDIM eta 0, no guidance. */
+/** The default run of the UI (src/store/state.ts DEFAULT_CONFIG): joint, DDIM eta 0, no guidance. */
 const request = (/** @type {string} */ runId, /** @type {number} */ steps, /** @type {1 | 16} */ batch) => ({
   runId, mode: 'joint', sampler: 'ddim', steps, eta: 0, seed: 42, batch, clipX0: true, guidance: 0,
 });

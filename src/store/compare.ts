@@ -1,7 +1,7 @@
 /**
  * Compare: a second run B from the same starting noise as the current run A (same seed, so the same
  * z_T), with other sampler, eta, guidance or step count; one scrubber drives both. Pure helpers here;
- * the slice and its actions live in store.ts.
+ * the slice lives in state.ts, its actions in compare-actions.ts.
  */
 import { entropy } from '../core/metrics.ts';
 import type { Frame } from '../engine/protocol.ts';

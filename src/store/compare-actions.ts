@@ -1,0 +1,129 @@
+/**
+ * Compare (issue 5): run B from the same starting noise as the run A on screen, with B's knobs (sampler,
+ * eta, guidance, steps), into its own buffer (`ctx.compareBuffer`). B's run id is its cancel token, as
+ * A's is (`ctx.acceptingCompareId`). The knobs and the pure diff live in compare.ts.
+ */
+import type { Frame, RunRequest } from '../engine/protocol.ts';
+import type { CompareKnobs } from './compare.ts';
+import type { StoreContext } from './context.ts';
+import type { EngineParts } from './engine-actions.ts';
+import { toErrorInfo } from './engine-api.ts';
+import { guidanceApplies, sanitizeConfig, type Actions, type RunSummary } from './state.ts';
+
+export interface CompareParts {
+  /** Cancels a running B (A is untouched). */
+  readonly cancelCompare: () => void;
+  readonly actions: Pick<Actions, 'setCompare' | 'runCompare' | 'getCompareFrame' | 'compareFrames'>;
+}
+
+export function createCompareActions(ctx: StoreContext, parts: { readonly engine: Pick<EngineParts, 'recoverBackend'> }): CompareParts {
+  const { get, patch, defer } = ctx;
+  const { recoverBackend } = parts.engine;
+
+  const cancelCompare = () => {
+    const { compare } = get();
+    if (compare.status !== 'running' || !compare.runId) return;
+    ctx.acceptingCompareId = null;
+    patch('compare', { status: 'cancelled', frameCount: ctx.compareBuffer.length });
+    if (ctx.engine) {
+      try {
+        void Promise.resolve(ctx.engine.cancel(compare.runId)).catch(() => undefined);
+      } catch {
+        // best effort
+      }
+    }
+  };
+
+  const actions: CompareParts['actions'] = {
+    setCompare(change) {
+      const before = get().compare;
+      const T = get().engine.config?.schedule.T ?? 1000;
+      const knobs = sanitizeConfig({ ...get().config, ...before.knobs, ...change }, T);
+      const next = { sampler: knobs.sampler, eta: knobs.eta, guidance: knobs.guidance, steps: knobs.steps };
+      const enabled = change.enabled ?? before.enabled;
+      const same = enabled === before.enabled && (Object.keys(next) as (keyof CompareKnobs)[]).every((k) => next[k] === before.knobs[k]);
+      if (same) return;
+      cancelCompare();
+      patch('compare', { enabled, knobs: next });
+    },
+    async runCompare() {
+      const { trajectory, compare } = get();
+      const base = trajectory.run;
+      if (!ctx.engine || !base || !trajectory.runId || get().engine.status !== 'ready') return;
+      if (base.mode === 'classify') {
+        patch('compare', { error: { kind: 'input', message: 'Classify runs the forward process: there is no sampler to compare.' } });
+        return;
+      }
+      cancelCompare();
+      const runId = `${trajectory.runId}-B${++ctx.runCounter}`;
+      // B: A's run (same seed: the same z_T, the same image, mask, sketch or representation) with B's knobs.
+      const summary: RunSummary = { ...base, ...compare.knobs, runId };
+      const request: RunRequest = {
+        runId,
+        mode: base.mode,
+        sampler: summary.sampler,
+        steps: summary.steps,
+        eta: summary.eta,
+        seed: base.seed,
+        batch: base.batch,
+        clipX0: base.clipX0,
+        x0From: base.x0From,
+        guidance: guidanceApplies(base.mode) ? summary.guidance : 0,
+        ...(base.mode === 'conditional' ? { classId: base.classId } : {}),
+        ...(base.mode === 'inpaint' && base.paste ? { paste: true } : {}),
+        ...(base.image ? { image: base.image.slice() } : {}),
+        ...(base.mask ? { mask: base.mask.slice() } : {}),
+        ...(base.sketch ? { sketch: base.sketch.slice() } : {}),
+        ...(base.repr ? { repr: base.repr.slice() } : {}),
+      };
+      ctx.compareBuffer.reset(runId);
+      ctx.acceptingCompareId = runId;
+      patch('compare', { runId, status: 'running', frameCount: 0, run: summary, baseRunId: trajectory.runId, error: null });
+      let pending = false;
+      const flushCompare = () => {
+        pending = false;
+        if (get().compare.runId === runId) patch('compare', { frameCount: ctx.compareBuffer.length });
+      };
+      const onCompareFrame = (frame: Frame) => {
+        if (ctx.acceptingCompareId !== runId || !ctx.compareBuffer.push(frame)) return;
+        if (!pending) {
+          pending = true;
+          defer(flushCompare);
+        }
+      };
+      // Like run A (launch): a GPU loss moves the engine to wasm and B continues from its last frame, once.
+      let attempt: RunRequest = request;
+      let recovered = false;
+      for (;;) {
+        try {
+          const result = await ctx.engine.run(attempt, onCompareFrame);
+          if (ctx.acceptingCompareId !== runId) return;
+          patch('compare', { status: result === 'done' ? 'done' : 'cancelled', frameCount: ctx.compareBuffer.length });
+          return;
+        } catch (e) {
+          if (ctx.acceptingCompareId !== runId) return;
+          const error = toErrorInfo(e, 'internal');
+          if (error.kind === 'device-lost' && !recovered) {
+            recovered = true;
+            const last = ctx.compareBuffer.at(ctx.compareBuffer.length - 1);
+            const ok = await recoverBackend(error, last ? last.index : 0);
+            if (ok && ctx.acceptingCompareId === runId) {
+              // The frame at that index comes again and is dropped by the buffer as a duplicate.
+              attempt = last ? { ...request, start: { z: last.z.slice(), fromStep: last.index } } : request;
+              continue;
+            }
+            if (ctx.acceptingCompareId !== runId) return;
+          }
+          ctx.acceptingCompareId = null;
+          patch('compare', { status: error.kind === 'cancelled' ? 'cancelled' : 'error', error: error.kind === 'cancelled' ? null : error, frameCount: ctx.compareBuffer.length });
+          if (error.kind === 'device-lost' || error.kind === 'backend') patch('engine', { error });
+          return;
+        }
+      }
+    },
+    getCompareFrame: (index) => ctx.compareBuffer.at(index),
+    compareFrames: () => ctx.compareBuffer,
+  };
+
+  return { cancelCompare, actions };
+}

@@ -1,0 +1,173 @@
+/**
+ * The engine: starting it (and retrying), switching backend, the memory poll, and the recovery from a
+ * lost GPU (a WebGPU device or WebGL context loss moves the model to wasm, else cpu, once per loss, and
+ * says so). The engine handle, the start in progress and the recovery live on the context.
+ */
+import type { BackendPreference, EngineErrorInfo } from '../engine/protocol.ts';
+import { validateConfig, type ModelConfig } from '../model/config.ts';
+import type { StoreContext } from './context.ts';
+import { toErrorInfo } from './engine-api.ts';
+import type { Actions } from './state.ts';
+import type { Trajectory } from './trajectory.ts';
+import type { ViewParts } from './view-actions.ts';
+
+/** Where a run continues when its GPU backend is lost, in order of preference. */
+const RECOVERY_BACKENDS: readonly BackendPreference[] = ['wasm', 'cpu'];
+
+export interface EngineParts {
+  /** Reads the engine's memory stats into the state (informational: failures are ignored). */
+  readonly pollMemory: () => Promise<void>;
+  readonly startMemoryPoll: () => void;
+  readonly stopMemoryPoll: () => void;
+  /**
+   * After a WebGPU device or WebGL context loss: re-creates the model on wasm (else cpu) and says so.
+   * `step` is the frame the run continues from (null when idle). Resolves false when nothing works.
+   */
+  readonly recoverBackend: (error: EngineErrorInfo, step: number | null) => Promise<boolean>;
+  readonly actions: Pick<Actions, 'startEngine' | 'retryEngine' | 'setBackend' | 'cancelLoading' | 'refreshMemory'>;
+}
+
+export function createEngineActions(
+  ctx: StoreContext,
+  parts: { readonly trajectory: Pick<Trajectory, 'cancelRun'>; readonly view: ViewParts },
+): EngineParts {
+  const { get, patch, deps, baseUrl, memoryPollMs } = ctx;
+  const { cancelRun } = parts.trajectory;
+
+  const pollMemory = async () => {
+    if (!ctx.engine || get().engine.status !== 'ready') return;
+    try {
+      const memory = await ctx.engine.memory();
+      patch('engine', { memory });
+    } catch {
+      // memory() is informational; a failing poll is not worth an error banner.
+    }
+  };
+
+  const startMemoryPoll = () => {
+    if (ctx.memoryTimer !== null || memoryPollMs <= 0) return;
+    ctx.memoryTimer = setInterval(() => void pollMemory(), memoryPollMs);
+  };
+
+  const stopMemoryPoll = () => {
+    if (ctx.memoryTimer !== null) clearInterval(ctx.memoryTimer);
+    ctx.memoryTimer = null;
+  };
+
+  const initEngine = async (preference: BackendPreference) => {
+    patch('engine', { status: 'loading', preference, error: null, phase: 'backend', progress: {} });
+    ctx.recovery = null;
+    try {
+      if (!ctx.engine) {
+        if (!deps.engine) throw new Error('No inference engine is configured.');
+        ctx.engine = await deps.engine();
+        ctx.engine.onEvent?.((event) => {
+          if (event.type === 'device-lost') {
+            // A running trajectory fails with the same loss and resumes itself (launch); idle, move on now.
+            // Compare's run B recovers the same way (runCompare).
+            if (get().trajectory.status === 'running' || get().compare.status === 'running' || ctx.recovery?.message === event.message) return;
+            void recoverBackend({ kind: 'device-lost', message: event.message, ...(event.backend ? { detail: event.backend } : {}) }, null);
+            return;
+          }
+          // A crashed worker: stop the run, say so, offer a retry.
+          cancelRun();
+          patch('engine', { status: 'error', error: { kind: 'internal', message: event.message } });
+        });
+      }
+      const result = await ctx.engine.init({ backend: preference, weightsUrl: `${baseUrl}weights/` }, (p) => {
+        patch('engine', { phase: p.phase, progress: { ...get().engine.progress, [p.phase]: p } });
+      });
+      let config: ModelConfig | null = null;
+      try {
+        config = validateConfig(result.config);
+      } catch {
+        config = null; // the engine validated it already; the UI only needs geometry and names
+      }
+      patch('engine', {
+        status: 'ready',
+        phase: 'ready',
+        report: result.backend,
+        config,
+        trained: result.trained,
+        weightsBytes: result.weightsBytes,
+        loadMs: result.loadMs,
+        warmupMs: result.warmupMs,
+        error: null,
+      });
+      startMemoryPoll();
+      void pollMemory();
+    } catch (e) {
+      patch('engine', { status: 'error', error: toErrorInfo(e, 'backend') });
+    }
+  };
+
+  const recoverBackend = (error: EngineErrorInfo, step: number | null): Promise<boolean> => {
+    if (ctx.recovery?.message === error.message) return ctx.recovery.result;
+    ctx.recovery = { message: error.message, result: switchAfterLoss(error, step) };
+    return ctx.recovery.result;
+  };
+
+  /** Moves the engine to the first recovery backend that starts, and says so (recoverBackend: once per loss). */
+  const switchAfterLoss = async (error: EngineErrorInfo, step: number | null): Promise<boolean> => {
+    if (!ctx.engine) return false;
+    const lostName = error.detail === 'webgl' ? 'WebGL context' : error.detail === 'webgpu' ? 'WebGPU device' : 'GPU backend';
+    patch('engine', { switching: true, error: null });
+    for (const preference of RECOVERY_BACKENDS) {
+      try {
+        const report = await ctx.engine.setBackend(preference);
+        patch('engine', { status: 'ready', report, preference, switching: false, msPerStep: null, error: null });
+        const where = step === null ? '' : ` at step ${step}; the run continues from step ${step}`;
+        parts.view.actions.notify(`The ${lostName} was lost${where}. Switched to ${report.chosen}; nothing you made was lost. (${error.message})`, 'warning');
+        startMemoryPoll();
+        void pollMemory();
+        return true;
+      } catch {
+        // try the next one
+      }
+    }
+    patch('engine', { switching: false, status: 'error', error });
+    return false;
+  };
+
+  const switchBackend = async (preference: BackendPreference) => {
+    if (!ctx.engine) return;
+    cancelRun();
+    patch('engine', { switching: true, preference, error: null });
+    // A loss on the backend switched to is a new loss, even with the same message as the last one.
+    ctx.recovery = null;
+    try {
+      const report = await ctx.engine.setBackend(preference);
+      patch('engine', { status: 'ready', report, switching: false, msPerStep: null });
+      startMemoryPoll();
+      void pollMemory();
+    } catch (e) {
+      patch('engine', { switching: false, status: 'error', error: toErrorInfo(e, 'backend') });
+    }
+  };
+
+  const actions: EngineParts['actions'] = {
+    startEngine(preference) {
+      if (!ctx.engineStarting) ctx.engineStarting = initEngine(preference ?? get().engine.preference);
+      return ctx.engineStarting;
+    },
+    retryEngine(preference) {
+      const pref = preference ?? get().engine.preference;
+      // Once the engine has started, a retry re-creates the model on a backend (the client's recovery
+      // from device loss); before that, it starts again from the beginning.
+      ctx.engineStarting = ctx.engine && get().engine.report ? switchBackend(pref) : initEngine(pref);
+      return ctx.engineStarting;
+    },
+    setBackend: (preference) => actions.retryEngine(preference),
+    cancelLoading() {
+      if (!ctx.engine || get().engine.status !== 'loading') return;
+      try {
+        void Promise.resolve(ctx.engine.cancelInit?.()).catch(() => undefined);
+      } catch {
+        // best effort: the init reports what happened
+      }
+    },
+    refreshMemory: pollMemory,
+  };
+
+  return { pollMemory, startMemoryPoll, stopMemoryPoll, recoverBackend, actions };
+}

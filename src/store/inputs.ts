@@ -1,0 +1,96 @@
+/**
+ * The bundled samples and the model-space inputs a run takes from them and from the editor: a test image
+ * or the drawn one, a sketch (a test image's edge map or the user's own), a map point's representation
+ * vector. Test images and their sketches are converted once and cached (`ctx.sourceCache`,
+ * `ctx.sketchCache`); a new download of the samples clears the caches.
+ */
+import { sketchOf, toModelSpace } from '../model/sketch.ts';
+import type { StoreContext } from './context.ts';
+import { pointVector } from './repr.ts';
+import { parseSamplesIndex } from './samples.ts';
+import { DEFAULT_GEOMETRY, DEFAULT_SKETCH, type Actions } from './state.ts';
+
+export interface Inputs {
+  readonly sourceImage: () => Float32Array | null;
+  readonly sketchImage: () => Float32Array | null;
+  readonly reprTarget: () => Float32Array | null;
+  readonly actions: Pick<Actions, 'sourceImage' | 'testImage' | 'sketchImage' | 'reprTarget' | 'loadSamples'>;
+}
+
+export function createInputs(ctx: StoreContext): Inputs {
+  const { get, patch, baseUrl, fetch: doFetch } = ctx;
+
+  const sourceImage = (): Float32Array | null => {
+    const { editor } = get();
+    return editor.source === 'drawn' ? editor.drawn : testImage(editor.testIndex);
+  };
+
+  const testImage = (index: number): Float32Array | null => {
+    const { samples } = get();
+    if (!samples.images || !Number.isInteger(index) || index < 0 || index >= samples.count) return null;
+    const key = `test/${index}`;
+    if (ctx.sourceCache?.key === key) return ctx.sourceCache.image;
+    const n = samples.size * samples.size;
+    const start = index * n;
+    const geometry = get().engine.config ?? { ...DEFAULT_GEOMETRY, dataSize: samples.size, pad: (DEFAULT_GEOMETRY.imageSize - samples.size) / 2 };
+    const image = toModelSpace(samples.images.subarray(start, start + n), geometry);
+    ctx.sourceCache = { key, image };
+    return image;
+  };
+
+  const sketchImage = (): Float32Array | null => {
+    const { editor, samples, engine: eng } = get();
+    if (editor.sketchSource === 'drawn') return editor.sketchDrawn;
+    if (!samples.images) return null;
+    const key = `test/${editor.testIndex}`;
+    if (ctx.sketchCache?.key === key) return ctx.sketchCache.sketch;
+    const n = samples.size * samples.size;
+    const start = editor.testIndex * n;
+    const params = eng.config ?? { ...DEFAULT_GEOMETRY, dataSize: samples.size, pad: (DEFAULT_GEOMETRY.imageSize - samples.size) / 2, sketch: DEFAULT_SKETCH };
+    // The same edge map the model was trained on (data.py sketch_of, tested bit for bit in src/model).
+    const sketch = sketchOf(samples.images.subarray(start, start + n), params);
+    ctx.sketchCache = { key, sketch };
+    return sketch;
+  };
+
+  const reprTarget = (): Float32Array | null => {
+    const { samples, editor } = get();
+    return samples.points ? pointVector(samples.points, editor.reprPoint) : null;
+  };
+
+  const fetchSamples = async () => {
+    patch('samples', { status: 'loading', error: null });
+    try {
+      const [indexRes, imagesRes] = await Promise.all([
+        doFetch(`${baseUrl}samples/index.json`),
+        doFetch(`${baseUrl}samples/images.bin`),
+      ]);
+      if (!indexRes.ok) throw new Error(`samples/index.json: HTTP ${indexRes.status}`);
+      if (!imagesRes.ok) throw new Error(`samples/images.bin: HTTP ${imagesRes.status}`);
+      const index: unknown = await indexRes.json();
+      const images = new Uint8Array(await imagesRes.arrayBuffer());
+      const { count, size, labels, classNames, points } = parseSamplesIndex(index, images.length, get().engine.config?.representation.dim);
+      ctx.sourceCache = null;
+      ctx.sketchCache = null;
+      patch('samples', { status: 'ready', count, size, labels, classNames, images, points, error: null });
+    } catch (e) {
+      patch('samples', { status: 'error', error: e instanceof Error ? e.message : String(e) });
+    }
+  };
+
+  const actions: Inputs['actions'] = {
+    sourceImage,
+    testImage,
+    sketchImage,
+    reprTarget,
+    loadSamples() {
+      // One download at a time (React's StrictMode runs mount effects twice in development).
+      ctx.samplesLoading ??= fetchSamples().finally(() => {
+        ctx.samplesLoading = null;
+      });
+      return ctx.samplesLoading;
+    },
+  };
+
+  return { sourceImage, sketchImage, reprTarget, actions };
+}

@@ -1,0 +1,82 @@
+/**
+ * The playback loop and the player's actions. The loop holds a cancel token (TF Playground's `Player`):
+ * play, pause, seek, a new run, a new seed or mode bump `ctx.playToken` and the old loop stops at its
+ * next tick. While a run is still producing frames the loop waits at the last frame instead of stopping.
+ */
+import type { StoreContext } from './context.ts';
+import type { Actions } from './state.ts';
+
+export interface Player {
+  /** Stops the loop: a tick already scheduled finds a newer token and returns. */
+  readonly stopLoop: () => void;
+  /** Starts a loop from the frame shown, at `player.fps`. */
+  readonly startLoop: () => void;
+  readonly actions: Pick<Actions, 'play' | 'pause' | 'togglePlay' | 'seek' | 'stepBy' | 'jumpToStart' | 'jumpToEnd' | 'setFps'>;
+}
+
+export function createPlayer(ctx: StoreContext): Player {
+  const { get, patch } = ctx;
+
+  const stopLoop = () => {
+    ctx.playToken++;
+    if (ctx.playTimer !== null) clearTimeout(ctx.playTimer);
+    ctx.playTimer = null;
+  };
+
+  const startLoop = () => {
+    stopLoop();
+    const token = ctx.playToken;
+    const tick = () => {
+      if (token !== ctx.playToken) return; // a newer play/pause/seek/run invalidated this loop
+      const { player, trajectory } = get();
+      if (player.frameIndex < trajectory.frameCount - 1) {
+        patch('player', { frameIndex: player.frameIndex + 1 });
+      } else if (trajectory.status !== 'running') {
+        patch('player', { playing: false });
+        ctx.playTimer = null;
+        return;
+      }
+      ctx.playTimer = setTimeout(tick, 1000 / get().player.fps);
+    };
+    ctx.playTimer = setTimeout(tick, 1000 / get().player.fps);
+  };
+
+  const actions: Player['actions'] = {
+    play() {
+      const { trajectory, player } = get();
+      if (trajectory.frameCount === 0) return;
+      const atEnd = player.frameIndex >= trajectory.frameCount - 1 && trajectory.status !== 'running';
+      patch('player', { playing: true, frameIndex: atEnd ? 0 : player.frameIndex });
+      startLoop();
+    },
+    pause() {
+      stopLoop();
+      patch('player', { playing: false });
+    },
+    togglePlay() {
+      if (get().player.playing) actions.pause();
+      else actions.play();
+    },
+    seek(index) {
+      stopLoop();
+      const count = get().trajectory.frameCount;
+      const frameIndex = count === 0 ? 0 : Math.min(count - 1, Math.max(0, Math.round(index)));
+      patch('player', { playing: false, frameIndex });
+    },
+    stepBy(delta) {
+      actions.seek(get().player.frameIndex + delta);
+    },
+    jumpToStart() {
+      actions.seek(0);
+    },
+    jumpToEnd() {
+      actions.seek(get().trajectory.frameCount - 1);
+    },
+    setFps(fps) {
+      if (!Number.isFinite(fps) || fps <= 0) return;
+      patch('player', { fps: Math.min(120, fps) });
+    },
+  };
+
+  return { stopLoop, startLoop, actions };
+}

@@ -1,0 +1,216 @@
+/**
+ * The run config and starting runs: setConfig (a change cancels what runs), buildRequest (the engine
+ * request and run summary from the config and the editor's inputs) and launch, which starts a run in a
+ * buffer of its own, adds it to the history, and carries it over a GPU loss. Generate and branch
+ * (history-actions.ts) both start runs through launch.
+ */
+import type { Frame, RunRequest } from '../engine/protocol.ts';
+import type { RunNode } from './branches.ts';
+import type { CompareParts } from './compare-actions.ts';
+import type { StoreContext } from './context.ts';
+import type { EngineParts } from './engine-actions.ts';
+import { toErrorInfo } from './engine-api.ts';
+import { FrameBuffer, rollingMedian } from './frames.ts';
+import type { Inputs } from './inputs.ts';
+import type { Player } from './player.ts';
+import { guidanceApplies, missingInput, modeUsesImage, sanitizeConfig, type Actions, type RunConfig, type RunSummary } from './state.ts';
+import { MS_WINDOW, type Trajectory } from './trajectory.ts';
+
+export interface RunParts {
+  /**
+   * The engine request and run summary of a config with the editor's inputs (image, mask, sketch, map
+   * point), or null, with the reason shown, when the mode's input is missing (missingInput).
+   */
+  readonly buildRequest: (config: RunConfig, runId: string) => { request: RunRequest; summary: RunSummary } | null;
+  /**
+   * Starts a run (from noise, or a branch: `parent` and the parent's frames 0..k-1 in `prefill`) in a
+   * buffer of its own, added to the history; the run on screen before stays in the history.
+   */
+  readonly launch: (request: RunRequest, summary: RunSummary, parent: { runId: string; fromStep: number } | null, prefill: readonly Frame[]) => Promise<void>;
+  readonly actions: Pick<Actions, 'setConfig' | 'rollSeed' | 'generate'>;
+}
+
+export function createRunActions(
+  ctx: StoreContext,
+  parts: {
+    readonly trajectory: Pick<Trajectory, 'flush' | 'onFrame' | 'cancelRun' | 'updateNode'>;
+    readonly compare: CompareParts;
+    readonly player: Pick<Player, 'stopLoop' | 'startLoop'>;
+    readonly engine: Pick<EngineParts, 'pollMemory' | 'recoverBackend'>;
+    readonly inputs: Pick<Inputs, 'sourceImage' | 'sketchImage' | 'reprTarget'>;
+  },
+): RunParts {
+  const { get, set, patch, now, dice } = ctx;
+  const { flush, onFrame, cancelRun, updateNode } = parts.trajectory;
+  const { cancelCompare } = parts.compare;
+  const { stopLoop, startLoop } = parts.player;
+  const { pollMemory, recoverBackend } = parts.engine;
+  const { sourceImage, sketchImage, reprTarget } = parts.inputs;
+
+  const buildRequest: RunParts['buildRequest'] = (config, runId) => {
+    const fail = (message: string) => {
+      patch('trajectory', { error: { kind: 'input', message } });
+      return null;
+    };
+    const missing = missingInput({ ...get(), config });
+    if (missing !== null) return fail(missing);
+    const image = modeUsesImage(config.mode) ? sourceImage() : null;
+    if (modeUsesImage(config.mode) && !image) return fail('The test images are still loading; try again in a moment.');
+    const sketch = config.mode === 'sketch' ? sketchImage() : null;
+    if (config.mode === 'sketch' && !sketch) return fail('The test images are still loading; try again in a moment.');
+    const repr = config.mode === 'representation' ? reprTarget() : null;
+    if (config.mode === 'representation' && !repr) return fail('The representation map is still loading.');
+    const mask = config.mode === 'inpaint' ? get().editor.mask.slice() : null;
+    const { editor, samples } = get();
+    const trueLabel = image && editor.source === 'test' ? (samples.labels[editor.testIndex] ?? null) : null;
+    const request: RunRequest = {
+      runId,
+      mode: config.mode,
+      sampler: config.sampler,
+      steps: config.steps,
+      eta: config.eta,
+      seed: config.seed,
+      batch: config.batch,
+      clipX0: config.clipX0,
+      x0From: config.x0From,
+      guidance: guidanceApplies(config.mode) ? config.guidance : 0,
+      ...(config.mode === 'conditional' ? { classId: config.classId } : {}),
+      ...(config.mode === 'inpaint' && config.paste ? { paste: true } : {}),
+      ...(image ? { image: image.slice() } : {}),
+      ...(mask ? { mask } : {}),
+      ...(sketch ? { sketch: sketch.slice() } : {}),
+      ...(repr ? { repr: repr.slice() } : {}),
+    };
+    const summary: RunSummary = {
+      ...config,
+      runId,
+      image: image ? image.slice() : null,
+      mask,
+      trueLabel,
+      sketch: sketch ? sketch.slice() : null,
+      repr: repr ? repr.slice() : null,
+      reprPoint: repr ? editor.reprPoint : null,
+    };
+    return { request, summary };
+  };
+
+  const launch: RunParts['launch'] = async (request, summary, parent, prefill) => {
+    if (!ctx.engine || get().engine.status !== 'ready' || get().engine.switching) return;
+    cancelRun();
+    cancelCompare();
+    ctx.compareBuffer.reset(null); // B belonged to the run shown until now
+    stopLoop();
+    const { runId } = request;
+    ctx.buffer = new FrameBuffer();
+    ctx.buffer.reset(runId);
+    for (const f of prefill) ctx.buffer.push({ ...f, runId }); // the parent's frames, shared arrays
+    ctx.archive.set(runId, ctx.buffer);
+    ctx.acceptingRunId = runId;
+    ctx.stepMs = [];
+    ctx.runStartedAt = now();
+    const node: RunNode = { runId, parentId: parent?.runId ?? null, fromStep: parent?.fromStep ?? 0, summary, status: 'running', frameCount: prefill.length };
+    set((s) => ({
+      trajectory: {
+        runId,
+        status: 'running',
+        frameCount: ctx.buffer.length,
+        expectedFrames: summary.steps + 1,
+        run: summary,
+        stale: false,
+        error: null,
+        elapsedMs: null,
+      },
+      player: { ...s.player, frameIndex: Math.max(0, prefill.length - 1), playing: true },
+      engine: { ...s.engine, msPerStep: null },
+      view: { ...s.view, sample: Math.min(s.view.sample, summary.batch - 1) },
+      compare: { ...s.compare, runId: null, status: 'empty', frameCount: 0, run: null, baseRunId: null, error: null },
+      history: { nodes: [...s.history.nodes, node] },
+    }));
+    startLoop();
+    // A WebGPU device or WebGL context loss mid-run moves the engine to wasm (recoverBackend) and the same
+    // run (same buffer, same history node) continues from its last frame drawn, once.
+    let attempt: RunRequest = request;
+    let recovered = false;
+    for (;;) {
+      try {
+        const result = await ctx.engine.run(attempt, onFrame(runId));
+        if (ctx.acceptingRunId !== runId) return; // cancelled or superseded: its result is stale
+        // Frames come through a callback port, the result through another: a last frame may land just
+        // after the result. Frames of this run stay welcome until another run starts or it is cancelled.
+        flush();
+        patch('trajectory', {
+          status: result === 'done' ? 'done' : 'cancelled',
+          frameCount: ctx.buffer.length,
+          elapsedMs: now() - ctx.runStartedAt,
+        });
+        patch('engine', { msPerStep: rollingMedian(ctx.stepMs, MS_WINDOW) });
+        updateNode(runId, { status: result === 'done' ? 'done' : 'cancelled', frameCount: ctx.buffer.length });
+        if (result === 'done' && get().compare.enabled && parent === null) await parts.compare.actions.runCompare();
+        return;
+      } catch (e) {
+        if (ctx.acceptingRunId !== runId) return;
+        const error = toErrorInfo(e, 'internal');
+        if (error.kind === 'device-lost' && !recovered) {
+          // Continue from the last frame drawn (its z_t); the frames kept stay, the re-sent frame at that
+          // index is dropped by the buffer as a duplicate. A branch that has drawn nothing of its own yet
+          // (only the parent's frames) starts again from its branch point: its request as it was.
+          recovered = true;
+          flush();
+          const last = ctx.buffer.length > prefill.length ? ctx.buffer.at(ctx.buffer.length - 1) : undefined;
+          const ok = await recoverBackend(error, last ? last.index : (request.start?.fromStep ?? 0));
+          if (ok && ctx.acceptingRunId === runId) {
+            const start = last && request.mode !== 'classify' ? { start: { z: last.z.slice(), fromStep: last.index } } : {};
+            attempt = { ...request, ...start };
+            continue;
+          }
+          if (ctx.acceptingRunId !== runId) return;
+        }
+        ctx.acceptingRunId = null;
+        flush();
+        patch('trajectory', {
+          status: error.kind === 'cancelled' ? 'cancelled' : 'error',
+          error: error.kind === 'cancelled' ? null : error,
+          frameCount: ctx.buffer.length,
+          elapsedMs: now() - ctx.runStartedAt,
+        });
+        if (error.kind === 'device-lost' || error.kind === 'backend') patch('engine', { error });
+        updateNode(runId, { status: get().trajectory.status, frameCount: ctx.buffer.length });
+        return;
+      } finally {
+        void pollMemory();
+      }
+    }
+  };
+
+  const actions: RunParts['actions'] = {
+    setConfig(change) {
+      const before = get().config;
+      const next = sanitizeConfig({ ...before, ...change }, get().engine.config?.schedule.T ?? 1000);
+      const changed = (Object.keys(next) as (keyof RunConfig)[]).some((k) => next[k] !== before[k]);
+      if (!changed) return;
+      // Changing the config while a run plays cancels it cleanly; a new seed or mode also stops playback.
+      cancelRun();
+      cancelCompare();
+      if (next.mode !== before.mode || next.seed !== before.seed) {
+        stopLoop();
+        patch('player', { playing: false });
+      }
+      set({ config: next });
+      if (get().trajectory.run) patch('trajectory', { stale: true });
+      if (next.batch !== before.batch && get().view.sample >= next.batch) patch('view', { sample: 0 });
+    },
+    rollSeed() {
+      actions.setConfig({ seed: dice.nextUint32() % 1_000_000 });
+    },
+    async generate() {
+      const { config, engine: eng } = get();
+      if (!ctx.engine || eng.status !== 'ready' || eng.switching) return;
+      const runId = `run-${++ctx.runCounter}`;
+      const built = buildRequest(config, runId);
+      if (!built) return;
+      await launch(built.request, built.summary, null, []);
+    },
+  };
+
+  return { buildRequest, launch, actions };
+}

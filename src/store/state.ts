@@ -1,0 +1,379 @@
+/**
+ * The store's shape (DESIGN.md): the slice types, the signatures of every action, and the constants and
+ * pure rules the UI shares with the store (DEFAULT_CONFIG, sanitizeConfig, missingInput). No behaviour
+ * lives here: the actions are built by the parts that createAppStore (store.ts) composes.
+ */
+import type { StoreApi } from 'zustand/vanilla';
+import { MAX_SEED } from '../core/rng.ts';
+import type {
+  BackendPreference,
+  BackendReport,
+  EngineErrorInfo,
+  Frame,
+  LoadPhase,
+  LoadProgress,
+  MemoryStats,
+  Mode,
+  RunRequest,
+  X0Source,
+} from '../engine/protocol.ts';
+import { DEFAULT_X0_SOURCE } from '../engine/protocol.ts';
+import type { ModelConfig } from '../model/config.ts';
+import type { EngineFactory } from './engine-api.ts';
+import type { HistorySlice } from './branches.ts';
+import type { CompareKnobs } from './compare.ts';
+import type { FrameBuffer } from './frames.ts';
+import type { MaskPreset, Point } from './mask.ts';
+import type { UV } from './repr.ts';
+import type { MapPoints } from './samples.ts';
+
+// ---------------------------------------------------------------------------------------------
+// Constants shared with the UI.
+
+export type Head = 'z' | 'x0' | 'label' | 'masked' | 'sketch' | 'repr' | 'drift';
+export const HEADS: readonly Head[] = ['z', 'x0', 'label', 'masked', 'drift', 'sketch', 'repr'];
+/** Heads this build can draw (all of them). */
+export const AVAILABLE_HEADS: readonly Head[] = HEADS;
+
+/** Modes this build offers, in the order the mode picker lists them. */
+export const AVAILABLE_MODES: readonly Mode[] = ['joint', 'conditional', 'inpaint', 'classify', 'sketch', 'representation', 'unconditional'];
+export const STEP_PRESETS: readonly number[] = [10, 20, 50, 100, 250, 1000];
+export const FPS_CHOICES: readonly number[] = [2, 5, 10, 20, 30, 60];
+export const MAX_GUIDANCE = 30;
+
+/** Model-space geometry before the engine has told us the config (training/mtd/data.py). */
+export const DEFAULT_GEOMETRY = { imageSize: 32, dataSize: 28, pad: 2 } as const;
+/** The sketch threshold before the engine has told us the config (data.py SKETCH_THRESHOLD_SQ = 160^2). */
+export const DEFAULT_SKETCH = { thresholdSq: 160 * 160 } as const;
+
+/** Classifier guidance needs a target class: the picked one, or the joint label head's own. */
+export function guidanceApplies(mode: Mode): boolean {
+  return mode === 'conditional' || mode === 'joint';
+}
+
+/** Modes that take an image (and, for inpainting, a mask) from the editor. */
+export function modeUsesImage(mode: Mode): boolean {
+  return mode === 'inpaint' || mode === 'classify';
+}
+
+/**
+ * Why Generate cannot run the current mode yet (its input is missing), or null when it can. The same
+ * test disables the Generate button and guards `generate()`.
+ */
+export function missingInput(s: Pick<AppState, 'config' | 'editor' | 'samples'>): string | null {
+  const { mode } = s.config;
+  const fromTest = (modeUsesImage(mode) && s.editor.source === 'test') || (mode === 'sketch' && s.editor.sketchSource === 'test');
+  if (fromTest && s.samples.images === null) return 'The test images are still loading; try again in a moment.';
+  if (mode === 'representation') {
+    const points = s.samples.points;
+    if (points === null) return s.samples.status === 'loading' ? 'The representation map is still loading.' : 'The samples have no representations to condition on.';
+    if (s.editor.reprPoint < 0 || s.editor.reprPoint >= points.count) return `Point ${s.editor.reprPoint} is not on the map (it has ${points.count}); click the map to pick one.`;
+  }
+  return null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Slices.
+
+export type EngineStatus = 'idle' | 'loading' | 'ready' | 'error';
+
+export interface EngineSlice {
+  readonly status: EngineStatus;
+  readonly preference: BackendPreference;
+  /** The phase being loaded, while loading. */
+  readonly phase: LoadPhase | null;
+  /** Latest progress per phase. */
+  readonly progress: Readonly<Partial<Record<LoadPhase, LoadProgress>>>;
+  readonly report: BackendReport | null;
+  readonly config: ModelConfig | null;
+  /** config.trained (null until loaded). */
+  readonly trained: boolean | null;
+  readonly weightsBytes: number | null;
+  readonly loadMs: number | null;
+  readonly warmupMs: number | null;
+  readonly memory: MemoryStats | null;
+  /** Rolling median of ms per reverse step over the last frames of the current run. */
+  readonly msPerStep: number | null;
+  /** A backend switch is in progress. */
+  readonly switching: boolean;
+  /** Start-up or backend error (run errors live in the trajectory slice). */
+  readonly error: EngineErrorInfo | null;
+}
+
+/** The user's run settings: the engine request's knobs, with the class always set (picker state). */
+export type RunConfig = Pick<RunRequest, 'mode' | 'sampler' | 'steps' | 'eta' | 'seed' | 'batch' | 'guidance' | 'clipX0'> & {
+  /** Head whose x^_0 drives the reverse step (RunRequest.x0From). */
+  readonly x0From: X0Source;
+  readonly classId: number;
+  /** Inpainting: also paste the visible pixels every step (RunRequest.paste). */
+  readonly paste: boolean;
+};
+
+export type RunStatus = 'empty' | 'running' | 'done' | 'cancelled' | 'error';
+
+/** What a run was asked to do, kept with its frames (the mask is the run's, not the editor's). */
+export interface RunSummary extends RunConfig {
+  readonly runId: string;
+  readonly image: Float32Array | null;
+  readonly mask: Float32Array | null;
+  /** The class of the given test image (classify, inpaint), when it is one of the bundled test images. */
+  readonly trueLabel: number | null;
+  /** Sketch mode: the edge map given to the run ({0, 1}, 32x32). */
+  readonly sketch: Float32Array | null;
+  /** Representation mode: the vector given to the run, and the map point it came from. */
+  readonly repr: Float32Array | null;
+  readonly reprPoint: number | null;
+}
+
+export interface TrajectorySlice {
+  readonly runId: string | null;
+  readonly status: RunStatus;
+  /** Frames received so far (the FrameBuffer may be a frame or two ahead until the next flush). */
+  readonly frameCount: number;
+  /** steps + 1 for the run. */
+  readonly expectedFrames: number;
+  readonly run: RunSummary | null;
+  /** The run config changed since this trajectory was made. */
+  readonly stale: boolean;
+  readonly error: EngineErrorInfo | null;
+  readonly elapsedMs: number | null;
+}
+
+export interface PlayerSlice {
+  readonly frameIndex: number;
+  readonly playing: boolean;
+  readonly fps: number;
+}
+
+export interface ViewSlice {
+  readonly head: Head;
+  /** Selected sample in the batch (0..batch-1): the one the label chart shows. */
+  readonly sample: number;
+  /** Tint the hidden region of the run's mask over every frame (inpainting). */
+  readonly showMask: boolean;
+  /** Show the short explanations written for students (off: a clean demo). */
+  readonly explain: boolean;
+}
+
+/** Compare (issue 5): run B from the same starting noise as the current run A, other knobs. */
+export interface CompareSlice {
+  readonly enabled: boolean;
+  /** B's settings (every other setting is A's). */
+  readonly knobs: CompareKnobs;
+  readonly runId: string | null;
+  readonly status: RunStatus;
+  readonly frameCount: number;
+  /** What B was asked to do. */
+  readonly run: RunSummary | null;
+  /** The run A that B is compared with. */
+  readonly baseRunId: string | null;
+  readonly error: EngineErrorInfo | null;
+}
+
+export type EditorSource = 'test' | 'drawn';
+export type EditorTool = 'brush' | 'eraser';
+/** Which layer the pointer paints: the mask, or (for a drawn source) the image itself. */
+export type EditorLayer = 'mask' | 'image';
+
+export interface EditorSlice {
+  /** Where the image comes from: a bundled test image (`testIndex`) or the user's drawing (`drawn`). */
+  readonly source: EditorSource;
+  readonly testIndex: number;
+  /** The user's own image, model space [-1, 1]. */
+  readonly drawn: Float32Array;
+  /** 1 = visible (kept), 0 = hidden (generated). */
+  readonly mask: Float32Array;
+  readonly undoDepth: number;
+  readonly tool: EditorTool;
+  readonly layer: EditorLayer;
+  /** Brush radius in model pixels. */
+  readonly brushSize: number;
+  /** Class filter of the test-image picker (null: all classes). */
+  readonly classFilter: number | null;
+  /** Sketch mode: the edge map of test image `testIndex` ('test') or the user's own (`sketchDrawn`). */
+  readonly sketchSource: EditorSource;
+  /** The user's sketch, {0, 1}: 1 = edge. */
+  readonly sketchDrawn: Float32Array;
+  /** Pen radius of the sketch editor in model pixels (edges are thin: smaller than the mask brush). */
+  readonly sketchBrushSize: number;
+  /** Representation mode: the picked point of the map (samples.points; i < samples.count is test image i). */
+  readonly reprPoint: number;
+}
+
+export interface SamplesSlice {
+  readonly status: 'loading' | 'ready' | 'error';
+  readonly count: number;
+  /** Side of a bundled image (28). */
+  readonly size: number;
+  readonly classNames: readonly string[];
+  readonly labels: readonly number[];
+  /** count * size * size uint8, row-major per image. */
+  readonly images: Uint8Array | null;
+  /** The representation map's points (samples, then backdrop), or null (loading, or none shipped). */
+  readonly points: MapPoints | null;
+  readonly error: string | null;
+}
+
+/** A message to the user that is not an error: a link that was clamped, a backend that was replaced. */
+export interface Notice {
+  readonly id: number;
+  readonly tone: 'info' | 'warning';
+  readonly text: string;
+}
+
+export interface Actions {
+  // engine
+  readonly startEngine: (preference?: BackendPreference) => Promise<void>;
+  /** Aborts loading the model (the weights download); the engine ends in error kind 'cancelled'. */
+  readonly cancelLoading: () => void;
+  readonly retryEngine: (preference?: BackendPreference) => Promise<void>;
+  readonly setBackend: (preference: BackendPreference) => Promise<void>;
+  readonly refreshMemory: () => Promise<void>;
+  // run config
+  readonly setConfig: (patch: Partial<RunConfig>) => void;
+  readonly rollSeed: () => void;
+  // trajectory
+  readonly generate: () => Promise<void>;
+  readonly cancelRun: () => void;
+  readonly getFrame: (index: number) => Frame | undefined;
+  readonly frames: () => FrameBuffer;
+  // player
+  readonly play: () => void;
+  readonly pause: () => void;
+  readonly togglePlay: () => void;
+  readonly seek: (index: number) => void;
+  readonly stepBy: (delta: number) => void;
+  readonly jumpToStart: () => void;
+  readonly jumpToEnd: () => void;
+  readonly setFps: (fps: number) => void;
+  // view
+  readonly setHead: (head: Head) => void;
+  readonly selectSample: (sample: number) => void;
+  readonly setShowMask: (show: boolean) => void;
+  readonly setExplain: (explain: boolean) => void;
+  // compare
+  readonly setCompare: (patch: Partial<CompareKnobs> & { readonly enabled?: boolean }) => void;
+  /** Runs B for the current run A (Generate does it by itself while compare is on). */
+  readonly runCompare: () => Promise<void>;
+  readonly getCompareFrame: (index: number) => Frame | undefined;
+  readonly compareFrames: () => FrameBuffer;
+  // history and branches
+  /**
+   * Continues the current run from its frame `fromStep` (default: the frame shown) with the current
+   * run settings (seed, sampler, eta, class, mask, guidance; the parent's step count and batch).
+   */
+  readonly branch: (fromStep?: number) => Promise<void>;
+  /** Shows a run of the history again (its frames are kept; nothing is recomputed). */
+  readonly openRun: (runId: string) => void;
+  // notices
+  readonly notify: (text: string, tone?: Notice['tone']) => void;
+  readonly dismissNotice: (id: number) => void;
+  // editor
+  readonly pickTestImage: (index: number) => void;
+  readonly pickDrawnImage: () => void;
+  readonly setTool: (tool: EditorTool) => void;
+  readonly setLayer: (layer: EditorLayer) => void;
+  readonly setBrushSize: (size: number) => void;
+  readonly setClassFilter: (classId: number | null) => void;
+  /** Call at pointer-down: keeps an undo snapshot for the stroke. */
+  readonly beginStroke: () => void;
+  /** Paints from a to b on the active layer with the active tool. */
+  readonly strokeTo: (a: Point, b: Point) => void;
+  readonly applyMaskPreset: (preset: MaskPreset) => void;
+  /** Clears the active layer (mask: nothing hidden; image: blank). */
+  readonly clearLayer: () => void;
+  readonly undo: () => void;
+  /** Makes `image` (model space, imageSize^2 in [-1, 1], e.g. an uploaded file) the drawn source; undoable. */
+  readonly loadDrawnImage: (image: Float32Array) => void;
+  /** The model-space image the editor currently gives (test image or drawn), or null while samples load. */
+  readonly sourceImage: () => Float32Array | null;
+  /** Bundled test image `index` in model space, or null (loading, or no such image). */
+  readonly testImage: (index: number) => Float32Array | null;
+  // sketch editor (sketch mode); beginStroke and undo are shared with the mask editor
+  /** Uses the edge map of test image `index` (sketchOf, as in training) as the sketch. */
+  readonly pickSketchImage: (index: number) => void;
+  /** Uses `sketch` (32x32, > 0.5 = edge) as the user's own sketch, e.g. from a link. */
+  readonly setSketch: (sketch: Float32Array) => void;
+  /** Paints an edge (pen) or erases (eraser) from a to b; a test image's sketch becomes the user's own first. */
+  readonly sketchStrokeTo: (a: Point, b: Point) => void;
+  readonly clearSketch: () => void;
+  readonly setSketchBrushSize: (size: number) => void;
+  /** The sketch the editor currently gives, or null while the test images load. */
+  readonly sketchImage: () => Float32Array | null;
+  // representation map (representation mode)
+  readonly pickReprPoint: (index: number) => void;
+  /** Picks the map point nearest to `p` (first two components); returns its index, or -1 before the map loads. */
+  readonly pickReprAt: (p: UV) => number;
+  /** A click on the map: picks the nearest point, switches to representation mode and runs it. */
+  readonly runFromMap: (p: UV) => Promise<void>;
+  /** The picked point's full representation vector, or null. */
+  readonly reprTarget: () => Float32Array | null;
+  // samples
+  readonly loadSamples: () => Promise<void>;
+  /** Stops timers and the playback loop, cancels the run. */
+  readonly dispose: () => void;
+}
+
+export interface AppState {
+  readonly engine: EngineSlice;
+  readonly config: RunConfig;
+  readonly trajectory: TrajectorySlice;
+  readonly player: PlayerSlice;
+  readonly view: ViewSlice;
+  readonly editor: EditorSlice;
+  readonly samples: SamplesSlice;
+  readonly compare: CompareSlice;
+  readonly history: HistorySlice;
+  readonly notices: readonly Notice[];
+  readonly actions: Actions;
+}
+
+export type AppStore = StoreApi<AppState>;
+
+export interface StoreDeps {
+  /** Creates (or returns) the inference engine; called once by startEngine. */
+  readonly engine?: EngineFactory;
+  /** Base URL of the app (import.meta.env.BASE_URL). */
+  readonly baseUrl?: string;
+  readonly fetch?: (url: string) => Promise<Response>;
+  /** Seed of the dice (a seeded stream; never Math.random). Default: crypto.getRandomValues. */
+  readonly diceSeed?: number;
+  /** Coalesces frame arrivals into one state update (default requestAnimationFrame, else setTimeout). */
+  readonly defer?: (fn: () => void) => void;
+  readonly now?: () => number;
+  /** Memory poll period in ms (0: only after init and runs). */
+  readonly memoryPollMs?: number;
+  readonly initialConfig?: Partial<RunConfig>;
+}
+
+export const DEFAULT_CONFIG: RunConfig = {
+  mode: 'joint',
+  sampler: 'ddim',
+  steps: 50,
+  eta: 0,
+  seed: 42,
+  batch: 1,
+  classId: 0,
+  guidance: 0,
+  clipX0: true,
+  paste: true,
+  x0From: DEFAULT_X0_SOURCE,
+};
+
+/** Clamps and rounds a patch of run config to valid values. */
+export function sanitizeConfig(c: RunConfig, T = 1000): RunConfig {
+  const finite = (v: number, d: number) => (Number.isFinite(v) ? v : d);
+  return {
+    mode: c.mode,
+    sampler: c.sampler === 'ddpm' ? 'ddpm' : 'ddim',
+    steps: Math.min(T, Math.max(1, Math.round(finite(c.steps, DEFAULT_CONFIG.steps)))),
+    eta: Math.min(1, Math.max(0, finite(c.eta, 0))),
+    seed: Math.min(MAX_SEED, Math.max(0, Math.round(finite(c.seed, DEFAULT_CONFIG.seed)))),
+    batch: c.batch === 16 ? 16 : 1,
+    classId: Math.min(9, Math.max(0, Math.round(finite(c.classId, 0)))),
+    guidance: Math.min(MAX_GUIDANCE, Math.max(0, finite(c.guidance, 0))),
+    clipX0: Boolean(c.clipX0),
+    paste: c.paste === true,
+    x0From: c.x0From === 'eps' ? 'eps' : 'masked',
+  };
+}

@@ -1,0 +1,47 @@
+/**
+ * The view slice (head, selected sample, mask tint, explanations) and the notices: what the page shows,
+ * with no run, engine or shared state involved beyond the notice counter.
+ */
+import type { StoreContext } from './context.ts';
+import { AVAILABLE_HEADS, type Actions, type Notice } from './state.ts';
+
+/** Notices kept at once (the oldest go first). */
+const NOTICE_LIMIT = 8;
+
+export interface ViewParts {
+  readonly actions: Pick<Actions, 'setHead' | 'selectSample' | 'setShowMask' | 'setExplain' | 'notify' | 'dismissNotice'>;
+}
+
+export function createViewActions(ctx: StoreContext): ViewParts {
+  const { get, set, patch } = ctx;
+
+  const actions: ViewParts['actions'] = {
+    // ---- view --------------------------------------------------------------------------------
+    setHead(head) {
+      if (!AVAILABLE_HEADS.includes(head)) return;
+      patch('view', { head });
+    },
+    selectSample(sample) {
+      const batch = get().trajectory.run?.batch ?? get().config.batch;
+      if (!Number.isInteger(sample) || sample < 0 || sample >= batch) return;
+      patch('view', { sample });
+    },
+    setShowMask(showMask) {
+      patch('view', { showMask });
+    },
+    setExplain(explain) {
+      patch('view', { explain });
+    },
+
+    // ---- notices -----------------------------------------------------------------------------
+    notify(text, tone = 'info') {
+      const notice: Notice = { id: ++ctx.noticeCounter, tone, text };
+      set((s) => ({ notices: [...s.notices, notice].slice(-NOTICE_LIMIT) }));
+    },
+    dismissNotice(id) {
+      set((s) => ({ notices: s.notices.filter((n) => n.id !== id) }));
+    },
+  };
+
+  return { actions };
+}
