@@ -8,11 +8,17 @@ import type { CompareKnobs } from './compare.ts';
 import type { StoreContext } from './context.ts';
 import type { EngineParts } from './engine-actions.ts';
 import { toErrorInfo } from './engine-api.ts';
-import { guidanceApplies, sanitizeConfig, type Actions, type RunSummary } from './state.ts';
+import { runRequest } from './request.ts';
+import { sanitizeConfig, type Actions, type RunSummary } from './state.ts';
+
+/** The compare slice's run fields when there is no run B (set with the new run A that drops it). */
+export const NO_COMPARE_RUN = { runId: null, status: 'empty', frameCount: 0, run: null, baseRunId: null, error: null } as const;
 
 export interface CompareParts {
   /** Cancels a running B (A is untouched). */
   readonly cancelCompare: () => void;
+  /** Cancels B and drops its frames: B belonged to the run A shown until now (the state takes NO_COMPARE_RUN). */
+  readonly dropCompare: () => void;
   readonly actions: Pick<Actions, 'setCompare' | 'runCompare' | 'getCompareFrame' | 'compareFrames'>;
 }
 
@@ -32,6 +38,11 @@ export function createCompareActions(ctx: StoreContext, parts: { readonly engine
         // best effort
       }
     }
+  };
+
+  const dropCompare = () => {
+    cancelCompare();
+    ctx.compareBuffer.reset(null);
   };
 
   const actions: CompareParts['actions'] = {
@@ -56,26 +67,9 @@ export function createCompareActions(ctx: StoreContext, parts: { readonly engine
       }
       cancelCompare();
       const runId = `${trajectory.runId}-B${++ctx.runCounter}`;
-      // B: A's run (same seed: the same z_T, the same image, mask, sketch or representation) with B's knobs.
       const summary: RunSummary = { ...base, ...compare.knobs, runId };
-      const request: RunRequest = {
-        runId,
-        mode: base.mode,
-        sampler: summary.sampler,
-        steps: summary.steps,
-        eta: summary.eta,
-        seed: base.seed,
-        batch: base.batch,
-        clipX0: base.clipX0,
-        x0From: base.x0From,
-        guidance: guidanceApplies(base.mode) ? summary.guidance : 0,
-        ...(base.mode === 'conditional' ? { classId: base.classId } : {}),
-        ...(base.mode === 'inpaint' && base.paste ? { paste: true } : {}),
-        ...(base.image ? { image: base.image.slice() } : {}),
-        ...(base.mask ? { mask: base.mask.slice() } : {}),
-        ...(base.sketch ? { sketch: base.sketch.slice() } : {}),
-        ...(base.repr ? { repr: base.repr.slice() } : {}),
-      };
+      // B: A's run (same seed: the same z_T, the same image, mask, sketch or representation) with B's knobs.
+      const request = runRequest(runId, summary, base);
       ctx.compareBuffer.reset(runId);
       ctx.acceptingCompareId = runId;
       patch('compare', { runId, status: 'running', frameCount: 0, run: summary, baseRunId: trajectory.runId, error: null });
@@ -125,5 +119,5 @@ export function createCompareActions(ctx: StoreContext, parts: { readonly engine
     compareFrames: () => ctx.compareBuffer,
   };
 
-  return { cancelCompare, actions };
+  return { cancelCompare, dropCompare, actions };
 }

@@ -5,7 +5,7 @@
  * branches.ts.
  */
 import type { RunRequest } from '../engine/protocol.ts';
-import type { CompareParts } from './compare-actions.ts';
+import { NO_COMPARE_RUN, type CompareParts } from './compare-actions.ts';
 import type { StoreContext } from './context.ts';
 import type { Player } from './player.ts';
 import type { RunParts } from './run-actions.ts';
@@ -20,14 +20,14 @@ export function createHistoryActions(
   ctx: StoreContext,
   parts: {
     readonly trajectory: Pick<Trajectory, 'cancelRun'>;
-    readonly compare: Pick<CompareParts, 'cancelCompare'>;
+    readonly compare: Pick<CompareParts, 'dropCompare'>;
     readonly player: Pick<Player, 'stopLoop'>;
     readonly run: Pick<RunParts, 'buildRequest' | 'launch'>;
   },
 ): HistoryParts {
   const { get, set, patch } = ctx;
   const { cancelRun } = parts.trajectory;
-  const { cancelCompare } = parts.compare;
+  const { dropCompare } = parts.compare;
   const { stopLoop } = parts.player;
   const { buildRequest, launch } = parts.run;
 
@@ -57,8 +57,7 @@ export function createHistoryActions(
       const kept = ctx.archive.get(runId);
       if (!node || !kept || runId === get().trajectory.runId) return;
       cancelRun();
-      cancelCompare();
-      ctx.compareBuffer.reset(null); // B belonged to the run shown until now
+      dropCompare();
       stopLoop();
       ctx.acceptingRunId = null;
       ctx.buffer = kept;
@@ -78,7 +77,7 @@ export function createHistoryActions(
         },
         player: { ...s.player, playing: false, frameIndex: Math.min(s.player.frameIndex, Math.max(0, kept.length - 1)) },
         view: { ...s.view, sample: Math.min(s.view.sample, summary.batch - 1) },
-        compare: { ...s.compare, runId: null, status: 'empty', frameCount: 0, run: null, baseRunId: null, error: null },
+        compare: { ...s.compare, ...NO_COMPARE_RUN },
       }));
     },
   };

@@ -6,14 +6,15 @@
  */
 import type { Frame, RunRequest } from '../engine/protocol.ts';
 import type { RunNode } from './branches.ts';
-import type { CompareParts } from './compare-actions.ts';
+import { NO_COMPARE_RUN, type CompareParts } from './compare-actions.ts';
 import type { StoreContext } from './context.ts';
 import type { EngineParts } from './engine-actions.ts';
 import { toErrorInfo } from './engine-api.ts';
 import { FrameBuffer, rollingMedian } from './frames.ts';
 import type { Inputs } from './inputs.ts';
 import type { Player } from './player.ts';
-import { guidanceApplies, missingInput, modeUsesImage, sanitizeConfig, type Actions, type RunConfig, type RunSummary } from './state.ts';
+import { runRequest } from './request.ts';
+import { missingInput, modeUsesImage, sanitizeConfig, type Actions, type RunConfig, type RunSummary } from './state.ts';
 import { MS_WINDOW, type Trajectory } from './trajectory.ts';
 
 export interface RunParts {
@@ -42,7 +43,7 @@ export function createRunActions(
 ): RunParts {
   const { get, set, patch, now, dice } = ctx;
   const { flush, onFrame, cancelRun, updateNode } = parts.trajectory;
-  const { cancelCompare } = parts.compare;
+  const { cancelCompare, dropCompare } = parts.compare;
   const { stopLoop, startLoop } = parts.player;
   const { pollMemory, recoverBackend } = parts.engine;
   const { sourceImage, sketchImage, reprTarget } = parts.inputs;
@@ -63,24 +64,7 @@ export function createRunActions(
     const mask = config.mode === 'inpaint' ? get().editor.mask.slice() : null;
     const { editor, samples } = get();
     const trueLabel = image && editor.source === 'test' ? (samples.labels[editor.testIndex] ?? null) : null;
-    const request: RunRequest = {
-      runId,
-      mode: config.mode,
-      sampler: config.sampler,
-      steps: config.steps,
-      eta: config.eta,
-      seed: config.seed,
-      batch: config.batch,
-      clipX0: config.clipX0,
-      x0From: config.x0From,
-      guidance: guidanceApplies(config.mode) ? config.guidance : 0,
-      ...(config.mode === 'conditional' ? { classId: config.classId } : {}),
-      ...(config.mode === 'inpaint' && config.paste ? { paste: true } : {}),
-      ...(image ? { image: image.slice() } : {}),
-      ...(mask ? { mask } : {}),
-      ...(sketch ? { sketch: sketch.slice() } : {}),
-      ...(repr ? { repr: repr.slice() } : {}),
-    };
+    const request = runRequest(runId, config, { image, mask, sketch, repr });
     const summary: RunSummary = {
       ...config,
       runId,
@@ -97,8 +81,7 @@ export function createRunActions(
   const launch: RunParts['launch'] = async (request, summary, parent, prefill) => {
     if (!ctx.engine || get().engine.status !== 'ready' || get().engine.switching) return;
     cancelRun();
-    cancelCompare();
-    ctx.compareBuffer.reset(null); // B belonged to the run shown until now
+    dropCompare();
     stopLoop();
     const { runId } = request;
     ctx.buffer = new FrameBuffer();
@@ -123,7 +106,7 @@ export function createRunActions(
       player: { ...s.player, frameIndex: Math.max(0, prefill.length - 1), playing: true },
       engine: { ...s.engine, msPerStep: null },
       view: { ...s.view, sample: Math.min(s.view.sample, summary.batch - 1) },
-      compare: { ...s.compare, runId: null, status: 'empty', frameCount: 0, run: null, baseRunId: null, error: null },
+      compare: { ...s.compare, ...NO_COMPARE_RUN },
       history: { nodes: [...s.history.nodes, node] },
     }));
     startLoop();
