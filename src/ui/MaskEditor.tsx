@@ -5,7 +5,7 @@
  * Hidden pixels are tinted amber; they are what the model generates, the rest is kept.
  */
 import { useEffect, useId, useRef, useState, type ChangeEvent } from 'react';
-import { DEFAULT_GEOMETRY, hiddenCount, type MaskPreset } from '../store/index.ts';
+import { DEFAULT_GEOMETRY, hiddenCount, type EditorSource, type MaskPreset } from '../store/index.ts';
 import { drawModelImage, thumbnailUrl } from './draw.ts';
 import { ACCEPTED_TYPES, imageFileToModelSpace, MAX_UPLOAD_BYTES, UploadError } from './upload.ts';
 import { useActions, useApp, useAppStore } from './store-context.tsx';
@@ -195,6 +195,32 @@ function Tools({ withMask }: { withMask: boolean }) {
   );
 }
 
+/**
+ * An editor's source, a bundled test image or the user's own drawing, as two radio buttons. `name` is the
+ * radio group's name and the prefix of their test ids (`${name}-test`, `${name}-drawn`).
+ */
+export function SourceSwitch({ name, label, testLabel, source, onTest, onDrawn }: {
+  name: string;
+  label: string;
+  testLabel: string;
+  source: EditorSource;
+  onTest: () => void;
+  onDrawn: () => void;
+}) {
+  return (
+    <div className="segmented" role="radiogroup" aria-label={label}>
+      <label>
+        <input type="radio" name={name} checked={source === 'test'} onChange={onTest} data-testid={`${name}-test`} />
+        <span>{testLabel}</span>
+      </label>
+      <label>
+        <input type="radio" name={name} checked={source === 'drawn'} onChange={onDrawn} data-testid={`${name}-drawn`} />
+        <span>Draw your own</span>
+      </label>
+    </div>
+  );
+}
+
 export function PickedCaption() {
   const testIndex = useApp((s) => s.editor.testIndex);
   const label = useApp((s) => s.samples.labels[s.editor.testIndex]);
@@ -275,16 +301,7 @@ export function ImageSource() {
   return (
     <section className="panel image-source" aria-labelledby="source-title">
       <h2 id="source-title">{withMask ? 'Image and mask' : 'Image to classify'}</h2>
-      <div className="segmented" role="radiogroup" aria-label="Image source">
-        <label>
-          <input type="radio" name="source" checked={source === 'test'} onChange={() => pickTestImage(testIndex)} data-testid="source-test" />
-          <span>Test image</span>
-        </label>
-        <label>
-          <input type="radio" name="source" checked={source === 'drawn'} onChange={pickDrawnImage} data-testid="source-drawn" />
-          <span>Draw your own</span>
-        </label>
-      </div>
+      <SourceSwitch name="source" label="Image source" testLabel="Test image" source={source} onTest={() => pickTestImage(testIndex)} onDrawn={pickDrawnImage} />
       <UploadField />
       <div className="editor-layout">
         <EditorCanvas withMask={withMask} />

@@ -7,7 +7,7 @@
 import { useEffect, useId, useRef } from 'react';
 import { edgeCount } from '../store/index.ts';
 import { drawSketch } from './draw.ts';
-import { PickedCaption, SamplePicker } from './MaskEditor.tsx';
+import { PickedCaption, SamplePicker, SourceSwitch } from './MaskEditor.tsx';
 import { useActions, useApp, useAppStore } from './store-context.tsx';
 import { useStrokePointer } from './useStrokePointer.ts';
 
@@ -112,16 +112,7 @@ export function SketchPanel() {
   return (
     <section className="panel image-source" aria-labelledby="sketch-title">
       <h2 id="sketch-title">Sketch</h2>
-      <div className="segmented" role="radiogroup" aria-label="Sketch source">
-        <label>
-          <input type="radio" name="sketch-source" checked={source === 'test'} onChange={() => pickSketchImage(testIndex)} data-testid="sketch-source-test" />
-          <span>A test image&apos;s edges</span>
-        </label>
-        <label>
-          <input type="radio" name="sketch-source" checked={source === 'drawn'} onChange={clearSketch} data-testid="sketch-source-drawn" />
-          <span>Draw your own</span>
-        </label>
-      </div>
+      <SourceSwitch name="sketch-source" label="Sketch source" testLabel="A test image's edges" source={source} onTest={() => pickSketchImage(testIndex)} onDrawn={clearSketch} />
       <div className="editor-layout">
         <SketchCanvas />
         <SketchTools />
