@@ -7,6 +7,7 @@
  */
 import { entropy } from '../core/metrics.ts';
 import { NUM_CLASSES } from '../store/index.ts';
+import { ChartGrid } from './ChartGrid.tsx';
 import { CLASS_COLORS } from './draw.ts';
 import { useActions, useApp } from './store-context.tsx';
 
@@ -110,18 +111,7 @@ function Chart() {
         data-points={frameCount}
         data-run-id={runId ?? ''}
       >
-        <rect x={M.left} y={M.top} width={W - M.left - M.right} height={H - M.top - M.bottom} className="chart-bg" />
-        {[0, 0.5, 1].map((p) => (
-          <g key={p}>
-            <line x1={M.left} x2={W - M.right} y1={y(p)} y2={y(p)} className="gridline" />
-            <text x={M.left - 4} y={y(p) + 3} className="tick" textAnchor="end">
-              {p}
-            </text>
-            <text x={W - M.right + 4} y={y(p) + 3} className="tick ent-tick" textAnchor="start">
-              {(p * LN10).toFixed(1)}
-            </text>
-          </g>
-        ))}
+        <ChartGrid box={{ width: W, height: H, margin: M }} rightLabel={(p) => (p * LN10).toFixed(1)} rightClass="ent-tick" />
         {lines.map((pts, c) =>
           pts ? <polyline key={c} points={pts} fill="none" stroke={CLASS_COLORS[c]} strokeWidth={1.5} data-class={c} /> : null,
         )}

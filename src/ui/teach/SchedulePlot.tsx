@@ -6,6 +6,7 @@
  */
 import { useMemo } from 'react';
 import { frameTimesteps, scheduleTables, type ScheduleTables } from '../../store/index.ts';
+import { ChartGrid } from '../ChartGrid.tsx';
 import { useActions, useApp } from '../store-context.tsx';
 import { Explain } from './Explain.tsx';
 
@@ -92,18 +93,7 @@ export function SchedulePlot() {
       <h2 id="schedule-title">Noise schedule</h2>
       <Readout tables={tables} />
       <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={`ᾱ_t, κ_t and log SNR over t = ${T} to 0, with the ${chosen.length - 1} sampler steps`} data-testid="schedule-plot">
-        <rect x={M.left} y={M.top} width={W - M.left - M.right} height={H - M.top - M.bottom} className="chart-bg" />
-        {[0, 0.5, 1].map((v) => (
-          <g key={v}>
-            <line x1={M.left} x2={W - M.right} y1={y(v)} y2={y(v)} className="gridline" />
-            <text x={M.left - 4} y={y(v) + 3} className="tick" textAnchor="end">
-              {v}
-            </text>
-            <text x={W - M.right + 4} y={y(v) + 3} className="tick snr-tick" textAnchor="start">
-              {Math.round(-SNR_LIM + v * 2 * SNR_LIM)}
-            </text>
-          </g>
-        ))}
+        <ChartGrid box={{ width: W, height: H, margin: M }} rightLabel={(v) => String(Math.round(-SNR_LIM + v * 2 * SNR_LIM))} rightClass="snr-tick" />
         <polyline points={paths.alphaBar} fill="none" className="curve-alphabar" data-testid="curve-alphabar" />
         <polyline points={paths.kappa} fill="none" className="curve-kappa" data-testid="curve-kappa" />
         <polyline points={paths.snr} fill="none" className="curve-snr" data-testid="curve-snr" />
