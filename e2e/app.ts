@@ -116,6 +116,17 @@ export async function setSteps(page: Page, steps: number): Promise<void> {
   await page.getByRole('group', { name: 'Step presets' }).getByRole('button', { name: String(steps), exact: true }).click();
 }
 
+/**
+ * Moves the player to frame `index` with the scrubber, as a user does: pressing the scrubber pauses
+ * playback, then the value is set. (A bare fill to the frame the playing loop is passing fires no change
+ * event, and the loop would play on.) Wait for the canvas with waitCanvasFrame.
+ */
+export async function scrubTo(page: Page, index: number): Promise<void> {
+  const scrubber = page.getByTestId('scrubber');
+  await scrubber.dispatchEvent('pointerdown');
+  await scrubber.fill(String(index));
+}
+
 /** Checks the radio of mode `mode`. */
 export async function pickMode(page: Page, mode: string): Promise<void> {
   await page.getByTestId(`mode-${mode}`).check({ force: true });

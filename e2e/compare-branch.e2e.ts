@@ -5,7 +5,7 @@
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateAndWait, hook, openPlayground, pickMode, setSteps, shot, waitCanvasFrame, waitRunDone } from './app.ts';
+import { generateAndWait, hook, openPlayground, pickMode, setSteps, shot, waitCanvasFrame, waitRunDone, scrubTo } from './app.ts';
 import type { BrowserSession, PageProblems } from './harness.ts';
 import { maxAbsDiff } from '../src/model/testing.ts';
 
@@ -65,10 +65,10 @@ describe('compare, branch and the teaching views', () => {
     expect(maxAbsDiff(aLast!.x0, bLast!.x0)).toBeGreaterThan(1e-3); // DDPM and DDIM part ways
 
     const diff = page.getByTestId('compare-diff');
-    await page.getByTestId('scrubber').fill('0');
+    await scrubTo(page, 0);
     await page.waitForFunction(() => document.querySelector('[data-testid="compare-diff"]')?.getAttribute('data-a') === '0');
     expect(Number(await diff.getAttribute('data-z-rms'))).toBe(0);
-    await page.getByTestId('scrubber').fill('14');
+    await scrubTo(page, 14);
     await page.waitForFunction(() => document.querySelector('[data-testid="compare-diff"]')?.getAttribute('data-a') === '14');
     expect(await diff.getAttribute('data-b')).toBe('14');
     expect(Number(await diff.getAttribute('data-z-rms'))).toBeGreaterThan(0);
@@ -81,7 +81,7 @@ describe('compare, branch and the teaching views', () => {
     const K = 8;
     const parentId = (await hook(page)).runId!;
     const parent = await framesOf(page, 0, STEPS + 1);
-    await page.getByTestId('scrubber').fill(String(K));
+    await scrubTo(page, K);
     await waitCanvasFrame(page, { frame: K });
     await page.getByTestId('seed').fill('7');
     await page.getByTestId('seed').press('Enter');
@@ -108,7 +108,7 @@ describe('compare, branch and the teaching views', () => {
     for (let i = 0; i <= STEPS; i++) expect(maxAbsDiff(again[i]!.z, parent[i]!.z)).toBe(0);
 
     // The parent's own settings (DDIM, seed 42) from step K retrace it.
-    await page.getByTestId('scrubber').fill(String(K));
+    await scrubTo(page, K);
     await page.getByTestId('branch').click();
     await waitRunDone(page, parentId);
     const same = await framesOf(page, 0, STEPS + 1);
@@ -119,14 +119,18 @@ describe('compare, branch and the teaching views', () => {
     await pickMode(page, 'classify');
     await generateAndWait(page);
     await page.getByTestId('forward-open').click();
-    await page.getByTestId('scrubber').fill('10');
+    await scrubTo(page, 10);
     await waitCanvasFrame(page, { frame: 10 });
     await page.getByTestId('head-z').check({ force: true });
     const t = await page.evaluate(() => (window as unknown as { mtdPlayground: Full }).mtdPlayground.getState().actions.getFrame(10)!.t);
     await page
       .waitForFunction((tt) => document.querySelector('[data-testid="forward-terms"]')?.getAttribute('data-t') === String(tt), t, { timeout: 10_000 })
       .catch(async (e: unknown) => {
-        throw new Error(`forward view not at t = ${t}: ${(await page.locator('.forward-panel').innerHTML()).slice(0, 600)}; run ${JSON.stringify(await hook(page))}`, { cause: e });
+        const player = await page.evaluate(() => {
+          const s = (window as unknown as { mtdPlayground: { getState(): { player: unknown; trajectory: { frameCount: number }; actions: { getFrame(i: number): { t: number } | undefined } } } }).mtdPlayground.getState();
+          return { player: s.player, canvas: document.querySelector<HTMLCanvasElement>('[data-testid="frame-canvas"]')?.dataset['frameIndex'], ts: Array.from({ length: s.trajectory.frameCount }, (_, i) => s.actions.getFrame(i)?.t) };
+        });
+        throw new Error(`forward view not at t = ${t}: ${(await page.locator('.forward-panel').innerHTML()).slice(0, 600)}; player ${JSON.stringify(player)}; scrubber ${await page.getByTestId('scrubber').inputValue()}`, { cause: e });
       });
     await page.waitForFunction(() => document.querySelector<HTMLCanvasElement>('[data-testid="frame-canvas"]')?.dataset['head'] === 'z');
     const [main, fwd] = await page.evaluate(() => {
@@ -145,7 +149,7 @@ describe('compare, branch and the teaching views', () => {
 
     await pickMode(page, 'conditional');
     await generateAndWait(page);
-    await page.getByTestId('scrubber').fill('10');
+    await scrubTo(page, 10);
     await page.waitForFunction(() => document.querySelector('[data-testid="forward-terms"]')?.getAttribute('data-has-drift') === '1');
     await page.getByTestId('forward-terms').scrollIntoViewIfNeeded();
     await shot(page, 'forward-process');

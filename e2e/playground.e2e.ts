@@ -8,7 +8,7 @@
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateAndWait, modelPixels, openPlayground, pickMode, setSteps, shot, waitCanvasFrame, waitReady } from './app.ts';
+import { generateAndWait, modelPixels, openPlayground, pickMode, setSteps, shot, waitCanvasFrame, waitReady, scrubTo } from './app.ts';
 import type { BrowserSession, PageProblems } from './harness.ts';
 
 const STEPS = 20;
@@ -157,7 +157,7 @@ describe('the playground', () => {
     expect(await frameIndex(page)).toBe(STEPS - 1);
     await page.getByRole('button', { name: 'Jump to start' }).click();
     expect(await frameIndex(page)).toBe(0);
-    await page.getByTestId('scrubber').fill('7');
+    await scrubTo(page, 7);
     expect(await frameIndex(page)).toBe(7);
     await waitCanvasFrame(page, { frame: 7, head: 'z' });
     expect(await page.getByTestId('frame-counter').textContent()).toMatch(/step 7 \/ 20 · t = \d+/);
@@ -182,6 +182,15 @@ describe('the playground', () => {
       STEPS,
       { timeout: 10_000 },
     );
+    // Pressing the scrubber while it plays pauses on the frame shown, even without moving the thumb.
+    await page.getByRole('button', { name: 'Jump to start' }).click();
+    await page.getByTestId('play').click();
+    await page.waitForFunction(() => window.mtdPlayground.getState().player.frameIndex > 2, undefined, { timeout: 5_000 });
+    await page.getByTestId('scrubber').dispatchEvent('pointerdown');
+    expect(await page.evaluate(() => window.mtdPlayground.getState().player.playing)).toBe(false);
+    const held = await frameIndex(page);
+    await page.waitForTimeout(300);
+    expect(await frameIndex(page)).toBe(held);
   });
 
   it('a grid of 16: clicking a cell selects the sample for the label chart', async () => {
@@ -321,7 +330,7 @@ describe('the playground', () => {
     await setSteps(page, STEPS);
     await generateAndWait(page);
     await pickHead(page, 'z');
-    await page.getByTestId('scrubber').fill('12');
+    await scrubTo(page, 12);
     await waitCanvasFrame(page, { frame: 12, head: 'z' });
     await shot(page, 'unconditional');
     await page.setViewportSize({ width: 390, height: 844 });

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { canvasBytes, generateAndWait, hook, openPlayground, setSteps, shot, waitCanvasFrame } from './app.ts';
+import { canvasBytes, generateAndWait, hook, openPlayground, setSteps, shot, waitCanvasFrame, scrubTo } from './app.ts';
 import { parseGif } from './gif.ts';
 import type { BrowserSession, PageProblems } from './harness.ts';
 
@@ -40,7 +40,7 @@ describe('share, export and the schedule plot', () => {
     expect(await page.getByTestId('chosen-steps').getAttribute('data-count')).toBe(String(STEPS + 1));
     let lastX = -Infinity;
     for (const k of [0, 5, 12, STEPS]) {
-      await page.getByTestId('scrubber').fill(String(k));
+      await scrubTo(page, k);
       await waitCanvasFrame(page, { frame: k });
       const t = await page.evaluate((i) => (window as unknown as { mtdPlayground: { getFrame(i: number): { t: number } } }).mtdPlayground.getFrame(i).t, k);
       await page.waitForFunction((tt) => document.querySelector('[data-testid="schedule-cursor"]')?.getAttribute('data-t') === String(tt), t);
@@ -49,14 +49,14 @@ describe('share, export and the schedule plot', () => {
       lastX = x;
       expect(await page.getByTestId('schedule-readout').textContent()).toContain(`t = ${t}`);
     }
-    await page.getByTestId('scrubber').fill('8');
+    await scrubTo(page, 8);
     await waitCanvasFrame(page, { frame: 8 });
     await shot(page, 'schedule-share-export');
   });
 
   it('a copied link opened in a fresh page restores the same frame pixel for pixel', async () => {
     await page.getByTestId('head-x0').check({ force: true });
-    await page.getByTestId('scrubber').fill('9');
+    await scrubTo(page, 9);
     await waitCanvasFrame(page, { frame: 9 });
     await page.getByTestId('copy-link').click();
     const link = await page.getByTestId('share-url').inputValue();

@@ -111,6 +111,9 @@ export function Player() {
         value={Math.min(frameIndex, last)}
         disabled={empty}
         onChange={(e) => actions.seek(Number(e.target.value))}
+        // Grabbing the scrubber takes over from playback, even when the thumb does not move (a range input
+        // fires no change event for its own value, so seek alone would leave the loop playing on).
+        onPointerDown={actions.pause}
         data-testid="scrubber"
       />
       <div className="player-buttons">
