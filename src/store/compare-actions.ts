@@ -3,11 +3,10 @@
  * eta, guidance, steps), into its own buffer (`ctx.compareBuffer`). B's run id is its cancel token, as
  * A's is (`ctx.acceptingCompareId`). The knobs and the pure diff live in compare.ts.
  */
-import type { Frame, RunRequest } from '../engine/protocol.ts';
+import type { Frame } from '../engine/protocol.ts';
 import type { CompareKnobs } from './compare.ts';
 import type { StoreContext } from './context.ts';
 import type { EngineParts } from './engine-actions.ts';
-import { toErrorInfo } from './engine-api.ts';
 import { runRequest } from './request.ts';
 import { sanitizeConfig, type Actions, type RunSummary } from './state.ts';
 
@@ -22,9 +21,9 @@ export interface CompareParts {
   readonly actions: Pick<Actions, 'setCompare' | 'runCompare' | 'getCompareFrame' | 'compareFrames'>;
 }
 
-export function createCompareActions(ctx: StoreContext, parts: { readonly engine: Pick<EngineParts, 'recoverBackend'> }): CompareParts {
+export function createCompareActions(ctx: StoreContext, parts: { readonly engine: Pick<EngineParts, 'runRecovering'> }): CompareParts {
   const { get, patch, defer } = ctx;
-  const { recoverBackend } = parts.engine;
+  const { runRecovering } = parts.engine;
 
   const cancelCompare = () => {
     const { compare } = get();
@@ -85,35 +84,22 @@ export function createCompareActions(ctx: StoreContext, parts: { readonly engine
           defer(flushCompare);
         }
       };
-      // Like run A (launch): a GPU loss moves the engine to wasm and B continues from its last frame, once.
-      let attempt: RunRequest = request;
-      let recovered = false;
-      for (;;) {
-        try {
-          const result = await ctx.engine.run(attempt, onCompareFrame);
-          if (ctx.acceptingCompareId !== runId) return;
-          patch('compare', { status: result === 'done' ? 'done' : 'cancelled', frameCount: ctx.compareBuffer.length });
-          return;
-        } catch (e) {
-          if (ctx.acceptingCompareId !== runId) return;
-          const error = toErrorInfo(e, 'internal');
-          if (error.kind === 'device-lost' && !recovered) {
-            recovered = true;
-            const last = ctx.compareBuffer.at(ctx.compareBuffer.length - 1);
-            const ok = await recoverBackend(error, last ? last.index : 0);
-            if (ok && ctx.acceptingCompareId === runId) {
-              // The frame at that index comes again and is dropped by the buffer as a duplicate.
-              attempt = last ? { ...request, start: { z: last.z.slice(), fromStep: last.index } } : request;
-              continue;
-            }
-            if (ctx.acceptingCompareId !== runId) return;
-          }
-          ctx.acceptingCompareId = null;
-          patch('compare', { status: error.kind === 'cancelled' ? 'cancelled' : 'error', error: error.kind === 'cancelled' ? null : error, frameCount: ctx.compareBuffer.length });
-          if (error.kind === 'device-lost' || error.kind === 'backend') patch('engine', { error });
-          return;
-        }
+      // Like run A (launch): a GPU loss moves the engine to wasm and B continues from its last frame, once
+      // (the frame at that index comes again and is dropped by the buffer as a duplicate).
+      const resume = () => {
+        const last = ctx.compareBuffer.at(ctx.compareBuffer.length - 1);
+        return { request: last ? { ...request, start: { z: last.z.slice(), fromStep: last.index } } : request, step: last ? last.index : 0 };
+      };
+      const outcome = await runRecovering(request, onCompareFrame, () => ctx.acceptingCompareId === runId, resume);
+      if (outcome === 'stale') return;
+      if (outcome === 'done' || outcome === 'cancelled') {
+        patch('compare', { status: outcome, frameCount: ctx.compareBuffer.length });
+        return;
       }
+      const { error } = outcome;
+      ctx.acceptingCompareId = null;
+      patch('compare', { status: error.kind === 'cancelled' ? 'cancelled' : 'error', error: error.kind === 'cancelled' ? null : error, frameCount: ctx.compareBuffer.length });
+      if (error.kind === 'device-lost' || error.kind === 'backend') patch('engine', { error });
     },
     getCompareFrame: (index) => ctx.compareBuffer.at(index),
     compareFrames: () => ctx.compareBuffer,

@@ -3,7 +3,7 @@
  * lost GPU (a WebGPU device or WebGL context loss moves the model to wasm, else cpu, once per loss, and
  * says so). The engine handle, the start in progress and the recovery live on the context.
  */
-import type { BackendPreference, EngineErrorInfo } from '../engine/protocol.ts';
+import type { BackendPreference, EngineErrorInfo, Frame, RunRequest } from '../engine/protocol.ts';
 import { validateConfig, type ModelConfig } from '../model/config.ts';
 import type { StoreContext } from './context.ts';
 import { toErrorInfo } from './engine-api.ts';
@@ -24,6 +24,18 @@ export interface EngineParts {
    * `step` is the frame the run continues from (null when idle). Resolves false when nothing works.
    */
   readonly recoverBackend: (error: EngineErrorInfo, step: number | null) => Promise<boolean>;
+  /**
+   * Runs `request` on the engine and carries it over one GPU loss: the engine moves to wasm (else cpu,
+   * recoverBackend) and the run goes on with `resume()`, the request that continues it and the step the
+   * notice names. Resolves to the engine's result, the error the run ended with, or 'stale' once
+   * `isCurrent()` says the run was cancelled or superseded while it waited. Run A and compare's B use it.
+   */
+  readonly runRecovering: (
+    request: RunRequest,
+    onFrame: (frame: Frame) => void,
+    isCurrent: () => boolean,
+    resume: () => { request: RunRequest; step: number },
+  ) => Promise<'done' | 'cancelled' | 'stale' | { error: EngineErrorInfo }>;
   readonly actions: Pick<Actions, 'startEngine' | 'retryEngine' | 'setBackend' | 'cancelLoading' | 'refreshMemory'>;
 }
 
@@ -129,6 +141,28 @@ export function createEngineActions(
     return false;
   };
 
+  const runRecovering: EngineParts['runRecovering'] = async (request, onFrame, isCurrent, resume) => {
+    let attempt = request;
+    let recovered = false;
+    for (;;) {
+      try {
+        if (!ctx.engine) throw new Error('No inference engine is configured.');
+        const result = await ctx.engine.run(attempt, onFrame);
+        return isCurrent() ? result : 'stale';
+      } catch (e) {
+        if (!isCurrent()) return 'stale';
+        const error = toErrorInfo(e, 'internal');
+        if (error.kind !== 'device-lost' || recovered) return { error };
+        recovered = true;
+        const next = resume();
+        const ok = await recoverBackend(error, next.step);
+        if (!isCurrent()) return 'stale';
+        if (!ok) return { error };
+        attempt = next.request;
+      }
+    }
+  };
+
   const switchBackend = async (preference: BackendPreference) => {
     if (!ctx.engine) return;
     cancelRun();
@@ -169,5 +203,5 @@ export function createEngineActions(
     refreshMemory: pollMemory,
   };
 
-  return { pollMemory, startMemoryPoll, stopMemoryPoll, recoverBackend, actions };
+  return { pollMemory, startMemoryPoll, stopMemoryPoll, recoverBackend, runRecovering, actions };
 }

@@ -9,7 +9,6 @@ import type { RunNode } from './branches.ts';
 import { NO_COMPARE_RUN, type CompareParts } from './compare-actions.ts';
 import type { StoreContext } from './context.ts';
 import type { EngineParts } from './engine-actions.ts';
-import { toErrorInfo } from './engine-api.ts';
 import { FrameBuffer, rollingMedian } from './frames.ts';
 import type { Inputs } from './inputs.ts';
 import type { Player } from './player.ts';
@@ -37,7 +36,7 @@ export function createRunActions(
     readonly trajectory: Pick<Trajectory, 'flush' | 'onFrame' | 'cancelRun' | 'updateNode'>;
     readonly compare: CompareParts;
     readonly player: Pick<Player, 'stopLoop' | 'startLoop'>;
-    readonly engine: Pick<EngineParts, 'pollMemory' | 'recoverBackend'>;
+    readonly engine: Pick<EngineParts, 'pollMemory' | 'runRecovering'>;
     readonly inputs: Pick<Inputs, 'sourceImage' | 'sketchImage' | 'reprTarget'>;
   },
 ): RunParts {
@@ -45,7 +44,7 @@ export function createRunActions(
   const { flush, onFrame, cancelRun, updateNode } = parts.trajectory;
   const { cancelCompare, dropCompare } = parts.compare;
   const { stopLoop, startLoop } = parts.player;
-  const { pollMemory, recoverBackend } = parts.engine;
+  const { pollMemory, runRecovering } = parts.engine;
   const { sourceImage, sketchImage, reprTarget } = parts.inputs;
 
   const buildRequest: RunParts['buildRequest'] = (config, runId) => {
@@ -110,58 +109,43 @@ export function createRunActions(
       history: { nodes: [...s.history.nodes, node] },
     }));
     startLoop();
-    // A WebGPU device or WebGL context loss mid-run moves the engine to wasm (recoverBackend) and the same
+    // A WebGPU device or WebGL context loss mid-run moves the engine to wasm (runRecovering) and the same
     // run (same buffer, same history node) continues from its last frame drawn, once.
-    let attempt: RunRequest = request;
-    let recovered = false;
-    for (;;) {
-      try {
-        const result = await ctx.engine.run(attempt, onFrame(runId));
-        if (ctx.acceptingRunId !== runId) return; // cancelled or superseded: its result is stale
+    const resume = () => {
+      // The frames kept stay; the re-sent frame at that index is dropped by the buffer as a duplicate. A
+      // branch that has drawn nothing of its own yet (only the parent's frames) starts again from its
+      // branch point: its request as it was. Classify has no z to continue from.
+      flush();
+      const last = ctx.buffer.length > prefill.length ? ctx.buffer.at(ctx.buffer.length - 1) : undefined;
+      const start = last && request.mode !== 'classify' ? { start: { z: last.z.slice(), fromStep: last.index } } : {};
+      return { request: { ...request, ...start }, step: last ? last.index : (request.start?.fromStep ?? 0) };
+    };
+    try {
+      const outcome = await runRecovering(request, onFrame(runId), () => ctx.acceptingRunId === runId, resume);
+      if (outcome === 'stale') return; // cancelled or superseded: its result is stale
+      if (outcome === 'done' || outcome === 'cancelled') {
         // Frames come through a callback port, the result through another: a last frame may land just
         // after the result. Frames of this run stay welcome until another run starts or it is cancelled.
         flush();
-        patch('trajectory', {
-          status: result === 'done' ? 'done' : 'cancelled',
-          frameCount: ctx.buffer.length,
-          elapsedMs: now() - ctx.runStartedAt,
-        });
+        patch('trajectory', { status: outcome, frameCount: ctx.buffer.length, elapsedMs: now() - ctx.runStartedAt });
         patch('engine', { msPerStep: rollingMedian(ctx.stepMs, MS_WINDOW) });
-        updateNode(runId, { status: result === 'done' ? 'done' : 'cancelled', frameCount: ctx.buffer.length });
-        if (result === 'done' && get().compare.enabled && parent === null) await parts.compare.actions.runCompare();
+        updateNode(runId, { status: outcome, frameCount: ctx.buffer.length });
+        if (outcome === 'done' && get().compare.enabled && parent === null) await parts.compare.actions.runCompare();
         return;
-      } catch (e) {
-        if (ctx.acceptingRunId !== runId) return;
-        const error = toErrorInfo(e, 'internal');
-        if (error.kind === 'device-lost' && !recovered) {
-          // Continue from the last frame drawn (its z_t); the frames kept stay, the re-sent frame at that
-          // index is dropped by the buffer as a duplicate. A branch that has drawn nothing of its own yet
-          // (only the parent's frames) starts again from its branch point: its request as it was.
-          recovered = true;
-          flush();
-          const last = ctx.buffer.length > prefill.length ? ctx.buffer.at(ctx.buffer.length - 1) : undefined;
-          const ok = await recoverBackend(error, last ? last.index : (request.start?.fromStep ?? 0));
-          if (ok && ctx.acceptingRunId === runId) {
-            const start = last && request.mode !== 'classify' ? { start: { z: last.z.slice(), fromStep: last.index } } : {};
-            attempt = { ...request, ...start };
-            continue;
-          }
-          if (ctx.acceptingRunId !== runId) return;
-        }
-        ctx.acceptingRunId = null;
-        flush();
-        patch('trajectory', {
-          status: error.kind === 'cancelled' ? 'cancelled' : 'error',
-          error: error.kind === 'cancelled' ? null : error,
-          frameCount: ctx.buffer.length,
-          elapsedMs: now() - ctx.runStartedAt,
-        });
-        if (error.kind === 'device-lost' || error.kind === 'backend') patch('engine', { error });
-        updateNode(runId, { status: get().trajectory.status, frameCount: ctx.buffer.length });
-        return;
-      } finally {
-        void pollMemory();
       }
+      const { error } = outcome;
+      ctx.acceptingRunId = null;
+      flush();
+      patch('trajectory', {
+        status: error.kind === 'cancelled' ? 'cancelled' : 'error',
+        error: error.kind === 'cancelled' ? null : error,
+        frameCount: ctx.buffer.length,
+        elapsedMs: now() - ctx.runStartedAt,
+      });
+      if (error.kind === 'device-lost' || error.kind === 'backend') patch('engine', { error });
+      updateNode(runId, { status: get().trajectory.status, frameCount: ctx.buffer.length });
+    } finally {
+      void pollMemory();
     }
   };
 
