@@ -23,41 +23,8 @@ sys.path.insert(0, os.path.join(ROOT, "training"))
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
-import torch.nn as nn  # noqa: E402
 
-from export import tf_name  # noqa: E402  (training/export.py: PyTorch name -> TF.js weight name)
-from mtd.model import MTDiffusion  # noqa: E402
-
-
-def load_shipped(weights_dir: str):
-    with open(os.path.join(weights_dir, "model.json")) as f:
-        manifest = json.load(f)
-    cfg = manifest["config"]
-    arrays: dict[str, np.ndarray] = {}
-    for group in manifest["weightsManifest"]:
-        blob = b"".join(open(os.path.join(weights_dir, p), "rb").read() for p in group["paths"])
-        offset = 0
-        for w in group["weights"]:
-            n = int(np.prod(w["shape"])) if w["shape"] else 1
-            q = (w.get("quantization") or {}).get("dtype")
-            dtype = np.float16 if q == "float16" else np.dtype(w["dtype"])
-            size = n * np.dtype(dtype).itemsize
-            arrays[w["name"]] = np.frombuffer(blob, dtype=dtype, count=n, offset=offset).astype(np.float32).reshape(w["shape"])
-            offset += size
-    model = MTDiffusion(cfg)
-    loaded = 0
-    with torch.no_grad():
-        for mpath, module in model.named_modules():
-            for pname, p in module.named_parameters(recurse=False):
-                a = arrays[tf_name(mpath, pname, module)]
-                if isinstance(module, nn.Conv2d) and pname == "weight":
-                    a = a.transpose(3, 2, 0, 1)  # [kh, kw, cin, cout] -> [cout, cin, kh, kw]
-                elif isinstance(module, nn.Linear) and pname == "weight":
-                    a = a.T  # [in, out] -> [out, in]
-                p.copy_(torch.from_numpy(np.ascontiguousarray(a)))
-                loaded += 1
-    model.eval()
-    return model, cfg, loaded
+from mtd.shipped import load_shipped  # noqa: E402  (public/weights -> training/mtd/model.py's MTDiffusion)
 
 
 def parity_eps(model, cfg) -> float | None:

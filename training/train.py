@@ -23,6 +23,7 @@ from mtd.data import DATA_DIR_DEFAULT, MaskBank, load_split, sketch_of, to_model
 from mtd import device as devices  # noqa: E402
 from mtd.model import MODALITIES, MTDiffusion, default_config  # noqa: E402
 from mtd.schedule import Tables  # noqa: E402
+from mtd.shipped import load_into, read_shards  # noqa: E402
 
 try:
     from tqdm import tqdm
@@ -33,6 +34,7 @@ except ImportError:  # pragma: no cover - Debian's python3-tqdm is installed by 
 # The first weights used masked .5, sketch/repr .3: only 12% of samples then had nothing given and
 # the eps head learnt to ignore the label drift (public/weights/README.md); these give 27%.
 GIVEN_PROB = {"label": 0.5, "masked": 0.25, "sketch": 0.15, "repr": 0.15}
+# (--given label=.5,masked=.4,... overrides it; the mix a run used is written to its config's "training".)
 LOW_T_FRACTION, LOW_T_MAX = 0.2, 50   # a fifth of each batch at t in [0, 50]: sharp label head at t~0
 HOLDOUT = 5000                          # train images never shown to the diffusion model (FD floor)
 
@@ -67,6 +69,19 @@ def lr_at(step: int, args) -> float:
     return args.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * p)))
 
 
+def parse_given(text: str) -> dict:
+    """'masked=0.4,sketch=0.4' -> GIVEN_PROB with those entries replaced."""
+    probs = dict(GIVEN_PROB)
+    for item in filter(None, text.split(",")):
+        key, _, value = item.partition("=")
+        if key not in probs:
+            raise SystemExit(f"--given: unknown modality {key!r}; valid: {', '.join(probs)}")
+        probs[key] = float(value)
+        if not 0 <= probs[key] <= 1:
+            raise SystemExit(f"--given {key}={value}: a probability must be in [0, 1]")
+    return probs
+
+
 def training_loss(model, tables_t, batch, masks, gen, cfg):
     """Multi-task loss: ||eps - eps_hat||^2 + l_y CE + l_m MSE_hidden + l_s MSE + l_r MSE."""
     x, y, sketch, rep = batch["x"], batch["y"], batch["sketch"], batch["rep"]
@@ -74,7 +89,8 @@ def training_loss(model, tables_t, batch, masks, gen, cfg):
     t = torch.randint(1, T + 1, (B,), generator=gen, device=dev)
     low = torch.rand(B, generator=gen, device=dev) < LOW_T_FRACTION
     t = torch.where(low, torch.randint(0, LOW_T_MAX + 1, (B,), generator=gen, device=dev), t)
-    given = {k: (torch.rand(B, generator=gen, device=dev) < p).float() for k, p in GIVEN_PROB.items()}
+    given_prob = cfg.get("training", {}).get("givenProb", GIVEN_PROB)
+    given = {k: (torch.rand(B, generator=gen, device=dev) < p).float() for k, p in given_prob.items()}
     mask = masks[torch.randint(0, len(masks), (B,), generator=gen, device=dev)]
     # An absent masked modality is the all-hidden mask (the masked head then predicts the whole image).
     mask = mask * given["masked"][:, None, None, None]
@@ -119,6 +135,11 @@ def main():
     ap.add_argument("--ckpt-every", type=int, default=200)
     ap.add_argument("--limit", type=int, default=0, help="train on only this many images (quick test)")
     ap.add_argument("--mask-bank", type=int, default=6000)
+    ap.add_argument("--init-from", default="", help="fine-tune: start from these TF.js weights (e.g. public/weights); "
+                    "their config is kept, and parameters they do not name keep their initialisation")
+    ap.add_argument("--given", default="", help="training mix override, e.g. masked=0.4,sketch=0.4")
+    ap.add_argument("--carrier-gain", type=float, default=None,
+                    help="spatial encoders (masked, sketch) on a checkerboard carrier of this gain; 0 = none")
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -128,6 +149,16 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     cfg = default_config(int(np.load(os.path.join(args.out, "representation.npz"))["train"].shape[1])
                          if os.path.exists(os.path.join(args.out, "representation.npz")) else 8)
+    ckpt_path = os.path.join(args.out, "ckpt.pt")
+    init_arrays = None
+    if args.init_from and not os.path.exists(ckpt_path):
+        shipped_cfg, init_arrays = read_shards(args.init_from)
+        cfg = {k: v for k, v in shipped_cfg.items() if k in cfg}   # the architecture and schedule it was trained with
+    if args.carrier_gain is not None:
+        cfg["encoders"] = {k: v for k, v in cfg["encoders"].items() if k != "carrier"}
+        if args.carrier_gain > 0:
+            cfg["encoders"]["carrier"] = {"kind": "checkerboard", "gain": args.carrier_gain}
+    cfg["training"] = {"givenProb": parse_given(args.given), "initFrom": args.init_from or None}
     data = load_training_data(args, cfg, dev)
     masks = torch.from_numpy(MaskBank(args.mask_bank, args.seed).masks).to(dev)
     tables = Tables(cfg["schedule"], cfg["drift"])
@@ -141,12 +172,20 @@ def main():
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.0, foreach=True)
     gen = devices.generator(dev, args.seed)
     step, perm, pos = 0, None, 0
-    ckpt_path = os.path.join(args.out, "ckpt.pt")
+    if init_arrays is not None:
+        n_loaded = load_into(model, init_arrays, strict=False)
+        ema.load_state_dict(model.state_dict())
+        print(f"fine-tuning from {args.init_from}: {n_loaded} parameters loaded", flush=True)
     if os.path.exists(ckpt_path):
         ck = devices.load(ckpt_path)
         if ck["args"].get("device", "cpu") != args.device:
             raise SystemExit(f"{ckpt_path} was trained with --device {ck['args'].get('device', 'cpu')}; "
                              f"resume it with the same --device (random streams differ between devices)")
+        if ck.get("config", cfg) != cfg:
+            cfg = ck["config"]   # resume with the architecture, mix and carrier the run started with
+            model, ema = MTDiffusion(cfg).to(dev), MTDiffusion(cfg).to(dev)
+            ema.requires_grad_(False)
+            opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.0, foreach=True)
         model.load_state_dict(ck["model"])
         ema.load_state_dict(ck["ema"])
         opt.load_state_dict(ck["opt"])

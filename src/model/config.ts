@@ -6,6 +6,7 @@
  * WeightsError ('version' for an unsupported configVersion, 'format' otherwise) naming the field.
  */
 import type { DriftConfig, ScheduleConfig } from '../core/index.ts';
+import type { EncoderCarrier } from './carrier.ts';
 import { WeightsError } from './errors.ts';
 
 export const SUPPORTED_CONFIG_VERSION = 1;
@@ -44,7 +45,12 @@ export interface ModelConfig {
   readonly drift: DriftConfig;
   readonly backbone: BackboneConfig;
   readonly heads: { readonly convHidden: number; readonly mlpHidden: number; readonly names: readonly HeadName[] };
-  readonly encoders: { readonly convHidden: number; readonly names: readonly EncoderName[] };
+  readonly encoders: {
+    readonly convHidden: number;
+    readonly names: readonly EncoderName[];
+    /** The masked and sketch encoders' output carrier (absent: none; src/model/carrier.ts). */
+    readonly carrier?: EncoderCarrier;
+  };
   readonly modalities: readonly string[];
   readonly classNames: readonly string[];
   readonly representation: { readonly dim: number };
@@ -235,6 +241,14 @@ export function validateConfig(raw: unknown): ModelConfig {
     throw bad(e.at('names'), `the encoders this build implements (${ENCODER_NAMES.join(', ')})`, encoderNames);
   }
 
+  let carrier: EncoderCarrier | undefined;
+  if (e.has('carrier')) {
+    const k = e.sub('carrier');
+    const kind = k.str('kind');
+    if (kind !== 'checkerboard') throw bad(k.at('kind'), "'checkerboard'", kind);
+    carrier = { kind, gain: k.num('gain', (v) => v > 0 && v <= 16, 'a number in (0, 16]') };
+  }
+
   const classNames = c.strings('classNames');
   if (classNames.length < 2) throw bad(c.at('classNames'), 'at least 2 class names', classNames);
 
@@ -265,7 +279,11 @@ export function validateConfig(raw: unknown): ModelConfig {
       mlpHidden: h.int('mlpHidden', 1),
       names: HEAD_NAMES.filter((x) => headNames.includes(x)),
     },
-    encoders: { convHidden: e.int('convHidden', 1), names: ENCODER_NAMES.filter((x) => encoderNames.includes(x)) },
+    encoders: {
+      convHidden: e.int('convHidden', 1),
+      names: ENCODER_NAMES.filter((x) => encoderNames.includes(x)),
+      ...(carrier !== undefined ? { carrier } : {}),
+    },
     modalities: c.strings('modalities'),
     classNames,
     representation: { dim: c.sub('representation').int('dim', 1) },

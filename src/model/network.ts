@@ -10,6 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { expectedWeights } from './architecture.ts';
+import { carrierValues } from './carrier.ts';
 import type { ModelConfig } from './config.ts';
 import { WeightsError } from './errors.ts';
 
@@ -112,6 +113,9 @@ export function createNetwork(config: ModelConfig, weights: tf.NamedTensorMap): 
   const freqs = tf.keep(tf.tensor2d(freqValues, [1, half])); // [1, half]
   // tanh(table) of E_label(p) = p tanh(table) (model.py LabelEncoder).
   const tanhTable = tf.keep(tf.tidy(() => tf.tanh(w2('encoders/label/table')))); // [K, S*S]
+  // The spatial encoders' carrier (model.py carrier_map), or null when the weights have none.
+  const carrierData = carrierValues(S, config.encoders.carrier);
+  const carrier = carrierData === null ? null : tf.keep(tf.tensor4d(carrierData, [1, S, S, 1])); // [1, S, S, 1]
 
   // ---- ops (all called inside a tidy) -------------------------------------------------------
 
@@ -226,7 +230,8 @@ export function createNetwork(config: ModelConfig, weights: tf.NamedTensorMap): 
   const convEncoder = (x: tf.Tensor4D, name: string): tf.Tensor4D => {
     const h1 = silu(conv(x, `${name}/conv1`, false)); // [B, S, S, hidden]
     const h2 = silu(conv(h1, `${name}/conv2`, false)); // [B, S, S, hidden]
-    return tf.tanh(conv(h2, `${name}/conv3`, false)); // [B, S, S, 1]
+    const e = tf.tanh(conv(h2, `${name}/conv3`, false)); // [B, S, S, 1]
+    return carrier === null ? e : tf.mul(e, carrier); // tanh(conv(x)) * carrier [B, S, S, 1]
   };
 
   // ---- public API ---------------------------------------------------------------------------
@@ -293,6 +298,7 @@ export function createNetwork(config: ModelConfig, weights: tf.NamedTensorMap): 
       disposed = true;
       freqs.dispose();
       tanhTable.dispose();
+      carrier?.dispose();
     },
   };
 }

@@ -137,17 +137,36 @@ class MLPHead(nn.Module):
         return self.fc2(F.silu(self.fc1(pooled)))
 
 
-class ConvEncoder(nn.Module):
-    """[channels, 32, 32] -> tanh map [1, 32, 32]; no biases, so an all-zero input encodes to 0."""
+def carrier_map(size: int, carrier: dict | None) -> torch.Tensor:
+    """The fixed map a spatial encoder's output is multiplied by: [1, 1, size, size].
 
-    def __init__(self, cin: int, hidden: int = 16):
+    None (the first weights): all ones, E_i = tanh(conv(x^i)).
+    {"kind": "checkerboard", "gain": g}: g (-1)^(row + col). A conv encoder is translation-equivariant,
+    so without it E_i(x^i) is a smooth, image-like map that the backbone cannot tell apart from the
+    image itself in z_t = sqrt(abar_t) x_0 + kappa_t E + sqrt(1 - abar_t) eps (public/weights/README.md,
+    "Diagnosis"). On the checkerboard the condition lives at the highest spatial frequency, where
+    garment images carry almost no energy, and the backbone's stride-2 convolutions know the phase.
+    """
+    if carrier is None:
+        return torch.ones(1, 1, size, size)
+    if carrier.get("kind") != "checkerboard":
+        raise ValueError(f"unknown encoder carrier {carrier!r}; valid: checkerboard")
+    r = torch.arange(size)
+    return float(carrier["gain"]) * (1.0 - 2.0 * ((r[:, None] + r[None, :]) % 2)).float()[None, None]
+
+
+class ConvEncoder(nn.Module):
+    """[channels, 32, 32] -> tanh map [1, 32, 32] times the carrier; no biases, so an all-zero input encodes to 0."""
+
+    def __init__(self, cin: int, hidden: int = 16, size: int = 32, carrier: dict | None = None):
         super().__init__()
         self.conv1 = nn.Conv2d(cin, hidden, 3, padding=1, bias=False)
         self.conv2 = nn.Conv2d(hidden, hidden, 3, padding=1, bias=False)
         self.conv3 = nn.Conv2d(hidden, 1, 3, padding=1, bias=False)
+        self.register_buffer("carrier", carrier_map(size, carrier), persistent=False)
 
     def forward(self, x):
-        return torch.tanh(self.conv3(F.silu(self.conv2(F.silu(self.conv1(x))))))
+        return torch.tanh(self.conv3(F.silu(self.conv2(F.silu(self.conv1(x)))))) * self.carrier
 
 
 class LabelEncoder(nn.Module):
@@ -192,8 +211,9 @@ class MTDiffusion(nn.Module):
         self.head_label = MLPHead(c2, cfg["heads"]["mlpHidden"], classes)
         self.head_repr = MLPHead(c2, cfg["heads"]["mlpHidden"], rdim)
         self.enc_label = LabelEncoder(classes, size)
-        self.enc_masked = ConvEncoder(2, cfg["encoders"]["convHidden"])
-        self.enc_sketch = ConvEncoder(1, cfg["encoders"]["convHidden"])
+        carrier = cfg["encoders"].get("carrier")
+        self.enc_masked = ConvEncoder(2, cfg["encoders"]["convHidden"], size, carrier)
+        self.enc_sketch = ConvEncoder(1, cfg["encoders"]["convHidden"], size, carrier)
         self.enc_repr = ReprEncoder(rdim, size)
 
     def encode(self, label_probs, masked_image, mask, sketch, rep, given):

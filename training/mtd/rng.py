@@ -45,3 +45,8 @@ def initial_noise(seed: int, n: int) -> np.ndarray:
 
 def step_noise(seed: int, t: int, n: int) -> np.ndarray:
     return gaussian(child_seed(child_seed(seed, "step"), str(t)), n)
+
+
+def paste_noise(seed: int, t: int, n: int) -> np.ndarray:
+    """The noise of the known pixels pasted at timestep t (src/core/rng.ts pasteNoise)."""
+    return gaussian(child_seed(child_seed(seed, "paste"), str(t)), n)

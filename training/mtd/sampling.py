@@ -37,9 +37,10 @@ class Conditions:
     # reconstruction of the whole image) or "eps" (x0 from the eps head, the textbook estimate).
     # src/engine RunRequest.x0From; the measured difference is in public/weights/report.json.
     x0_from: str = "masked"
-    # Drift guidance (classifier-free guidance in the common space): eps~ = eps_u + s (eps_c - eps_u),
-    # eps_c = eps(z_t) with the drift in z_t, eps_u = eps(z_t - c_t) (the same y_t with no modality given).
-    guidance: float = 1.0
+    # Drift guidance w (classifier-free guidance in the common space, Ho & Salimans 2022 eq. 6 with
+    # w = 0 off): h~ = h(z_t) + w (h(z_t) - h(z_t - c_t)) on the head h that drives the update
+    # (x0_from), where z_t - c_t = y_t is the same state with every modality's drift removed.
+    drift_guidance: float = 0.0
     # Classifier guidance with the model's own label head (Dhariwal & Nichol eq. 14), as in
     # src/engine/guidance.ts: eps~ = eps^ - s sqrt(1 - aB_t) grad_z log p(y | z_t); y = the given
     # class, or the current argmax in joint generation.
@@ -81,11 +82,11 @@ def encode_estimate(model, out, cond: Conditions, B: int):
 
 @torch.no_grad()
 def sample(model, tables: Tables, B: int, cond: Conditions, sampler="ddim", steps=50, eta=0.0,
-           seed=0, clip=True, z_T=None, step_noise=None, record=None):
+           seed=0, clip=True, z_T=None, step_noise=None, paste_noise=None, record=None):
     """Returns dict(image [B,1,32,32], label_probs [B,10] (last step), out (last head outputs)).
 
-    z_T / step_noise(t) override the torch generator (the parity fixture uses the playground's
-    named streams, mtd/rng.py); record, a list, receives per-step dicts (z_t, t, x0_hat, probs, drift).
+    z_T / step_noise(t) / paste_noise(t) override the torch generator (the parity fixture uses the
+    playground's named streams, mtd/rng.py); record, a list, receives per-step dicts (z_t, t, x0_hat, probs, drift).
     """
     g = torch.Generator().manual_seed(seed)
     z = torch.randn(B, 1, 32, 32, generator=g) if z_T is None else z_T.clone()
@@ -112,9 +113,9 @@ def sample(model, tables: Tables, B: int, cond: Conditions, sampler="ddim", step
         y = z - c_t
         a_t, a_prev = float(ab[t]), float(ab[t_prev])
         eps_hat = out["eps"]
-        if cond.guidance != 1.0:
-            eps_u = model(y, torch.full((B,), t))["eps"]
-            eps_hat = eps_u + cond.guidance * (eps_hat - eps_u)
+        out_u = model(y, torch.full((B,), t)) if cond.drift_guidance != 0 else None
+        if out_u is not None and cond.x0_from == "eps":
+            eps_hat = eps_hat + cond.drift_guidance * (eps_raw - out_u["eps"])
         x0 = (y - (1 - a_t) ** 0.5 * eps_hat) / a_t ** 0.5   # predictX0FromEps on y_t
         if cond.x0_from == "masked":
             # x_0 from the masked-image head, which predicts the whole image from z_t (with every
@@ -122,6 +123,8 @@ def sample(model, tables: Tables, B: int, cond: Conditions, sampler="ddim", step
             # x_0 = (y - sqrt(1 - aB) eps)/sqrt(aB) multiplies any error by 1/sqrt(aB). Guidance shifts
             # it exactly as it shifts the eps-based estimate: x0~ = x0 - sqrt((1 - aB)/aB) (eps~ - eps^).
             x0 = out["masked"] - ((1 - a_t) / a_t) ** 0.5 * (eps_hat - eps_raw)
+            if out_u is not None:
+                x0 = x0 + cond.drift_guidance * (out["masked"] - out_u["masked"])
         if clip:
             x0 = x0.clamp(-1, 1)
         noise = torch.randn(B, 1, 32, 32, generator=g) if step_noise is None else step_noise(t)
@@ -142,11 +145,15 @@ def sample(model, tables: Tables, B: int, cond: Conditions, sampler="ddim", step
             y_prev = mean + (var ** 0.5 * noise if t_prev > 0 else 0)
         else:
             raise ValueError(f"unknown sampler {sampler!r}; valid: ddim, ddpm")
-        z = y_prev + c_prev
         if cond.paste and cond.masked is not None:
+            # Replacement in y-space: the visible pixels of y_{t-1} resampled from
+            # q(y_{t-1} | x) = N(sqrt(aB_{t-1}) x, (1 - aB_{t-1}) I), then the drift is added back
+            # (src/engine/conditions.ts paste); y_0 keeps them exactly.
             img, mask = cond.masked
-            known = a_prev ** 0.5 * img + (1 - a_prev) ** 0.5 * torch.randn(B, 1, 32, 32, generator=g)
-            z = mask * known + (1 - mask) * z
+            xi = torch.randn(B, 1, 32, 32, generator=g) if paste_noise is None else paste_noise(t_prev)
+            known = a_prev ** 0.5 * img + ((1 - a_prev) ** 0.5 * xi if t_prev > 0 else 0)
+            y_prev = mask * known + (1 - mask) * y_prev
+        z = y_prev + c_prev   # z_{t-1} = y_{t-1} + c^_{t-1}
     image = z
     if cond.masked is not None:   # the visible pixels are the given ones
         image = cond.masked[1] * cond.masked[0] + (1 - cond.masked[1]) * image
