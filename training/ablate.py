@@ -34,7 +34,7 @@ def chi_square(labels: np.ndarray, classes: int = 10) -> float:
     return float(((counts - expected) ** 2 / expected).sum())
 
 
-def score(run_dir: str, n: int, steps: int, w: float, judge: Judge | None = None) -> dict:
+def score(run_dir: str, n: int, steps: int, w: float, judge: Judge | None = None, commits=(0.0,)) -> dict:
     ck = devices.load(os.path.join(run_dir, "ckpt.pt"))
     cfg = ck["config"]
     model = MTDiffusion(cfg)
@@ -71,10 +71,12 @@ def score(run_dir: str, n: int, steps: int, w: float, judge: Judge | None = None
     cc = batched(lambda s, c: sample(model, tables, c, Conditions(label=cls[s:s + c], drift_guidance=w),
                                      seed=200003 + s, sampler="ddim", steps=steps), len(cls), 100)
     r["classAccuracy"] = float((judge.predict(cc["image"]) == cls.numpy()).mean())
-    joint = run(lambda s, c: Conditions(generate={"label"}, drift_guidance=w))
-    gen = joint["label_probs"].argmax(1).numpy()
-    r["jointAgreement"] = float((judge.predict(joint["image"]) == gen).mean())
-    r["jointChi2"] = chi_square(gen)
+    for commit in commits:
+        joint = run(lambda s, c: Conditions(generate={"label"}, drift_guidance=w, label_commit=commit))
+        gen = joint["label_probs"].argmax(1).numpy()
+        key = "" if commit == 0 else f"Commit{commit:g}"
+        r[f"jointAgreement{key}"] = float((judge.predict(joint["image"]) == gen).mean())
+        r[f"jointChi2{key}"] = chi_square(gen)
     r["seconds"] = round(time.time() - t0)
     return r
 
@@ -86,12 +88,14 @@ def main():
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--drift-guidance", default="0")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--label-commit", default="0", help="joint: label commitment thresholds to score, e.g. 0,0.5")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     judge = Judge(args.runs[0], torch.device("cpu"))
     for run_dir in args.runs:
         for w in (float(v) for v in args.drift_guidance.split(",")):
-            print(json.dumps(score(run_dir, args.n, args.steps, w, judge)), flush=True)
+            print(json.dumps(score(run_dir, args.n, args.steps, w, judge,
+                                        [float(v) for v in args.label_commit.split(",")])), flush=True)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,11 @@
 """Evaluate the exported MT-Diffusion model; write public/weights/report.json, README.md and grids.
 
 Every figure is measured on the Fashion-MNIST test split with the independent classifier
-(train_classifier.py), never with the diffusion model's own label head.
-  --n-fd/--n-small/--n-sampler: fewer samples for a smoke test; the shipped report uses the defaults.
+(train_classifier.py), never with the diffusion model's own label head. Generation metrics use n >= 1,000
+samples (the Frechet distance of joint samples n = 2,000), each Frechet distance beside the floor of the
+same number of held-out real images, and each headline beside its goal and the previous weights' value
+(read from the report.json being replaced).
+  --quick: n = 200, Frechet n = 500, DDIM 20: minutes instead of most of an hour, for development.
 """
 from __future__ import annotations
 
@@ -14,18 +17,17 @@ import time
 
 import numpy as np
 import torch
-import torch.nn.functional as F
-from PIL import Image, ImageDraw
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from mtd import device as devices  # noqa: E402
 from mtd.classifier import Classifier  # noqa: E402
 from mtd.data import CLASS_NAMES, MaskBank, load_split, sketch_of, to_model_space  # noqa: E402
 from mtd.model import MTDiffusion  # noqa: E402
-from mtd.sampling import Conditions, batched, sample, to_uint8  # noqa: E402
+from mtd.sampling import SAMPLING_DEFAULTS, Conditions, batched, sample, to_uint8  # noqa: E402
 from mtd.schedule import Tables  # noqa: E402
 from train import holdout_split  # noqa: E402
 from export import round_to_fp16_  # noqa: E402
+from PIL import Image, ImageDraw  # noqa: E402
 
 BS = 250
 
@@ -39,6 +41,19 @@ def frechet(f1: np.ndarray, f2: np.ndarray) -> float:
     r1 = (v * np.sqrt(np.clip(w, 0, None))) @ v.T
     w2 = np.linalg.eigvalsh(r1 @ s2 @ r1)
     return float(((m1 - m2) ** 2).sum() + np.trace(s1) + np.trace(s2) - 2 * np.sqrt(np.clip(w2, 0, None)).sum())
+
+
+def chi_square(labels: np.ndarray, classes: int = 10) -> float:
+    """Pearson chi^2 of a label histogram against the uniform distribution (9 degrees of freedom)."""
+    counts = np.bincount(labels, minlength=classes)
+    expected = len(labels) / classes
+    return float(((counts - expected) ** 2 / expected).sum())
+
+
+def edge_f1(a: np.ndarray, b: np.ndarray) -> float:
+    """F1 of edge pixels of two {0,1} maps, averaged over the batch."""
+    tp = (a * b).sum((1, 2, 3))
+    return float(np.mean(2 * tp / np.maximum(a.sum((1, 2, 3)) + b.sum((1, 2, 3)), 1)))
 
 
 class Judge:
@@ -82,39 +97,58 @@ def save_grid(images: torch.Tensor, path: str, cols: int, captions=None, scale=3
     im.save(path)
 
 
-def edge_f1(a: np.ndarray, b: np.ndarray) -> float:
-    """F1 of edge pixels of two {0,1} maps, averaged over the batch."""
-    tp = (a * b).sum((1, 2, 3))
-    return float(np.mean(2 * tp / np.maximum(a.sum((1, 2, 3)) + b.sum((1, 2, 3)), 1)))
+def headline_of(r: dict) -> dict:
+    """The figures the goals table compares, from a report of this or the previous format."""
+    if "headline" in r:
+        return r["headline"]
+    out = {}
+    try:  # the first weights' report.json (before n >= 1,000): its keys, where they exist
+        out["jointFrechetRatio"] = r["frechetDistance"]["samplesVsTest"] / r["frechetDistance"]["heldOutRealVsTest_floor"]
+        out["jointAgreement"] = r["jointImageLabel"]["agreement"]
+        out["jointChi2"] = chi_square(np.repeat(np.arange(10), r["jointImageLabel"]["generatedLabelHistogram"]))
+        out["classAccuracy"] = r["classConditional"]["driftOnly"]["accuracy"]
+        out["classFrechetRatio"] = r["classConditional"]["driftOnly"]["frechetDistance"] / r["frechetDistance"]["heldOutRealVsTest_floor"]
+        out["sketchEdgeF1"] = r["sketchConditioned"]["edgeF1"]
+        for kind in ("box", "stroke"):
+            m = r["maskedImage"][kind]["mseHidden"]
+            out[f"{kind}MseDriftOnly"] = m["mtDiffusion"]
+            out[f"{kind}MseUncondPaste"] = m["baselineUnconditionalPaste"]
+        out["reprDistance"] = r["representationConditioned"]["meanDistance"]
+        out["labelHeadT0"] = r["labelHeadAccuracy"]["atT0"]
+    except (KeyError, TypeError, ZeroDivisionError):
+        pass
+    return out
 
 
 def main():
-    ap = argparse.ArgumentParser()
+    ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--out", default="training/runs/main")
     ap.add_argument("--weights", default="public/weights")
-    ap.add_argument("--n-fd", type=int, default=2000, help="samples for the Frechet distance")
-    ap.add_argument("--n-small", type=int, default=200, help="samples for the other metrics")
-    ap.add_argument("--n-inpaint", type=int, default=100, help="test images per inpainting mask kind")
-    ap.add_argument("--n-guided", type=int, default=100, help="samples for each label-guided row (autograd: slow on a CPU)")
-    ap.add_argument("--n-sampler", type=int, default=100, help="samples per sampler grid/metric")
+    ap.add_argument("--quick", action="store_true", help="n 200, Frechet n 500, DDIM 20 (development)")
+    ap.add_argument("--n", type=int, default=0, help="samples per generation metric (default 1000; --quick 200)")
+    ap.add_argument("--n-fd", type=int, default=0, help="joint samples for the Frechet distance (default 2000)")
+    ap.add_argument("--n-guided", type=int, default=200, help="samples per label-guided row (autograd: slow on a CPU)")
+    ap.add_argument("--steps", type=int, default=0, help="DDIM steps (default 50; --quick 20)")
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--guidance", type=float, default=10.0, help="label-head guidance scale for the guided rows")
+    ap.add_argument("--label-guidance", type=float, default=10.0, help="label-head guidance scale of the guided rows")
     ap.add_argument("--device", default="cpu", help="where the networks run: cpu (default), cuda, or auto")
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     dev = devices.pick(args.device)
     t_start = time.time()
-    n_fd, n_small = args.n_fd, args.n_small
+    n = args.n or (200 if args.quick else 1000)
+    n_fd = args.n_fd or (500 if args.quick else 2000)
+    steps = args.steps or (20 if args.quick else 50)
+    dflt = SAMPLING_DEFAULTS
+    log = lambda *a: print(f"[{time.time() - t_start:6.0f}s]", *a, flush=True)  # noqa: E731
 
     ck = devices.load(os.path.join(args.out, "ckpt.pt"))
     cfg = ck["config"]
-    model = MTDiffusion(cfg)
+    model, model32 = MTDiffusion(cfg), MTDiffusion(cfg)
     model.load_state_dict(ck["ema"])
-    model.eval()
-    model32 = MTDiffusion(cfg)
     model32.load_state_dict(ck["ema"])
-    model32.eval()
+    model.eval(), model32.eval()
     round_to_fp16_(model)                      # evaluate exactly what ships (float16 weights)
     model, model32 = devices.OnDevice(model, dev), devices.OnDevice(model32, dev)
     tables = Tables(cfg["schedule"], cfg["drift"])
@@ -125,178 +159,183 @@ def main():
     x_test = torch.from_numpy(to_model_space(te_u8))
     f_test = judge.features(x_test)
     rep_test = judge.representation(x_test)
-    report = {"trainingSteps": ck["step"], "batch": ck["args"]["batch"],
-              "trainingDevice": ck["args"].get("device", "cpu"), "evalDevice": str(dev), "parameters":
-              sum(p.numel() for p in model.parameters()), "independentClassifierTestAccuracy": judge.test_accuracy}
+    f_hold = judge.features(torch.from_numpy(to_model_space(tr_u8[hold_idx[:max(n, n_fd)]])))
+    floor = {k: frechet(f_hold[:k], f_test) for k in sorted({n, n_fd})}   # the same number of real images
+    report_path = os.path.join(args.weights, "report.json")
+    previous = headline_of(json.load(open(report_path))) if os.path.exists(report_path) else {}
+    report = {"format": "mt-diffusion-report/2", "trainingSteps": ck["step"], "batch": ck["args"]["batch"],
+              "trainingDevice": ck["args"].get("device", "cpu"), "evalDevice": str(dev),
+              "parameters": sum(p.numel() for p in model.parameters()),
+              "independentClassifierTestAccuracy": judge.test_accuracy, "quick": args.quick,
+              "n": n, "nFrechet": n_fd, "sampler": f"DDIM {steps} steps, eta 0, x0 from the masked-image head",
+              "samplingDefaults": dflt, "frechetFloor": {str(k): v for k, v in floor.items()}}
     grids = os.path.join(args.weights, "grids")
     os.makedirs(grids, exist_ok=True)
-    log = lambda *a: print(f"[{time.time() - t_start:6.0f}s]", *a, flush=True)  # noqa: E731
 
-    def run(n, cond_fn, m=model, **kw):
-        return batched(lambda s, c: sample(m, tables, c, cond_fn(s, c), seed=args.seed * 100003 + s, **kw), n, BS)
+    def run(count, cond_fn, m=model, seed_base=0, **kw):
+        kw.setdefault("sampler", "ddim")
+        kw.setdefault("steps", steps)
+        return batched(lambda s, c: sample(m, tables, c, cond_fn(s, c), seed=args.seed * 100003 + seed_base + s, **kw),
+                       count, BS)
 
-    # 1. Frechet distance (independent classifier features), joint image-label generation, DDIM 50.
-    joint = run(n_fd, lambda s, c: Conditions(generate={"label"}), sampler="ddim", steps=50)
-    f_joint = judge.features(joint["image"])
-    hold = torch.from_numpy(to_model_space(tr_u8[hold_idx[:n_fd]]))
-    report["frechetDistance"] = {
-        "samplesVsTest": frechet(f_joint, f_test), "heldOutRealVsTest_floor": frechet(judge.features(hold), f_test),
-        "samples": n_fd, "sampler": "DDIM 50 steps, eta 0, joint image-label"}
-    pred = judge.predict(joint["image"])
-    gen_label = joint["label_probs"].argmax(1).numpy()
-    report["jointImageLabel"] = {"agreement": float((pred == gen_label).mean()), "goal": 0.90, "samples": n_fd,
-                                 "generatedLabelHistogram": np.bincount(gen_label, minlength=10).tolist()}
-    save_grid(joint["image"][:64], os.path.join(grids, "joint_ddim50.png"), 8,
-              [CLASS_NAMES[i] for i in gen_label[:64]])
-    je = run(n_small, lambda s, c: Conditions(generate={"label"}, x0_from="eps"), sampler="ddim", steps=50)
-    report["jointImageLabel"]["x0FromEpsHead"] = {
-        "agreement": float((judge.predict(je["image"]) == je["label_probs"].argmax(1).numpy()).mean()),
-        "frechetDistance": frechet(judge.features(je["image"]), f_test), "samples": n_small}
-    log("joint, x0 from the eps head", report["jointImageLabel"]["x0FromEpsHead"])
-    log("joint", report["frechetDistance"], report["jointImageLabel"]["agreement"])
+    def fd(images, k=None):
+        f = judge.features(images)
+        value = frechet(f, f_test)
+        return {"frechetDistance": value, "floor": floor[len(images)] if len(images) in floor else None,
+                "ratioToFloor": value / floor[len(images)] if len(images) in floor else None}
 
-    # 2. Class-conditional generation: drift conditioning alone, and with the label head's guidance.
+    # 1. Joint image-label generation: agreement, label balance, Frechet distance.
+    jw, commit = dflt["driftGuidance"]["joint"], dflt["labelCommit"]
+    joint = run(n_fd, lambda s, c: Conditions(generate={"label"}, drift_guidance=jw, label_commit=commit))
+    gen = joint["label_probs"].argmax(1).numpy()
+    report["joint"] = {"samples": n_fd, "driftGuidance": jw, "labelCommit": commit,
+                       "agreement": float((judge.predict(joint["image"]) == gen).mean()),
+                       "chi2": chi_square(gen), "histogram": np.bincount(gen, minlength=10).tolist(), **fd(joint["image"])}
+    save_grid(joint["image"][:64], os.path.join(grids, "joint.png"), 8, [CLASS_NAMES[i] for i in gen[:64]])
+    old = run(n, lambda s, c: Conditions(generate={"label"}))
+    g_old = old["label_probs"].argmax(1).numpy()
+    report["joint"]["alwaysCommitNoGuidance"] = {"samples": n, "agreement": float((judge.predict(old["image"]) == g_old).mean()),
+                                                "chi2": chi_square(g_old), "histogram": np.bincount(g_old, minlength=10).tolist()}
+    log("joint", report["joint"])
+
+    # 2. Class-conditional generation: drift only, with drift guidance, with label-head guidance.
+    cls = torch.arange(10).repeat_interleave(n // 10)
     cc_rows = {}
-    for name, lg, src in (("driftOnly", 0.0, "masked"), ("withLabelGuidance", args.guidance, "masked"),
-                          ("x0FromEpsHead", 0.0, "eps")):
-        cls = torch.arange(10).repeat_interleave((args.n_guided if lg > 0 else n_small) // 10)
-        cc = run(len(cls), lambda s, c: Conditions(label=cls[s:s + c], label_guidance=lg, x0_from=src),
-                 sampler="ddim", steps=50)
-        cc_pred = judge.predict(cc["image"])
-        cc_rows[name] = {"accuracy": float((cc_pred == cls.numpy()).mean()), "guidanceScale": lg, "x0From": src,
-                         "samples": len(cls),
-                         "frechetDistance": frechet(judge.features(cc["image"]), f_test),
-                         "perClass": [float((cc_pred[cls.numpy() == k] == k).mean()) for k in range(10)]}
-        sel = torch.cat([torch.nonzero(cls == k)[:8, 0] for k in range(10)])
-        save_grid(cc["image"][sel], os.path.join(grids, f"class_conditional_{name}.png"), 8,
-                  [CLASS_NAMES[int(cls[i])] for i in sel])
+    for name, kw, count in (("driftOnly", {}, len(cls)),
+                            ("driftGuidance", {"drift_guidance": dflt["driftGuidance"]["class"]}, len(cls)),
+                            ("labelGuidance", {"label_guidance": args.label_guidance}, min(len(cls), args.n_guided))):
+        if name == "driftGuidance" and kw["drift_guidance"] == 0:
+            continue
+        want = cls if count == len(cls) else torch.arange(10).repeat_interleave(count // 10)
+        out = run(len(want), lambda s, c: Conditions(label=want[s:s + c], **kw), seed_base=7)
+        pred = judge.predict(out["image"])
+        cc_rows[name] = {"samples": len(want), **{k: v for k, v in kw.items()},
+                         "accuracy": float((pred == want.numpy()).mean()),
+                         "perClass": [float((pred[want.numpy() == k] == k).mean()) for k in range(10)], **fd(out["image"])}
+        sel = torch.cat([torch.nonzero(want == k)[:8, 0] for k in range(10)])
+        save_grid(out["image"][sel], os.path.join(grids, f"class_conditional_{name}.png"), 8,
+                  [CLASS_NAMES[int(want[i])] for i in sel])
         log("class-conditional", name, cc_rows[name]["accuracy"])
-    report["classConditional"] = {"accuracy": cc_rows["driftOnly"]["accuracy"], "goal": 0.90,
-                                  "samples": cc_rows["driftOnly"]["samples"], "sampler": "DDIM 50 steps, eta 0", **cc_rows}
-    jg = run(args.n_guided, lambda s, c: Conditions(generate={"label"}, label_guidance=args.guidance),
-             sampler="ddim", steps=50)
-    report["jointImageLabel"]["withLabelGuidance"] = {
-        "agreement": float((judge.predict(jg["image"]) == jg["label_probs"].argmax(1).numpy()).mean()),
-        "guidanceScale": args.guidance, "samples": args.n_guided,
-        "frechetDistance": frechet(judge.features(jg["image"]), f_test)}
-    save_grid(jg["image"][:64], os.path.join(grids, "joint_guided_ddim50.png"), 8,
-              [CLASS_NAMES[i] for i in jg["label_probs"].argmax(1).numpy()[:64]])
-    log("joint guided", report["jointImageLabel"]["withLabelGuidance"])
+    report["classConditional"] = cc_rows
 
-    # 3. Samplers: grids for each sampler the UI offers (DDPM 1000 included).
-    samplers = {}
-    for name, kw in {"ddpm1000": dict(sampler="ddpm", steps=1000), "ddpm100": dict(sampler="ddpm", steps=100),
-                     "ddim50": dict(sampler="ddim", steps=50), "ddim20": dict(sampler="ddim", steps=20),
-                     "ddim50_eta1": dict(sampler="ddim", steps=50, eta=1.0),
-                     "ddim50_x0FromEpsHead": dict(sampler="ddim", steps=50, x0_from="eps")}.items():
-        n = min(32, args.n_sampler) if name == "ddpm1000" else args.n_sampler
-        src = kw.pop("x0_from", "masked")
-        r = run(n, lambda s, c: Conditions(x0_from=src), **kw)
-        save_grid(r["image"][:64], os.path.join(grids, f"unconditional_{name}.png"), 8)
-        u8 = to_uint8(r["image"])
-        samplers[name] = {"samples": n, "frechetDistance": frechet(judge.features(r["image"]), f_test) if n >= 100 else None,
-                          "saturatedFraction": float(((u8 > 250).mean((1, 2)) > 0.5).mean()),
-                          "blankFraction": float(((u8 > 30).mean((1, 2)) < 0.02).mean())}
-        log("sampler", name, samplers[name])
-    report["unconditionalSamplers"] = samplers
-
-    # 4. Label head as a noise-aware classifier of (noised) test images, no drift (label absent).
-    acc_t, n_label = {}, min(len(x_test), 5 * n_fd // 2)
-    g = torch.Generator().manual_seed(5)
+    # 3. The label head as a noise-aware classifier of noised test images (no label drift).
+    acc_t, g = {}, torch.Generator().manual_seed(5)
     with torch.no_grad():
         for t in [0, 50, 100, 200, 300, 400, 500, 600, 800, 1000]:
             ab = float(tables.alpha_bar[t])
             correct = 0
-            for i in range(0, n_label, 1000):
-                j = min(i + 1000, n_label)
-                xb = x_test[i:j]
+            for i in range(0, 5000, 1000):
+                xb = x_test[i:i + 1000]
                 z = ab ** 0.5 * xb + (1 - ab) ** 0.5 * torch.randn(xb.shape, generator=g)
-                correct += (model(z, torch.full((len(xb),), t))["label"].argmax(1).numpy() == te_y[i:j]).sum()
-            acc_t[str(t)] = float(correct / n_label)
-    report["labelHeadAccuracy"] = {"atT0": acc_t["0"], "goal": 0.90, "overT": acc_t, "images": n_label}
-    log("label head", acc_t)
+                correct += (model(z, torch.full((len(xb),), t))["label"].argmax(1).numpy() == te_y[i:i + 1000]).sum()
+            acc_t[str(t)] = float(correct / 5000)
+    report["labelHead"] = {"atT0": acc_t["0"], "overT": acc_t, "images": 5000}
 
-    # 5. Masked-image generation (inpainting) on test images: box, stroke, half masks.
+    # 4. Masked-image generation (inpainting) on n test images per mask kind.
     rng = np.random.default_rng(11)
-    idx = rng.choice(len(te_u8), args.n_inpaint, replace=False)
-    xm = x_test[idx]
-    mean_image = torch.from_numpy(to_model_space(tr_u8)).mean(0, keepdim=True)
+    idx = rng.choice(len(te_u8), n, replace=False)
+    xm, ym = x_test[idx], te_y[idx]
     masks = {"box": np.stack([np.pad(MaskBank.box(rng), 2)[None] for _ in idx]),
              "stroke": np.stack([np.pad(MaskBank.strokes(rng), 2)[None] for _ in idx]),
-             "half": np.stack([np.pad(MaskBank.half(int(k) % 4), 2)[None] for k in range(len(idx))])}
-    inpaint = {}
+             "half": np.stack([np.pad(MaskBank.half(int(k) % 4), 2)[None] for k in range(n)])}
+    iw = dflt["driftGuidance"]["inpaint"]
+    report["inpaint"] = {"originalsClassifierAccuracy": float((judge.predict(xm) == ym).mean()), "driftGuidance": iw}
     for kind, m_np in masks.items():
         m = torch.from_numpy(m_np.astype(np.float32))
         inner = torch.zeros_like(m)
         inner[:, :, 2:30, 2:30] = 1
         hidden = (1 - m) * inner
         mse = lambda img: float((((img - xm) ** 2) * hidden).sum() / hidden.sum())  # noqa: E731
-        mt = run(len(idx), lambda s, c: Conditions(masked=(xm[s:s + c], m[s:s + c])), sampler="ddim", steps=50)
-        mt_paste = run(len(idx), lambda s, c: Conditions(masked=(xm[s:s + c], m[s:s + c]), paste=True),
-                       sampler="ddim", steps=50)
-        mt_eps = run(len(idx), lambda s, c: Conditions(masked=(xm[s:s + c], m[s:s + c]), x0_from="eps"),
-                     sampler="ddim", steps=50)
-        paste = run(len(idx), lambda s, c: Conditions(masked=(xm[s:s + c], m[s:s + c]), paste=True, masked_drift=False),
-                    sampler="ddim", steps=50)
-        mean_fill = m * xm + (1 - m) * mean_image
-        visible = m * inner
-        inpaint[kind] = {
-            "mseHidden": {"mtDiffusion": mse(mt["image"]), "mtDiffusionWithPaste": mse(mt_paste["image"]),
-                          "mtDiffusionX0FromEpsHead": mse(mt_eps["image"]),
-                          "baselineUnconditionalPaste": mse(paste["image"]),
-                          "baselineMeanImage": mse(mean_fill)},
-            "visibleMaxAbsChange": float(((mt["image"] - xm).abs() * visible).max()),
-            "hiddenFraction": float(hidden.sum() / inner.sum()), "images": len(idx)}
+        mk = lambda s, c: (xm[s:s + c], m[s:s + c])  # noqa: E731
+        rows = {"driftOnly": run(n, lambda s, c: Conditions(masked=mk(s, c), drift_guidance=iw)),
+                "driftPaste": run(n, lambda s, c: Conditions(masked=mk(s, c), paste=True, drift_guidance=iw)),
+                "uncondPaste": run(n, lambda s, c: Conditions(masked=mk(s, c), paste=True, masked_drift=False))}
+        report["inpaint"][kind] = {
+            "images": n, "hiddenFraction": float(hidden.sum() / inner.sum()),
+            "mseHidden": {k: mse(v["image"]) for k, v in rows.items()},
+            "classifierAccuracy": {k: float((judge.predict(v["image"]) == ym).mean()) for k, v in rows.items()},
+            "visibleMaxAbsChange": float(((rows["driftOnly"]["image"] - xm).abs() * m * inner).max())}
         k8 = slice(0, 8)
-        save_grid(torch.cat([xm[k8], m[k8] * xm[k8] + (1 - m[k8]) * 0.0, mt["image"][k8], paste["image"][k8]]),
-                  os.path.join(grids, f"inpaint_{kind}.png"), 8)
-        log("inpaint", kind, inpaint[kind])
-    report["maskedImage"] = {**inpaint, "grids": "rows: original, masked (hidden = grey), MT-Diffusion, paste baseline",
-                             "sampler": "DDIM 50 steps; MT-Diffusion = masked drift, x0 from the masked-image head; "
-                                        "baseline = same model and sampler without the masked drift, pasting the "
-                                        "visible pixels each step"}
+        save_grid(torch.cat([xm[k8], m[k8] * xm[k8], rows["driftOnly"]["image"][k8], rows["driftPaste"]["image"][k8],
+                             rows["uncondPaste"]["image"][k8]]), os.path.join(grids, f"inpaint_{kind}.png"), 8)
+        log("inpaint", kind, report["inpaint"][kind])
 
-    # 6. Image transition: sketch-conditioned generation (edge agreement), vs unconditional baseline.
+    # 5. Image transition: sketch -> image; edge F1 against the sketch, class agreement with its source.
     sk = torch.from_numpy(sketch_of(te_u8[idx]))
-    sc = run(len(idx), lambda s, c: Conditions(sketch=sk[s:s + c]), sampler="ddim", steps=50)
-    unc = run(len(idx), lambda s, c: Conditions(), sampler="ddim", steps=50)
-    sk_np = sk.numpy()
-    report["sketchConditioned"] = {
-        "edgeF1": edge_f1(sk_np, sketch_of(to_uint8(sc["image"]))),
-        "baselineUnconditionalEdgeF1": edge_f1(sk_np, sketch_of(to_uint8(unc["image"]))),
-        "floorRealImageEdgeF1": 1.0, "images": len(idx)}
-    save_grid(torch.cat([xm[:8], sk[:8] * 2 - 1, sc["image"][:8]]), os.path.join(grids, "sketch_to_image.png"), 8)
-    log("sketch", report["sketchConditioned"])
+    unc = run(n, lambda s, c: Conditions(), seed_base=13)
+    report["sketch"] = {"images": n, "unconditionalEdgeF1": edge_f1(sk.numpy(), sketch_of(to_uint8(unc["image"]))),
+                        "unconditionalClassAgreement": float((judge.predict(unc["image"]) == ym).mean())}
+    for name, w in (("driftOnly", 0.0), ("driftGuidance", dflt["driftGuidance"]["sketch"])):
+        if name == "driftGuidance" and w == 0:
+            continue
+        sc = run(n, lambda s, c: Conditions(sketch=sk[s:s + c], drift_guidance=w), seed_base=13)
+        report["sketch"][name] = {"driftGuidance": w, "edgeF1": edge_f1(sk.numpy(), sketch_of(to_uint8(sc["image"]))),
+                                  "classAgreement": float((judge.predict(sc["image"]) == ym).mean())}
+        save_grid(torch.cat([xm[:8], sk[:8] * 2 - 1, sc["image"][:8], xm[8:16], sk[8:16] * 2 - 1, sc["image"][8:16]]),
+                  os.path.join(grids, f"sketch_{name}.png"), 8)
+        log("sketch", name, report["sketch"][name])
 
-    # 7. Representation-conditioned generation: distance from the requested representation.
+    # 6. Representation -> image: distance of the result's representation to the requested one.
     req = torch.from_numpy(rep_test[idx])
-    rc = run(len(idx), lambda s, c: Conditions(repr=req[s:s + c]), sampler="ddim", steps=50)
+    rw = dflt["driftGuidance"]["repr"]
+    rc = run(n, lambda s, c: Conditions(repr=req[s:s + c], drift_guidance=rw), seed_base=13)
     dist = lambda x: float(np.linalg.norm(judge.representation(x) - req.numpy(), axis=1).mean())  # noqa: E731
-    shuffled = req.numpy()[np.random.default_rng(3).permutation(len(idx))]
-    report["representationConditioned"] = {
-        "meanDistance": dist(rc["image"]), "baselineUnconditional": dist(unc["image"]),
-        "baselineRandomTestImage": float(np.linalg.norm(shuffled - req.numpy(), axis=1).mean()),
-        "dim": cfg["representation"]["dim"], "images": len(idx)}
+    report["repr"] = {"images": n, "driftGuidance": rw, "meanDistance": dist(rc["image"]),
+                      "unconditional": dist(unc["image"]),
+                      "randomTestImage": float(np.linalg.norm(req.numpy()[np.random.default_rng(3).permutation(n)]
+                                                              - req.numpy(), axis=1).mean())}
     save_grid(torch.cat([xm[:8], rc["image"][:8]]), os.path.join(grids, "representation_conditioned.png"), 8)
-    log("repr", report["representationConditioned"])
+    log("repr", report["repr"])
+
+    # 7. Unconditional samplers.
+    samplers = {"ddim": {"unconditional": {"samples": n, **fd(unc["image"])}}}
+    samplers = {}
+    for name, kw, count in (("ddim50", dict(steps=50), n), ("ddim20", dict(steps=20), n),
+                            ("ddim50_eta1", dict(steps=50, eta=1.0), n), ("ddpm100", dict(sampler="ddpm", steps=100), n),
+                            ("ddpm1000", dict(sampler="ddpm", steps=1000), 32)):
+        if args.quick and name != "ddim20":
+            continue
+        r = unc if (name == f"ddim{steps}" and not kw.get("eta")) else run(count, lambda s, c: Conditions(), seed_base=13, **kw)
+        save_grid(r["image"][:64], os.path.join(grids, f"unconditional_{name}.png"), 8)
+        u8 = to_uint8(r["image"])
+        samplers[name] = {"samples": count, **(fd(r["image"]) if count >= 1000 else {}),
+                          "saturatedFraction": float(((u8 > 250).mean((1, 2)) > 0.5).mean()),
+                          "blankFraction": float(((u8 > 30).mean((1, 2)) < 0.02).mean())}
+        log("sampler", name, samplers[name])
+    report["unconditionalSamplers"] = samplers
 
     # 8. float16 vs float32 weights: same noise, same sampler.
-    j32 = run(n_small, lambda s, c: Conditions(generate={"label"}), m=model32, sampler="ddim", steps=50)
-    j16 = {k: v[:n_small] for k, v in joint.items()}
-    report["float16VsFloat32"] = {
-        "maxAbsPixelDiff": float((j32["image"] - j16["image"]).abs().max()),
-        "meanAbsPixelDiff": float((j32["image"] - j16["image"]).abs().mean()),
-        "jointAgreementFloat32": float((judge.predict(j32["image"]) == j32["label_probs"].argmax(1).numpy()).mean()),
-        "jointAgreementFloat16": float((judge.predict(j16["image"]) == j16["label_probs"].argmax(1).numpy()).mean()),
-        "frechetFloat32": frechet(judge.features(j32["image"]), f_test),
-        "frechetFloat16": frechet(f_joint[:n_small], f_test), "samples": n_small}
-    log("fp16", report["float16VsFloat32"])
+    k = min(200, n)
+    j32 = run(k, lambda s, c: Conditions(generate={"label"}, drift_guidance=jw, label_commit=commit), m=model32)
+    diff = (j32["image"] - joint["image"][:k]).abs()
+    report["float16VsFloat32"] = {"samples": k, "maxAbsPixelDiff": float(diff.max()), "meanAbsPixelDiff": float(diff.mean())}
+
+    h = report["joint"]
+    ccb = cc_rows.get("driftGuidance", cc_rows["driftOnly"])
+    skb = report["sketch"].get("driftGuidance", report["sketch"]["driftOnly"])
+    report["headline"] = {
+        "sketchClassAgreement": skb["classAgreement"], "sketchEdgeF1": skb["edgeF1"],
+        "boxMseDriftOnly": report["inpaint"]["box"]["mseHidden"]["driftOnly"],
+        "boxMseUncondPaste": report["inpaint"]["box"]["mseHidden"]["uncondPaste"],
+        "strokeMseDriftOnly": report["inpaint"]["stroke"]["mseHidden"]["driftOnly"],
+        "strokeMseUncondPaste": report["inpaint"]["stroke"]["mseHidden"]["uncondPaste"],
+        "inpaintPasteClassifierAccuracy": float(np.mean([report["inpaint"][k]["classifierAccuracy"]["driftPaste"]
+                                                         for k in ("box", "stroke", "half")])),
+        "jointAgreement": h["agreement"], "jointChi2": h["chi2"], "jointFrechetRatio": h["ratioToFloor"],
+        "classAccuracyDriftOnly": cc_rows["driftOnly"]["accuracy"], "classAccuracy": ccb["accuracy"],
+        "classFrechetRatio": ccb["ratioToFloor"],
+        "reprDistance": report["repr"]["meanDistance"], "labelHeadT0": report["labelHead"]["atT0"]}
+    report["previous"] = previous
     report["evalSeconds"] = round(time.time() - t_start)
-    with open(os.path.join(args.weights, "report.json"), "w") as f:
+    for extra in ("diagnosis.json", "ablations.json"):   # written by diagnose.py / ablate.py into the run dir
+        path = os.path.join(args.out, extra)
+        if os.path.exists(path):
+            report[extra[:-5]] = json.load(open(path))
+    with open(report_path, "w") as f:
         json.dump(report, f, indent=1)
     from model_card import write_model_card
     write_model_card(report, cfg, os.path.join(args.weights, "README.md"))
-    log("wrote", os.path.join(args.weights, "report.json"))
+    log("wrote", report_path)
 
 
 if __name__ == "__main__":

@@ -1,116 +1,154 @@
-"""Writes public/weights/README.md (the model card) from report.json: every figure beside its goal."""
+"""Writes public/weights/README.md (the model card) from report.json: every headline beside its goal and
+the previous weights' value, then the diagnosis, the ablations and the details."""
 from __future__ import annotations
 
+# (key in report["headline"], what it is, goal text, test(value, previous, headline) -> met?)
+GOALS = [
+    ("sketchClassAgreement", "Sketch -> image: classifier agrees with the sketch's source image", ">= 85%",
+     lambda v, h: v >= 0.85),
+    ("sketchEdgeF1", "Sketch -> image: edge F1 against the given sketch", ">= 0.70", lambda v, h: v >= 0.70),
+    ("boxMseDriftOnly", "Inpainting, drift only (no paste): hidden MSE, box masks", "< uncond + paste",
+     lambda v, h: v < h["boxMseUncondPaste"]),
+    ("strokeMseDriftOnly", "Inpainting, drift only (no paste): hidden MSE, stroke masks", "< uncond + paste",
+     lambda v, h: v < h["strokeMseUncondPaste"]),
+    ("inpaintPasteClassifierAccuracy", "Inpainting, drift + paste: classifier accuracy (box, stroke, half)", ">= 88%",
+     lambda v, h: v >= 0.88),
+    ("jointAgreement", "Joint: classifier agrees with the generated label", ">= 97%", lambda v, h: v >= 0.97),
+    ("jointChi2", "Joint: generated-label chi^2 over 10 classes", "<= 30", lambda v, h: v <= 30),
+    ("jointFrechetRatio", "Joint: Frechet distance / real floor", "<= 2", lambda v, h: v <= 2),
+    ("classAccuracyDriftOnly", "Class-conditional, drift only: accuracy", ">= 95%", lambda v, h: v >= 0.95),
+    ("classAccuracy", "Class-conditional, default settings: accuracy", ">= 95%", lambda v, h: v >= 0.95),
+    ("classFrechetRatio", "Class-conditional: Frechet distance / real floor", "<= 2", lambda v, h: v <= 2),
+    ("reprDistance", "Representation -> image: distance to the requested representation", "hold (1.30)",
+     lambda v, h: v <= 1.30 * 1.05),
+    ("labelHeadT0", "Label head on clean test images (t = 0)", "hold (92.7%)", lambda v, h: v >= 0.927 - 0.01),
+]
+PERCENT = {"sketchClassAgreement", "inpaintPasteClassifierAccuracy", "jointAgreement", "classAccuracyDriftOnly",
+           "classAccuracy", "labelHeadT0"}
 
-def _pct(x):
-    return f"{100 * x:.1f}%"
+
+def _fmt(key, v):
+    if v is None:
+        return "n/a"
+    return f"{100 * v:.1f}%" if key in PERCENT else f"{v:.3f}"
 
 
-def _verdict(value, goal, higher=True):
-    ok = value >= goal if higher else value <= goal
-    return "meets goal" if ok else "below goal"
+def _diagnosis(d: dict) -> list[str]:
+    lines = ["## Diagnosis: what each condition's drift adds to the x_0 estimates, over t",
+             f"`training/diagnose.py`, {d['n']} noised test images per t, the same noise with and without the modality's "
+             "drift (given / absent); x_0 from the masked-image head and from the eps head.", "",
+             "| modality (metric) | t | kappa_t | masked head: given / absent | eps head: given / absent |",
+             "|---|---|---|---|---|"]
+    for modality, rows in d["rows"].items():
+        for r in rows:
+            lines.append(f"| {modality} ({d['metric'][modality]}) | {r['t']} | {r['kappa']:.3f} | "
+                         f"{r['masked_given']:.3f} / {r['masked_absent']:.3f} | {r['eps_given']:.3f} / {r['eps_absent']:.3f} |")
+    return lines + [""]
+
+
+def _ablations(a: dict) -> list[str]:
+    lines = ["## Ablations (equal compute, same seeds)", a.get("setup", ""), "",
+             "| variant | " + " | ".join(a["columns"]) + " |", "|---" * (len(a["columns"]) + 1) + "|"]
+    for row in a["rows"]:
+        lines.append(f"| {row['variant']} | " + " | ".join(
+            "n/a" if row.get(c) is None else (f"{row[c]:.3f}" if isinstance(row[c], float) else str(row[c]))
+            for c in a["columns"]) + " |")
+    return lines + [""] + [a.get("conclusion", ""), ""]
 
 
 def write_model_card(r: dict, cfg: dict, path: str) -> None:
-    fd = r["frechetDistance"]
-    j, cc, lh = r["jointImageLabel"], r["classConditional"], r["labelHeadAccuracy"]
+    h, prev = r["headline"], r.get("previous", {})
+    tr = cfg.get("training", {})
+    carrier = cfg["encoders"].get("carrier")
     lines = [
         "# MT-Diffusion on Fashion-MNIST: model card",
         "",
-        "Produced by `npm run train` (training/pipeline.sh); figures written by `training/eval.py` into",
-        "`report.json`, measured on the Fashion-MNIST test split with an independent CNN classifier",
-        f"(test accuracy {_pct(r['independentClassifierTestAccuracy'])}), never with the model's own heads.",
+        "Produced by `npm run train` (training/pipeline.sh); figures written by `training/eval.py` into `report.json`, "
+        "measured on the Fashion-MNIST test split with an independent CNN classifier "
+        f"(test accuracy {100 * r['independentClassifierTestAccuracy']:.1f}%), never with the model's own heads.",
+        f"{'**Quick evaluation (--quick): small n, not for decisions.** ' if r.get('quick') else ''}"
+        f"Generation metrics: n = {r['n']} each, joint Frechet distance n = {r['nFrechet']}; {r['sampler']}.",
         "",
         "## Model",
-        f"- {r['parameters'] / 1e6:.2f}M parameters: a UNet backbone (channels {cfg['backbone']['channels']}, "
-        "GroupNorm, self-attention at 8x8) shared by five heads: eps (image), label, masked image, sketch, representation.",
+        f"- {r['parameters'] / 1e6:.2f}M parameters: a UNet backbone (channels {cfg['backbone']['channels']}, GroupNorm, "
+        "self-attention at 8x8) shared by five heads: eps (image), label, masked image, sketch, representation.",
         f"- Schedule: {cfg['schedule']['type']} beta, T = {cfg['schedule']['T']}; drift kappa_t = "
         f"{cfg['drift']['kappaMax']} sin(pi t / T).",
-        f"- Trained {r['trainingSteps']} steps at batch {r['batch']} on 55,000 training images (5,000 held out), "
-        f"device {r.get('trainingDevice', 'cpu')}; EMA weights, shipped as float16. Evaluated on {r.get('evalDevice', 'cpu')}.",
-        "- Sampling: each reverse step takes x_0 from the masked-image head (`x0_from=\"masked\"`, the playground's "
-        "default), which predicts the whole image from z_t with every given modality's drift in it; rows marked "
-        "'x0 from the eps head' use the textbook x_0 = (y_t - sqrt(1 - abar) eps)/sqrt(abar) instead.",
+        "- Spatial encoders (masked image, sketch): " + (
+            f"tanh(conv(x)) times a checkerboard carrier of gain {carrier['gain']:g}: g (-1)^(row + col)."
+            if carrier else "tanh(conv(x)), no carrier."),
+        f"- Trained {r['trainingSteps']} steps at batch {r['batch']} on 55,000 training images (5,000 held out), device "
+        f"{r.get('trainingDevice', 'cpu')}" + (f", fine-tuned from {tr['initFrom']}" if tr.get("initFrom") else "") +
+        "; EMA weights, shipped as float16.",
+        f"- Training mix (probability each modality is given): {tr.get('givenProb', 'see train.py GIVEN_PROB')}.",
         f"- Loss weights: {cfg['loss']}.",
+        f"- Playground defaults measured here: {r['samplingDefaults']}.",
         "",
-        "## Results",
-        "| metric | value | goal / baseline |",
-        "|---|---|---|",
-        f"| Frechet distance (classifier features), {fd['samples']} joint samples, DDIM 50 vs test | "
-        f"{fd['samplesVsTest']:.2f} | floor: held-out real vs test {fd['heldOutRealVsTest_floor']:.2f} |",
-        f"| Joint image-label: classifier agrees with generated label (drift only) | {_pct(j['agreement'])} | "
-        f"goal 90% ({_verdict(j['agreement'], 0.9)}) |",
-        f"| Joint image-label, label-head guidance s = {j['withLabelGuidance']['guidanceScale']:g} | "
-        f"{_pct(j['withLabelGuidance']['agreement'])} | goal 90% ({_verdict(j['withLabelGuidance']['agreement'], 0.9)}); "
-        f"Frechet {j['withLabelGuidance']['frechetDistance']:.2f} on {j['withLabelGuidance']['samples']} |",
-        f"| Class-conditional: classifier accuracy on requested class (drift only) | {_pct(cc['driftOnly']['accuracy'])} | "
-        f"goal 90% ({_verdict(cc['driftOnly']['accuracy'], 0.9)}) |",
-        f"| Class-conditional, label-head guidance s = {cc['withLabelGuidance']['guidanceScale']:g} | "
-        f"{_pct(cc['withLabelGuidance']['accuracy'])} | goal 90% ({_verdict(cc['withLabelGuidance']['accuracy'], 0.9)}) |",
+        "## Goals",
+        "| metric | now | previous weights | goal | |",
+        "|---|---|---|---|---|",
     ]
-    if "x0FromEpsHead" in j:
-        je = j["x0FromEpsHead"]
-        lines.append(f"| Joint image-label, x0 from the eps head | {_pct(je['agreement'])} | Frechet {je['frechetDistance']:.2f} "
-                     f"on {je['samples']} (vs {j['agreement']:.3f} agreement with the masked-image head) |")
-    if "x0FromEpsHead" in cc:
-        ce = cc["x0FromEpsHead"]
-        lines.append(f"| Class-conditional, x0 from the eps head | {_pct(ce['accuracy'])} | Frechet {ce['frechetDistance']:.2f} "
-                     f"(masked-image head: {cc['driftOnly'].get('frechetDistance', float('nan')):.2f}) |")
-    lines += [
-        f"| Label head on clean test images (t = 0) | {_pct(lh['atT0'])} | goal 90% ({_verdict(lh['atT0'], 0.9)}) |",
-    ]
-    for kind, m in r["maskedImage"].items():
-        if not isinstance(m, dict):
-            continue
-        s = m["mseHidden"]
-        extra = ""
-        if "mtDiffusionWithPaste" in s:
-            extra = (f"; MT-Diffusion + paste {s['mtDiffusionWithPaste']:.4f}; "
-                     f"x0 from the eps head {s['mtDiffusionX0FromEpsHead']:.4f}")
-        lines.append(f"| Inpainting, {kind} mask: MSE on hidden pixels ({m['images']} images) | {s['mtDiffusion']:.4f} | "
-                     f"paste baseline {s['baselineUnconditionalPaste']:.4f}; mean image {s['baselineMeanImage']:.4f}"
-                     f"{extra}; visible max change {m['visibleMaxAbsChange']:.1e} |")
-    sk, rp = r["sketchConditioned"], r["representationConditioned"]
-    lines += [
-        f"| Sketch-conditioned: edge F1 vs given sketch | {sk['edgeF1']:.3f} | unconditional {sk['baselineUnconditionalEdgeF1']:.3f} |",
-        f"| Representation-conditioned: distance to requested | {rp['meanDistance']:.3f} | "
-        f"unconditional {rp['baselineUnconditional']:.3f}; random test image {rp['baselineRandomTestImage']:.3f} |",
-        "",
-        "### Label head accuracy over t (noised test images, no label drift)",
-        "| t | " + " | ".join(lh["overT"].keys()) + " |",
-        "|---" * (len(lh["overT"]) + 1) + "|",
-        "| accuracy | " + " | ".join(f"{v:.3f}" for v in lh["overT"].values()) + " |",
-        "",
-        "### Samplers (unconditional)",
-        "| sampler | Frechet distance | saturated | blank |",
-        "|---|---|---|---|",
-    ]
+    for key, what, goal, test in GOALS:
+        v = h.get(key)
+        met = "n/a" if v is None else ("met" if test(v, h) else "**not met**")
+        lines.append(f"| {what} | {_fmt(key, v)} | {_fmt(key, prev.get(key))} | {goal} | {met} |")
+    lines += ["", f"Baselines: uncond + paste hidden MSE box {h['boxMseUncondPaste']:.3f}, stroke {h['strokeMseUncondPaste']:.3f}; "
+              f"unconditional samples' edge F1 against the sketch {r['sketch']['unconditionalEdgeF1']:.3f} and class agreement "
+              f"{100 * r['sketch']['unconditionalClassAgreement']:.1f}%; originals' classifier accuracy "
+              f"{100 * r['inpaint']['originalsClassifierAccuracy']:.1f}%.", ""]
+    if "diagnosis" in r:
+        lines += _diagnosis(r["diagnosis"])
+    if "ablations" in r:
+        lines += _ablations(r["ablations"])
+    j = r["joint"]
+    lines += ["## Details", "",
+              f"- Joint: histogram {j['histogram']} (chi^2 {j['chi2']:.1f}); the first weights' rule (always commit, "
+              f"no guidance) on the same weights: agreement {100 * j['alwaysCommitNoGuidance']['agreement']:.1f}%, chi^2 "
+              f"{j['alwaysCommitNoGuidance']['chi2']:.1f} (n = {j['alwaysCommitNoGuidance']['samples']}).",
+              f"- Frechet floors (held-out real vs test, same n): {', '.join(f'n = {k}: {v:.2f}' for k, v in r['frechetFloor'].items())}."]
+    for name, c in r["classConditional"].items():
+        fdv = f"{c['frechetDistance']:.2f}" if c.get("frechetDistance") is not None else "n/a"
+        lines.append(f"- Class-conditional {name} (n = {c['samples']}): accuracy {100 * c['accuracy']:.1f}%, Frechet {fdv}, "
+                     f"per class {[round(v, 2) for v in c['perClass']]}.")
+    for kind in ("box", "stroke", "half"):
+        m = r["inpaint"][kind]
+        lines.append(f"- Inpainting {kind} (n = {m['images']}, {100 * m['hiddenFraction']:.0f}% hidden): hidden MSE "
+                     + ", ".join(f"{k} {v:.4f}" for k, v in m["mseHidden"].items()) + "; classifier accuracy "
+                     + ", ".join(f"{k} {100 * v:.1f}%" for k, v in m["classifierAccuracy"].items())
+                     + f"; visible pixels' max change {m['visibleMaxAbsChange']:.1e}.")
+    for name in ("driftOnly", "driftGuidance"):
+        if name in r["sketch"]:
+            s = r["sketch"][name]
+            lines.append(f"- Sketch {name} (w = {s['driftGuidance']:g}): edge F1 {s['edgeF1']:.3f}, class agreement "
+                         f"{100 * s['classAgreement']:.1f}%.")
+    rp = r["repr"]
+    lines.append(f"- Representation: distance {rp['meanDistance']:.3f} (unconditional {rp['unconditional']:.3f}, "
+                 f"random test image {rp['randomTestImage']:.3f}).")
+    lh = r["labelHead"]
+    lines += ["", "### Label head accuracy over t (noised test images, no label drift)",
+              "| t | " + " | ".join(lh["overT"].keys()) + " |", "|---" * (len(lh["overT"]) + 1) + "|",
+              "| accuracy | " + " | ".join(f"{v:.3f}" for v in lh["overT"].values()) + " |", "",
+              "### Samplers (unconditional)", "| sampler | samples | Frechet distance | / floor | saturated | blank |",
+              "|---|---|---|---|---|---|"]
     for name, s in r["unconditionalSamplers"].items():
-        fdv = "n/a" if s["frechetDistance"] is None else f"{s['frechetDistance']:.2f}"
-        lines.append(f"| {name} | {fdv} | {_pct(s['saturatedFraction'])} | {_pct(s['blankFraction'])} |")
+        fdv = f"{s['frechetDistance']:.2f}" if s.get("frechetDistance") is not None else "n/a"
+        ratio = f"{s['ratioToFloor']:.2f}" if s.get("ratioToFloor") is not None else "n/a"
+        lines.append(f"| {name} | {s['samples']} | {fdv} | {ratio} | {100 * s['saturatedFraction']:.1f}% | "
+                     f"{100 * s['blankFraction']:.1f}% |")
     f16 = r["float16VsFloat32"]
-    lines += [
-        "",
-        "### float16 vs float32 weights (same noise)",
-        f"Max abs pixel difference {f16['maxAbsPixelDiff']:.4f} (mean {f16['meanAbsPixelDiff']:.5f}); joint agreement "
-        f"{_pct(f16['jointAgreementFloat16'])} (fp16) vs {_pct(f16['jointAgreementFloat32'])} (fp32); Frechet "
-        f"{f16['frechetFloat16']:.2f} vs {f16['frechetFloat32']:.2f} on {f16['samples']} samples.",
-        "",
-        "## Grids",
-        "Joint (drift only, then with label-head guidance): ![joint](grids/joint_ddim50.png) "
-        "![joint guided](grids/joint_guided_ddim50.png)",
-        "",
-        "Class-conditional (drift only, then guided): ![cc](grids/class_conditional_driftOnly.png) "
-        "![cc guided](grids/class_conditional_withLabelGuidance.png)",
-        "",
-        "Unconditional: ![ddpm1000](grids/unconditional_ddpm1000.png) ![ddim50](grids/unconditional_ddim50.png)",
-        "",
-        "Inpainting (rows: original, masked, MT-Diffusion, paste baseline): ![box](grids/inpaint_box.png) "
-        "![half](grids/inpaint_half.png) ![stroke](grids/inpaint_stroke.png)",
-        "",
-        "Sketch to image (rows: original, sketch, result): ![sketch](grids/sketch_to_image.png)",
-        "",
-        f"Evaluation took {r['evalSeconds']} s.",
-    ]
+    lines += ["", f"float16 vs float32 weights, same noise, {f16['samples']} joint samples: max abs pixel difference "
+              f"{f16['maxAbsPixelDiff']:.4f}, mean {f16['meanAbsPixelDiff']:.5f}.", "",
+              "## Grids",
+              "Joint: ![joint](grids/joint.png)", "",
+              "Class-conditional: " + " ".join(f"![{k}](grids/class_conditional_{k}.png)" for k in r["classConditional"]), "",
+              "Inpainting (rows: original, visible part, drift only, drift + paste, uncond + paste): "
+              "![box](grids/inpaint_box.png) ![stroke](grids/inpaint_stroke.png) ![half](grids/inpaint_half.png)", "",
+              "Sketch to image (rows: original, sketch, result; twice): " +
+              " ".join(f"![{k}](grids/sketch_{k}.png)" for k in ("driftOnly", "driftGuidance") if k in r["sketch"]), "",
+              "Representation (rows: source image, result): ![repr](grids/representation_conditioned.png)", "",
+              "Unconditional: " + " ".join(f"![{k}](grids/unconditional_{k}.png)" for k in r["unconditionalSamplers"]), "",
+              f"Evaluation took {r['evalSeconds']} s."]
+    if "departures" in r:
+        lines += ["", "## Where this instantiation departs from shared/MT-DIFFUSION.md", *r["departures"]]
     with open(path, "w") as f:
         f.write("\n".join(lines) + "\n")

@@ -45,6 +45,19 @@ class Conditions:
     # src/engine/guidance.ts: eps~ = eps^ - s sqrt(1 - aB_t) grad_z log p(y | z_t); y = the given
     # class, or the current argmax in joint generation.
     label_guidance: float = 0.0
+    # Joint generation: the generated label's drift is given only to samples whose label head is at
+    # least this confident (max_k p(k | z_t) >= label_commit), as the one-hot of its argmax; 0 = always
+    # (the first weights' rule, which locks in the head's bias at t ~ T: report.json's histogram).
+    label_commit: float = 0.0
+
+
+# The playground's default run settings for these weights, chosen by measurement (public/weights/README.md,
+# "Ablations"); eval.py measures with them, export.py writes them into model.json's config
+# ("samplingDefaults") and src/store reads them from there.
+SAMPLING_DEFAULTS = {
+    "driftGuidance": {"joint": 0.0, "class": 0.0, "inpaint": 0.0, "sketch": 0.0, "repr": 0.0},
+    "labelCommit": 0.0,
+}
 
 
 def encode_estimate(model, out, cond: Conditions, B: int):
@@ -58,7 +71,9 @@ def encode_estimate(model, out, cond: Conditions, B: int):
     elif "label" in cond.generate:
         # The generated label is fed back as the one-hot of the head's current argmax: a hard
         # decision gave 78% classifier agreement against 69% for the soft softmax (first weights).
-        probs, given["label"] = F.one_hot(out["label"].argmax(1), classes).float(), one
+        p = torch.softmax(out["label"], 1)
+        probs = F.one_hot(p.argmax(1), classes).float()
+        given["label"] = (p.max(1).values >= cond.label_commit).float() if cond.label_commit > 0 else one
     else:
         probs, given["label"] = torch.zeros(B, classes), zero
     if cond.masked is not None and cond.masked_drift:
