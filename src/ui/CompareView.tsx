@@ -177,7 +177,7 @@ export function CompareView() {
           <DiffReadout />
           <Explain id="compare">
             <p>
-              Both runs start from the same noise z<sub>T</sub> (the same seed), so every difference comes from the sampler settings. DDIM with η = 0
+              Both runs start from the same noise z<sub>T</sub> (the same seed), so every difference comes from B&apos;s settings (sampler, steps, guidance). DDIM with η = 0
               is deterministic; DDPM and η &gt; 0 add fresh noise at each step. With different step counts, B&apos;s frame is the one at the same
               fraction of the way.
             </p>
