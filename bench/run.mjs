@@ -48,7 +48,7 @@ const PLAN = [
 
 /** The default run of the UI (src/store/state.ts DEFAULT_CONFIG): joint, DDIM eta 0, no guidance. */
 const request = (/** @type {string} */ runId, /** @type {number} */ steps, /** @type {1 | 16} */ batch) => ({
-  runId, mode: 'joint', sampler: 'ddim', steps, eta: 0, seed: 42, batch, clipX0: true, guidance: 0,
+  runId, mode: 'joint', sampler: 'ddim', steps, eta: 0, seed: 42, batch, clipX0: true, labelGuidance: 0,
 });
 
 // ---------------------------------------------------------------------------------------------

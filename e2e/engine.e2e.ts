@@ -40,7 +40,7 @@ const BACKEND_TOLERANCE = 2e-3;
 const PARITY_TOLERANCE = 1e-3;
 const FIELDS = ['z', 'x0Hat', 'masked', 'sketch', 'drift', 'labelProbs', 'repr'] as const;
 
-const REQUEST: PlainRequest = { runId: 'e2e', mode: 'joint', sampler: 'ddim', steps: 5, eta: 0, seed: 1234, batch: 1, clipX0: true, guidance: 0 };
+const REQUEST: PlainRequest = { runId: 'e2e', mode: 'joint', sampler: 'ddim', steps: 5, eta: 0, seed: 1234, batch: 1, clipX0: true, labelGuidance: 0 };
 
 function value<T>(r: Result<T>): T {
   if (!r.ok) throw new Error(`engine error (${r.error.kind}): ${r.error.message}`);

@@ -151,15 +151,21 @@ def write_fixture(model, cfg, path, seed=7):
 
 
 def write_trajectory_fixture(model, cfg, path):
-    """Short trajectories sampled by PyTorch with the playground's own noise streams (mtd/rng.py),
-    so the browser runner must reproduce them: joint DDIM, class-conditional DDPM, inpainting DDIM."""
+    """Short trajectories sampled by PyTorch with the playground's own noise streams (mtd/rng.py:
+    initial_noise, step_noise, paste_noise), so the browser runner must reproduce them: joint DDIM,
+    class-conditional DDPM, inpainting DDIM(eta), inpainting with paste, and drift guidance (on the
+    masked-image head, with label guidance before it, and on the eps head)."""
     from mtd import rng
     from mtd.sampling import Conditions, sample
     tables = Tables(cfg["schedule"], cfg["drift"])
     images, _ = load_split("t10k")
     x = torch.from_numpy(to_model_space(images[:1]))
+    sketch = torch.from_numpy(sketch_of(images[:1]))
     box = torch.ones(1, 1, 32, 32)
     box[:, :, 8:20, 10:24] = 0
+    # Each case: the RunRequest fields the TS test sends (src/engine/trajectory-parity.test.ts) and the
+    # sampling.py Conditions that mean the same; x0From, labelGuidance, driftGuidance and paste are written
+    # for every case (the defaults are RunRequest's).
     cases = [
         {"name": "joint-ddim", "mode": "joint", "sampler": "ddim", "steps": 4, "eta": 0.0, "seed": 42,
          "cond": Conditions(generate={"label"})},
@@ -167,16 +173,32 @@ def write_trajectory_fixture(model, cfg, path):
          "classId": 7, "cond": Conditions(label=torch.tensor([7]))},
         {"name": "inpaint-ddim-eta", "mode": "inpaint", "sampler": "ddim", "steps": 4, "eta": 0.5, "seed": 3,
          "image": flat(x), "mask": flat(box), "cond": Conditions(masked=(x, box))},
+        # Drift + replacement: the visible pixels of y_{t-1} from paste_noise(seed, t_{t-1}), composited exactly at 0.
+        {"name": "inpaint-paste-ddpm", "mode": "inpaint", "sampler": "ddpm", "steps": 4, "eta": 0.0, "seed": 5,
+         "image": flat(x), "mask": flat(box), "paste": True, "cond": Conditions(masked=(x, box), paste=True)},
+        # Drift guidance (CFG in the common space) on the masked-image head, the default x0 source.
+        {"name": "sketch-dg-ddim", "mode": "sketch", "sampler": "ddim", "steps": 4, "eta": 0.0, "seed": 11,
+         "sketch": flat(sketch), "driftGuidance": 2.0, "cond": Conditions(sketch=sketch, drift_guidance=2.0)},
+        # Label-head guidance then drift guidance on the same step (sampling.py's order), DDIM eta 0.5.
+        {"name": "conditional-lg-dg-ddim", "mode": "conditional", "sampler": "ddim", "steps": 4, "eta": 0.5, "seed": 13,
+         "classId": 2, "labelGuidance": 3.0, "driftGuidance": 2.0,
+         "cond": Conditions(label=torch.tensor([2]), label_guidance=3.0, drift_guidance=2.0)},
+        # Drift guidance on the eps head (x0 from eps): eps~ = eps~_label + w (eps^(z_t) - eps^(y_t)).
+        {"name": "joint-dg-eps-ddpm", "mode": "joint", "sampler": "ddpm", "steps": 4, "eta": 0.0, "seed": 17,
+         "x0From": "eps", "driftGuidance": 1.5, "cond": Conditions(generate={"label"}, x0_from="eps", drift_guidance=1.5)},
     ]
     out = []
     for c in cases:
         n = 32 * 32
+        cond = c.pop("cond")
         z_T = torch.from_numpy(rng.initial_noise(c["seed"], n)).reshape(1, 1, 32, 32)
         noise = lambda t, s=c["seed"]: torch.from_numpy(rng.step_noise(s, t, n)).reshape(1, 1, 32, 32)  # noqa: E731
+        pasted = lambda t, s=c["seed"]: torch.from_numpy(rng.paste_noise(s, t, n)).reshape(1, 1, 32, 32)  # noqa: E731
         rec = []
-        res = sample(model, tables, 1, c.pop("cond"), sampler=c["sampler"], steps=c["steps"], eta=c["eta"],
-                     z_T=z_T, step_noise=noise, record=rec)
-        c.update({"batch": 1, "clipX0": True,
+        res = sample(model, tables, 1, cond, sampler=c["sampler"], steps=c["steps"], eta=c["eta"],
+                     z_T=z_T, step_noise=noise, paste_noise=pasted, record=rec)
+        c.update({"batch": 1, "clipX0": True, "x0From": cond.x0_from, "labelGuidance": cond.label_guidance,
+                  "driftGuidance": cond.drift_guidance, "paste": cond.paste,
                   "steps_t": [r["t"] for r in rec],
                   "z": [flat(r["z"]) for r in rec], "x0Hat": [flat(r["x0_hat"]) for r in rec],
                   "labelProbs": [flat(r["probs"]) for r in rec], "drift": [flat(r["drift"]) for r in rec],
@@ -194,11 +216,25 @@ def main():
     ap.add_argument("--weights", default="public/weights")
     ap.add_argument("--fixture", default="public/fixtures/parity.json")
     ap.add_argument("--untrained", action="store_true", help="export a randomly initialised model")
+    ap.add_argument("--from-weights", metavar="DIR",
+                    help="take the model from TF.js weights (e.g. public/weights, mtd/shipped.py) instead of a "
+                         "checkpoint; needs --fixtures-only")
+    ap.add_argument("--fixtures-only", action="store_true",
+                    help="write only the fixtures (parity.json and trajectory.json beside it), not the weights")
     ap.add_argument("--fp32", action="store_true", help="store float32 instead of float16")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
     torch.manual_seed(args.seed)
-    if args.untrained:
+    if args.from_weights is not None:
+        if not args.fixtures_only:
+            ap.error("--from-weights re-reads weights that are already exported: add --fixtures-only")
+        if args.untrained:
+            ap.error("--from-weights and --untrained name two different models: choose one")
+        from mtd.shipped import load_shipped
+        # The shipped shards hold the exported (float16-rounded) values: the fixtures are those weights'.
+        model, cfg, _ = load_shipped(args.from_weights)
+        meta = None
+    elif args.untrained:
         cfg = default_config()
         model = MTDiffusion(cfg)
         meta = {"trained": False, "trainingSteps": 0}
@@ -209,14 +245,18 @@ def main():
         model.load_state_dict(ck["ema"])
         meta = {"trained": True, "trainingSteps": ck["step"], "batch": ck["args"]["batch"],
                 "seed": ck["args"]["seed"], "weights": "EMA"}
-    meta["exported"] = datetime.date.today().isoformat()
-    meta["precision"] = "float32" if args.fp32 else "float16"
-    if not args.fp32:
-        round_to_fp16_(model)
-    n = write_weights(model, cfg, args.weights, not args.fp32, meta)
+    if meta is not None:
+        meta["exported"] = datetime.date.today().isoformat()
+        meta["precision"] = "float32" if args.fp32 else "float16"
+        if not args.fp32:
+            round_to_fp16_(model)
+    if not args.fixtures_only:
+        n = write_weights(model, cfg, args.weights, not args.fp32, meta)
+        print(f"exported {n / 1e6:.2f} MB of weights to {args.weights} ({meta['precision']})")
+    trajectory = os.path.join(os.path.dirname(args.fixture), "trajectory.json")
     write_fixture(model, cfg, args.fixture)
-    write_trajectory_fixture(model, cfg, os.path.join(os.path.dirname(args.fixture), "trajectory.json"))
-    print(f"exported {n / 1e6:.2f} MB of weights to {args.weights} ({meta['precision']}); fixture {args.fixture}")
+    write_trajectory_fixture(model, cfg, trajectory)
+    print(f"fixtures {args.fixture}, {trajectory}")
 
 
 if __name__ == "__main__":

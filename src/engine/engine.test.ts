@@ -91,7 +91,7 @@ describe('engine core', { timeout: 60_000 }, () => {
     await engine.run(request({ mode: 'joint', steps: 1 }), () => {});
     const before = engine.memory().numTensors;
     expect(before).toBe(tf.memory().numTensors);
-    await engine.run(request({ mode: 'joint', steps: 1, guidance: 1 }), () => {});
+    await engine.run(request({ mode: 'joint', steps: 1, labelGuidance: 1 }), () => {});
     const run = engine.run(request({ runId: 'x', steps: 5 }), () => engine.cancel('x'));
     expect(await run).toBe('cancelled');
     expect((await engine.setBackend('cpu')).chosen).toBe('cpu');

@@ -6,7 +6,16 @@
 import { assertSeed, makeDrift, makeSchedule, timestepSubsequence, type DriftTable, type Schedule } from '../core/index.ts';
 import type { ModelConfig } from '../model/index.ts';
 import { EngineError } from './errors.ts';
-import { DEFAULT_X0_SOURCE, X0_SOURCES, type Mode, type RunRequest, type SamplerName, type X0Source } from './protocol.ts';
+import {
+  DEFAULT_X0_SOURCE,
+  DRIFT_GUIDANCE_MODES,
+  MAX_DRIFT_GUIDANCE,
+  X0_SOURCES,
+  type Mode,
+  type RunRequest,
+  type SamplerName,
+  type X0Source,
+} from './protocol.ts';
 
 /** Schedule and drift tables, built once per model (Float64, t = 0..T). */
 export interface Tables {
@@ -19,8 +28,8 @@ export function makeTables(config: ModelConfig): Tables {
   return { schedule, drift: makeDrift(schedule, config.drift) };
 }
 
-/** Where the guidance target y of log p(y | z_t) comes from. */
-export type GuidanceTarget = { readonly kind: 'class'; readonly classId: number } | { readonly kind: 'argmax' };
+/** Where the label-guidance target y of log p(y | z_t) comes from. */
+export type LabelGuidanceTarget = { readonly kind: 'class'; readonly classId: number } | { readonly kind: 'argmax' };
 
 export interface RunPlan {
   readonly runId: string;
@@ -48,8 +57,11 @@ export interface RunPlan {
   readonly firstFrame: number;
   /** z at the first frame (B*S*S), when branching. */
   readonly startZ: Float32Array | null;
-  readonly guidance: number;
-  readonly guidanceTarget: GuidanceTarget | null;
+  /** Label-head guidance scale s (RunRequest.labelGuidance) and its target; null target: off. */
+  readonly labelGuidance: number;
+  readonly labelGuidanceTarget: LabelGuidanceTarget | null;
+  /** Drift guidance w (RunRequest.driftGuidance; 0 = off): one more forward per step, on y_t = z_t - c^_t. */
+  readonly driftGuidance: number;
   /** Given modalities, batch-sized (B*...), or null when absent. */
   readonly given: {
     readonly classId: number | null;
@@ -108,8 +120,12 @@ export function planRun(request: RunRequest, config: ModelConfig, tables: Tables
   }
   if (!(Number.isFinite(request.eta) && request.eta >= 0)) throw bad(`eta must be a finite number >= 0, got ${request.eta}`);
   if (request.batch !== 1 && request.batch !== 16) throw bad(`batch must be 1 or 16, got ${String(request.batch)}`);
-  if (!(Number.isFinite(request.guidance) && request.guidance >= 0)) {
-    throw bad(`guidance must be a finite number >= 0, got ${request.guidance}`);
+  if (!(Number.isFinite(request.labelGuidance) && request.labelGuidance >= 0)) {
+    throw bad(`labelGuidance must be a finite number >= 0, got ${request.labelGuidance}`);
+  }
+  const driftGuidance = request.driftGuidance ?? 0;
+  if (!(Number.isFinite(driftGuidance) && driftGuidance >= 0 && driftGuidance <= MAX_DRIFT_GUIDANCE)) {
+    throw bad(`driftGuidance must be a finite number in 0..${MAX_DRIFT_GUIDANCE}, got ${String(request.driftGuidance)}`);
   }
   try {
     assertSeed(request.seed);
@@ -147,12 +163,19 @@ export function planRun(request: RunRequest, config: ModelConfig, tables: Tables
   }
   if (request.paste === true && mode !== 'inpaint') throw bad(`paste applies to mode 'inpaint' only, not '${mode}'`);
 
-  let guidanceTarget: GuidanceTarget | null = null;
-  if (request.guidance > 0) {
-    if (mode === 'classify') throw bad("guidance does not apply to mode 'classify' (no reverse process)");
-    if (classId !== null) guidanceTarget = { kind: 'class', classId };
-    else if (mode === 'joint') guidanceTarget = { kind: 'argmax' };
-    else throw bad(`guidance ${request.guidance} needs a classId (or mode 'joint', which guides towards the current argmax)`);
+  let labelGuidanceTarget: LabelGuidanceTarget | null = null;
+  if (request.labelGuidance > 0) {
+    if (mode === 'classify') throw bad("labelGuidance does not apply to mode 'classify' (no reverse process)");
+    if (classId !== null) labelGuidanceTarget = { kind: 'class', classId };
+    else if (mode === 'joint') labelGuidanceTarget = { kind: 'argmax' };
+    else throw bad(`labelGuidance ${request.labelGuidance} needs a classId (or mode 'joint', which guides towards the current argmax)`);
+  }
+  if (driftGuidance > 0 && !DRIFT_GUIDANCE_MODES.includes(mode)) {
+    throw bad(
+      mode === 'classify'
+        ? "driftGuidance does not apply to mode 'classify' (no reverse process)"
+        : `driftGuidance applies to the modes with a condition (${DRIFT_GUIDANCE_MODES.join(', ')}), not '${mode}': with nothing given there is no drift to guide by`,
+    );
   }
 
   const steps = request.steps;
@@ -188,8 +211,9 @@ export function planRun(request: RunRequest, config: ModelConfig, tables: Tables
     frameT,
     firstFrame,
     startZ,
-    guidance: request.guidance,
-    guidanceTarget,
+    labelGuidance: request.labelGuidance,
+    labelGuidanceTarget,
+    driftGuidance,
     given,
     generateLabel: mode === 'joint',
     paste: request.paste === true && mode === 'inpaint',

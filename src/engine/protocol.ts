@@ -70,6 +70,15 @@ export type Mode =
 
 export type SamplerName = 'ddpm' | 'ddim';
 
+/**
+ * Modes whose run has a drift to guide by (RunRequest.driftGuidance): every mode that gives or generates
+ * a condition. Unconditional has c^_t = 0 (y_t = z_t, so the guided term is 0) and classify has no reverse
+ * process.
+ */
+export const DRIFT_GUIDANCE_MODES: readonly Mode[] = ['joint', 'conditional', 'inpaint', 'sketch', 'representation'];
+/** Largest drift guidance w a request may ask for. */
+export const MAX_DRIFT_GUIDANCE = 10;
+
 export interface RunRequest {
   /** Unique per run; frames carry it so stale frames from an old run can be dropped. */
   readonly runId: string;
@@ -83,8 +92,19 @@ export interface RunRequest {
   readonly batch: 1 | 16;
   /** Clip x0-hat to [-1, 1] (default true). */
   readonly clipX0: boolean;
-  /** Classifier guidance scale from the model's own label head (0 = off). Needs classId or joint. */
-  readonly guidance: number;
+  /**
+   * Label-head guidance: classifier guidance with the model's own label head, scale s (0 = off; Dhariwal &
+   * Nichol eq. 14, src/engine/label-guidance.ts). Needs classId or joint. Python: `label_guidance`.
+   */
+  readonly labelGuidance: number;
+  /**
+   * Drift guidance w (classifier-free guidance in the common space; 0 = off, the default; at most
+   * MAX_DRIFT_GUIDANCE): the head that drives the step (x0From) extrapolates from its prediction on
+   * y_t = z_t - c^_t, the same state with every modality's drift removed, to its prediction on z_t,
+   * h~ = h(z_t) + w (h(z_t) - h(y_t)) (Ho & Salimans 2022 eq. 6; src/engine/update.ts). One more network
+   * forward per step. Modes in DRIFT_GUIDANCE_MODES only. Python: `drift_guidance`.
+   */
+  readonly driftGuidance?: number;
   readonly classId?: number;
   /** 32x32 image in [-1, 1] (model space), for inpaint / classify / sketch-from-image. */
   readonly image?: Float32Array;

@@ -220,11 +220,11 @@ describe('runTrajectory: modes', { timeout: 60_000 }, () => {
     expect(sqrtAlphaBar[1000]!).toBeLessThan(0.01);
   });
 
-  it('classifier guidance: eps~ = eps^ - s sqrt(1 - aB_t) grad log p(y | z_t)', async () => {
+  it('label-head (classifier) guidance: eps~ = eps^ - s sqrt(1 - aB_t) grad log p(y | z_t)', async () => {
     const s = 2;
     const base = request({ mode: 'conditional', classId: 4, steps: 1, clipX0: false });
     const plain = (await collect(m.network, m.tables, base)).frames[0]!;
-    const guided = (await collect(m.network, m.tables, { ...base, guidance: s })).frames[0]!;
+    const guided = (await collect(m.network, m.tables, { ...base, labelGuidance: s })).frames[0]!;
     const t = 1000;
     // The gradient, independently: d/dz log softmax(label(z, t))_4.
     const grad = tf.tidy(() => {
@@ -232,13 +232,55 @@ describe('runTrajectory: modes', { timeout: 60_000 }, () => {
       return g(tf.tensor4d(plain.z, [1, 32, 32, 1])).dataSync() as Float32Array;
     });
     const { alphaBar } = m.tables.schedule;
-    // x^_0 = (y - sqrt(1 - aB) eps~) / sqrt(aB): guidance moves it by s (1 - aB) / sqrt(aB) grad.
+    // x^_0 = (y - sqrt(1 - aB) eps~) / sqrt(aB): label guidance moves it by s (1 - aB) / sqrt(aB) grad.
     const factor = (s * (1 - alphaBar[t]!)) / Math.sqrt(alphaBar[t]!);
     const moved = guided.x0Hat.map((v, i) => v - plain.x0Hat[i]!);
     const want = grad.map((g) => g * factor);
     const rel = maxAbsDiff(moved, want) / Math.max(...want.map(Math.abs));
     expect(rel).toBeLessThan(1e-3);
     expect(Math.max(...want.map(Math.abs))).toBeGreaterThan(0);
+  });
+});
+
+describe('runTrajectory: drift guidance (classifier-free guidance in the common space)', { timeout: 60_000 }, () => {
+  const sketch = new Float32Array(1024).map((_, i) => ((i >> 5) % 7 === 3 || (i & 31) % 9 === 4 ? 1 : 0)); // a grid of lines
+
+  it("x0 from the masked-image head: x~0 = clip(x0(z_t) + w (x0(z_t) - x0(y_t))), y_t = z_t - c^_t, at the frame's t; the step follows it", async () => {
+    const w = 2;
+    const base = request({ mode: 'sketch', sketch, steps: 2, seed: 21 });
+    const plain = (await collect(m.network, m.tables, base)).frames;
+    const guided = (await collect(m.network, m.tables, { ...base, driftGuidance: w })).frames;
+    // kappa_T = 0: at t = T there is no drift, so y_T = z_T and the first step is unguided.
+    expect(maxAbsDiff(guided[1]!.z, plain[1]!.z)).toBeLessThan(1e-5);
+    const f = guided[1]!;
+    const { t } = f;
+    const tPrev = guided[2]!.t;
+    const { schedule } = m.tables;
+    const y = f.z.map((v, i) => v - f.drift[i]!);
+    expect(maxAbsDiff(y, f.z)).toBeGreaterThan(1e-2); // the sketch drifts z_t at t = 500
+    const onZ = headAt('masked', f.z, t);
+    const onY = headAt('masked', y, t);
+    const x0 = onZ.map((v, i) => Math.min(1, Math.max(-1, v + w * (v - onY[i]!))));
+    expect(maxAbsDiff(f.x0Hat, x0), 'guided x0Hat').toBeLessThan(1e-4);
+    expect(maxAbsDiff(plain[1]!.x0Hat, guided[1]!.x0Hat), 'guidance changes x0Hat').toBeGreaterThan(1e-2);
+    // The step itself is DDIM (eta 0) with the eps consistent with that x^0: z_0 = sqrt(aB_0) x~0 + ... + c^_0 (= 0).
+    const eps = x0.map((v, i) => (y[i]! - schedule.sqrtAlphaBar[t]! * v) / schedule.sqrtOneMinusAlphaBar[t]!);
+    const ref = ddimStep({ schedule, zt: f.z, epsHat: eps, t, tPrev, eta: 0, clipX0: true, driftT: f.drift, driftPrev: new Float32Array(1024) });
+    expect(maxAbsDiff(guided[2]!.z, ref.prev), 'z after the guided step').toBeLessThan(1e-4);
+  });
+
+  it("x0 from the eps head: eps~ = eps^(z_t) + w (eps^(z_t) - eps^(y_t))", async () => {
+    const w = 1.5;
+    const req = request({ mode: 'conditional', classId: 5, steps: 2, seed: 8, x0From: 'eps', driftGuidance: w, clipX0: false });
+    const f = (await collect(m.network, m.tables, req)).frames;
+    const { t } = f[1]!;
+    const { schedule } = m.tables;
+    const y = f[1]!.z.map((v, i) => v - f[1]!.drift[i]!);
+    const onZ = epsAt(f[1]!.z, t);
+    const onY = epsAt(y, t);
+    const eps = onZ.map((v, i) => v + w * (v - onY[i]!));
+    const x0 = y.map((v, i) => (v - schedule.sqrtOneMinusAlphaBar[t]! * eps[i]!) / schedule.sqrtAlphaBar[t]!);
+    expect(maxAbsDiff(f[1]!.x0Hat, x0) / Math.max(...x0.map(Math.abs))).toBeLessThan(1e-4);
   });
 });
 
@@ -260,7 +302,15 @@ describe('runTrajectory: errors, cancellation, memory', { timeout: 60_000 }, () 
     bad({ x0From: 'pixels' as never }, /x0From must be one of 'masked', 'eps'/);
     bad({ mode: 'inpaint', image }, /needs mask/);
     bad({ paste: true }, /paste applies to mode 'inpaint' only/);
-    bad({ guidance: 1 }, /needs a classId/);
+    bad({ labelGuidance: 1 }, /labelGuidance 1 needs a classId/);
+    bad({ labelGuidance: Number.NaN }, /labelGuidance must be a finite number >= 0/);
+    // Drift guidance: finite, 0..10, and only where there is a drift to guide by.
+    bad({ mode: 'joint', driftGuidance: 10.5 }, /driftGuidance must be a finite number in 0\.\.10, got 10\.5/);
+    bad({ mode: 'joint', driftGuidance: -1 }, /driftGuidance must be a finite number in 0\.\.10/);
+    bad({ mode: 'joint', driftGuidance: Number.POSITIVE_INFINITY }, /driftGuidance must be a finite number/);
+    bad({ mode: 'joint', driftGuidance: '2' as never }, /driftGuidance must be a finite number/);
+    bad({ driftGuidance: 1 }, /driftGuidance applies to the modes with a condition \(joint, conditional, inpaint, sketch, representation\), not 'unconditional'/);
+    bad({ mode: 'classify', image, driftGuidance: 1 }, /driftGuidance does not apply to mode 'classify'/);
     bad({ seed: -1 }, /seed/);
     bad({ start: { z: new Float32Array(10), fromStep: 1 } }, /start\.z/);
   });
@@ -304,11 +354,14 @@ describe('runTrajectory: errors, cancellation, memory', { timeout: 60_000 }, () 
 
   it('leaves tf.memory().numTensors unchanged across runs of every kind after a burn-in', async () => {
     const runs = [
-      request({ mode: 'joint', steps: 1, guidance: 1 }),
+      request({ mode: 'joint', steps: 1, labelGuidance: 1 }),
       request({ mode: 'inpaint', image, mask, steps: 1, sampler: 'ddpm' }),
       request({ mode: 'classify', image, steps: 1 }),
       request({ mode: 'sketch', sketch: new Float32Array(1024).fill(1), steps: 1 }),
       request({ mode: 'representation', repr: new Float32Array(8).fill(0.5), steps: 1 }),
+      // Drift guidance's second forward, after label guidance's backward pass, and on the eps head.
+      request({ mode: 'conditional', classId: 1, steps: 2, labelGuidance: 1, driftGuidance: 2 }),
+      request({ mode: 'sketch', sketch: new Float32Array(1024).fill(1), steps: 2, driftGuidance: 1, x0From: 'eps', sampler: 'ddpm' }),
     ];
     await collect(m.network, m.tables, runs[0]!); // burn-in
     const before = tf.memory().numTensors;

@@ -7,10 +7,13 @@
  * and the step to frame k + 1 uses those heads:
  *   E = sum_i g_i E_i(x^i)  (given: encoded once; generated label: one-hot of the label head argmax, every step),
  *   c^_t = kappa_t E,  y_t = z_t - c^_t,  y_prev = DDPM / DDIM step on y_t,  z_prev = y_prev + c^_prev,
- * with noise xi = stepNoise(noiseSeed ?? seed, t) when the step's sigma > 0. The last frame holds z_0;
+ * with noise xi = stepNoise(noiseSeed ?? seed, t) when the step's sigma > 0, and x^_0 from the plan's head
+ * with label-head guidance and drift guidance (update.ts stepEstimate; drift guidance evaluates the network
+ * a second time, on y_t). The last frame holds z_0;
  * its image is z_0 - c^_0 and its other heads are read at t = 1 (the model is defined on 1..T).
  * Inpainting: the drawn image and masked head are composited with the given visible pixels,
- * M x + (1 - M) v (the trajectory itself is not touched; `paste` is only an evaluation baseline).
+ * M x + (1 - M) v; with `paste` the visible pixels of y_prev are resampled from q(y_prev | x) with
+ * pasteNoise(noiseSeed, t_prev) and composited exactly at t_prev = 0.
  *
  * classify: the forward process, frame k = q_sample(x, t_k) = sqrt(aB_t) x + sqrt(1 - aB_t) eps with one
  * eps = initialNoise(seed) for all frames, t ascending 0 .. T; heads at every frame; no drift.
@@ -24,10 +27,10 @@ import type { HeadOutputs, Network } from '../model/index.ts';
 import type { CancelToken } from './cancel.ts';
 import { createConditions, type Conditions } from './conditions.ts';
 import { assertFiniteFrame, packFrame, unpackFrame } from './frames.ts';
-import { guidedForward, headTensors } from './guidance.ts';
+import { guidedForward, headTensors } from './label-guidance.ts';
 import { planRun, type RunPlan, type Tables } from './plan.ts';
 import type { Frame, RunRequest } from './protocol.ts';
-import { estimateX0, estimateX0FromHead, reverseStep, stepSigma } from './update.ts';
+import { estimateX0, reverseStep, stepEstimate, stepSigma } from './update.ts';
 
 export type RunEnd = 'done' | 'cancelled';
 export type Trajectory = AsyncGenerator<Frame, RunEnd, void>;
@@ -78,11 +81,11 @@ function reverseFrame(network: Network, tables: Tables, plan: RunPlan, cond: Con
       const tIn = tf.fill<tf.Rank.R1>([B], Math.max(t, 1), 'int32'); // [B]; heads of the final frame at t = 1
       let out: HeadOutputs;
       let epsHat: tf.Tensor4D;
-      if (plan.guidanceTarget !== null && tPrev !== undefined) {
-        const g = guidedForward(network, z, tIn, plan.guidanceTarget, plan.guidance, schedule.sqrtOneMinusAlphaBar[t]!);
+      if (plan.labelGuidanceTarget !== null && tPrev !== undefined) {
+        const g = guidedForward(network, z, tIn, plan.labelGuidanceTarget, plan.labelGuidance, schedule.sqrtOneMinusAlphaBar[t]!);
         guided.push(...headTensors(g.out));
         out = g.out;
-        epsHat = g.eps; // eps~ = eps^ - s sqrt(1 - aB_t) grad log p(y | z_t)
+        epsHat = g.eps; // label guidance: eps~ = eps^ - s sqrt(1 - aB_t) grad log p(y | z_t)
       } else {
         out = network.forward(z, tIn);
         epsHat = out.eps; // [B, S, S, 1]
@@ -96,10 +99,14 @@ function reverseFrame(network: Network, tables: Tables, plan: RunPlan, cond: Con
       if (tPrev === undefined) {
         x0 = plan.clipX0 ? tf.clipByValue(y, -1, 1) : y; // the sample: z_0 - c^_0
       } else {
-        const estimate =
-          plan.x0From === 'masked'
-            ? estimateX0FromHead(schedule, y, out.masked, epsHat, out.eps, t, plan.clipX0) // out.eps: eps^ before guidance
-            : estimateX0(schedule, y, epsHat, t, plan.clipX0);
+        // Drift guidance: one more forward, on y_t = z_t - c^_t at the same t (the heads without any drift).
+        const onY = plan.driftGuidance > 0 ? network.forward(y, tIn) : null;
+        const estimate = stepEstimate({
+          schedule, x0From: plan.x0From, t, clipX0: plan.clipX0, y,
+          onZ: out, // out.eps: eps^ before label guidance
+          epsGuided: epsHat,
+          drift: onY === null ? null : { w: plan.driftGuidance, onY },
+        });
         x0 = estimate.x0;
         const xi = noise === null ? null : tf.tensor4d(noise, [B, S, S, 1]); // [B, S, S, 1]
         const stepped = reverseStep({ schedule, sampler: plan.sampler, eta: plan.eta, t, tPrev, y, estimate, noise: xi });
@@ -181,11 +188,11 @@ async function* forwardFrames(network: Network, tables: Tables, plan: RunPlan, c
 
 /**
  * The tensors of one synthetic reverse step (joint generation, DDIM, batch B): every kernel a run uses
- * except guidance's backward pass, for compiling shaders before the first visible frame. The caller
+ * except label guidance's backward pass, for compiling shaders before the first visible frame. The caller
  * disposes the result (or reads it back).
  */
 export function warmupStep(network: Network, tables: Tables, batch: 1 | 16): tf.Tensor[] {
-  const request: RunRequest = { runId: 'warmup', mode: 'joint', sampler: 'ddim', steps: 2, eta: 0, seed: 0, batch, clipX0: true, guidance: 0 };
+  const request: RunRequest = { runId: 'warmup', mode: 'joint', sampler: 'ddim', steps: 2, eta: 0, seed: 0, batch, clipX0: true, labelGuidance: 0 };
   const plan = planRun(request, network.config, tables);
   const cond = createConditions(network, plan);
   const z = tf.zeros<tf.Rank.R4>([batch, plan.size, plan.size, 1]); // [B, S, S, 1]

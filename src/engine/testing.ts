@@ -42,7 +42,7 @@ export function request(overrides: Partial<RunRequest> = {}): RunRequest {
     seed: 42,
     batch: 1,
     clipX0: true,
-    guidance: 0,
+    labelGuidance: 0,
     ...overrides,
   };
 }

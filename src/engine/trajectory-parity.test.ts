@@ -2,11 +2,15 @@
  * The browser's runner against PyTorch: public/fixtures/trajectory.json holds short trajectories
  * sampled by training/mtd/sampling.py with the playground's own noise streams (training/mtd/rng.py
  * reproduces src/core/rng.ts bit for bit), for the shipped weights. The runner on the tfjs cpu
- * backend must follow the same z_t at every step: joint DDIM, class-conditional DDPM, inpainting DDIM(eta).
+ * backend must follow the same z_t at every step: joint DDIM, class-conditional DDPM, inpainting DDIM(eta),
+ * inpainting with paste (the visible pixels of y_{t-1} from pasteNoise(seed, t_{t-1}), composited exactly at
+ * t = 0), drift guidance on the masked-image head (sketch; class-conditional after label-head guidance) and
+ * on the eps head (joint DDPM). Regenerate it from the shipped weights with
+ * `/usr/bin/python3 training/export.py --from-weights public/weights --fixtures-only`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { maxAbsDiff, readRepoJson } from '../model/testing.ts';
-import type { Mode, RunRequest, SamplerName } from './protocol.ts';
+import type { Mode, RunRequest, SamplerName, X0Source } from './protocol.ts';
 import { collect, loadTestModel, request, type TestModel } from './testing.ts';
 
 interface TrajectoryCase {
@@ -19,6 +23,11 @@ interface TrajectoryCase {
   readonly classId?: number;
   readonly image?: number[];
   readonly mask?: number[];
+  readonly sketch?: number[];
+  readonly paste: boolean;
+  readonly x0From: X0Source;
+  readonly labelGuidance: number;
+  readonly driftGuidance: number;
   /** t of each reverse step, descending. */
   readonly steps_t: number[];
   /** z_t before each step (32x32 each). */
@@ -41,7 +50,11 @@ afterAll(() => m.dispose());
 const TOL = 2e-3;
 
 describe('runner matches the PyTorch sampler (trajectory fixture)', { timeout: 120_000 }, () => {
-  for (const name of ['joint-ddim', 'conditional-ddpm', 'inpaint-ddim-eta']) {
+  const names = ['joint-ddim', 'conditional-ddpm', 'inpaint-ddim-eta', 'inpaint-paste-ddpm', 'sketch-dg-ddim', 'conditional-lg-dg-ddim', 'joint-dg-eps-ddpm'];
+  it('the fixture has exactly these cases', () => {
+    expect(cases.map((c) => c.name).sort()).toEqual([...names].sort());
+  });
+  for (const name of names) {
     it(name, async () => {
       const c = cases.find((x) => x.name === name);
       expect(c, `fixture case ${name}`).toBeDefined();
@@ -54,6 +67,11 @@ describe('runner matches the PyTorch sampler (trajectory fixture)', { timeout: 1
         ...(c!.classId === undefined ? {} : { classId: c!.classId }),
         ...(c!.image === undefined ? {} : { image: Float32Array.from(c!.image) }),
         ...(c!.mask === undefined ? {} : { mask: Float32Array.from(c!.mask) }),
+        ...(c!.sketch === undefined ? {} : { sketch: Float32Array.from(c!.sketch) }),
+        ...(c!.paste ? { paste: true } : {}),
+        x0From: c!.x0From,
+        labelGuidance: c!.labelGuidance,
+        driftGuidance: c!.driftGuidance,
       });
       const { frames, end } = await collect(m.network, m.tables, req);
       expect(end).toBe('done');

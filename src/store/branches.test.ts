@@ -161,6 +161,7 @@ describe('branches and history', () => {
     const parent: RunSummary = { ...DEFAULT_CONFIG, runId: 'a', image: null, mask: null, trueLabel: null, sketch, repr: null, reprPoint: null };
     expect(branchChanges(parent, { ...parent, runId: 'b' })).toBe('same settings');
     expect(branchChanges(parent, { ...parent, runId: 'b', seed: 7, x0From: 'eps', sketch: new Float32Array(1024).fill(1, 0, 3) })).toBe('seed 7, x̂₀ from eps, sketch');
+    expect(branchChanges(parent, { ...parent, runId: 'b', driftGuidance: 2, labelGuidance: 1 })).toBe('label guidance 1, drift guidance 2');
     expect(branchChanges({ ...parent, sketch: null, reprPoint: 1 }, { ...parent, sketch: null, reprPoint: 4 })).toBe('point 4');
   });
 

@@ -49,7 +49,8 @@ export function branchChanges(parent: RunSummary, child: RunSummary): string {
   if (child.sampler !== parent.sampler) out.push(child.sampler.toUpperCase());
   if (child.sampler === 'ddim' && child.eta !== parent.eta) out.push(`η ${child.eta}`);
   if (child.classId !== parent.classId && child.mode === 'conditional') out.push(`class ${child.classId}`);
-  if (child.guidance !== parent.guidance) out.push(`guidance ${child.guidance}`);
+  if (child.labelGuidance !== parent.labelGuidance) out.push(`label guidance ${child.labelGuidance}`);
+  if (child.driftGuidance !== parent.driftGuidance) out.push(`drift guidance ${child.driftGuidance}`);
   if (child.clipX0 !== parent.clipX0) out.push(child.clipX0 ? 'clip' : 'no clip');
   if (child.x0From !== parent.x0From) out.push(`x̂₀ from ${child.x0From}`);
   if (child.reprPoint !== parent.reprPoint && child.reprPoint !== null) out.push(`point ${child.reprPoint}`);

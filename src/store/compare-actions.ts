@@ -1,6 +1,6 @@
 /**
  * Compare (issue 5): run B from the same starting noise as the run A on screen, with B's knobs (sampler,
- * eta, guidance, steps), into its own buffer (`ctx.compareBuffer`). B's run id is its cancel token, as
+ * eta, label-head guidance, drift guidance, steps), into its own buffer (`ctx.compareBuffer`). B's run id is its cancel token, as
  * A's is (`ctx.acceptingCompareId`). The knobs and the pure diff live in compare.ts.
  */
 import type { Frame } from '../engine/protocol.ts';
@@ -49,7 +49,7 @@ export function createCompareActions(ctx: StoreContext, parts: { readonly engine
       const before = get().compare;
       const T = get().engine.config?.schedule.T ?? 1000;
       const knobs = sanitizeConfig({ ...get().config, ...before.knobs, ...change }, T);
-      const next = { sampler: knobs.sampler, eta: knobs.eta, guidance: knobs.guidance, steps: knobs.steps };
+      const next: CompareKnobs = { sampler: knobs.sampler, eta: knobs.eta, labelGuidance: knobs.labelGuidance, driftGuidance: knobs.driftGuidance, steps: knobs.steps };
       const enabled = change.enabled ?? before.enabled;
       const same = enabled === before.enabled && (Object.keys(next) as (keyof CompareKnobs)[]).every((k) => next[k] === before.knobs[k]);
       if (same) return;

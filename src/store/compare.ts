@@ -1,6 +1,6 @@
 /**
  * Compare: a second run B from the same starting noise as the current run A (same seed, so the same
- * z_T), with other sampler, eta, guidance or step count; one scrubber drives both. Pure helpers here;
+ * z_T), with other sampler, eta, label-head guidance, drift guidance or step count (A/B at two guidance scales); one scrubber drives both. Pure helpers here;
  * the slice lives in state.ts, its actions in compare-actions.ts.
  */
 import { entropy } from '../core/metrics.ts';
@@ -11,11 +11,14 @@ import { NUM_CLASSES } from './frames.ts';
 export interface CompareKnobs {
   readonly sampler: 'ddim' | 'ddpm';
   readonly eta: number;
-  readonly guidance: number;
+  /** Label-head guidance scale s (RunConfig.labelGuidance). */
+  readonly labelGuidance: number;
+  /** Drift guidance w (RunConfig.driftGuidance). */
+  readonly driftGuidance: number;
   readonly steps: number;
 }
 
-export const DEFAULT_COMPARE_KNOBS: CompareKnobs = { sampler: 'ddpm', eta: 0, guidance: 0, steps: 50 };
+export const DEFAULT_COMPARE_KNOBS: CompareKnobs = { sampler: 'ddpm', eta: 0, labelGuidance: 0, driftGuidance: 0, steps: 50 };
 
 /**
  * The frame of B shown with frame `i` of A: the same fraction of the way through the chain

@@ -25,6 +25,12 @@ describe('export', () => {
     expect(out.frames).toHaveLength(3);
     expect(out.config['mode']).toBe('inpaint');
     expect(out.config['seed']).toBe(42);
+    // Both guidances, under names that cannot be confused (the old `guidance` was label guidance).
+    expect(out.config['labelGuidance']).toBe(0);
+    expect(out.config['driftGuidance']).toBe(0);
+    expect(out.config).not.toHaveProperty('guidance');
+    const guided = trajectoryExport({ ...run, labelGuidance: 0, driftGuidance: 2.5 }, frames, ['a']);
+    expect(guided.config).toMatchObject({ labelGuidance: 0, driftGuidance: 2.5 });
     expect(decodeMask(String(out.config['mask']))).toEqual(mask);
     expect(out.frames[2]!.t).toBe(800);
     expect(out.frames[2]!.labelProbs).toHaveLength(16);

@@ -37,11 +37,11 @@ describe('URL share extras', () => {
   it('round-trips frame, test image, mask, compare and explain', () => {
     const mask = presetMask('box', 32);
     const config = { ...DEFAULT_CONFIG, mode: 'inpaint' as const };
-    const parsed = parseHash(hashOf(config, 'x0', { frame: 12, testIndex: 37, mask, compare: { sampler: 'ddpm', eta: 0.5, guidance: 3, steps: 20 }, explain: false }));
+    const parsed = parseHash(hashOf(config, 'x0', { frame: 12, testIndex: 37, mask, compare: { sampler: 'ddpm', eta: 0.5, labelGuidance: 3, driftGuidance: 0, steps: 20 }, explain: false }));
     expect(parsed.frame).toBe(12);
     expect(parsed.testIndex).toBe(37);
     expect(parsed.mask).toEqual(mask);
-    expect(parsed.compare).toEqual({ sampler: 'ddpm', eta: 0.5, guidance: 3, steps: 20 });
+    expect(parsed.compare).toEqual({ sampler: 'ddpm', eta: 0.5, labelGuidance: 3, driftGuidance: 0, steps: 20 });
     expect(parsed.explain).toBe(false);
     expect(parsed.config.mode).toBe('inpaint');
   });
@@ -52,20 +52,20 @@ describe('URL share extras', () => {
     expect(parsed.notices).toHaveLength(5); // each invalid extra is named
     expect(Object.keys(parsed).sort()).toEqual(['config', 'notices']);
     expect(parseHash('#cmp=ddim~x~0~20').compare).toBeUndefined();
-    expect(parseHash('#cmp=ddim~0.3~2~99999').compare).toEqual({ sampler: 'ddim', eta: 0.3, guidance: 2, steps: 1000 });
+    expect(parseHash('#cmp=ddim~0.3~2~99999').compare).toEqual({ sampler: 'ddim', eta: 0.3, labelGuidance: 2, driftGuidance: 0, steps: 1000 });
   });
 
   it('applies a link to the store: image, mask, compare; shareHash writes them back with the frame', () => {
     const store = createAppStore({ memoryPollMs: 0 });
     const mask = presetMask('left', 32);
-    const hash = hashOf({ ...DEFAULT_CONFIG, mode: 'inpaint', seed: 5 }, 'masked', { testIndex: 4, mask, compare: { sampler: 'ddim', eta: 1, guidance: 0, steps: 10 } });
+    const hash = hashOf({ ...DEFAULT_CONFIG, mode: 'inpaint', seed: 5 }, 'masked', { testIndex: 4, mask, compare: { sampler: 'ddim', eta: 1, labelGuidance: 0, driftGuidance: 0, steps: 10 } });
     const writes: string[] = [];
     const stop = syncWithHash(store, { hash }, (h) => writes.push(h));
     const s = store.getState();
     expect(s.editor.testIndex).toBe(4);
     expect(s.editor.mask).toEqual(mask);
     expect(s.compare.enabled).toBe(true);
-    expect(s.compare.knobs).toEqual({ sampler: 'ddim', eta: 1, guidance: 0, steps: 10 });
+    expect(s.compare.knobs).toEqual({ sampler: 'ddim', eta: 1, labelGuidance: 0, driftGuidance: 0, steps: 10 });
     const again = parseHash(shareHash(s));
     expect(again.mask).toEqual(mask);
     expect(again.testIndex).toBe(4);
@@ -117,7 +117,7 @@ describe('share extras with the sketch and representation inputs', () => {
       sketch: { kind: 'drawn', sketch: drawn },
       point: 4,
       frame: 7,
-      compare: { sampler: 'ddpm', eta: 0, guidance: 0, steps: 20 },
+      compare: { sampler: 'ddpm', eta: 0, labelGuidance: 0, driftGuidance: 0, steps: 20 },
       explain: false,
     });
     expect(sketchHash).toContain('x0=eps');
@@ -125,7 +125,7 @@ describe('share extras with the sketch and representation inputs', () => {
     expect(parsed).toMatchObject({ config: { mode: 'sketch', x0From: 'eps' }, head: 'sketch', frame: 7, explain: false });
     expect(parsed.sketch?.kind === 'drawn' && parsed.sketch.sketch).toEqual(drawn);
     expect(parsed.point).toBeUndefined(); // only the current mode's input
-    expect(parsed.compare).toEqual({ sampler: 'ddpm', eta: 0, guidance: 0, steps: 20 });
+    expect(parsed.compare).toEqual({ sampler: 'ddpm', eta: 0, labelGuidance: 0, driftGuidance: 0, steps: 20 });
 
     const store = createAppStore({ memoryPollMs: 0 });
     const writes: string[] = [];
@@ -133,7 +133,7 @@ describe('share extras with the sketch and representation inputs', () => {
     const s = store.getState();
     expect(s.config).toMatchObject({ mode: 'representation', x0From: 'eps' });
     expect(s.editor.reprPoint).toBe(12);
-    expect(s.compare).toMatchObject({ enabled: true, knobs: { sampler: 'ddim', eta: 0.5, guidance: 0, steps: 10 } });
+    expect(s.compare).toMatchObject({ enabled: true, knobs: { sampler: 'ddim', eta: 0.5, labelGuidance: 0, driftGuidance: 0, steps: 10 } });
     expect(s.view.explain).toBe(false);
     expect(parseHash(writes.at(-1)!)).toMatchObject({ config: { x0From: 'eps' }, point: 12, explain: false, compare: { eta: 0.5 } });
     stop();

@@ -17,7 +17,7 @@ import type {
   RunRequest,
   X0Source,
 } from '../engine/protocol.ts';
-import { DEFAULT_X0_SOURCE } from '../engine/protocol.ts';
+import { DEFAULT_X0_SOURCE, DRIFT_GUIDANCE_MODES, MAX_DRIFT_GUIDANCE } from '../engine/protocol.ts';
 import type { ModelConfig } from '../model/config.ts';
 import type { EngineFactory } from './engine-api.ts';
 import type { HistorySlice } from './branches.ts';
@@ -39,16 +39,24 @@ export const AVAILABLE_HEADS: readonly Head[] = HEADS;
 export const AVAILABLE_MODES: readonly Mode[] = ['joint', 'conditional', 'inpaint', 'classify', 'sketch', 'representation', 'unconditional'];
 export const STEP_PRESETS: readonly number[] = [10, 20, 50, 100, 250, 1000];
 export const FPS_CHOICES: readonly number[] = [2, 5, 10, 20, 30, 60];
-export const MAX_GUIDANCE = 30;
+/** Largest label-head guidance scale the controls offer. */
+export const MAX_LABEL_GUIDANCE = 30;
+/** Largest drift guidance w (the engine's limit, RunRequest.driftGuidance). */
+export { MAX_DRIFT_GUIDANCE };
 
 /** Model-space geometry before the engine has told us the config (training/mtd/data.py). */
 export const DEFAULT_GEOMETRY = { imageSize: 32, dataSize: 28, pad: 2 } as const;
 /** The sketch threshold before the engine has told us the config (data.py SKETCH_THRESHOLD_SQ = 160^2). */
 export const DEFAULT_SKETCH = { thresholdSq: 160 * 160 } as const;
 
-/** Classifier guidance needs a target class: the picked one, or the joint label head's own. */
-export function guidanceApplies(mode: Mode): boolean {
+/** Label-head (classifier) guidance needs a target class: the picked one, or the joint label head's own. */
+export function labelGuidanceApplies(mode: Mode): boolean {
   return mode === 'conditional' || mode === 'joint';
+}
+
+/** Drift guidance (CFG in the common space) needs a drift: every mode that gives or generates a condition. */
+export function driftGuidanceApplies(mode: Mode): boolean {
+  return DRIFT_GUIDANCE_MODES.includes(mode);
 }
 
 /** Modes that take an image (and, for inpainting, a mask) from the editor. */
@@ -101,7 +109,9 @@ export interface EngineSlice {
 }
 
 /** The user's run settings: the engine request's knobs, with the class always set (picker state). */
-export type RunConfig = Pick<RunRequest, 'mode' | 'sampler' | 'steps' | 'eta' | 'seed' | 'batch' | 'guidance' | 'clipX0'> & {
+export type RunConfig = Pick<RunRequest, 'mode' | 'sampler' | 'steps' | 'eta' | 'seed' | 'batch' | 'labelGuidance' | 'clipX0'> & {
+  /** Drift guidance w, 0 = off (RunRequest.driftGuidance; sent only in driftGuidanceApplies modes). */
+  readonly driftGuidance: number;
   /** Head whose x^_0 drives the reverse step (RunRequest.x0From). */
   readonly x0From: X0Source;
   readonly classId: number;
@@ -260,7 +270,7 @@ export interface Actions {
   // history and branches
   /**
    * Continues the current run from its frame `fromStep` (default: the frame shown) with the current
-   * run settings (seed, sampler, eta, class, mask, guidance; the parent's step count and batch).
+   * run settings (seed, sampler, eta, class, mask, label and drift guidance; the parent's step count and batch).
    */
   readonly branch: (fromStep?: number) => Promise<void>;
   /** Shows a run of the history again (its frames are kept; nothing is recomputed). */
@@ -354,7 +364,8 @@ export const DEFAULT_CONFIG: RunConfig = {
   seed: 42,
   batch: 1,
   classId: 0,
-  guidance: 0,
+  labelGuidance: 0,
+  driftGuidance: 0,
   clipX0: true,
   paste: true,
   x0From: DEFAULT_X0_SOURCE,
@@ -371,7 +382,8 @@ export function sanitizeConfig(c: RunConfig, T = 1000): RunConfig {
     seed: Math.min(MAX_SEED, Math.max(0, Math.round(finite(c.seed, DEFAULT_CONFIG.seed)))),
     batch: c.batch === 16 ? 16 : 1,
     classId: Math.min(9, Math.max(0, Math.round(finite(c.classId, 0)))),
-    guidance: Math.min(MAX_GUIDANCE, Math.max(0, finite(c.guidance, 0))),
+    labelGuidance: Math.min(MAX_LABEL_GUIDANCE, Math.max(0, finite(c.labelGuidance, 0))),
+    driftGuidance: Math.min(MAX_DRIFT_GUIDANCE, Math.max(0, finite(c.driftGuidance, 0))),
     clipX0: Boolean(c.clipX0),
     paste: c.paste === true,
     x0From: c.x0From === 'eps' ? 'eps' : 'masked',

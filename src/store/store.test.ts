@@ -371,20 +371,21 @@ describe('store: runs and frames', () => {
     expect(actions.reprTarget()?.[0]).toBe(-3);
   });
 
-  it('classify sends the picked test image; guidance only where it applies', () => {
+  it('classify sends the picked test image; label and drift guidance only where they apply', () => {
     const images = new Uint8Array(2 * 28 * 28);
     images.fill(0, 0, 784).fill(127, 784);
     store.setState((s) => ({ samples: { ...s.samples, status: 'ready', count: 2, size: 28, labels: [0, 1], classNames: [], images } }));
     const { actions } = store.getState();
-    actions.setConfig({ mode: 'classify', guidance: 3 });
+    actions.setConfig({ mode: 'classify', labelGuidance: 3, driftGuidance: 2 });
     actions.pickTestImage(1);
     void actions.generate();
     const req = fake.requests[0]!;
-    expect(req.guidance).toBe(0);
+    expect(req.labelGuidance).toBe(0);
+    expect(req.driftGuidance).toBe(0);
     expect(req.image?.[2 * 32 + 2]).toBeCloseTo(127 / 127.5 - 1, 6);
     actions.setConfig({ mode: 'conditional', classId: 7 });
     void actions.generate();
-    expect(fake.requests[1]).toMatchObject({ mode: 'conditional', classId: 7, guidance: 3 });
+    expect(fake.requests[1]).toMatchObject({ mode: 'conditional', classId: 7, labelGuidance: 3, driftGuidance: 2 });
     expect(fake.requests[1]!.image).toBeUndefined();
     // paste (inpainting by replacement) is only ever sent for inpainting
     actions.setConfig({ paste: true });
@@ -392,7 +393,11 @@ describe('store: runs and frames', () => {
     expect(fake.requests[2]!.paste).toBeUndefined();
     actions.setConfig({ mode: 'inpaint' });
     void actions.generate();
-    expect(fake.requests[3]).toMatchObject({ mode: 'inpaint', paste: true });
+    expect(fake.requests[3]).toMatchObject({ mode: 'inpaint', paste: true, labelGuidance: 0, driftGuidance: 2 });
+    // Unconditional: nothing given, no drift to guide by.
+    actions.setConfig({ mode: 'unconditional' });
+    void actions.generate();
+    expect(fake.requests[4]).toMatchObject({ mode: 'unconditional', labelGuidance: 0, driftGuidance: 0 });
   });
 });
 
@@ -400,8 +405,10 @@ describe('store: config and editor', () => {
   it('sanitizes config and rolls seeds from a seeded stream', () => {
     const a = createAppStore({ diceSeed: 1, memoryPollMs: 0 });
     const b = createAppStore({ diceSeed: 1, memoryPollMs: 0 });
-    a.getState().actions.setConfig({ steps: 5000, eta: 3, guidance: -1, batch: 16 });
-    expect(a.getState().config).toMatchObject({ steps: 1000, eta: 1, guidance: 0, batch: 16 });
+    a.getState().actions.setConfig({ steps: 5000, eta: 3, labelGuidance: -1, driftGuidance: 11, batch: 16 });
+    expect(a.getState().config).toMatchObject({ steps: 1000, eta: 1, labelGuidance: 0, driftGuidance: 10, batch: 16 });
+    a.getState().actions.setConfig({ driftGuidance: Number.NaN });
+    expect(a.getState().config.driftGuidance).toBe(0);
     a.getState().actions.rollSeed();
     b.getState().actions.rollSeed();
     expect(a.getState().config.seed).toBe(b.getState().config.seed);
@@ -569,6 +576,30 @@ describe('store: the compare view (run B) and faults', () => {
     expect(store.getState().compare.status).toBe('running');
     return { store, b: a };
   }
+
+  it('B has its own drift and label-head guidance (A/B at two scales); the rest is A\'s', async () => {
+    const fake = new FakeEngine();
+    const store = await readyStore(fake);
+    const { actions } = store.getState();
+    actions.setConfig({ mode: 'conditional', classId: 3, steps: 4, driftGuidance: 0, labelGuidance: 1 });
+    actions.setCompare({ enabled: true, sampler: 'ddim', steps: 4, driftGuidance: 2.5, labelGuidance: 0 });
+    const a = actions.generate();
+    fake.emit(0, 5);
+    fake.finish();
+    await flushPromises();
+    expect(fake.requests).toHaveLength(2);
+    const [reqA, reqB] = fake.requests as [RunRequest, RunRequest];
+    expect(reqA).toMatchObject({ mode: 'conditional', classId: 3, driftGuidance: 0, labelGuidance: 1 });
+    expect(reqB).toMatchObject({ mode: 'conditional', classId: 3, seed: reqA.seed, driftGuidance: 2.5, labelGuidance: 0 });
+    expect(store.getState().compare.run).toMatchObject({ driftGuidance: 2.5, labelGuidance: 0 });
+    fake.emit(0, 5, 1);
+    fake.finish(1);
+    await a;
+    // Out of range is clamped like the run config.
+    actions.setCompare({ driftGuidance: 99 });
+    expect(store.getState().compare.knobs.driftGuidance).toBe(10);
+    store.getState().actions.dispose();
+  });
 
   it('closing the compare view while B runs cancels B: its late frames are dropped and nothing else starts', async () => {
     const fake = new FakeEngine();

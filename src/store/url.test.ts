@@ -4,7 +4,7 @@ import { MAX_HASH_LENGTH, hashOf, parseHash, syncWithHash } from './url.ts';
 
 describe('URL hash', () => {
   it('round-trips the run config and head', () => {
-    const config = { ...DEFAULT_CONFIG, mode: 'conditional' as const, sampler: 'ddpm' as const, steps: 250, eta: 0.5, seed: 123456, batch: 16 as const, classId: 7, guidance: 2.5, clipX0: false };
+    const config = { ...DEFAULT_CONFIG, mode: 'conditional' as const, sampler: 'ddpm' as const, steps: 250, eta: 0.5, seed: 123456, batch: 16 as const, classId: 7, labelGuidance: 2.5, driftGuidance: 3, clipX0: false };
     const parsed = parseHash(hashOf(config, 'label'));
     expect(parsed.config).toEqual(config);
     expect(parsed.head).toBe('label');
@@ -78,25 +78,53 @@ describe('URL hash', () => {
 
   it('rejects or clamps the x0 source, the mode inputs and the share extras with notices', () => {
     const parsed = parseHash(`#x0=${encodeURIComponent('<b>')}&img=-1&frame=1e3&explain=yes&cmp=ddim~2~0~99999&head=z`);
-    expect(parsed).toMatchObject({ config: {}, head: 'z', compare: { sampler: 'ddim', eta: 1, guidance: 0, steps: 1000 } });
+    expect(parsed).toMatchObject({ config: {}, head: 'z', compare: { sampler: 'ddim', eta: 1, labelGuidance: 0, driftGuidance: 0, steps: 1000 } });
     expect(parsed.testIndex).toBeUndefined();
     expect(parsed.frame).toBeUndefined();
     expect(parsed.explain).toBeUndefined();
     expect(parsed.notices).toEqual([
       'Ignored x0 = "<b>" from the link (valid: masked, eps).',
-      'cmp = "ddim~2~0~99999" is out of range; using ddim~1~0~1000.',
+      'cmp = "ddim~2~0~99999" is out of range; using ddim~1~0~1000~0.',
       'Ignored frame = "1e3" from the link (not a frame number).',
       'Ignored img = "-1" from the link (not a test image number).',
       'Ignored explain = "yes" from the link (valid: 0, 1).',
     ]);
-    expect(parseHash('#cmp=euler~0~0~1').notices).toEqual(['Ignored cmp = "euler~0~0~1" from the link (valid: sampler~eta~guidance~steps, sampler ddim or ddpm).']);
+    expect(parseHash('#cmp=euler~0~0~1').notices).toEqual(['Ignored cmp = "euler~0~0~1" from the link (valid: sampler~eta~label guidance~steps~drift guidance, sampler ddim or ddpm).']);
+  });
+
+  it('drift guidance is dg; label-head guidance is lg, and an old link\'s guidance is still read as label guidance', () => {
+    const hash = hashOf({ ...DEFAULT_CONFIG, mode: 'sketch', labelGuidance: 1.5, driftGuidance: 2 }, 'x0');
+    expect(hash).toContain('lg=1.5');
+    expect(hash).toContain('dg=2');
+    expect(hash).not.toContain('guidance=');
+    expect(parseHash(hash).config).toMatchObject({ labelGuidance: 1.5, driftGuidance: 2 });
+    // A link from before the rename.
+    expect(parseHash('#mode=conditional&guidance=4')).toEqual({ config: { mode: 'conditional', labelGuidance: 4 }, notices: [] });
+    const both = parseHash('#guidance=4&lg=2');
+    expect(both.config).toEqual({ labelGuidance: 2 });
+    expect(both.notices).toEqual(['Ignored guidance = "4" from the link: it is the old name of lg, which the link also has.']);
+    const clamped = parseHash('#dg=25&lg=-1');
+    expect(clamped.config).toEqual({ driftGuidance: 10, labelGuidance: 0 });
+    expect(clamped.notices).toEqual(['lg = "-1" is out of range; using 0.', 'dg = "25" is out of range; using 10.']);
+    expect(parseHash('#dg=lots').notices).toEqual(['Ignored dg = "lots" from the link (not a number).']);
+  });
+
+  it('compare B\'s drift guidance is the fifth part of cmp; a four-part cmp (an old link) means 0', () => {
+    const knobs = { sampler: 'ddim' as const, eta: 0, labelGuidance: 0, driftGuidance: 3, steps: 20 };
+    const hash = hashOf(DEFAULT_CONFIG, 'x0', { compare: knobs });
+    expect(new URLSearchParams(hash.slice(1)).get('cmp')).toBe('ddim~0~0~20~3');
+    expect(parseHash(hash).compare).toEqual(knobs);
+    expect(parseHash('#cmp=ddpm~0~1~50')).toEqual({ config: {}, notices: [], compare: { sampler: 'ddpm', eta: 0, labelGuidance: 1, driftGuidance: 0, steps: 50 } });
+    expect(parseHash('#cmp=ddpm~0~1~50~11').notices).toEqual(['cmp = "ddpm~0~1~50~11" is out of range; using ddpm~0~1~50~10.']);
+    expect(parseHash('#cmp=ddpm~0~1~50~x').compare).toBeUndefined();
+    expect(parseHash('#cmp=ddpm~0~1~50~1~2').compare).toBeUndefined();
   });
 
   it('the longest legitimate link (every key at its longest) fits under MAX_HASH_LENGTH and parses without notices', () => {
     let x = 7;
     const noisy = () => Float32Array.from({ length: 1024 }, () => ((x = (x * 1103515245 + 12345) >>> 0) >>> 16) & 1);
-    const longest = { ...DEFAULT_CONFIG, sampler: 'ddpm' as const, steps: 1000, eta: 0.123456789, seed: 999999, batch: 16 as const, classId: 9, guidance: 12.3456789, x0From: 'masked' as const };
-    const extras = { frame: 999, testIndex: 99999, compare: { sampler: 'ddpm' as const, eta: 0.123456789, guidance: 12.3456789, steps: 1000 }, explain: false };
+    const longest = { ...DEFAULT_CONFIG, sampler: 'ddpm' as const, steps: 1000, eta: 0.123456789, seed: 999999, batch: 16 as const, classId: 9, labelGuidance: 12.3456789, driftGuidance: 9.87654321, x0From: 'masked' as const };
+    const extras = { frame: 999, testIndex: 99999, compare: { sampler: 'ddpm' as const, eta: 0.123456789, labelGuidance: 12.3456789, driftGuidance: 9.87654321, steps: 1000 }, explain: false };
     const sketchLink = hashOf({ ...longest, mode: 'sketch' }, 'sketch', { ...extras, sketch: { kind: 'drawn', sketch: noisy() } });
     const inpaintLink = hashOf({ ...longest, mode: 'inpaint' }, 'masked', { ...extras, mask: noisy() });
     const reprLink = hashOf({ ...longest, mode: 'representation' }, 'repr', { ...extras, point: 999999 });

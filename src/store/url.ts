@@ -1,13 +1,16 @@
 /**
  * URL-hash persistence of the run config, the drawn head, the mode's input and the share extras: a
  * shareable link reproduces the run (same seed, same trajectory). Format:
- * `#mode=joint&sampler=ddim&steps=50&eta=0&seed=42&batch=1&class=0&guidance=0&clip=1&paste=1&x0=masked&head=z`
- * (`x0`: the head x^_0 comes from, RunRequest.x0From: `masked` or `eps`), then
+ * `#mode=joint&sampler=ddim&steps=50&eta=0&seed=42&batch=1&class=0&lg=0&dg=0&clip=1&paste=1&x0=masked&head=z`
+ * (`lg`: label-head guidance s, RunRequest.labelGuidance; `dg`: drift guidance w, RunRequest.driftGuidance;
+ * `x0`: the head x^_0 comes from, RunRequest.x0From: `masked` or `eps`). `guidance`, the name of label
+ * guidance before drift guidance existed, is still read as `lg` (a link that has both uses `lg`). Then
  *   - sketch mode: `sketch=t12` (the edge map of bundled test image 12) or `sketch=d<171 base64url chars>`
  *     (a drawn 32x32 sketch, one bit per pixel; sketch-bits.ts);
  *   - representation mode: `point=123` (point 123 of the representation map);
  *   - the share extras (share.ts): `img` (test image, modes that take an image), `mask` (inpainting),
- *     `cmp=ddpm~0~0~50` (compare B's sampler~eta~guidance~steps), `explain=0`, and `frame` (the frame
+ *     `cmp=ddpm~0~0~50~2` (compare B's sampler~eta~label guidance~steps~drift guidance; the four-part form of
+ *     older links means drift guidance 0), `explain=0`, and `frame` (the frame
  *     shown: opening a link with a frame runs the trajectory and stops on that frame).
  *
  * A link is untrusted input. Unknown keys, invalid values and out-of-range numbers are rejected or
@@ -128,7 +131,8 @@ export function hashOf(config: RunConfig, head: Head, extras: ShareExtras = {}):
     seed: String(config.seed),
     batch: String(config.batch),
     class: String(config.classId),
-    guidance: String(config.guidance),
+    lg: String(config.labelGuidance),
+    dg: String(config.driftGuidance),
     clip: config.clipX0 ? '1' : '0',
     paste: config.paste ? '1' : '0',
     x0: config.x0From,
@@ -142,17 +146,26 @@ export function hashOf(config: RunConfig, head: Head, extras: ShareExtras = {}):
   if (extras.mask !== undefined) p.set('mask', encodeMask(extras.mask));
   if (extras.compare !== undefined) {
     const c = extras.compare;
-    p.set('cmp', [c.sampler, c.eta, c.guidance, c.steps].join('~'));
+    p.set('cmp', compareText(c));
   }
   if (extras.explain === false) p.set('explain', '0');
   if (extras.frame !== undefined) p.set('frame', String(extras.frame));
   return `#${p.toString()}`;
 }
 
-/** Every key a link may have (hashOf writes no other). */
-const KEYS = ['mode', 'sampler', 'steps', 'eta', 'seed', 'batch', 'class', 'guidance', 'clip', 'paste', 'x0', 'head', 'sketch', 'point', 'img', 'mask', 'cmp', 'explain', 'frame'] as const;
-/** Hash key -> RunConfig field, for the numeric settings. */
-const NUMERIC: Readonly<Record<string, keyof RunConfig>> = { steps: 'steps', eta: 'eta', seed: 'seed', class: 'classId', guidance: 'guidance' };
+/** Compare B's knobs as the `cmp` value: sampler~eta~label guidance~steps~drift guidance. */
+function compareText(c: CompareKnobs): string {
+  return [c.sampler, c.eta, c.labelGuidance, c.steps, c.driftGuidance].join('~');
+}
+
+/** Every key a link may have (hashOf writes all but the old names in OLD_NAMES). */
+const KEYS = ['mode', 'sampler', 'steps', 'eta', 'seed', 'batch', 'class', 'lg', 'dg', 'guidance', 'clip', 'paste', 'x0', 'head', 'sketch', 'point', 'img', 'mask', 'cmp', 'explain', 'frame'] as const;
+/** Hash key -> RunConfig field, for the numeric settings (an old name after the key that replaced it). */
+const NUMERIC: Readonly<Record<string, keyof RunConfig>> = {
+  steps: 'steps', eta: 'eta', seed: 'seed', class: 'classId', lg: 'labelGuidance', dg: 'driftGuidance', guidance: 'labelGuidance',
+};
+/** Old key -> the key that replaced it: still read, never written; the new key wins when a link has both. */
+const OLD_NAMES: Readonly<Record<string, string>> = { guidance: 'lg' };
 
 /** A value from the link, shortened and quoted for a notice (React renders it as text). */
 function shown(v: string): string {
@@ -182,14 +195,16 @@ function parseSketch(text: string | null): SketchRef | undefined {
 function parseCompare(text: string | null): { knobs: CompareKnobs; clamped: boolean } | undefined {
   if (text === null) return undefined;
   const parts = text.split('~');
-  if (parts.length !== 4) return undefined;
-  const [sampler, eta, guidance, steps] = parts;
+  // Four parts: a link from before drift guidance (drift guidance 0).
+  if (parts.length !== 4 && parts.length !== 5) return undefined;
+  const [sampler, eta, labelGuidance, steps, driftGuidance = '0'] = parts;
   if (sampler !== 'ddim' && sampler !== 'ddpm') return undefined;
-  const nums = [eta, guidance, steps].map((v) => (v === undefined || v.trim() === '' ? NaN : Number(v)));
+  const nums = [eta, labelGuidance, steps, driftGuidance].map((v) => (v === undefined || v.trim() === '' ? NaN : Number(v)));
   if (!nums.every(Number.isFinite)) return undefined;
-  const clean = sanitizeConfig({ ...DEFAULT_CONFIG, sampler, eta: nums[0]!, guidance: nums[1]!, steps: nums[2]! });
-  const knobs: CompareKnobs = { sampler: clean.sampler, eta: clean.eta, guidance: clean.guidance, steps: clean.steps };
-  return { knobs, clamped: knobs.eta !== nums[0] || knobs.guidance !== nums[1] || knobs.steps !== nums[2] };
+  const clean = sanitizeConfig({ ...DEFAULT_CONFIG, sampler, eta: nums[0]!, labelGuidance: nums[1]!, steps: nums[2]!, driftGuidance: nums[3]! });
+  const knobs: CompareKnobs = { sampler: clean.sampler, eta: clean.eta, labelGuidance: clean.labelGuidance, driftGuidance: clean.driftGuidance, steps: clean.steps };
+  const asked = [knobs.eta, knobs.labelGuidance, knobs.steps, knobs.driftGuidance];
+  return { knobs, clamped: asked.some((v, i) => v !== nums[i]) };
 }
 
 function parseIndex(text: string | null): number | undefined {
@@ -226,6 +241,11 @@ export function parseHash(hash: string): HashState {
   for (const [key, field] of Object.entries(NUMERIC)) {
     const v = p.get(key);
     if (v === null) continue;
+    const newName = OLD_NAMES[key];
+    if (newName !== undefined && p.has(newName)) {
+      notices.push(`Ignored ${key} = ${shown(v)} from the link: it is the old name of ${newName}, which the link also has.`);
+      continue;
+    }
     const n = v.trim() === '' ? NaN : Number(v);
     if (!Number.isFinite(n)) {
       reject(key, v, 'not a number');
@@ -276,11 +296,8 @@ export function parseHash(hash: string): HashState {
   if (maskText !== null && !mask) reject('mask', maskText, 'not a mask');
   const cmpText = p.get('cmp');
   const compare = parseCompare(cmpText);
-  if (cmpText !== null && !compare) reject('cmp', cmpText, 'valid: sampler~eta~guidance~steps, sampler ddim or ddpm');
-  if (cmpText !== null && compare?.clamped) {
-    const k = compare.knobs;
-    notices.push(`cmp = ${shown(cmpText)} is out of range; using ${[k.sampler, k.eta, k.guidance, k.steps].join('~')}.`);
-  }
+  if (cmpText !== null && !compare) reject('cmp', cmpText, 'valid: sampler~eta~label guidance~steps~drift guidance, sampler ddim or ddpm');
+  if (cmpText !== null && compare?.clamped) notices.push(`cmp = ${shown(cmpText)} is out of range; using ${compareText(compare.knobs)}.`);
   const frameText = p.get('frame');
   const frame = parseIndex(frameText);
   if (frameText !== null && frame === undefined) reject('frame', frameText, 'not a frame number');

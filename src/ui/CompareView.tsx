@@ -1,9 +1,18 @@
 /**
  * Compare: run A (the trajectory above) and run B from the same starting noise (same seed, so frame 0 is
- * the same z_T) with another sampler, η, guidance or step count, side by side under one scrubber, with a
- * per-step difference readout. B's frame is the one at the same fraction of the chain as A's.
+ * the same z_T) with another sampler, η, label-head guidance, drift guidance or step count (A/B at two
+ * guidance scales), side by side under one scrubber, with a per-step difference readout. B's frame is the one at the same fraction of the chain as A's.
  */
-import { MAX_GUIDANCE, STEP_PRESETS, compareIndex, frameDiff, type AppState } from '../store/index.ts';
+import {
+  MAX_DRIFT_GUIDANCE,
+  MAX_LABEL_GUIDANCE,
+  STEP_PRESETS,
+  compareIndex,
+  driftGuidanceApplies,
+  frameDiff,
+  labelGuidanceApplies,
+  type AppState,
+} from '../store/index.ts';
 import { drawFrame, clearCanvas } from './draw.ts';
 import { useActions, useApp, useAppStore } from './store-context.tsx';
 import { Explain } from './teach/Explain.tsx';
@@ -54,7 +63,9 @@ function SideCanvas({ side }: { side: 'A' | 'B' }) {
 function describe(run: AppState['compare']['run']): string {
   if (!run) return '—';
   const sampler = run.sampler === 'ddim' ? `DDIM η=${run.eta}` : 'DDPM';
-  return `${sampler} · ${run.steps} steps · guidance ${run.guidance}`;
+  const dg = driftGuidanceApplies(run.mode) ? ` · drift guidance w=${run.driftGuidance}` : '';
+  const lg = labelGuidanceApplies(run.mode) ? ` · label-head guidance ${run.labelGuidance}` : '';
+  return `${sampler} · ${run.steps} steps${lg}${dg}`;
 }
 
 function DiffReadout() {
@@ -128,8 +139,12 @@ export function CompareView() {
               <input type="number" min={0} max={1} step={0.1} value={knobs.eta} disabled={knobs.sampler !== 'ddim'} onChange={(e) => setCompare({ eta: Number(e.target.value) })} data-testid="compare-eta" />
             </label>
             <label>
-              B guidance
-              <input type="number" min={0} max={MAX_GUIDANCE} step={0.5} value={knobs.guidance} onChange={(e) => setCompare({ guidance: Number(e.target.value) })} data-testid="compare-guidance" />
+              B label-head guidance
+              <input type="number" min={0} max={MAX_LABEL_GUIDANCE} step={0.5} value={knobs.labelGuidance} onChange={(e) => setCompare({ labelGuidance: Number(e.target.value) })} data-testid="compare-label-guidance" />
+            </label>
+            <label>
+              B drift guidance (CFG) w
+              <input type="number" min={0} max={MAX_DRIFT_GUIDANCE} step={0.5} value={knobs.driftGuidance} onChange={(e) => setCompare({ driftGuidance: Number(e.target.value) })} data-testid="compare-drift-guidance" />
             </label>
             <label>
               B steps
@@ -162,7 +177,7 @@ export function CompareView() {
           <DiffReadout />
           <Explain id="compare">
             <p>
-              Both runs start from the same noise z<sub>T</sub> (the same seed), so every difference comes from the sampler settings. DDIM with η = 0
+              Both runs start from the same noise z<sub>T</sub> (the same seed), so every difference comes from B&apos;s settings (sampler, steps, guidance). DDIM with η = 0
               is deterministic; DDPM and η &gt; 0 add fresh noise at each step. With different step counts, B&apos;s frame is the one at the same
               fraction of the way.
             </p>

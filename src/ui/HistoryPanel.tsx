@@ -33,7 +33,7 @@ export function HistoryPanel() {
       </button>
       <Explain id="history">
         <p>
-          Rewind to a step, change the seed, sampler, η, class, mask or guidance on the left, then branch: the new run keeps this run&apos;s
+          Rewind to a step, change the seed, sampler, η, class, mask, label-head or drift guidance on the left, then branch: the new run keeps this run&apos;s
           frames up to step {k} and continues from the same z<sub>t</sub>. With the same settings and seed it retraces the parent exactly.
         </p>
       </Explain>

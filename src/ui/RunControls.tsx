@@ -1,10 +1,19 @@
 /**
- * Mode picker and run controls: sampler, η, steps, seed (with a seeded 🎲), batch, class, guidance,
- * x̂₀ clipping and the Generate button. Changing any of them while a run is going cancels it.
+ * Mode picker and run controls: sampler, η, steps, seed (with a seeded 🎲), batch, class, label-head
+ * guidance, drift guidance (CFG), x̂₀ clipping and the Generate button. Changing any of them while a run is going cancels it.
  */
 import { useId, useState } from 'react';
 import type { Mode } from '../engine/protocol.ts';
-import { AVAILABLE_MODES, MAX_GUIDANCE, STEP_PRESETS, guidanceApplies, missingInput } from '../store/index.ts';
+import {
+  AVAILABLE_MODES,
+  MAX_DRIFT_GUIDANCE,
+  MAX_LABEL_GUIDANCE,
+  STEP_PRESETS,
+  driftGuidanceApplies,
+  labelGuidanceApplies,
+  missingInput,
+} from '../store/index.ts';
+import { Explain } from './teach/Explain.tsx';
 import { Icon } from './icons.tsx';
 import { MODE_INFO } from './labels.ts';
 import { useActions, useApp } from './store-context.tsx';
@@ -159,7 +168,8 @@ function RunSummary() {
   if (c.mode === 'conditional') parts.splice(1, 0, `class ${c.classId}`);
   if (c.mode === 'sketch') parts.splice(1, 0, sketch);
   if (c.mode === 'representation') parts.splice(1, 0, `map point #${point}`);
-  if (guidanceApplies(c.mode) && c.guidance > 0) parts.push(`guidance ${c.guidance.toFixed(1)}`);
+  if (labelGuidanceApplies(c.mode) && c.labelGuidance > 0) parts.push(`label-head guidance ${c.labelGuidance.toFixed(1)}`);
+  if (driftGuidanceApplies(c.mode) && c.driftGuidance > 0) parts.push(`drift guidance (CFG) w=${c.driftGuidance.toFixed(1)}`);
   if (c.mode === 'inpaint') parts.push(c.paste ? 'drift + paste' : 'drift only');
   if (c.x0From === 'eps') parts.push('x̂₀ from ε');
   return <p className="muted small run-summary">{parts.join(' · ')}</p>;
@@ -170,8 +180,10 @@ export function RunControls() {
   const T = useApp((s) => s.engine.config?.schedule.T ?? 1000);
   const { setConfig, rollSeed } = useActions();
   const etaId = useId();
-  const guidanceId = useId();
-  const canGuide = guidanceApplies(c.mode);
+  const labelGuidanceId = useId();
+  const driftGuidanceId = useId();
+  const canLabelGuide = labelGuidanceApplies(c.mode);
+  const canDriftGuide = driftGuidanceApplies(c.mode);
   return (
     <section className="panel run-controls" aria-labelledby="run-title">
       <h2 id="run-title">Run settings</h2>
@@ -243,20 +255,49 @@ export function RunControls() {
       </fieldset>
 
       <div className="field">
-        <label htmlFor={guidanceId}>
-          Guidance scale <output htmlFor={guidanceId}>{c.guidance.toFixed(1)}</output>
-          <span className="muted small">{canGuide ? ' (label head steers toward the class)' : ' (joint and class-conditional only)'}</span>
+        <label htmlFor={labelGuidanceId}>
+          Label-head guidance s <output htmlFor={labelGuidanceId}>{c.labelGuidance.toFixed(1)}</output>
+          <span className="muted small">{canLabelGuide ? ' (the label head’s gradient steers toward the class)' : ' (joint and class-conditional only)'}</span>
         </label>
         <input
-          id={guidanceId}
+          id={labelGuidanceId}
           type="range"
           min={0}
-          max={MAX_GUIDANCE}
+          max={MAX_LABEL_GUIDANCE}
           step={0.5}
-          value={c.guidance}
-          disabled={!canGuide}
-          onChange={(e) => setConfig({ guidance: Number(e.target.value) })}
+          value={c.labelGuidance}
+          disabled={!canLabelGuide}
+          onChange={(e) => setConfig({ labelGuidance: Number(e.target.value) })}
+          data-testid="label-guidance"
         />
+      </div>
+
+      <div className="field">
+        <label htmlFor={driftGuidanceId}>
+          Drift guidance (CFG) w <output htmlFor={driftGuidanceId}>{c.driftGuidance.toFixed(1)}</output>
+          <span className="muted small" data-testid="drift-guidance-cost">
+            {!canDriftGuide ? ' (modes with a condition only)' : c.driftGuidance > 0 ? ' · 2 network evaluations per step' : ' · off (1 network evaluation per step)'}
+          </span>
+        </label>
+        <input
+          id={driftGuidanceId}
+          type="range"
+          min={0}
+          max={MAX_DRIFT_GUIDANCE}
+          step={0.5}
+          value={c.driftGuidance}
+          disabled={!canDriftGuide}
+          onChange={(e) => setConfig({ driftGuidance: Number(e.target.value) })}
+          data-testid="drift-guidance"
+        />
+        {canDriftGuide && (
+          <Explain id="drift-guidance">
+            <p className="small">
+              The network also predicts from the same z<sub>t</sub> with the condition’s drift taken out, and each step is pushed away from
+              that unconditioned guess by w: larger w follows the condition more closely, at some cost in variety (0 = off).
+            </p>
+          </Explain>
+        )}
       </div>
 
       <label className="inline-check">

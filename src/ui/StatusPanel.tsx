@@ -125,7 +125,7 @@ function adviceFor(e: EngineErrorInfo): string {
     case 'device-lost':
       return 'The GPU was lost (driver reset or tab in the background). Retry, or pick wasm.';
     case 'numerics':
-      return `The numbers blew up (NaN or infinity)${e.step !== undefined ? ` at step ${e.step}` : ''}; the frames before it are kept. Turn on “Clip x̂₀”, lower the guidance scale, or use more steps, then generate again.`;
+      return `The numbers blew up (NaN or infinity)${e.step !== undefined ? ` at step ${e.step}` : ''}; the frames before it are kept. Turn on “Clip x̂₀”, lower the label-head or drift guidance, or use more steps, then generate again.`;
     case 'input':
       return 'Check the run settings and try again.';
     case 'cancelled':

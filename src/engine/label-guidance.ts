@@ -1,5 +1,6 @@
 /**
- * Classifier guidance with the model's own label head (MT-DIFFUSION.md: "the label head doubles as a
+ * Label-head guidance (not to be confused with drift guidance, update.ts driftGuided): classifier guidance
+ * with the model's own label head (MT-DIFFUSION.md: "the label head doubles as a
  * noise-aware classifier"; Dhariwal & Nichol 2021, Algorithm 2 / eq. 14):
  *   eps~ = eps^ - s sqrt(1 - aB_t) grad_{z_t} log p(y | z_t),
  * where p(y | z_t) = softmax(label head(z_t, t))_y and y is the given class, or the current argmax in
@@ -8,7 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { HeadOutputs, Network } from '../model/index.ts';
-import type { GuidanceTarget } from './plan.ts';
+import type { LabelGuidanceTarget } from './plan.ts';
 
 export interface GuidedForward {
   /** The heads of the forward pass the gradient went through. tf.keep-ed: the caller disposes them. */
@@ -26,7 +27,7 @@ export function guidedForward(
   network: Network,
   z: tf.Tensor4D,
   t: tf.Tensor1D,
-  target: GuidanceTarget,
+  target: LabelGuidanceTarget,
   scale: number,
   sqrtOneMinusAlphaBar: number,
 ): GuidedForward {
