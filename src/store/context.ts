@@ -9,6 +9,7 @@
 import type { StoreApi } from 'zustand/vanilla';
 import { RandomStream } from '../core/rng.ts';
 import type { EngineLike } from './engine-api.ts';
+import { SAMPLING_DEFAULTS, type SamplingDefaults } from './defaults.ts';
 import { FrameBuffer } from './frames.ts';
 import { DEFAULT_GEOMETRY, type AppState, type EditorSource, type StoreDeps } from './state.ts';
 
@@ -39,6 +40,8 @@ export interface StoreContext {
   readonly dice: RandomStream;
   /** Side of the editor's images (model space, before the engine has told us the config). */
   readonly side: number;
+  /** The measured run settings per mode (defaults.ts). */
+  readonly samplingDefaults: SamplingDefaults;
 
   // ---- engine --------------------------------------------------------------------------------
   engine: EngineLike | null;
@@ -120,6 +123,7 @@ export function createStoreContext(deps: StoreDeps, get: StoreContext['get'], se
     memoryPollMs: deps.memoryPollMs ?? 1000,
     dice: new RandomStream((deps.diceSeed ?? defaultDiceSeed()) >>> 0, 'dice'),
     side: DEFAULT_GEOMETRY.imageSize,
+    samplingDefaults: deps.samplingDefaults ?? SAMPLING_DEFAULTS,
     engine: null,
     engineStarting: null,
     recovery: null,

@@ -19,6 +19,7 @@ import type {
 } from '../engine/protocol.ts';
 import { DEFAULT_X0_SOURCE, DRIFT_GUIDANCE_MODES, MAX_DRIFT_GUIDANCE } from '../engine/protocol.ts';
 import type { ModelConfig } from '../model/config.ts';
+import { SAMPLING_DEFAULTS, type SamplingDefaults } from './defaults.ts';
 import type { EngineFactory } from './engine-api.ts';
 import type { HistorySlice } from './branches.ts';
 import type { CompareKnobs } from './compare.ts';
@@ -43,6 +44,8 @@ export const FPS_CHOICES: readonly number[] = [2, 5, 10, 20, 30, 60];
 export const MAX_LABEL_GUIDANCE = 30;
 /** Largest drift guidance w (the engine's limit, RunRequest.driftGuidance). */
 export { MAX_DRIFT_GUIDANCE };
+/** Largest label commitment the controls offer (the engine takes up to 1: never sure enough, in practice). */
+export const MAX_LABEL_COMMIT = 0.95;
 
 /** Model-space geometry before the engine has told us the config (training/mtd/data.py). */
 export const DEFAULT_GEOMETRY = { imageSize: 32, dataSize: 28, pad: 2 } as const;
@@ -57,6 +60,11 @@ export function labelGuidanceApplies(mode: Mode): boolean {
 /** Drift guidance (CFG in the common space) needs a drift: every mode that gives or generates a condition. */
 export function driftGuidanceApplies(mode: Mode): boolean {
   return DRIFT_GUIDANCE_MODES.includes(mode);
+}
+
+/** Label commitment gates the generated label's drift: joint generation only. */
+export function labelCommitApplies(mode: Mode): boolean {
+  return mode === 'joint';
 }
 
 /** Modes that take an image (and, for inpainting, a mask) from the editor. */
@@ -112,6 +120,11 @@ export interface EngineSlice {
 export type RunConfig = Pick<RunRequest, 'mode' | 'sampler' | 'steps' | 'eta' | 'seed' | 'batch' | 'labelGuidance' | 'clipX0'> & {
   /** Drift guidance w, 0 = off (RunRequest.driftGuidance; sent only in driftGuidanceApplies modes). */
   readonly driftGuidance: number;
+  /**
+   * Label commitment threshold in 0..MAX_LABEL_COMMIT, 0 = from the first step (RunRequest.labelCommit;
+   * sent only in joint mode).
+   */
+  readonly labelCommit: number;
   /** Head whose x^_0 drives the reverse step (RunRequest.x0From). */
   readonly x0From: X0Source;
   readonly classId: number;
@@ -354,8 +367,11 @@ export interface StoreDeps {
   /** Memory poll period in ms (0: only after init and runs). */
   readonly memoryPollMs?: number;
   readonly initialConfig?: Partial<RunConfig>;
+  /** The measured per-mode defaults (default: defaults.ts SAMPLING_DEFAULTS, the shipped weights' table). */
+  readonly samplingDefaults?: SamplingDefaults;
 }
 
+/** The defaults; drift guidance and label commitment are the measured ones (defaults.ts SAMPLING_DEFAULTS). */
 export const DEFAULT_CONFIG: RunConfig = {
   mode: 'joint',
   sampler: 'ddim',
@@ -365,7 +381,8 @@ export const DEFAULT_CONFIG: RunConfig = {
   batch: 1,
   classId: 0,
   labelGuidance: 0,
-  driftGuidance: 0,
+  driftGuidance: SAMPLING_DEFAULTS.driftGuidance.joint,
+  labelCommit: SAMPLING_DEFAULTS.labelCommit,
   clipX0: true,
   paste: true,
   x0From: DEFAULT_X0_SOURCE,
@@ -384,6 +401,7 @@ export function sanitizeConfig(c: RunConfig, T = 1000): RunConfig {
     classId: Math.min(9, Math.max(0, Math.round(finite(c.classId, 0)))),
     labelGuidance: Math.min(MAX_LABEL_GUIDANCE, Math.max(0, finite(c.labelGuidance, 0))),
     driftGuidance: Math.min(MAX_DRIFT_GUIDANCE, Math.max(0, finite(c.driftGuidance, 0))),
+    labelCommit: Math.min(MAX_LABEL_COMMIT, Math.max(0, finite(c.labelCommit, DEFAULT_CONFIG.labelCommit))),
     clipX0: Boolean(c.clipX0),
     paste: c.paste === true,
     x0From: c.x0From === 'eps' ? 'eps' : 'masked',

@@ -1,8 +1,10 @@
 /**
  * URL-hash persistence of the run config, the drawn head, the mode's input and the share extras: a
  * shareable link reproduces the run (same seed, same trajectory). Format:
- * `#mode=joint&sampler=ddim&steps=50&eta=0&seed=42&batch=1&class=0&lg=0&dg=0&clip=1&paste=1&x0=masked&head=z`
+ * `#mode=joint&sampler=ddim&steps=50&eta=0&seed=42&batch=1&class=0&lg=0&dg=0&lc=0&clip=1&paste=1&x0=masked&head=z`
  * (`lg`: label-head guidance s, RunRequest.labelGuidance; `dg`: drift guidance w, RunRequest.driftGuidance;
+ * `lc`: label commitment, RunRequest.labelCommit (joint mode); a link's `dg` and `lc` win over the mode's
+ * measured defaults (defaults.ts), a link without them gets those defaults;
  * `x0`: the head x^_0 comes from, RunRequest.x0From: `masked` or `eps`). `guidance`, the name of label
  * guidance before drift guidance existed, is still read as `lg` (a link that has both uses `lg`). Then
  *   - sketch mode: `sketch=t12` (the edge map of bundled test image 12) or `sketch=d<171 base64url chars>`
@@ -133,6 +135,7 @@ export function hashOf(config: RunConfig, head: Head, extras: ShareExtras = {}):
     class: String(config.classId),
     lg: String(config.labelGuidance),
     dg: String(config.driftGuidance),
+    lc: String(config.labelCommit),
     clip: config.clipX0 ? '1' : '0',
     paste: config.paste ? '1' : '0',
     x0: config.x0From,
@@ -159,10 +162,10 @@ function compareText(c: CompareKnobs): string {
 }
 
 /** Every key a link may have (hashOf writes all but the old names in OLD_NAMES). */
-const KEYS = ['mode', 'sampler', 'steps', 'eta', 'seed', 'batch', 'class', 'lg', 'dg', 'guidance', 'clip', 'paste', 'x0', 'head', 'sketch', 'point', 'img', 'mask', 'cmp', 'explain', 'frame'] as const;
+const KEYS = ['mode', 'sampler', 'steps', 'eta', 'seed', 'batch', 'class', 'lg', 'dg', 'lc', 'guidance', 'clip', 'paste', 'x0', 'head', 'sketch', 'point', 'img', 'mask', 'cmp', 'explain', 'frame'] as const;
 /** Hash key -> RunConfig field, for the numeric settings (an old name after the key that replaced it). */
 const NUMERIC: Readonly<Record<string, keyof RunConfig>> = {
-  steps: 'steps', eta: 'eta', seed: 'seed', class: 'classId', lg: 'labelGuidance', dg: 'driftGuidance', guidance: 'labelGuidance',
+  steps: 'steps', eta: 'eta', seed: 'seed', class: 'classId', lg: 'labelGuidance', dg: 'driftGuidance', lc: 'labelCommit', guidance: 'labelGuidance',
 };
 /** Old key -> the key that replaced it: still read, never written; the new key wins when a link has both. */
 const OLD_NAMES: Readonly<Record<string, string>> = { guidance: 'lg' };
