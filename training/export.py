@@ -226,7 +226,12 @@ def write_trajectory_fixture(model, cfg, path):
                     c["seed"] = seed
                     break
             else:
-                raise RuntimeError(f"{c['name']}: no seed in {seeds} both gives and withholds the label's drift")
+                # An untrained or barely trained model (the pipeline's quick test) is never that sure: keep
+                # the first seed; src/engine/trajectory-parity.test.ts asks the shipped fixture for both.
+                rec, res = run(c, cond, seeds[0])
+                c["seed"] = seeds[0]
+                print(f"warning: {c['name']}: no seed in {seeds} both gives and withholds the label's drift; "
+                      f"using seed {seeds[0]}", file=sys.stderr)
         c.update({"batch": 1, "clipX0": True, "x0From": cond.x0_from, "labelGuidance": cond.label_guidance,
                   "driftGuidance": cond.drift_guidance, "labelCommit": cond.label_commit, "paste": cond.paste,
                   "steps_t": [r["t"] for r in rec],
