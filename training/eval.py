@@ -327,7 +327,7 @@ def main():
         "reprDistance": report["repr"]["meanDistance"], "labelHeadT0": report["labelHead"]["atT0"]}
     report["previous"] = previous
     report["evalSeconds"] = round(time.time() - t_start)
-    for extra in ("diagnosis.json", "ablations.json"):   # written by diagnose.py / ablate.py into the run dir
+    for extra in ("diagnosis.json", "diagnosisPrevious.json", "ablations.json"):   # written by diagnose.py / ablate.py into the run dir
         path = os.path.join(args.out, extra)
         if os.path.exists(path):
             report[extra[:-5]] = json.load(open(path))

@@ -19,8 +19,8 @@ export interface SamplingDefaults {
 }
 
 export const SAMPLING_DEFAULTS: SamplingDefaults = {
-  driftGuidance: { joint: 0, conditional: 0, inpaint: 0, sketch: 0, representation: 0 },
-  labelCommit: 0,
+  driftGuidance: { joint: 2, conditional: 2, inpaint: 0, sketch: 4, representation: 0 },
+  labelCommit: 0.3,
 };
 
 /** The mode names of Python's table (sampling.py, training/sample.py --mode) -> the store's Mode. */

@@ -55,8 +55,8 @@ class Conditions:
 # "Ablations"); eval.py measures with them, export.py writes them into model.json's config
 # ("samplingDefaults") and src/store reads them from there.
 SAMPLING_DEFAULTS = {
-    "driftGuidance": {"joint": 0.0, "class": 0.0, "inpaint": 0.0, "sketch": 0.0, "repr": 0.0},
-    "labelCommit": 0.0,
+    "driftGuidance": {"joint": 2.0, "class": 2.0, "inpaint": 0.0, "sketch": 4.0, "repr": 0.0},
+    "labelCommit": 0.3,
 }
 
 
