@@ -3,6 +3,7 @@
  * (src/store). Everything here crosses a postMessage boundary (via comlink), so it is plain data:
  * numbers, strings, typed arrays. Frames are CPU-side copies, never tfjs tensors.
  */
+import type { SamplerName } from '../core/index.ts';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 export type BackendPreference = 'auto' | BackendName;
@@ -68,7 +69,8 @@ export type Mode =
   | 'sketch'          // image transition: a sketch given
   | 'representation'; // a representation vector given
 
-export type SamplerName = 'ddpm' | 'ddim';
+/** The sampler names are core's table (src/core/samplers.ts SAMPLERS), where each sampler's coefficients live. */
+export { SAMPLERS, type SamplerName } from '../core/index.ts';
 
 /**
  * Modes whose run has a drift to guide by (RunRequest.driftGuidance): every mode that gives or generates
