@@ -8,7 +8,7 @@ import type { Frame } from '../engine/protocol.ts';
 import { NUM_CLASSES } from './frames.ts';
 import { encodeMask } from './share.ts';
 import { encodeSketchBits } from './sketch-bits.ts';
-import type { RunSummary } from './store.ts';
+import type { RunSummary } from './state.ts';
 
 export const EXPORT_FORMAT = 'mt-diffusion-trajectory/1';
 

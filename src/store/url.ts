@@ -20,7 +20,7 @@
  * is ignored as a whole. After a link is applied, the address bar shows what the page really uses.
  */
 import type { Mode } from '../engine/protocol.ts';
-import type { CompareKnobs } from './compare.ts';
+import type { CompareKnobs } from './state.ts';
 import { decodeMask, encodeMask } from './share.ts';
 import { decodeSketchBits, encodeSketchBits } from './sketch-bits.ts';
 import {
@@ -36,7 +36,7 @@ import {
   type Head,
   type RunConfig,
   type RunSummary,
-} from './store.ts';
+} from './state.ts';
 
 /** The sketch of a link: a bundled test image's edge map, or a drawn one. */
 export type SketchRef = { readonly kind: 'test'; readonly index: number } | { readonly kind: 'drawn'; readonly sketch: Float32Array };
