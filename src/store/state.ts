@@ -24,7 +24,7 @@ import type {
   SamplerName,
   X0Source,
 } from '../engine/protocol.ts';
-import { DEFAULT_X0_SOURCE, DRIFT_GUIDANCE_MODES, MAX_DRIFT_GUIDANCE } from '../engine/protocol.ts';
+import { DEFAULT_X0_SOURCE, DRIFT_GUIDANCE_MODES, MAX_DRIFT_GUIDANCE, MODES, SAMPLERS, X0_SOURCES } from '../engine/protocol.ts';
 import type { ModelConfig } from '../model/config.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -35,8 +35,10 @@ export const HEADS: readonly Head[] = ['z', 'x0', 'label', 'masked', 'drift', 's
 /** Heads this build can draw (all of them). */
 export const AVAILABLE_HEADS: readonly Head[] = HEADS;
 
-/** Modes this build offers, in the order the mode picker lists them. */
-export const AVAILABLE_MODES: readonly Mode[] = ['joint', 'conditional', 'inpaint', 'classify', 'sketch', 'representation', 'unconditional'];
+/** Modes this build offers, in the order the mode picker lists them (the protocol's MODES table). */
+export const AVAILABLE_MODES: readonly Mode[] = MODES;
+/** The samplers (core's SAMPLERS table, where each sampler's coefficients live). */
+export { SAMPLERS };
 export const STEP_PRESETS: readonly number[] = [10, 20, 50, 100, 250, 1000];
 export const FPS_CHOICES: readonly number[] = [2, 5, 10, 20, 30, 60];
 /** Largest label-head guidance scale the controls offer. */
@@ -473,7 +475,7 @@ export function sanitizeConfig(c: RunConfig, T = 1000): RunConfig {
   const finite = (v: number, d: number) => (Number.isFinite(v) ? v : d);
   return {
     mode: c.mode,
-    sampler: c.sampler === 'ddpm' ? 'ddpm' : 'ddim',
+    sampler: SAMPLERS.includes(c.sampler) ? c.sampler : DEFAULT_CONFIG.sampler,
     steps: Math.min(T, Math.max(1, Math.round(finite(c.steps, DEFAULT_CONFIG.steps)))),
     eta: Math.min(1, Math.max(0, finite(c.eta, 0))),
     seed: Math.min(MAX_SEED, Math.max(0, Math.round(finite(c.seed, DEFAULT_CONFIG.seed)))),
@@ -483,6 +485,6 @@ export function sanitizeConfig(c: RunConfig, T = 1000): RunConfig {
     driftGuidance: Math.min(MAX_DRIFT_GUIDANCE, Math.max(0, finite(c.driftGuidance, 0))),
     clipX0: Boolean(c.clipX0),
     paste: c.paste === true,
-    x0From: c.x0From === 'eps' ? 'eps' : 'masked',
+    x0From: X0_SOURCES.includes(c.x0From) ? c.x0From : DEFAULT_X0_SOURCE,
   };
 }
