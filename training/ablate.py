@@ -88,14 +88,30 @@ def main():
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--drift-guidance", default="0")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--labels", default="", help="a name per run, separated by |")
+    ap.add_argument("--table", default="", help="append each row to this ablation table (JSON)")
     ap.add_argument("--label-commit", default="0", help="joint: label commitment thresholds to score, e.g. 0,0.5")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     judge = Judge(args.runs[0], torch.device("cpu"))
-    for run_dir in args.runs:
+    labels = args.labels.split("|") if args.labels else args.runs
+    for run_dir, label in zip(args.runs, labels):
         for w in (float(v) for v in args.drift_guidance.split(",")):
-            print(json.dumps(score(run_dir, args.n, args.steps, w, judge,
-                                        [float(v) for v in args.label_commit.split(",")])), flush=True)
+            row = score(run_dir, args.n, args.steps, w, judge, [float(v) for v in args.label_commit.split(",")])
+            print(json.dumps(row), flush=True)
+            if args.table:
+                append_row(args.table, {"variant": f"{label}, w = {w:g}", **row})
+
+
+def append_row(path: str, row: dict) -> None:
+    """Adds a row to an ablation table (the model card's "Ablations" section reads it via eval.py)."""
+    table = json.load(open(path)) if os.path.exists(path) else {"setup": "", "columns": [], "rows": [], "conclusion": ""}
+    for key in row:
+        if key not in ("variant", "run", "seconds") and key not in table["columns"]:
+            table["columns"].append(key)
+    table["rows"].append(row)
+    with open(path, "w") as f:
+        json.dump(table, f, indent=1)
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ from mtd import device as devices  # noqa: E402
 from mtd.coefficients import write_coefficient_fixture  # noqa: E402
 from mtd.data import load_split, sketch_of, to_model_space  # noqa: E402
 from mtd.model import MTDiffusion, default_config  # noqa: E402
+from mtd.sampling import SAMPLING_DEFAULTS  # noqa: E402
 from mtd.schedule import Tables  # noqa: E402
 
 FORMAT = "mt-diffusion-tfjs"
@@ -96,7 +97,9 @@ def write_weights(model, cfg, weights_dir, fp16, meta):
         "format": FORMAT,
         "formatVersion": 1,
         "generatedBy": "training/export.py",
-        "config": {**cfg, **meta},
+        # samplingDefaults: the run settings measured best for these weights (sampling.py SAMPLING_DEFAULTS);
+        # src/store/defaults.ts holds the same table and its test reads it from here.
+        "config": {**cfg, "samplingDefaults": SAMPLING_DEFAULTS, **meta},
         "weightsManifest": [{"paths": paths, "weights": specs}],
         "integrity": integrity,
     }

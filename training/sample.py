@@ -27,7 +27,7 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 from mtd import rng  # noqa: E402
 from mtd.data import CLASS_NAMES, PAD, DataMissingError, MaskBank, load_split, sketch_of, to_model_space  # noqa: E402
-from mtd.sampling import Conditions, batched, sample, timestep_subsequence, to_uint8  # noqa: E402
+from mtd.sampling import SAMPLING_DEFAULTS, Conditions, batched, sample, timestep_subsequence, to_uint8  # noqa: E402
 from mtd.schedule import Tables  # noqa: E402
 from mtd.shipped import load_shipped  # noqa: E402
 
@@ -105,8 +105,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--steps", type=int, default=50, help="reverse steps, 1..T (default 50)")
     s.add_argument("--eta", type=float, default=0.0, help="DDIM eta in 0..1 (ddim only; default 0)")
     s.add_argument("--seed", type=int, default=0, help="sample i uses noise seed SEED + i (default 0)")
-    s.add_argument("--drift-guidance", "--guidance", dest="drift_guidance", type=float, default=0.0, metavar="W",
-                   help="classifier-free guidance scale in the common space, >= 0 (0 = off; --guidance is an alias)")
+    s.add_argument("--drift-guidance", "--guidance", dest="drift_guidance", type=float, default=None, metavar="W",
+                   help="classifier-free guidance scale in the common space, >= 0 (0 = off; --guidance is an alias; "
+                        "default: the mode's measured default, sampling.py SAMPLING_DEFAULTS)")
+    s.add_argument("--label-commit", type=float, default=None, metavar="P",
+                   help="joint: give the generated label's drift only once the label head is this sure, 0..1 "
+                        "(default: SAMPLING_DEFAULTS['labelCommit'])")
     s.add_argument("--label-guidance", type=float, default=0.0, metavar="S",
                    help="label-head classifier guidance scale, >= 0 (0 = off; joint and class only)")
     s.add_argument("--x0-from", choices=X0_SOURCES, default="masked",
@@ -145,6 +149,14 @@ def check_args(ap: argparse.ArgumentParser, a: argparse.Namespace) -> None:
         ap.error(f"--batch-size {a.batch_size} is out of range; valid: 1..{MAX_BATCH}")
     if a.threads is not None and a.threads < 1:
         ap.error(f"--threads must be at least 1 (got {a.threads})")
+    if a.drift_guidance is None:
+        a.drift_guidance = 0.0 if a.mode == "uncond" else SAMPLING_DEFAULTS["driftGuidance"][a.mode]
+    if a.label_commit is None:
+        a.label_commit = SAMPLING_DEFAULTS["labelCommit"] if a.mode == "joint" else 0.0
+    if not 0 <= a.label_commit <= 1:
+        ap.error(f"--label-commit {a.label_commit} is out of range; valid: 0..1")
+    if a.label_commit > 0 and a.mode != "joint":
+        ap.error("--label-commit applies to --mode joint only (the generated label)")
     for name, v in (("--eta", a.eta), ("--drift-guidance", a.drift_guidance), ("--label-guidance", a.label_guidance)):
         if not math.isfinite(v):
             ap.error(f"{name} must be a finite number (got {v})")
@@ -318,7 +330,7 @@ def main(argv: list[str] | None = None) -> dict[str, np.ndarray]:
     def conditions(s: int, c: int) -> Conditions:
         common = dict(x0_from=a.x0_from, drift_guidance=a.drift_guidance, label_guidance=a.label_guidance)
         if a.mode == "joint":
-            return Conditions(generate={"label"}, **common)
+            return Conditions(generate={"label"}, label_commit=a.label_commit, **common)
         if a.mode == "class":
             return Conditions(label=class_all[s:s + c], **common)
         if a.mode == "inpaint":
@@ -356,7 +368,7 @@ def main(argv: list[str] | None = None) -> dict[str, np.ndarray]:
     config = {
         "mode": a.mode, "playgroundMode": MODES[a.mode], "n": n, "sampler": a.sampler, "steps": a.steps,
         "eta": a.eta, "seed": a.seed, "noise": "sample i: the playground's noise streams of seed + i",
-        "driftGuidance": a.drift_guidance, "labelGuidance": a.label_guidance, "x0From": a.x0_from, "clipX0": a.clip,
+        "driftGuidance": a.drift_guidance, "labelGuidance": a.label_guidance, "labelCommit": a.label_commit, "x0From": a.x0_from, "clipX0": a.clip,
         "batchSize": a.batch_size, "weights": weights_identity(a.weights, cfg),
     }
     if a.mode == "class":

@@ -105,6 +105,9 @@ def sample(model, tables: Tables, B: int, cond: Conditions, sampler="ddim", step
     z_T / step_noise(t) / paste_noise(t) override the torch generator (the parity fixture uses the
     playground's named streams, mtd/rng.py); record, a list, receives per-step dicts (z_t, t, x0_hat, probs, drift).
     """
+    if not (0 <= cond.drift_guidance <= 10 and 0 <= cond.label_commit <= 1):
+        raise ValueError(f"drift_guidance must be in 0..10 and label_commit in 0..1, got "
+                         f"{cond.drift_guidance}, {cond.label_commit}")
     g = torch.Generator().manual_seed(seed)
     z = torch.randn(B, 1, 32, 32, generator=g) if z_T is None else z_T.clone()
     ts = timestep_subsequence(tables.T, steps)

@@ -22,7 +22,11 @@ def read_shards(weights_dir: str) -> tuple[dict, dict[str, np.ndarray]]:
         manifest = json.load(f)
     arrays: dict[str, np.ndarray] = {}
     for group in manifest["weightsManifest"]:
-        blob = b"".join(open(os.path.join(weights_dir, p), "rb").read() for p in group["paths"])
+        parts = []
+        for path in group["paths"]:
+            with open(os.path.join(weights_dir, path), "rb") as f:
+                parts.append(f.read())
+        blob = b"".join(parts)
         offset = 0
         for w in group["weights"]:
             n = int(np.prod(w["shape"])) if w["shape"] else 1
