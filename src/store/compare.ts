@@ -6,7 +6,7 @@
  */
 import { entropy } from '../core/metrics.ts';
 import type { Frame } from '../engine/protocol.ts';
-import { NUM_CLASSES } from './frames.ts';
+import { NUM_CLASSES } from './frame-buffer.ts';
 import type { CompareKnobs } from './state.ts';
 
 export const DEFAULT_COMPARE_KNOBS: CompareKnobs = { sampler: 'ddpm', eta: 0, labelGuidance: 0, driftGuidance: 0, steps: 50 };

@@ -9,7 +9,7 @@
  */
 import type { StoreApi } from 'zustand/vanilla';
 import { RandomStream } from '../core/rng.ts';
-import type { FrameBuffer } from './frames.ts';
+import type { FrameBuffer } from './frame-buffer.ts';
 import { DEFAULT_GEOMETRY, type AppState, type EngineLike, type StoreDeps } from './state.ts';
 
 /** Merges `value` into slice `key` of the state. */

@@ -11,7 +11,7 @@ import { filledMask, paintStroke, presetMask } from './mask.ts';
 import { nearestPoint } from './repr.ts';
 import type { RunParts } from './run-actions.ts';
 import { modeUsesImage, type Actions, type EditorSource } from './state.ts';
-import type { Trajectory } from './trajectory.ts';
+import type { TrajectoryParts } from './trajectory.ts';
 
 const UNDO_LIMIT = 50;
 
@@ -52,7 +52,7 @@ interface EditorSnapshot {
 export function createEditorActions(
   ctx: StoreContext,
   parts: {
-    readonly trajectory: Pick<Trajectory, 'cancelRun'>;
+    readonly trajectory: Pick<TrajectoryParts, 'cancelRun'>;
     readonly inputs: Pick<Inputs, 'sketchImage'>;
     readonly run: Pick<RunParts, 'actions'>;
   },

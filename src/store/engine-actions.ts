@@ -9,7 +9,7 @@ import { validateConfig, type ModelConfig } from '../model/config.ts';
 import type { StoreContext } from './context.ts';
 import { toErrorInfo } from './engine-api.ts';
 import type { Actions } from './state.ts';
-import type { Trajectory } from './trajectory.ts';
+import type { TrajectoryParts } from './trajectory.ts';
 import type { ViewParts } from './view-actions.ts';
 
 /** Where a run continues when its GPU backend is lost, in order of preference. */
@@ -42,7 +42,7 @@ export interface EngineParts {
 
 export function createEngineActions(
   ctx: StoreContext,
-  parts: { readonly trajectory: Pick<Trajectory, 'cancelRun'>; readonly view: ViewParts },
+  parts: { readonly trajectory: Pick<TrajectoryParts, 'cancelRun'>; readonly view: ViewParts },
 ): EngineParts {
   const { get, patch, deps, baseUrl, memoryPollMs } = ctx;
   const { cancelRun } = parts.trajectory;

@@ -5,7 +5,7 @@
  */
 import { GIFEncoder, applyPalette, quantize } from 'gifenc';
 import type { Frame } from '../engine/protocol.ts';
-import { NUM_CLASSES } from './frames.ts';
+import { NUM_CLASSES } from './frame-buffer.ts';
 import { encodeMask } from './share.ts';
 import { encodeSketchBits } from './sketch-bits.ts';
 import type { RunSummary } from './state.ts';

@@ -10,7 +10,7 @@ import type { StoreContext } from './context.ts';
 import type { Player } from './player.ts';
 import type { RunParts } from './run-actions.ts';
 import { sanitizeConfig, type Actions, type RunConfig } from './state.ts';
-import type { Trajectory } from './trajectory.ts';
+import type { TrajectoryParts } from './trajectory.ts';
 
 export interface HistoryParts {
   readonly actions: Pick<Actions, 'branch' | 'openRun'>;
@@ -19,7 +19,7 @@ export interface HistoryParts {
 export function createHistoryActions(
   ctx: StoreContext,
   parts: {
-    readonly trajectory: Pick<Trajectory, 'channel' | 'cancelRun'>;
+    readonly trajectory: Pick<TrajectoryParts, 'channel' | 'cancelRun'>;
     readonly compare: Pick<CompareParts, 'dropCompare'>;
     readonly player: Pick<Player, 'stopLoop'>;
     readonly run: Pick<RunParts, 'buildRequest' | 'launch'>;

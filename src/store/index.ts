@@ -1,6 +1,6 @@
 /** src/store: one zustand store of typed slices (engine, run config, trajectory, player, view, editor, samples, compare, history). */
 export * from './store.ts';
-export { FrameBuffer, rollingMedian, NUM_CLASSES } from './frames.ts';
+export { FrameBuffer, rollingMedian, NUM_CLASSES } from './frame-buffer.ts';
 export { presetMask, paintStroke, filledMask, hiddenCount, MASK_PRESETS } from './mask.ts';
 export { toErrorInfo } from './engine-api.ts';
 export { hashOf, parseHash, syncWithHash, shareHash, extrasOf, type HashState, type HashInputs, type ShareExtras, type SketchRef } from './url.ts';

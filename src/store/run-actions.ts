@@ -9,12 +9,12 @@ import type { RunNode } from './state.ts';
 import { NO_COMPARE_RUN, type CompareParts } from './compare-actions.ts';
 import type { StoreContext } from './context.ts';
 import type { EngineParts } from './engine-actions.ts';
-import { FrameBuffer, rollingMedian } from './frames.ts';
+import { FrameBuffer, rollingMedian } from './frame-buffer.ts';
 import type { Inputs } from './inputs.ts';
 import type { Player } from './player.ts';
 import { runRequest } from './request.ts';
 import { missingInput, modeUsesImage, sanitizeConfig, type Actions, type RunConfig, type RunSummary } from './state.ts';
-import { MS_WINDOW, type Trajectory } from './trajectory.ts';
+import { MS_WINDOW, type TrajectoryParts } from './trajectory.ts';
 
 export interface RunParts {
   /**
@@ -33,7 +33,7 @@ export interface RunParts {
 export function createRunActions(
   ctx: StoreContext,
   parts: {
-    readonly trajectory: Pick<Trajectory, 'channel' | 'cancelRun' | 'updateNode'>;
+    readonly trajectory: Pick<TrajectoryParts, 'channel' | 'cancelRun' | 'updateNode'>;
     readonly compare: CompareParts;
     readonly player: Pick<Player, 'stopLoop' | 'startLoop'>;
     readonly engine: Pick<EngineParts, 'pollMemory' | 'runRecovering'>;

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Frame } from '../engine/protocol.ts';
 import { createStoreContext } from './context.ts';
-import { FrameBuffer } from './frames.ts';
+import { FrameBuffer } from './frame-buffer.ts';
 import { createRunChannel, type RunChannel } from './run-channel.ts';
 import type { AppState } from './state.ts';
 

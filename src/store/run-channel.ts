@@ -7,7 +7,7 @@
  */
 import type { EngineErrorInfo, Frame } from '../engine/protocol.ts';
 import type { StoreContext } from './context.ts';
-import { FrameBuffer } from './frames.ts';
+import { FrameBuffer } from './frame-buffer.ts';
 
 /** How a run ended, as the engine (and its GPU-loss recovery) reports it. */
 export type RunOutcome = 'done' | 'cancelled' | { readonly error: EngineErrorInfo };

@@ -107,7 +107,7 @@ export interface EngineLike {
 
 export type EngineFactory = () => Awaitable<EngineLike>;
 
-/** The frames of one run as the parts and the UI read them (frames.ts FrameBuffer is the one implementation). */
+/** The frames of one run as the parts and the UI read them (frame-buffer.ts FrameBuffer is the one implementation). */
 export interface Frames {
   /** The run these frames belong to. */
   readonly runId: string | null;

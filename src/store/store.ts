@@ -1,7 +1,7 @@
 /**
  * One zustand store made of typed slices (DESIGN.md): engine, run config, trajectory, player, view,
  * mask editor and the bundled test samples. Components select single fields; the frames themselves
- * live in a FrameBuffer outside the state (see frames.ts) and reach canvases through `subscribe`.
+ * live in a FrameBuffer outside the state (see frame-buffer.ts) and reach canvases through `subscribe`.
  *
  * Two cancel tokens keep old work from leaking into new state (TF Playground's `Player`):
  *   - every run has a runId (context.ts newRunId, the one allocator) and goes through a run channel

@@ -4,14 +4,14 @@
  * status in the history.
  */
 import type { StoreContext } from './context.ts';
-import { rollingMedian } from './frames.ts';
+import { rollingMedian } from './frame-buffer.ts';
 import { createRunChannel, type RunChannel } from './run-channel.ts';
 import type { Actions, RunNode } from './state.ts';
 
 /** Frames in the rolling median of ms per step (engine.msPerStep). */
 export const MS_WINDOW = 25;
 
-export interface Trajectory {
+export interface TrajectoryParts {
   /** Run A's channel: its buffer, frames, cancel and end. */
   readonly channel: RunChannel;
   readonly cancelRun: () => void;
@@ -20,7 +20,7 @@ export interface Trajectory {
   readonly actions: Pick<Actions, 'cancelRun' | 'getFrame' | 'frames'>;
 }
 
-export function createTrajectory(ctx: StoreContext): Trajectory {
+export function createTrajectory(ctx: StoreContext): TrajectoryParts {
   const { get, set, patch, now } = ctx;
 
   // Moves the buffer's frame count (and ms per step) into the state.
@@ -44,7 +44,7 @@ export function createTrajectory(ctx: StoreContext): Trajectory {
     updateNode(runId, { status: 'cancelled', frameCount });
   };
 
-  const actions: Trajectory['actions'] = {
+  const actions: TrajectoryParts['actions'] = {
     cancelRun,
     getFrame: (index) => channel.buffer.at(index),
     frames: () => channel.buffer,
