@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateAndWait, openPlayground, pickMode, setSteps, shot, waitReady, type AppWindow } from './app.ts';
 import type { BrowserSession, PageProblems } from './harness.ts';
 import { maxAbsDiff } from '../src/model/testing.ts';
+import { SAMPLING_DEFAULTS } from '../src/store/defaults.ts';
 
 const STEPS = 10;
 
@@ -66,6 +67,7 @@ describe('drift guidance (CFG in the common space)', () => {
     const slider = page.getByTestId('drift-guidance');
     const cost = page.getByTestId('drift-guidance-cost');
     expect(await slider.isEnabled()).toBe(true);
+    await slider.fill('0'); // whatever the mode's measured default (src/store/defaults.ts)
     expect(await cost.textContent()).toContain('off');
     await generateAndWait(page);
     const plain0 = await frame(page, 0);
@@ -162,13 +164,15 @@ describe('drift guidance (CFG in the common space)', () => {
       await old.goto(session.url('/#mode=conditional&class=3&guidance=3&cmp=ddpm~0~1~20'), { waitUntil: 'load' });
       await old.waitForFunction(() => (window as unknown as Partial<AppWindow>).mtdPlayground !== undefined);
       const s = await state(old);
-      expect(s.config).toMatchObject({ mode: 'conditional', labelGuidance: 3, driftGuidance: 0 });
+      // A link without dg gets the mode's measured drift guidance (src/store/defaults.ts).
+      const dg = SAMPLING_DEFAULTS.driftGuidance.conditional;
+      expect(s.config).toMatchObject({ mode: 'conditional', labelGuidance: 3, driftGuidance: dg });
       expect(s.compare.knobs).toMatchObject({ sampler: 'ddpm', labelGuidance: 1, driftGuidance: 0, steps: 20 });
       expect(await old.getByTestId('label-guidance').inputValue()).toBe('3');
       await old.waitForFunction(() => new URLSearchParams(location.hash.slice(1)).get('lg') === '3');
       const hash = new URLSearchParams(new URL(old.url()).hash.slice(1));
       expect(hash.get('guidance')).toBeNull();
-      expect(hash.get('dg')).toBe('0');
+      expect(hash.get('dg')).toBe(String(dg));
       expect(hash.get('cmp')).toBe('ddpm~0~1~20~0');
       expect(await old.evaluate(() => (window as unknown as AppWindow).mtdPlayground.getState().notices)).toEqual([]);
       expect(p3.pageErrors).toEqual([]);

@@ -3,7 +3,9 @@
  * E = sum_i g_i E_i(x^i) of MT-DIFFUSION.md, from which the drift estimate is c^_t = kappa_t E.
  *   - given modalities are encoded once per run (E is constant);
  *   - a generated label (joint mode) is re-encoded every step from the one-hot of the label head's
- *     argmax (a hard decision: 78% classifier agreement against 69% for the softmax, first weights).
+ *     argmax (a hard decision: 78% classifier agreement against 69% for the softmax, first weights);
+ *     with label commitment (plan.labelCommit > 0) its g_label is 1 only for the samples whose head is
+ *     that sure, max_k p(k | z_t) >= labelCommit, and 0 for the others, decided afresh every step.
  * Created once per run; the caller disposes it.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -65,10 +67,13 @@ export function createConditions(network: Network, plan: RunPlan): Conditions {
 
   return {
     encoded(labelProbs) {
-      // E_label(onehot(argmax label probs)) with g_label = 1 (sampling.py "label" in cond.generate).
+      // E_label(onehot(argmax label probs)) with g_label = 1 (sampling.py "label" in cond.generate), or with
+      // label commitment g_label = [max_k p(k | z_t) >= labelCommit] per sample (sampling.py label_commit).
       if (constant !== null) return constant;
       const decided = tf.oneHot(tf.argMax(labelProbs, 1), plan.classes).toFloat() as tf.Tensor2D; // [B, K]
-      return network.encode({ ...inputs, labelProbs: decided });
+      if (plan.labelCommit <= 0) return network.encode({ ...inputs, labelProbs: decided });
+      const committed = tf.cast<tf.Tensor1D>(tf.greaterEqual(tf.max(labelProbs, 1), plan.labelCommit), 'float32'); // g_label [B]
+      return network.encode({ ...inputs, labelProbs: decided, given: { ...inputs.given, label: committed } });
     },
     composite(v) {
       return visible === null || hidden === null ? v : tf.add(visible, tf.mul(hidden, v));

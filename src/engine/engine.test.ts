@@ -92,6 +92,7 @@ describe('engine core', { timeout: 60_000 }, () => {
     const before = engine.memory().numTensors;
     expect(before).toBe(tf.memory().numTensors);
     await engine.run(request({ mode: 'joint', steps: 1, labelGuidance: 1 }), () => {});
+    await engine.run(request({ mode: 'joint', steps: 2, labelCommit: 0.5 }), () => {});
     const run = engine.run(request({ runId: 'x', steps: 5 }), () => engine.cancel('x'));
     expect(await run).toBe('cancelled');
     expect((await engine.setBackend('cpu')).chosen).toBe('cpu');

@@ -12,6 +12,7 @@ import {
   MODES,
   SAMPLERS,
   MAX_DRIFT_GUIDANCE,
+  MAX_LABEL_COMMIT,
   X0_SOURCES,
   type Mode,
   type RunRequest,
@@ -64,6 +65,11 @@ export interface RunPlan {
   readonly labelGuidanceTarget: LabelGuidanceTarget | null;
   /** Drift guidance w (RunRequest.driftGuidance; 0 = off): one more forward per step, on y_t = z_t - c^_t. */
   readonly driftGuidance: number;
+  /**
+   * Label commitment (RunRequest.labelCommit; joint mode, else 0): the generated label's drift is given to
+   * a sample only while max_k p(k | z_t) >= labelCommit (conditions.ts); 0 = always.
+   */
+  readonly labelCommit: number;
   /** Given modalities, batch-sized (B*...), or null when absent. */
   readonly given: {
     readonly classId: number | null;
@@ -128,6 +134,10 @@ export function planRun(request: RunRequest, config: ModelConfig, tables: Tables
   if (!(Number.isFinite(driftGuidance) && driftGuidance >= 0 && driftGuidance <= MAX_DRIFT_GUIDANCE)) {
     throw bad(`driftGuidance must be a finite number in 0..${MAX_DRIFT_GUIDANCE}, got ${String(request.driftGuidance)}`);
   }
+  const labelCommit = request.labelCommit ?? 0;
+  if (!(Number.isFinite(labelCommit) && labelCommit >= 0 && labelCommit <= MAX_LABEL_COMMIT)) {
+    throw bad(`labelCommit must be a finite number in 0..${MAX_LABEL_COMMIT}, got ${String(request.labelCommit)}`);
+  }
   try {
     assertSeed(request.seed);
     if (request.noiseSeed !== undefined) assertSeed(request.noiseSeed);
@@ -163,6 +173,9 @@ export function planRun(request: RunRequest, config: ModelConfig, tables: Tables
     throw bad(`x0From must be one of ${X0_SOURCES.map((s) => `'${s}'`).join(', ')}, got ${JSON.stringify(request.x0From)}`);
   }
   if (request.paste === true && mode !== 'inpaint') throw bad(`paste applies to mode 'inpaint' only, not '${mode}'`);
+  if (labelCommit > 0 && mode !== 'joint') {
+    throw bad(`labelCommit applies to mode 'joint' only (the generated label's drift), not '${mode}'`);
+  }
 
   let labelGuidanceTarget: LabelGuidanceTarget | null = null;
   if (request.labelGuidance > 0) {
@@ -215,6 +228,7 @@ export function planRun(request: RunRequest, config: ModelConfig, tables: Tables
     labelGuidance: request.labelGuidance,
     labelGuidanceTarget,
     driftGuidance,
+    labelCommit,
     given,
     generateLabel: mode === 'joint',
     paste: request.paste === true && mode === 'inpaint',

@@ -85,6 +85,8 @@ export { SAMPLERS, type SamplerName } from '../core/index.ts';
 export const DRIFT_GUIDANCE_MODES: readonly Mode[] = ['joint', 'conditional', 'inpaint', 'sketch', 'representation'];
 /** Largest drift guidance w a request may ask for. */
 export const MAX_DRIFT_GUIDANCE = 10;
+/** Largest label commitment threshold a request may ask for (RunRequest.labelCommit; a probability). */
+export const MAX_LABEL_COMMIT = 1;
 
 export interface RunRequest {
   /** Unique per run; frames carry it so stale frames from an old run can be dropped. */
@@ -112,6 +114,14 @@ export interface RunRequest {
    * forward per step. Modes in DRIFT_GUIDANCE_MODES only. Python: `drift_guidance`.
    */
   readonly driftGuidance?: number;
+  /**
+   * Joint mode only: label commitment threshold in 0..MAX_LABEL_COMMIT (0 = always commit, the default).
+   * The generated label's drift is given only to the samples whose label head is this sure,
+   * max_k p(k | z_t) >= labelCommit, as the one-hot of its argmax (g_label = 1, else 0), decided afresh
+   * every step. 0 gives the label's drift from the first step, which locks in the head's bias at t ~ T.
+   * Python: `label_commit` (training/mtd/sampling.py encode_estimate).
+   */
+  readonly labelCommit?: number;
   readonly classId?: number;
   /** 32x32 image in [-1, 1] (model space), for inpaint / classify / sketch-from-image. */
   readonly image?: Float32Array;

@@ -9,6 +9,8 @@ import { loadParityFixture, maxAbsDiff } from '../model/testing.ts';
 import { CancelToken } from './cancel.ts';
 import { EngineError } from './errors.ts';
 import type { Frame } from './protocol.ts';
+import { createConditions } from './conditions.ts';
+import { planRun } from './plan.ts';
 import { runTrajectory } from './runner.ts';
 import { collect, loadTestModel, request, type TestModel } from './testing.ts';
 
@@ -288,6 +290,65 @@ describe('runTrajectory: drift guidance (classifier-free guidance in the common 
   });
 });
 
+describe('runTrajectory: label commitment (joint mode)', { timeout: 120_000 }, () => {
+  const maxOf = (p: Float32Array, b: number): number => Math.max(...p.subarray(b * 10, b * 10 + 10));
+
+  it("g_label = [max_k p(k | z_t) >= c], decided afresh every step: the drift is kappa_t E(onehot(argmax)) or 0, and the step adds kappa_prev g E", async () => {
+    const c = 0.5;
+    const req = request({ mode: 'joint', steps: 6, seed: 3, labelCommit: c });
+    const f = (await collect(m.network, m.tables, req)).frames;
+    const { kappa } = m.tables.drift;
+    const { schedule } = m.tables;
+    const committed = f.map((x) => maxOf(x.labelProbs, 0) >= c);
+    for (const [k, x] of f.entries()) {
+      const E = encodeLabel(oneHotArgmax(x.labelProbs));
+      const want = committed[k] ? scale(E, kappa[x.t]!) : new Float32Array(1024);
+      expect(maxAbsDiff(x.drift, want), `drift at frame ${k} (t = ${x.t}, committed ${committed[k]})`).toBeLessThan(1e-5);
+    }
+    // Where the drift is non-zero (0 < t < T) this seed is unsure, then sure, then unsure again: no memory.
+    const inner = committed.slice(1, -1);
+    expect(inner.slice(0, 3)).toEqual([false, false, false]);
+    expect(inner[3]).toBe(true);
+    expect(inner[4]).toBe(false);
+    // The step out of a committed frame (t = 333) and out of an uncommitted one (t = 167): z_prev = y_prev + kappa_prev g E.
+    for (const k of [4, 5]) {
+      const { t } = f[k]!;
+      const tPrev = f[k + 1]!.t;
+      const gE = committed[k] ? encodeLabel(oneHotArgmax(f[k]!.labelProbs)) : new Float32Array(1024);
+      const x0 = headAt('masked', f[k]!.z, t);
+      const eps = x0.map((v, i) => (f[k]!.z[i]! - kappa[t]! * gE[i]! - schedule.sqrtAlphaBar[t]! * v) / schedule.sqrtOneMinusAlphaBar[t]!);
+      const ref = ddimStep({ schedule, zt: f[k]!.z, epsHat: eps, t, tPrev, eta: 0, clipX0: true, driftT: scale(gE, kappa[t]!), driftPrev: scale(gE, kappa[tPrev]!) });
+      expect(maxAbsDiff(f[k + 1]!.z, ref.prev), `z ${k + 1}`).toBeLessThan(1e-4);
+    }
+  });
+
+  it('is per sample (conditions.ts encoded): in a grid, only the samples whose head is sure get the label drift', () => {
+    const c = 0.5;
+    const plan = planRun(request({ mode: 'joint', batch: 16, labelCommit: c }), m.network.config, m.tables);
+    // Sample b puts p_b on class b % 10 and spreads the rest evenly: sure from b = 8 on, exactly at c for b = 7.
+    const sure = Array.from({ length: 16 }, (_, b) => 0.15 + 0.05 * b);
+    const probs = new Float32Array(160).map((_, i) => {
+      const b = Math.floor(i / 10);
+      return i % 10 === b % 10 ? sure[b]! : (1 - sure[b]!) / 9;
+    });
+    const cond = createConditions(m.network, plan);
+    try {
+      const before = tf.memory().numTensors;
+      const E = tf.tidy(() => cond.encoded(tf.tensor2d(probs, [16, 10])).dataSync() as Float32Array);
+      expect(tf.memory().numTensors, 'encoded() inside the caller\'s tidy leaves nothing behind').toBe(before);
+      const full = encodeLabel(oneHotArgmax(probs)); // g_label = 1 for every sample
+      sure.forEach((p, b) => {
+        const on = Math.fround(p) >= c;
+        const want = on ? full.subarray(b * 1024, (b + 1) * 1024) : new Float32Array(1024);
+        expect(maxAbsDiff(E.subarray(b * 1024, (b + 1) * 1024), want), `sample ${b} (p ${p.toFixed(2)}, committed ${on})`).toBeLessThan(1e-6);
+      });
+      expect(sure.filter((p) => Math.fround(p) >= c)).toHaveLength(9);
+    } finally {
+      cond.dispose();
+    }
+  });
+});
+
 describe('runTrajectory: errors, cancellation, memory', { timeout: 60_000 }, () => {
   it('rejects bad requests with kind input', () => {
     const bad = (over: Parameters<typeof request>[0], re: RegExp): void => {
@@ -315,6 +376,12 @@ describe('runTrajectory: errors, cancellation, memory', { timeout: 60_000 }, () 
     bad({ mode: 'joint', driftGuidance: '2' as never }, /driftGuidance must be a finite number/);
     bad({ driftGuidance: 1 }, /driftGuidance applies to the modes with a condition \(joint, conditional, inpaint, sketch, representation\), not 'unconditional'/);
     bad({ mode: 'classify', image, driftGuidance: 1 }, /driftGuidance does not apply to mode 'classify'/);
+    // Label commitment: a probability threshold, for the generated label of joint mode only.
+    bad({ mode: 'joint', labelCommit: 1.5 }, /labelCommit must be a finite number in 0\.\.1, got 1\.5/);
+    bad({ mode: 'joint', labelCommit: Number.NaN }, /labelCommit must be a finite number in 0\.\.1/);
+    bad({ mode: 'joint', labelCommit: '0.5' as never }, /labelCommit must be a finite number/);
+    bad({ mode: 'conditional', classId: 2, labelCommit: 0.5 }, /labelCommit applies to mode 'joint' only \(the generated label's drift\), not 'conditional'/);
+    bad({ labelCommit: 0.5 }, /labelCommit applies to mode 'joint' only/);
     bad({ seed: -1 }, /seed/);
     bad({ start: { z: new Float32Array(10), fromStep: 1 } }, /start\.z/);
   });
@@ -366,6 +433,8 @@ describe('runTrajectory: errors, cancellation, memory', { timeout: 60_000 }, () 
       // Drift guidance's second forward, after label guidance's backward pass, and on the eps head.
       request({ mode: 'conditional', classId: 1, steps: 2, labelGuidance: 1, driftGuidance: 2 }),
       request({ mode: 'sketch', sketch: new Float32Array(1024).fill(1), steps: 2, driftGuidance: 1, x0From: 'eps', sampler: 'ddpm' }),
+      // Label commitment's per-sample g_label, with label guidance and drift guidance on the same step.
+      request({ mode: 'joint', steps: 2, labelCommit: 0.5, labelGuidance: 1, driftGuidance: 1 }),
     ];
     await collect(m.network, m.tables, runs[0]!); // burn-in
     const before = tf.memory().numTensors;

@@ -5,7 +5,8 @@
  * Reverse modes (training/mtd/sampling.py `sample`, MT-DIFFUSION.md "Sampling"): frame 0 is z_T from
  * `initialNoise(seed)`; frame k is z at t_k = plan.frameT[k] together with every head evaluated on it,
  * and the step to frame k + 1 uses those heads:
- *   E = sum_i g_i E_i(x^i)  (given: encoded once; generated label: one-hot of the label head argmax, every step),
+ *   E = sum_i g_i E_i(x^i)  (given: encoded once; generated label: one-hot of the label head argmax, every step,
+ *                           with g_label = [max_k p(k | z_t) >= labelCommit] when label commitment is on),
  *   c^_t = kappa_t E,  y_t = z_t - c^_t,  y_prev = DDPM / DDIM step on y_t,  z_prev = y_prev + c^_prev,
  * with noise xi = stepNoise(noiseSeed ?? seed, t) when the step's sigma > 0, and x^_0 from the plan's head
  * with label-head guidance and drift guidance (update.ts stepEstimate; drift guidance evaluates the network
@@ -188,12 +189,12 @@ async function* forwardFrames(network: Network, tables: Tables, plan: RunPlan, c
 }
 
 /**
- * The tensors of one synthetic reverse step (joint generation, DDIM, batch B): every kernel a run uses
- * except label guidance's backward pass, for compiling shaders before the first visible frame. The caller
- * disposes the result (or reads it back).
+ * The tensors of one synthetic reverse step (joint generation with label commitment, DDIM, batch B): every
+ * kernel a run uses except label guidance's backward pass, for compiling shaders before the first visible
+ * frame. The caller disposes the result (or reads it back).
  */
 export function warmupStep(network: Network, tables: Tables, batch: 1 | 16): tf.Tensor[] {
-  const request: RunRequest = { runId: 'warmup', mode: 'joint', sampler: 'ddim', steps: 2, eta: 0, seed: 0, batch, clipX0: true, labelGuidance: 0 };
+  const request: RunRequest = { runId: 'warmup', mode: 'joint', sampler: 'ddim', steps: 2, eta: 0, seed: 0, batch, clipX0: true, labelGuidance: 0, labelCommit: 0.5 };
   const plan = planRun(request, network.config, tables);
   const cond = createConditions(network, plan);
   const z = tf.zeros<tf.Rank.R4>([batch, plan.size, plan.size, 1]); // [B, S, S, 1]

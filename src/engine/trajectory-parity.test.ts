@@ -5,7 +5,8 @@
  * backend must follow the same z_t at every step: joint DDIM, class-conditional DDPM, inpainting DDIM(eta),
  * inpainting with paste (the visible pixels of y_{t-1} from pasteNoise(seed, t_{t-1}), composited exactly at
  * t = 0), drift guidance on the masked-image head (sketch; class-conditional after label-head guidance) and
- * on the eps head (joint DDPM). Regenerate it from the shipped weights with
+ * on the eps head (joint DDPM), and label commitment (joint DDIM, the generated label's drift given only at
+ * the steps where the label head is sure; the case has both kinds of step). Regenerate it from the shipped weights with
  * `/usr/bin/python3 training/export.py --from-weights public/weights --fixtures-only`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,12 +29,15 @@ interface TrajectoryCase {
   readonly x0From: X0Source;
   readonly labelGuidance: number;
   readonly driftGuidance: number;
+  readonly labelCommit: number;
   /** t of each reverse step, descending. */
   readonly steps_t: number[];
   /** z_t before each step (32x32 each). */
   readonly z: number[][];
   readonly x0Hat: number[][];
   readonly labelProbs: number[][];
+  /** c^_t = kappa_t E before each step. */
+  readonly drift: number[][];
   readonly final: number[];
 }
 
@@ -50,7 +54,7 @@ afterAll(() => m.dispose());
 const TOL = 2e-3;
 
 describe('runner matches the PyTorch sampler (trajectory fixture)', { timeout: 120_000 }, () => {
-  const names = ['joint-ddim', 'conditional-ddpm', 'inpaint-ddim-eta', 'inpaint-paste-ddpm', 'sketch-dg-ddim', 'conditional-lg-dg-ddim', 'joint-dg-eps-ddpm'];
+  const names = ['joint-ddim', 'conditional-ddpm', 'inpaint-ddim-eta', 'inpaint-paste-ddpm', 'sketch-dg-ddim', 'conditional-lg-dg-ddim', 'joint-dg-eps-ddpm', 'joint-lc-ddim'];
   it('the fixture has exactly these cases', () => {
     expect(cases.map((c) => c.name).sort()).toEqual([...names].sort());
   });
@@ -72,6 +76,7 @@ describe('runner matches the PyTorch sampler (trajectory fixture)', { timeout: 1
         x0From: c!.x0From,
         labelGuidance: c!.labelGuidance,
         driftGuidance: c!.driftGuidance,
+        labelCommit: c!.labelCommit,
       });
       const { frames, end } = await collect(m.network, m.tables, req);
       expect(end).toBe('done');
@@ -80,12 +85,19 @@ describe('runner matches the PyTorch sampler (trajectory fixture)', { timeout: 1
         const f = frames[k]!;
         expect(maxAbsDiff(f.z, c!.z[k]!), `z at step ${k}`).toBeLessThan(TOL);
         expect(maxAbsDiff(f.labelProbs, c!.labelProbs[k]!), `label probs at step ${k}`).toBeLessThan(TOL);
+        expect(maxAbsDiff(f.drift, c!.drift[k]!), `drift at step ${k}`).toBeLessThan(TOL);
         // x0-hat amplifies eps error by 1/sqrt(alphaBar_t) (156x at t = T): compare where it is well-conditioned
         // (inpainting: the playground shows x0-hat composited with the given visible pixels; compare the hidden ones)
         const hidden = (a: ArrayLike<number>): number[] => Array.from(a).filter((_, i) => !c!.mask || c!.mask[i] === 0);
         if (c!.steps_t[k]! < 900) expect(maxAbsDiff(hidden(f.x0Hat), hidden(c!.x0Hat[k]!)), `x0Hat at step ${k}`).toBeLessThan(TOL * 10);
       });
       expect(maxAbsDiff(frames.at(-1)!.x0Hat, c!.final), 'final image').toBeLessThan(TOL);
+      if (c!.labelCommit > 0) {
+        // Both kinds of step where kappa_t > 0: the label's drift withheld (exactly 0) and given.
+        const given = c!.steps_t.flatMap((t, k) => (m.tables.drift.kappa[t]! > 0 ? [frames[k]!.drift.some((v) => v !== 0)] : []));
+        expect(given, 'the case both withholds and gives the label drift').toContain(true);
+        expect(given).toContain(false);
+      }
     });
   }
 });

@@ -162,6 +162,9 @@ describe('branches and history', () => {
     expect(branchChanges(parent, { ...parent, runId: 'b' })).toBe('same settings');
     expect(branchChanges(parent, { ...parent, runId: 'b', seed: 7, x0From: 'eps', sketch: new Float32Array(1024).fill(1, 0, 3) })).toBe('seed 7, x̂₀ from eps, sketch');
     expect(branchChanges(parent, { ...parent, runId: 'b', driftGuidance: 2, labelGuidance: 1 })).toBe('label guidance 1, drift guidance 2');
+    // Label commitment matters in joint mode only (DEFAULT_CONFIG's mode).
+    expect(branchChanges(parent, { ...parent, runId: 'b', labelCommit: 0.5 })).toBe('label commitment 0.5');
+    expect(branchChanges({ ...parent, mode: 'sketch' }, { ...parent, mode: 'sketch', runId: 'b', labelCommit: 0.5 })).toBe('same settings');
     expect(branchChanges({ ...parent, sketch: null, reprPoint: 1 }, { ...parent, sketch: null, reprPoint: 4 })).toBe('point 4');
   });
 

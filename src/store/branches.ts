@@ -35,6 +35,7 @@ export function branchChanges(parent: RunSummary, child: RunSummary): string {
   if (child.classId !== parent.classId && child.mode === 'conditional') out.push(`class ${child.classId}`);
   if (child.labelGuidance !== parent.labelGuidance) out.push(`label guidance ${child.labelGuidance}`);
   if (child.driftGuidance !== parent.driftGuidance) out.push(`drift guidance ${child.driftGuidance}`);
+  if (child.labelCommit !== parent.labelCommit && child.mode === 'joint') out.push(`label commitment ${child.labelCommit}`);
   if (child.clipX0 !== parent.clipX0) out.push(child.clipX0 ? 'clip' : 'no clip');
   if (child.x0From !== parent.x0From) out.push(`x̂₀ from ${child.x0From}`);
   if (child.reprPoint !== parent.reprPoint && child.reprPoint !== null) out.push(`point ${child.reprPoint}`);

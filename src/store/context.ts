@@ -9,6 +9,7 @@
  */
 import type { StoreApi } from 'zustand/vanilla';
 import { RandomStream } from '../core/rng.ts';
+import { SAMPLING_DEFAULTS, type SamplingDefaults } from './defaults.ts';
 import type { FrameBuffer } from './frame-buffer.ts';
 import { DEFAULT_GEOMETRY, type AppState, type EngineLike, type StoreDeps } from './state.ts';
 
@@ -31,6 +32,8 @@ export interface StoreContext {
   readonly dice: RandomStream;
   /** Side of the editor's images (model space, before the engine has told us the config). */
   readonly side: number;
+  /** The measured run settings per mode (defaults.ts). */
+  readonly samplingDefaults: SamplingDefaults;
 
   // ---- engine (written by engine-actions.ts only) --------------------------------------------
   engine: EngineLike | null;
@@ -80,6 +83,7 @@ export function createStoreContext(deps: StoreDeps, get: StoreContext['get'], se
     memoryPollMs: deps.memoryPollMs ?? 1000,
     dice: new RandomStream((deps.diceSeed ?? defaultDiceSeed()) >>> 0, 'dice'),
     side: DEFAULT_GEOMETRY.imageSize,
+    samplingDefaults: deps.samplingDefaults ?? SAMPLING_DEFAULTS,
     engine: null,
     newRunId: (compareOf) => (compareOf === undefined ? `run-${++runs}` : `${compareOf}-B${++runs}`),
     archive: new Map<string, FrameBuffer>(),

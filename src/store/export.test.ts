@@ -31,6 +31,8 @@ describe('export', () => {
     expect(out.config).not.toHaveProperty('guidance');
     const guided = trajectoryExport({ ...run, labelGuidance: 0, driftGuidance: 2.5 }, frames, ['a']);
     expect(guided.config).toMatchObject({ labelGuidance: 0, driftGuidance: 2.5 });
+    expect(out.config['labelCommit']).toBe(DEFAULT_CONFIG.labelCommit);
+    expect(trajectoryExport({ ...run, mode: 'joint', labelCommit: 0.5 }, frames, ['a']).config).toMatchObject({ mode: 'joint', labelCommit: 0.5 });
     expect(decodeMask(String(out.config['mask']))).toEqual(mask);
     expect(out.frames[2]!.t).toBe(800);
     expect(out.frames[2]!.labelProbs).toHaveLength(16);

@@ -4,7 +4,7 @@
  * RunRequest field reaches both.
  */
 import type { RunRequest } from '../engine/protocol.ts';
-import { driftGuidanceApplies, labelGuidanceApplies, type RunConfig } from './state.ts';
+import { driftGuidanceApplies, labelCommitApplies, labelGuidanceApplies, type RunConfig } from './state.ts';
 
 /** The mode's inputs (null where the mode takes none); each is copied into the request. */
 export interface RunInputs {
@@ -28,6 +28,7 @@ export function runRequest(runId: string, config: RunConfig, inputs: RunInputs):
     x0From: config.x0From,
     labelGuidance: labelGuidanceApplies(config.mode) ? config.labelGuidance : 0,
     driftGuidance: driftGuidanceApplies(config.mode) ? config.driftGuidance : 0,
+    labelCommit: labelCommitApplies(config.mode) ? config.labelCommit : 0,
     ...(config.mode === 'conditional' ? { classId: config.classId } : {}),
     ...(config.mode === 'inpaint' && config.paste ? { paste: true } : {}),
     ...(image ? { image: image.slice() } : {}),

@@ -4,16 +4,16 @@
  * buffer of its own, adds it to the history, and carries it over a GPU loss. Generate and branch
  * (history-actions.ts) both start runs through launch.
  */
-import type { Frame, RunRequest } from '../engine/protocol.ts';
-import type { RunNode } from './state.ts';
+import type { Frame, Mode, RunRequest } from '../engine/protocol.ts';
 import { NO_COMPARE_RUN, type CompareParts } from './compare-actions.ts';
 import type { StoreContext } from './context.ts';
+import { defaultDriftGuidance, followModeDefaults } from './defaults.ts';
 import type { EngineParts } from './engine-actions.ts';
 import { FrameBuffer, rollingMedian } from './frame-buffer.ts';
 import type { Inputs } from './inputs.ts';
 import type { Player } from './player.ts';
 import { runRequest } from './request.ts';
-import { missingInput, modeUsesImage, sanitizeConfig, type Actions, type RunConfig, type RunSummary } from './state.ts';
+import { DEFAULT_CONFIG, missingInput, modeUsesImage, sanitizeConfig, type Actions, type RunConfig, type RunNode, type RunSummary } from './state.ts';
 import { MS_WINDOW, type TrajectoryParts } from './trajectory.ts';
 
 export interface RunParts {
@@ -141,10 +141,15 @@ export function createRunActions(
     }
   };
 
+  // The last mode with drift guidance the config was in (followModeDefaults compares against its default).
+  let lastGuided: Mode = DEFAULT_CONFIG.mode;
   const actions: RunParts['actions'] = {
     setConfig(change) {
       const before = get().config;
-      const next = sanitizeConfig({ ...before, ...change }, get().engine.config?.schedule.T ?? 1000);
+      const table = ctx.samplingDefaults;
+      if (defaultDriftGuidance(before.mode, table) !== null) lastGuided = before.mode;
+      // A mode switch moves an untouched drift guidance to the new mode's measured default (defaults.ts).
+      const next = sanitizeConfig({ ...before, ...followModeDefaults(before, change, lastGuided, table) }, get().engine.config?.schedule.T ?? 1000);
       const changed = (Object.keys(next) as (keyof RunConfig)[]).some((k) => next[k] !== before[k]);
       if (!changed) return;
       // Changing the config while a run plays cancels it cleanly; a new seed or mode also stops playback.

@@ -2,8 +2,8 @@
  * The store's shape (DESIGN.md): the slice types, the signatures of every action, the types the parts
  * share (the engine interface, frames, history nodes, compare knobs, editor points), and the constants and
  * pure rules the UI shares with the store (DEFAULT_CONFIG, sanitizeConfig, missingInput). A leaf: it imports
- * from the layers below (core, engine's protocol, model's config types) and from no file of src/store, so
- * every part can import it without a cycle (tools/eslint-cycles.js). The actions are built by the parts
+ * from the layers below (core, engine's protocol, model's config types) and, of src/store, only the
+ * measured defaults table (defaults.ts, itself a leaf), so every part can import it without a cycle (tools/eslint-cycles.js). The actions are built by the parts
  * that createAppStore (store.ts) composes.
  */
 import type { StoreApi } from 'zustand/vanilla';
@@ -26,6 +26,8 @@ import type {
 } from '../engine/protocol.ts';
 import { DEFAULT_X0_SOURCE, DRIFT_GUIDANCE_MODES, MAX_DRIFT_GUIDANCE, MODES, SAMPLERS, X0_SOURCES } from '../engine/protocol.ts';
 import type { ModelConfig } from '../model/config.ts';
+// The measured defaults table: a leaf itself (it imports only the engine's protocol types).
+import { SAMPLING_DEFAULTS, type SamplingDefaults } from './defaults.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Constants shared with the UI.
@@ -45,6 +47,8 @@ export const FPS_CHOICES: readonly number[] = [2, 5, 10, 20, 30, 60];
 export const MAX_LABEL_GUIDANCE = 30;
 /** Largest drift guidance w (the engine's limit, RunRequest.driftGuidance). */
 export { MAX_DRIFT_GUIDANCE };
+/** Largest label commitment the controls offer (the engine takes up to 1: never sure enough, in practice). */
+export const MAX_LABEL_COMMIT = 0.95;
 
 /** Model-space geometry before the engine has told us the config (training/mtd/data.py). */
 export const DEFAULT_GEOMETRY = { imageSize: 32, dataSize: 28, pad: 2 } as const;
@@ -59,6 +63,11 @@ export function labelGuidanceApplies(mode: Mode): boolean {
 /** Drift guidance (CFG in the common space) needs a drift: every mode that gives or generates a condition. */
 export function driftGuidanceApplies(mode: Mode): boolean {
   return DRIFT_GUIDANCE_MODES.includes(mode);
+}
+
+/** Label commitment gates the generated label's drift: joint generation only. */
+export function labelCommitApplies(mode: Mode): boolean {
+  return mode === 'joint';
 }
 
 /** Modes that take an image (and, for inpainting, a mask) from the editor. */
@@ -211,6 +220,11 @@ export interface EngineSlice {
 export type RunConfig = Pick<RunRequest, 'mode' | 'sampler' | 'steps' | 'eta' | 'seed' | 'batch' | 'labelGuidance' | 'clipX0'> & {
   /** Drift guidance w, 0 = off (RunRequest.driftGuidance; sent only in driftGuidanceApplies modes). */
   readonly driftGuidance: number;
+  /**
+   * Label commitment threshold in 0..MAX_LABEL_COMMIT, 0 = from the first step (RunRequest.labelCommit;
+   * sent only in joint mode).
+   */
+  readonly labelCommit: number;
   /** Head whose x^_0 drives the reverse step (RunRequest.x0From). */
   readonly x0From: X0Source;
   readonly classId: number;
@@ -453,8 +467,11 @@ export interface StoreDeps {
   /** Memory poll period in ms (0: only after init and runs). */
   readonly memoryPollMs?: number;
   readonly initialConfig?: Partial<RunConfig>;
+  /** The measured per-mode defaults (default: defaults.ts SAMPLING_DEFAULTS, the shipped weights' table). */
+  readonly samplingDefaults?: SamplingDefaults;
 }
 
+/** The defaults; drift guidance and label commitment are the measured ones (defaults.ts SAMPLING_DEFAULTS). */
 export const DEFAULT_CONFIG: RunConfig = {
   mode: 'joint',
   sampler: 'ddim',
@@ -464,7 +481,8 @@ export const DEFAULT_CONFIG: RunConfig = {
   batch: 1,
   classId: 0,
   labelGuidance: 0,
-  driftGuidance: 0,
+  driftGuidance: SAMPLING_DEFAULTS.driftGuidance.joint,
+  labelCommit: SAMPLING_DEFAULTS.labelCommit,
   clipX0: true,
   paste: true,
   x0From: DEFAULT_X0_SOURCE,
@@ -483,6 +501,7 @@ export function sanitizeConfig(c: RunConfig, T = 1000): RunConfig {
     classId: Math.min(9, Math.max(0, Math.round(finite(c.classId, 0)))),
     labelGuidance: Math.min(MAX_LABEL_GUIDANCE, Math.max(0, finite(c.labelGuidance, 0))),
     driftGuidance: Math.min(MAX_DRIFT_GUIDANCE, Math.max(0, finite(c.driftGuidance, 0))),
+    labelCommit: Math.min(MAX_LABEL_COMMIT, Math.max(0, finite(c.labelCommit, DEFAULT_CONFIG.labelCommit))),
     clipX0: Boolean(c.clipX0),
     paste: c.paste === true,
     x0From: X0_SOURCES.includes(c.x0From) ? c.x0From : DEFAULT_X0_SOURCE,

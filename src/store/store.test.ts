@@ -4,7 +4,9 @@ import type { EngineEvent } from '../engine/api.ts';
 import type { EngineLike } from './state.ts';
 import { FrameBuffer, rollingMedian } from './frame-buffer.ts';
 import { hiddenCount, paintStroke, presetMask } from './mask.ts';
+import type { SamplingDefaults } from './defaults.ts';
 import { createAppStore, type AppStore } from './store.ts';
+import { syncWithHash } from './url.ts';
 
 const REPORT: BackendReport = {
   chosen: 'wasm',
@@ -399,6 +401,72 @@ describe('store: runs and frames', () => {
     void actions.generate();
     expect(fake.requests[4]).toMatchObject({ mode: 'unconditional', labelGuidance: 0, driftGuidance: 0 });
   });
+
+  it('label commitment is sent in joint mode only, and a run and its summary keep it', async () => {
+    const { actions } = store.getState();
+    actions.setConfig({ labelCommit: 0.5 });
+    const done = actions.generate();
+    expect(fake.requests[0]).toMatchObject({ mode: 'joint', labelCommit: 0.5 });
+    fake.emit(0, 5);
+    fake.finish();
+    await done;
+    expect(store.getState().trajectory.run).toMatchObject({ mode: 'joint', labelCommit: 0.5 });
+    actions.setConfig({ mode: 'conditional', classId: 2 });
+    void actions.generate();
+    expect(fake.requests[1]).toMatchObject({ mode: 'conditional', labelCommit: 0 });
+    expect(store.getState().config.labelCommit).toBe(0.5); // kept for the next joint run
+  });
+});
+
+describe('store: measured defaults per mode (defaults.ts SAMPLING_DEFAULTS)', () => {
+  // A table whose modes differ, as measured weights' will (the shipped table is injected the same way).
+  const table: SamplingDefaults = { driftGuidance: { joint: 1, conditional: 2, inpaint: 0.5, sketch: 4, representation: 3 }, labelCommit: 0.5 };
+  const make = (extra: Parameters<typeof createAppStore>[0] = {}) => createAppStore({ memoryPollMs: 0, diceSeed: 1, samplingDefaults: table, ...extra });
+
+  it("the first config has the default mode's drift guidance and the label commitment", () => {
+    expect(make().getState().config).toMatchObject({ mode: 'joint', driftGuidance: 1, labelCommit: 0.5 });
+    expect(make({ initialConfig: { mode: 'sketch' } }).getState().config).toMatchObject({ mode: 'sketch', driftGuidance: 4 });
+    expect(make({ initialConfig: { mode: 'sketch', driftGuidance: 0 } }).getState().config).toMatchObject({ mode: 'sketch', driftGuidance: 0 });
+  });
+
+  it("a mode switch takes the new mode's default while drift guidance is untouched; a value of the user's own is kept", () => {
+    const store = make();
+    const { actions } = store.getState();
+    actions.setConfig({ mode: 'conditional' });
+    expect(store.getState().config.driftGuidance).toBe(2);
+    actions.setConfig({ mode: 'unconditional' }); // no drift guidance there: the value waits
+    expect(store.getState().config.driftGuidance).toBe(2);
+    actions.setConfig({ mode: 'sketch' });
+    expect(store.getState().config.driftGuidance).toBe(4);
+    actions.setConfig({ driftGuidance: 6 });
+    actions.setConfig({ mode: 'inpaint' });
+    expect(store.getState().config.driftGuidance).toBe(6);
+    actions.setConfig({ mode: 'classify' });
+    actions.setConfig({ mode: 'joint' });
+    expect(store.getState().config.driftGuidance).toBe(6);
+    // Back on a default (by hand) it follows the modes again.
+    actions.setConfig({ driftGuidance: 1 });
+    actions.setConfig({ mode: 'representation' });
+    expect(store.getState().config.driftGuidance).toBe(3);
+    // Label commitment is one setting (joint's), whatever the mode.
+    expect(store.getState().config.labelCommit).toBe(0.5);
+    store.getState().actions.dispose();
+  });
+
+  it("a link's explicit dg and lc win over the defaults; a link without them gets the mode's", () => {
+    const open = (hash: string) => {
+      const store = make();
+      const stop = syncWithHash(store, { hash }, () => undefined);
+      const { config } = store.getState();
+      stop();
+      store.getState().actions.dispose();
+      return config;
+    };
+    expect(open('#mode=sketch&dg=0&lc=0')).toMatchObject({ mode: 'sketch', driftGuidance: 0, labelCommit: 0 });
+    expect(open('#mode=sketch&dg=1')).toMatchObject({ mode: 'sketch', driftGuidance: 1, labelCommit: 0.5 });
+    expect(open('#mode=sketch')).toMatchObject({ mode: 'sketch', driftGuidance: 4 });
+    expect(open('#mode=joint&lc=0.25')).toMatchObject({ mode: 'joint', driftGuidance: 1, labelCommit: 0.25 });
+  });
 });
 
 describe('store: config and editor', () => {
@@ -409,6 +477,10 @@ describe('store: config and editor', () => {
     expect(a.getState().config).toMatchObject({ steps: 1000, eta: 1, labelGuidance: 0, driftGuidance: 10, batch: 16 });
     a.getState().actions.setConfig({ driftGuidance: Number.NaN });
     expect(a.getState().config.driftGuidance).toBe(0);
+    a.getState().actions.setConfig({ labelCommit: 1 });
+    expect(a.getState().config.labelCommit).toBe(0.95);
+    a.getState().actions.setConfig({ labelCommit: -0.5 });
+    expect(a.getState().config.labelCommit).toBe(0);
     a.getState().actions.rollSeed();
     b.getState().actions.rollSeed();
     expect(a.getState().config.seed).toBe(b.getState().config.seed);

@@ -37,12 +37,22 @@ import { createHistoryActions } from './history-actions.ts';
 import { createInputs } from './inputs.ts';
 import { presetMask } from './mask.ts';
 import { createPlayer } from './player.ts';
+import { followModeDefaults, modeDefaults, type SamplingDefaults } from './defaults.ts';
 import { createRunActions } from './run-actions.ts';
-import { DEFAULT_CONFIG, DEFAULT_GEOMETRY, sanitizeConfig, type Actions, type AppState, type AppStore, type StoreDeps } from './state.ts';
+import { DEFAULT_CONFIG, DEFAULT_GEOMETRY, sanitizeConfig, type Actions, type AppState, type AppStore, type RunConfig, type StoreDeps } from './state.ts';
 import { createTrajectory } from './trajectory.ts';
 import { createViewActions } from './view-actions.ts';
 
 export * from './state.ts';
+
+/**
+ * DEFAULT_CONFIG with the measured settings of `table` (DEFAULT_CONFIG's own when it is the shipped one),
+ * then deps.initialConfig; an initial mode takes its own drift guidance unless the initial config sets one.
+ */
+function initialConfig(deps: StoreDeps, table: SamplingDefaults): RunConfig {
+  const base: RunConfig = { ...DEFAULT_CONFIG, ...modeDefaults(DEFAULT_CONFIG.mode, table) };
+  return sanitizeConfig({ ...base, ...followModeDefaults(base, deps.initialConfig ?? {}, base.mode, table) });
+}
 
 export function createAppStore(deps: StoreDeps = {}): AppStore {
   const store = createStore<AppState>()((set, get) => {
@@ -93,7 +103,7 @@ export function createAppStore(deps: StoreDeps = {}): AppStore {
         switching: false,
         error: null,
       },
-      config: sanitizeConfig({ ...DEFAULT_CONFIG, ...deps.initialConfig }),
+      config: initialConfig(deps, ctx.samplingDefaults),
       trajectory: {
         runId: null,
         status: 'empty',

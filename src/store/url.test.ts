@@ -109,6 +109,17 @@ describe('URL hash', () => {
     expect(parseHash('#dg=lots').notices).toEqual(['Ignored dg = "lots" from the link (not a number).']);
   });
 
+  it('label commitment is lc (0..0.95), written in every link and clamped with a notice', () => {
+    const hash = hashOf({ ...DEFAULT_CONFIG, mode: 'joint', labelCommit: 0.55 }, 'x0');
+    expect(new URLSearchParams(hash.slice(1)).get('lc')).toBe('0.55');
+    expect(parseHash(hash).config).toMatchObject({ mode: 'joint', labelCommit: 0.55 });
+    expect(parseHash('#lc=0.3')).toEqual({ config: { labelCommit: 0.3 }, notices: [] });
+    const clamped = parseHash('#lc=1.5');
+    expect(clamped.config).toEqual({ labelCommit: 0.95 });
+    expect(clamped.notices).toEqual(['lc = "1.5" is out of range; using 0.95.']);
+    expect(parseHash('#lc=sure').notices).toEqual(['Ignored lc = "sure" from the link (not a number).']);
+  });
+
   it('compare B\'s drift guidance is the fifth part of cmp; a four-part cmp (an old link) means 0', () => {
     const knobs = { sampler: 'ddim' as const, eta: 0, labelGuidance: 0, driftGuidance: 3, steps: 20 };
     const hash = hashOf(DEFAULT_CONFIG, 'x0', { compare: knobs });
@@ -123,7 +134,7 @@ describe('URL hash', () => {
   it('the longest legitimate link (every key at its longest) fits under MAX_HASH_LENGTH and parses without notices', () => {
     let x = 7;
     const noisy = () => Float32Array.from({ length: 1024 }, () => ((x = (x * 1103515245 + 12345) >>> 0) >>> 16) & 1);
-    const longest = { ...DEFAULT_CONFIG, sampler: 'ddpm' as const, steps: 1000, eta: 0.123456789, seed: 999999, batch: 16 as const, classId: 9, labelGuidance: 12.3456789, driftGuidance: 9.87654321, x0From: 'masked' as const };
+    const longest = { ...DEFAULT_CONFIG, sampler: 'ddpm' as const, steps: 1000, eta: 0.123456789, seed: 999999, batch: 16 as const, classId: 9, labelGuidance: 12.3456789, driftGuidance: 9.87654321, labelCommit: 0.876543219, x0From: 'masked' as const };
     const extras = { frame: 999, testIndex: 99999, compare: { sampler: 'ddpm' as const, eta: 0.123456789, labelGuidance: 12.3456789, driftGuidance: 9.87654321, steps: 1000 }, explain: false };
     const sketchLink = hashOf({ ...longest, mode: 'sketch' }, 'sketch', { ...extras, sketch: { kind: 'drawn', sketch: noisy() } });
     const inpaintLink = hashOf({ ...longest, mode: 'inpaint' }, 'masked', { ...extras, mask: noisy() });

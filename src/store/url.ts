@@ -1,8 +1,10 @@
 /**
  * URL-hash persistence of the run config, the drawn head, the mode's input and the share extras: a
  * shareable link reproduces the run (same seed, same trajectory). Format:
- * `#mode=joint&sampler=ddim&steps=50&eta=0&seed=42&batch=1&class=0&lg=0&dg=0&clip=1&paste=1&x0=masked&head=z`
+ * `#mode=joint&sampler=ddim&steps=50&eta=0&seed=42&batch=1&class=0&lg=0&dg=0&lc=0&clip=1&paste=1&x0=masked&head=z`
  * (`lg`: label-head guidance s, RunRequest.labelGuidance; `dg`: drift guidance w, RunRequest.driftGuidance;
+ * `lc`: label commitment, RunRequest.labelCommit (joint mode); a link's `dg` and `lc` win over the mode's
+ * measured defaults (defaults.ts), a link without them gets those defaults;
  * `x0`: the head x^_0 comes from, RunRequest.x0From: `masked` or `eps`). `guidance`, the name of label
  * guidance before drift guidance existed, is still read as `lg` (a link that has both uses `lg`). Then
  *   - sketch mode: `sketch=t12` (the edge map of bundled test image 12) or `sketch=d<171 base64url chars>`
@@ -195,6 +197,7 @@ const CONFIG_FIELDS: readonly ConfigField[] = [
   // `guidance`: label guidance's name before drift guidance existed.
   config('labelGuidance', { key: 'lg', ...NUMBER, clamp: true, oldKeys: ['guidance'] }),
   config('driftGuidance', { key: 'dg', ...NUMBER, clamp: true }),
+  config('labelCommit', { key: 'lc', ...NUMBER, clamp: true }),
   config('clipX0', { key: 'clip', ...FLAG }),
   config('paste', { key: 'paste', ...FLAG }),
   config('x0From', { key: 'x0', ...choice(X0_SOURCES) }),

@@ -1,15 +1,17 @@
 /**
  * Mode picker and run controls: sampler, η, steps, seed (with a seeded 🎲), batch, class, label-head
- * guidance, drift guidance (CFG), x̂₀ clipping and the Generate button. Changing any of them while a run is going cancels it.
+ * guidance, drift guidance (CFG), label commitment (joint), x̂₀ clipping and the Generate button. Changing any of them while a run is going cancels it.
  */
 import { useId, useState } from 'react';
 import {
   AVAILABLE_MODES,
   SAMPLERS,
   MAX_DRIFT_GUIDANCE,
+  MAX_LABEL_COMMIT,
   MAX_LABEL_GUIDANCE,
   STEP_PRESETS,
   driftGuidanceApplies,
+  labelCommitApplies,
   labelGuidanceApplies,
   missingInput,
 } from '../store/index.ts';
@@ -169,6 +171,7 @@ function RunSummary() {
   if (c.mode === 'representation') parts.splice(1, 0, `map point #${point}`);
   if (labelGuidanceApplies(c.mode) && c.labelGuidance > 0) parts.push(`label-head guidance ${c.labelGuidance.toFixed(1)}`);
   if (driftGuidanceApplies(c.mode) && c.driftGuidance > 0) parts.push(`drift guidance (CFG) w=${c.driftGuidance.toFixed(1)}`);
+  if (labelCommitApplies(c.mode) && c.labelCommit > 0) parts.push(`label commitment ${c.labelCommit.toFixed(2)}`);
   if (c.mode === 'inpaint') parts.push(c.paste ? 'drift + paste' : 'drift only');
   if (c.x0From === 'eps') parts.push('x̂₀ from ε');
   return <p className="muted small run-summary">{parts.join(' · ')}</p>;
@@ -181,6 +184,7 @@ export function RunControls() {
   const etaId = useId();
   const labelGuidanceId = useId();
   const driftGuidanceId = useId();
+  const labelCommitId = useId();
   const canLabelGuide = labelGuidanceApplies(c.mode);
   const canDriftGuide = driftGuidanceApplies(c.mode);
   return (
@@ -298,6 +302,30 @@ export function RunControls() {
           </Explain>
         )}
       </div>
+
+      {labelCommitApplies(c.mode) && (
+        <div className="field">
+          <label htmlFor={labelCommitId}>
+            Label commitment <output htmlFor={labelCommitId}>{c.labelCommit.toFixed(2)}</output>
+            <span className="muted small">{c.labelCommit > 0 ? ' (once the label head is this sure)' : ' (from the first step)'}</span>
+          </label>
+          <input
+            id={labelCommitId}
+            type="range"
+            min={0}
+            max={MAX_LABEL_COMMIT}
+            step={0.05}
+            value={c.labelCommit}
+            onChange={(e) => setConfig({ labelCommit: Number(e.target.value) })}
+            data-testid="label-commit"
+          />
+          <Explain id="label-commit">
+            <p className="small">
+              The label’s drift is added only once the label head is this sure; 0 = from the first step (locks in early).
+            </p>
+          </Explain>
+        </div>
+      )}
 
       <label className="inline-check">
         <input type="checkbox" checked={c.clipX0} onChange={(e) => setConfig({ clipX0: e.target.checked })} />
