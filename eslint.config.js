@@ -3,6 +3,7 @@ import js from '@eslint/js';
 import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
+import { cycleConfig } from './tools/eslint-cycles.js';
 import { layerConfigs } from './tools/eslint-layers.js';
 
 export default tseslint.config(
@@ -59,4 +60,6 @@ export default tseslint.config(
     },
   },
   ...layerConfigs,
+  // No import cycles anywhere in src/, type-only imports included (tools/eslint-cycles.js).
+  cycleConfig(),
 );

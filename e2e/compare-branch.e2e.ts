@@ -1,5 +1,5 @@
 /**
- * Issue 5 in real Chromium: a compare run starts from identical noise (first frames equal) under one
+ * Compare and branches in real Chromium: a compare run starts from identical noise (first frames equal) under one
  * scrubber; a branch keeps its parent's frames up to k and every run stays in the history; the forward
  * process view matches the engine's own forward process; explanations hide for a clean demo.
  */

@@ -1,7 +1,7 @@
 /**
- * Issue 5 in real Chromium: the schedule plot's cursor follows the scrubber; a copied link opened in a
- * fresh page restores the same frame pixel for pixel; the exported GIF and JSON parse and have one entry
- * per frame (and the PNGs are PNGs).
+ * Sharing and the schedule plot in real Chromium: the schedule plot's cursor follows the scrubber; a
+ * copied link opened in a fresh page restores the same frame pixel for pixel; the exported GIF and JSON
+ * parse and have one entry per frame (and the PNGs are PNGs).
  */
 import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';

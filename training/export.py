@@ -21,6 +21,7 @@ import torch.nn as nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from mtd import device as devices  # noqa: E402
+from mtd.coefficients import write_coefficient_fixture  # noqa: E402
 from mtd.data import load_split, sketch_of, to_model_space  # noqa: E402
 from mtd.model import MTDiffusion, default_config  # noqa: E402
 from mtd.sampling import SAMPLING_DEFAULTS  # noqa: E402
@@ -255,7 +256,8 @@ def main():
                     help="take the model from TF.js weights (e.g. public/weights, mtd/shipped.py) instead of a "
                          "checkpoint; needs --fixtures-only")
     ap.add_argument("--fixtures-only", action="store_true",
-                    help="write only the fixtures (parity.json and trajectory.json beside it), not the weights")
+                    help="write only the fixtures (parity.json, and trajectory.json and coefficients.json beside it), "
+                         "not the weights")
     ap.add_argument("--fp32", action="store_true", help="store float32 instead of float16")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
@@ -291,7 +293,9 @@ def main():
     trajectory = os.path.join(os.path.dirname(args.fixture), "trajectory.json")
     write_fixture(model, cfg, args.fixture)
     write_trajectory_fixture(model, cfg, trajectory)
-    print(f"fixtures {args.fixture}, {trajectory}")
+    coefficients = os.path.join(os.path.dirname(args.fixture), "coefficients.json")
+    write_coefficient_fixture(coefficients)   # no model: the sampler coefficients alone (mtd/coefficients.py)
+    print(f"fixtures {args.fixture}, {trajectory}, {coefficients}")
 
 
 if __name__ == "__main__":

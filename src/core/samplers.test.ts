@@ -3,14 +3,32 @@ import { driftAt, makeDrift, type DriftTable } from './drift.ts';
 import { maxAbsDiff } from './metrics.ts';
 import { createRng, stepNoise } from './rng.ts';
 import {
-  ddimInvertStep,
-  ddimSigma,
-  ddimStep,
-  ddpmStep,
+  conversions,
+  pasteCoefficients,
+  referenceStep,
+  stepCoefficients,
   stepPairs,
   timestepSubsequence,
+  type StepArgs,
 } from './samplers.ts';
 import { makeSchedule, type Schedule } from './schedule.ts';
+
+/** The reference loop with one sampler's coefficients. */
+const ddpmStep = (a: Omit<StepArgs, 'sampler' | 'eta'>) => referenceStep({ ...a, sampler: 'ddpm', eta: 0 });
+const ddimStep = (a: Omit<StepArgs, 'sampler'>) => referenceStep({ ...a, sampler: 'ddim' });
+const ddimSigma = (s: Schedule, t: number, tPrev: number, eta: number): number => stepCoefficients(s, 'ddim', eta, t, tPrev).sigma;
+
+/**
+ * Deterministic DDIM inversion t -> tNext > t, written out here as the test's own oracle (eq. 12 with the roles
+ * of t and tPrev swapped): y_next = sqrt(aB_next) x^_0 + sqrt(1 - aB_next) eps^, eps^ predicted at (z_t, t).
+ */
+function ddimInvert(s: Schedule, zt: ArrayLike<number>, epsHat: ArrayLike<number>, t: number, tNext: number, driftT: ArrayLike<number>, driftNext: ArrayLike<number>): Float64Array {
+  return Float64Array.from({ length: zt.length }, (_, i) => {
+    const y = zt[i]! - driftT[i]!;
+    const x0 = s.sqrtRecipAlphaBar[t]! * y - s.sqrtRecipm1AlphaBar[t]! * epsHat[i]!;
+    return s.sqrtAlphaBar[tNext]! * x0 + s.sqrtOneMinusAlphaBar[tNext]! * epsHat[i]! + driftNext[i]!;
+  });
+}
 
 const linear = makeSchedule({ type: 'linear', T: 1000, betaStart: 1e-4, betaEnd: 0.02 });
 const cosine = makeSchedule({ type: 'cosine', T: 1000 });
@@ -235,7 +253,7 @@ describe('ddimStep', () => {
     for (let k = 0; k + 1 < up.length; k++) {
       const t = up[k]!;
       const tNext = up[k + 1]!;
-      z = ddimInvertStep({ schedule: s, zt: z, epsHat: model(z, t), t, tNext, driftT: driftAt(d, t, E), driftNext: driftAt(d, tNext, E), clipX0: false }).next;
+      z = ddimInvert(s, z, model(z, t), t, tNext, driftAt(d, t, E), driftAt(d, tNext, E));
     }
     // And back down to t = 20, then to 0.
     for (const { t, tPrev } of stepPairs(s.T, 50)) {
@@ -358,5 +376,55 @@ describe('analytic Gaussian data x_0 ~ N(mu, s^2) with the exact eps-predictor',
     const z333 = step(z667, 667, 333, -1.1);
     const z0 = step(z333, 333, 0, 0);
     expect(z[0]).toBeCloseTo(z0, 5);
+  });
+});
+
+describe('stepCoefficients, conversions, pasteCoefficients', () => {
+  it("DDPM with full steps has the schedule's posterior tables; DDIM(eta = 1) has the same sigma", () => {
+    for (const s of [linear, cosine]) {
+      for (const t of [1000, 500, 2]) {
+        const c = stepCoefficients(s, 'ddpm', 0, t, t - 1);
+        expect(c.x0).toBeCloseTo(s.posteriorMeanCoef1[t]!, 15);
+        expect(c.y).toBeCloseTo(s.posteriorMeanCoef2[t]!, 15);
+        expect(c.eps).toBe(0);
+        expect(c.sigma ** 2).toBeCloseTo(s.posteriorVariance[t]!, 15);
+        expect(stepCoefficients(s, 'ddim', 1, t, t - 1).sigma).toBeCloseTo(c.sigma, 15);
+      }
+    }
+  });
+
+  it('the last step adds no noise and lands on x^_0', () => {
+    for (const sampler of ['ddpm', 'ddim'] as const) {
+      const c = stepCoefficients(linear, sampler, 1, 20, 0);
+      expect(c.sigma).toBe(0);
+      expect(c.x0).toBeCloseTo(1, 15);
+      expect(c.y).toBeCloseTo(0, 15);
+      expect(c.eps).toBeCloseTo(0, 7);
+    }
+  });
+
+  it('the x^_0 <-> eps conversions invert each other', () => {
+    for (const t of [1, 300, 1000]) {
+      const cv = conversions(cosine, t);
+      const y = 0.7;
+      const eps = -0.4;
+      const x0 = cv.x0FromY * y + cv.x0FromEps * eps;
+      expect(cv.epsFromY * y + cv.epsFromX0 * x0).toBeCloseTo(eps, 9);
+    }
+  });
+
+  it('paste is exact at tPrev = 0 and q(y_prev | x) before', () => {
+    expect(pasteCoefficients(linear, 0)).toEqual({ x: 1, noise: 0 });
+    const p = pasteCoefficients(linear, 500);
+    expect(p.x ** 2 + p.noise ** 2).toBeCloseTo(1, 14);
+    expect(p.x).toBe(linear.sqrtAlphaBar[500]);
+  });
+
+  it('validates its arguments', () => {
+    expect(() => stepCoefficients(linear, 'ddim', -1, 10, 9)).toThrow(/eta must be/);
+    expect(() => stepCoefficients(linear, 'euler' as 'ddim', 0, 10, 9)).toThrow(/unknown sampler euler; valid: ddim, ddpm/);
+    expect(() => stepCoefficients(linear, 'ddpm', 0, 10, 10)).toThrow(/tPrev must be/);
+    expect(() => conversions(linear, 0)).toThrow(/t must be/);
+    expect(() => pasteCoefficients(linear, 1000)).toThrow(/tPrev must be/);
   });
 });

@@ -1,10 +1,20 @@
 /**
- * Reverse-process steps as pure functions over flat arrays (no tfjs): a step takes z_t and the model's
- * eps-prediction and returns z_prev and the x_0 estimate, like diffusers' `scheduler.step`.
+ * The reverse process as Float64 scalar coefficients, the one place per language where a sampler is
+ * written (k-diffusion style: scalars first, then a short element-wise update). Every sampler step
+ * t -> tPrev < t on y_t = z_t - c^_t is
  *
- * MT-Diffusion (MT-DIFFUSION.md): with the drift c_t = kappa_t E, y_t = z_t - c_t is an ordinary DDPM
- * chain. Every step therefore works on y: it subtracts the estimated drift c^_t at the start and adds
- * c^_prev at the end. Arithmetic is Float64 per element; outputs are Float32Array.
+ *   y_prev = x0 · x^_0 + y · y_t + eps · eps^ + sigma · xi,   xi ~ N(0, I),
+ *
+ * with (x0, y, eps, sigma) from `stepCoefficients`, x^_0 and eps^ the pair that drives the step (converted
+ * into each other with `conversions`), and the drift re-added after the step: z_prev = y_prev + c^_prev
+ * (MT-DIFFUSION.md: y_t = z_t - c_t is an ordinary DDPM chain, c_t = kappa_t E).
+ * The engine applies these coefficients to tensors (src/engine/update.ts), `referenceStep` below to
+ * arrays, and training/mtd/coefficients.py is the Python mirror; public/fixtures/coefficients.json
+ * (written by training/mtd/coefficients.py) pins the two languages together.
+ *
+ * Adding a sampler: one case in `stepCoefficients` here and in coefficients.py, one name in SAMPLERS and
+ * in the fixture's list. A first-order solver in the data/noise form (Euler, DPM-Solver++(1)) is a choice of
+ * (x0, y, eps, sigma); a multistep one (DPM-Solver++(2M)) would add a coefficient on the previous x^_0.
  *
  * Strided sampling ("respacing", improved-diffusion `respace.py`): a step t -> tPrev < t treats
  * alphaBar_t / alphaBar_tPrev as that step's alpha, so a subsequence of the T timesteps is itself a
@@ -12,8 +22,106 @@
  */
 import { assertTimestep, posteriorCoefficients, type Schedule } from './schedule.ts';
 
+/** The samplers, one table (the engine protocol, the store, the URL and the UI read it). */
+export const SAMPLERS = ['ddim', 'ddpm'] as const;
+export type SamplerName = (typeof SAMPLERS)[number];
+
+/** One step t -> tPrev: y_prev = x0 x^_0 + y y_t + eps eps^ + sigma xi (Float64 scalars). */
+export interface StepCoefficients {
+  readonly x0: number;
+  readonly y: number;
+  readonly eps: number;
+  /** Standard deviation of the fresh noise; 0 on the last step (tPrev = 0) and for DDIM(eta = 0). */
+  readonly sigma: number;
+}
+
+function assertStepPair(schedule: Schedule, t: number, tPrev: number): void {
+  assertTimestep(schedule, t, 't');
+  if (!Number.isInteger(tPrev) || tPrev < 0 || tPrev >= t) {
+    throw new RangeError(`tPrev must be an integer in 0..${t - 1}, got ${tPrev}`);
+  }
+}
+
+/**
+ * The coefficients of one reverse step t -> tPrev (aB = alphaBar, aP = aB_tPrev):
+ * - 'ddpm', ancestral, "fixed small" variance (Ho et al. 2020, eq. 6-7; strided with the step's own alpha
+ *   aB_t / aP): x0 = sqrt(aP) b / (1 - aB_t), y = sqrt(aB_t / aP) (1 - aP) / (1 - aB_t), eps = 0,
+ *   sigma^2 = betaTilde = b (1 - aP) / (1 - aB_t), b = 1 - aB_t / aP; no noise when tPrev = 0. eta is unused.
+ *   Without clipping and with tPrev = t - 1 this is MT-DIFFUSION.md's
+ *   z_{t-1} = c^_{t-1} + (1/sqrt(alpha_t)) (z_t - c^_t - beta_t / sqrt(1 - aB_t) eps^) + sigma_t xi.
+ * - 'ddim' (Song et al. 2021, eq. 12 and 16): x0 = sqrt(aP), y = 0, eps = sqrt(1 - aP - sigma^2),
+ *   sigma = eta sqrt((1 - aP) / (1 - aB_t)) sqrt(1 - aB_t / aP) (0 at tPrev = 0, where aP = 1).
+ *   eta = 0: deterministic DDIM; eta = 1: the DDPM step's variance.
+ */
+export function stepCoefficients(schedule: Schedule, sampler: SamplerName, eta: number, t: number, tPrev: number): StepCoefficients {
+  assertStepPair(schedule, t, tPrev);
+  const aT = schedule.alphaBar[t]!;
+  const aP = schedule.alphaBar[tPrev]!;
+  switch (sampler) {
+    case 'ddpm': {
+      const { coef1, coef2, variance } = posteriorCoefficients(aT, aP);
+      return { x0: coef1, y: coef2, eps: 0, sigma: tPrev === 0 ? 0 : Math.sqrt(variance) };
+    }
+    case 'ddim': {
+      if (!(eta >= 0)) throw new RangeError(`eta must be >= 0, got ${eta}`);
+      const sigma = eta * Math.sqrt((1 - aP) / (1 - aT)) * Math.sqrt(1 - aT / aP);
+      return { x0: Math.sqrt(aP), y: 0, eps: Math.sqrt(Math.max(0, 1 - aP - sigma * sigma)), sigma };
+    }
+    default:
+      throw new RangeError(`unknown sampler ${String(sampler)}; valid: ${SAMPLERS.join(', ')}`);
+  }
+}
+
+/**
+ * The x^_0 <-> eps conversions at t on y_t (DDPM eq. 4, y_t = sqrt(aB_t) x_0 + sqrt(1 - aB_t) eps):
+ *   x^_0 = x0FromY y_t + x0FromEps eps^        (x0FromY = 1/sqrt(aB_t), x0FromEps = -sqrt(1/aB_t - 1); predictX0FromEps)
+ *   eps  = epsFromY y_t + epsFromX0 x^_0       (epsFromY = 1/sqrt(1 - aB_t), epsFromX0 = -sqrt(aB_t)/sqrt(1 - aB_t))
+ * Two uses of the same scalars beside the plain conversion:
+ *   - clipping x^_0 keeps the step consistent (diffusers' DDIMScheduler): eps' = eps^ + epsFromX0 (x0_clipped - x0_raw),
+ *     which leaves unclipped pixels with eps^ exactly;
+ *   - a change of eps moves x^_0 by x0FromEps (eps~ - eps^) (label-head guidance on an x^_0 from another head).
+ */
+export interface Conversions {
+  readonly x0FromY: number;
+  readonly x0FromEps: number;
+  readonly epsFromY: number;
+  readonly epsFromX0: number;
+}
+
+export function conversions(schedule: Schedule, t: number): Conversions {
+  assertTimestep(schedule, t, 't');
+  const s1m = schedule.sqrtOneMinusAlphaBar[t]!;
+  return {
+    x0FromY: schedule.sqrtRecipAlphaBar[t]!,
+    x0FromEps: -schedule.sqrtRecipm1AlphaBar[t]!,
+    epsFromY: 1 / s1m,
+    epsFromX0: -schedule.sqrtAlphaBar[t]! / s1m,
+  };
+}
+
+/**
+ * Inpainting by replacement in y-space (RePaint-style): after the step, the visible pixels (mask M = 1) of
+ * y_prev are resampled from q(y_prev | x) = N(sqrt(aB_prev) x, (1 - aB_prev) I):
+ *   y_prev <- M (x x + noise xi) + (1 - M) y_prev,   x = sqrt(aB_prev), noise = sqrt(1 - aB_prev),
+ * xi = pasteNoise(seed, tPrev); at tPrev = 0 it is exactly x (x = 1, noise = 0, no xi drawn).
+ */
+export interface PasteCoefficients {
+  readonly x: number;
+  readonly noise: number;
+}
+
+export function pasteCoefficients(schedule: Schedule, tPrev: number): PasteCoefficients {
+  if (!Number.isInteger(tPrev) || tPrev < 0 || tPrev >= schedule.T) {
+    throw new RangeError(`tPrev must be an integer in 0..${schedule.T - 1}, got ${tPrev}`);
+  }
+  return { x: schedule.sqrtAlphaBar[tPrev]!, noise: tPrev === 0 ? 0 : schedule.sqrtOneMinusAlphaBar[tPrev]! };
+}
+
 export interface StepArgs {
   readonly schedule: Schedule;
+  readonly sampler: SamplerName;
+  /** DDIM eta (ignored by DDPM). */
+  readonly eta: number;
   /** z_t, the current latent (flattened, any length n). */
   readonly zt: ArrayLike<number>;
   /** eps^(z_t, t), the model's noise prediction (length n). */
@@ -32,11 +140,6 @@ export interface StepArgs {
   readonly clipX0: boolean;
 }
 
-export interface DdimStepArgs extends StepArgs {
-  /** DDIM eta: 0 = deterministic DDIM, 1 = DDPM-like stochasticity (DDIM paper eq. 16). */
-  readonly eta: number;
-}
-
 export interface StepResult {
   /** z_tPrev. */
   readonly prev: Float32Array;
@@ -50,16 +153,6 @@ function assertLengths(n: number, arrays: Record<string, ArrayLike<number> | nul
   }
 }
 
-function checkStep(args: StepArgs): number {
-  const { schedule, zt, epsHat, t, tPrev, driftT, driftPrev } = args;
-  assertTimestep(schedule, t, 't');
-  if (!Number.isInteger(tPrev) || tPrev < 0 || tPrev >= t) {
-    throw new RangeError(`tPrev must be an integer in 0..${t - 1}, got ${tPrev}`);
-  }
-  assertLengths(zt.length, { epsHat, driftT, driftPrev });
-  return zt.length;
-}
-
 function checkNoise(noise: ArrayLike<number> | null | undefined, n: number, sigma: number): ArrayLike<number> | null {
   if (sigma === 0) return null;
   if (!noise) throw new RangeError(`this step has sigma = ${sigma} > 0 and needs noise (length ${n})`);
@@ -70,136 +163,34 @@ function checkNoise(noise: ArrayLike<number> | null | undefined, n: number, sigm
 const clip = (x: number): number => (x < -1 ? -1 : x > 1 ? 1 : x);
 
 /**
- * One ancestral DDPM step t -> tPrev (Ho et al. 2020, eq. 6-7 and Algorithm 2; "fixed small" variance):
- *   y_t = z_t - c^_t,   x^_0 = (y_t - sqrt(1 - aB_t) eps^) / sqrt(aB_t)   [clipped to [-1, 1] if clipX0],
- *   y_prev = coef1 x^_0 + coef2 y_t + sigma xi,   sigma^2 = betaTilde = (1 - aB_prev)/(1 - aB_t) (1 - aB_t/aB_prev),
- *   z_prev = y_prev + c^_prev,   no noise when tPrev = 0.
- * Without clipping and with tPrev = t - 1 this is MT-DIFFUSION.md's
- *   z_{t-1} = c^_{t-1} + (1/sqrt(alpha_t)) (z_t - c^_t - beta_t / sqrt(1 - aB_t) eps^) + sigma_t xi.
+ * One reverse step on flat arrays, the reference the engine's tensor step is tested against (Float64 per
+ * element, Float32 out): y_t = z_t - c^_t, x^_0 from eps^ (clipped, with the consistent eps, if clipX0),
+ * then the step's coefficients, z_prev = y_prev + c^_prev.
  */
-export function ddpmStep(args: StepArgs): StepResult {
-  const n = checkStep(args);
+export function referenceStep(args: StepArgs): StepResult {
   const { schedule, zt, epsHat, t, tPrev, driftT, driftPrev, clipX0 } = args;
-  const { coef1, coef2, variance } = posteriorCoefficients(schedule.alphaBar[t]!, schedule.alphaBar[tPrev]!);
-  const sigma = tPrev === 0 ? 0 : Math.sqrt(variance);
-  const noise = checkNoise(args.noise, n, sigma);
-  const recip = schedule.sqrtRecipAlphaBar[t]!; // 1 / sqrt(aB_t)
-  const recipm1 = schedule.sqrtRecipm1AlphaBar[t]!; // sqrt(1 / aB_t - 1) = sqrt(1 - aB_t) / sqrt(aB_t)
-
-  const prev = new Float32Array(n);
-  const x0Hat = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    const y = zt[i]! - (driftT ? driftT[i]! : 0);
-    let x0 = recip * y - recipm1 * epsHat[i]!;
-    if (clipX0) x0 = clip(x0);
-    x0Hat[i] = x0;
-    const mean = coef1 * x0 + coef2 * y;
-    prev[i] = mean + (noise ? sigma * noise[i]! : 0) + (driftPrev ? driftPrev[i]! : 0);
-  }
-  return { prev, x0Hat };
-}
-
-/**
- * sigma of a DDIM step t -> tPrev (Song et al. 2021, eq. 16):
- *   sigma = eta sqrt((1 - aB_prev) / (1 - aB_t)) sqrt(1 - aB_t / aB_prev).
- */
-export function ddimSigma(schedule: Schedule, t: number, tPrev: number, eta: number): number {
-  const aT = schedule.alphaBar[t]!;
-  const aP = schedule.alphaBar[tPrev]!;
-  return eta * Math.sqrt((1 - aP) / (1 - aT)) * Math.sqrt(1 - aT / aP);
-}
-
-/**
- * One DDIM step t -> tPrev on y_t = z_t - c^_t (Song et al. 2021, eq. 12):
- *   y_prev = sqrt(aB_prev) x^_0 + sqrt(1 - aB_prev - sigma^2) eps^ + sigma xi,   z_prev = y_prev + c^_prev.
- * With clipX0, x^_0 is clipped and eps^ is recomputed from it, eps^ = (y_t - sqrt(aB_t) x^_0) / sqrt(1 - aB_t),
- * as diffusers' DDIMScheduler does, so that the step stays consistent with the clipped x^_0.
- */
-export function ddimStep(args: DdimStepArgs): StepResult {
-  const n = checkStep(args);
-  const { schedule, zt, epsHat, t, tPrev, driftT, driftPrev, clipX0, eta } = args;
-  if (!(eta >= 0)) throw new RangeError(`eta must be >= 0, got ${eta}`);
-  const sigma = ddimSigma(schedule, t, tPrev, eta);
-  const noise = checkNoise(args.noise, n, sigma);
-  const aP = schedule.alphaBar[tPrev]!;
-  const sqrtAT = schedule.sqrtAlphaBar[t]!;
-  const sqrt1mAT = schedule.sqrtOneMinusAlphaBar[t]!;
-  const recip = schedule.sqrtRecipAlphaBar[t]!;
-  const recipm1 = schedule.sqrtRecipm1AlphaBar[t]!;
-  const sqrtAP = Math.sqrt(aP);
-  const dirCoef = Math.sqrt(Math.max(0, 1 - aP - sigma * sigma)); // "direction pointing to x_t"
-
-  const prev = new Float32Array(n);
-  const x0Hat = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    const y = zt[i]! - (driftT ? driftT[i]! : 0);
-    let eps = epsHat[i]!;
-    let x0 = recip * y - recipm1 * eps;
-    if (clipX0 && (x0 < -1 || x0 > 1)) {
-      x0 = clip(x0);
-      eps = (y - sqrtAT * x0) / sqrt1mAT;
-    }
-    x0Hat[i] = x0;
-    prev[i] = sqrtAP * x0 + dirCoef * eps + (noise ? sigma * noise[i]! : 0) + (driftPrev ? driftPrev[i]! : 0);
-  }
-  return { prev, x0Hat };
-}
-
-export interface DdimInvertArgs {
-  readonly schedule: Schedule;
-  /** z_t at the current (lower) timestep. */
-  readonly zt: ArrayLike<number>;
-  /** eps^(z_t, t). */
-  readonly epsHat: ArrayLike<number>;
-  /** Current timestep, 1..T-1. */
-  readonly t: number;
-  /** Timestep to move up to, t+1..T. */
-  readonly tNext: number;
-  readonly driftT?: ArrayLike<number> | null;
-  readonly driftNext?: ArrayLike<number> | null;
-  readonly clipX0: boolean;
-}
-
-export interface InvertResult {
-  /** z_tNext. */
-  readonly next: Float32Array;
-  readonly x0Hat: Float32Array;
-}
-
-/**
- * Deterministic DDIM inversion t -> tNext > t (eta = 0 run upwards, eq. 12 with the roles of t and tPrev
- * swapped): y_next = sqrt(aB_next) x^_0 + sqrt(1 - aB_next) eps^, where eps^ is predicted at (z_t, t).
- * Undoes ddimStep(eta = 0) exactly when eps^ is the same at both ends (e.g. an exact model of a point mass).
- */
-export function ddimInvertStep(args: DdimInvertArgs): InvertResult {
-  const { schedule, zt, epsHat, t, tNext, driftT, driftNext, clipX0 } = args;
-  assertTimestep(schedule, t, 't');
-  if (!Number.isInteger(tNext) || tNext <= t || tNext > schedule.T) {
-    throw new RangeError(`tNext must be an integer in ${t + 1}..${schedule.T}, got ${tNext}`);
-  }
+  const co = stepCoefficients(schedule, args.sampler, args.eta, t, tPrev);
+  const cv = conversions(schedule, t);
   const n = zt.length;
-  assertLengths(n, { epsHat, driftT, driftNext });
-  const sqrtAT = schedule.sqrtAlphaBar[t]!;
-  const sqrt1mAT = schedule.sqrtOneMinusAlphaBar[t]!;
-  const recip = schedule.sqrtRecipAlphaBar[t]!;
-  const recipm1 = schedule.sqrtRecipm1AlphaBar[t]!;
-  const sqrtAN = schedule.sqrtAlphaBar[tNext]!;
-  const sqrt1mAN = schedule.sqrtOneMinusAlphaBar[tNext]!;
+  assertLengths(n, { epsHat, driftT, driftPrev });
+  const noise = checkNoise(args.noise, n, co.sigma);
 
-  const next = new Float32Array(n);
+  const prev = new Float32Array(n);
   const x0Hat = new Float32Array(n);
   for (let i = 0; i < n; i++) {
     const y = zt[i]! - (driftT ? driftT[i]! : 0);
     let eps = epsHat[i]!;
-    let x0 = recip * y - recipm1 * eps;
+    let x0 = cv.x0FromY * y + cv.x0FromEps * eps;
     if (clipX0 && (x0 < -1 || x0 > 1)) {
-      x0 = clip(x0);
-      eps = (y - sqrtAT * x0) / sqrt1mAT;
+      const clipped = clip(x0);
+      eps += cv.epsFromX0 * (clipped - x0);
+      x0 = clipped;
     }
     x0Hat[i] = x0;
-    next[i] = sqrtAN * x0 + sqrt1mAN * eps + (driftNext ? driftNext[i]! : 0);
+    const yPrev = co.x0 * x0 + co.y * y + co.eps * eps + (noise ? co.sigma * noise[i]! : 0);
+    prev[i] = yPrev + (driftPrev ? driftPrev[i]! : 0);
   }
-  return { next, x0Hat };
+  return { prev, x0Hat };
 }
 
 /**

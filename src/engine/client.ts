@@ -1,7 +1,8 @@
 /**
  * The page side of the engine: `createEngine()` starts the inference worker and wraps it with comlink.
- *   - `run` cancels the previous run (the worker runs one trajectory at a time) and drops any frame of
- *     a run that is no longer the current one, so a new play / seed / mode invalidates the old loop;
+ *   - `run` cancels the previous run (the worker runs one trajectory at a time); a frame of the old run
+ *     may still arrive after that, and the caller drops it (the page: src/store's FrameBuffer.push, the
+ *     one place that drops stale frames);
  *   - every rejection is an EngineError (kind + message, `step` for numerics);
  *   - `onEvent` reports WebGPU device loss (and a crashed worker); recover with
  *     `setBackend(...)` and a run with `start: { z: lastFrame.z, fromStep: lastFrame.index }`;
@@ -42,8 +43,6 @@ export function createEngine(): EngineClient {
   const pending = new Set<(e: EngineError) => void>();
   let dead: EngineError | null = null;
   let subscribed = false;
-  /** The run whose frames are delivered; any other run's frames are stale. */
-  let currentRun: string | null = null;
 
   const emit = (event: EngineEvent): void => {
     for (const l of listeners) l(event);
@@ -93,21 +92,9 @@ export function createEngine(): EngineClient {
     init: (options, onProgress = () => {}) =>
       call(() => remote.init({ ...options, weightsUrl: absolute(options.weightsUrl) }, Comlink.proxy(onProgress))),
 
-    run(request, onFrame) {
-      const runId = request.runId;
-      currentRun = runId;
-      const deliver = (frame: Frame): void => {
-        if (currentRun === runId && frame.runId === runId) onFrame(frame);
-      };
-      return call(() => remote.run(request, Comlink.proxy(deliver))).finally(() => {
-        if (currentRun === runId) currentRun = null;
-      });
-    },
+    run: (request, onFrame) => call(() => remote.run(request, Comlink.proxy(onFrame))),
 
-    cancel(runId) {
-      if (currentRun === runId) currentRun = null; // stop delivering at once, even before the worker hears
-      return call(() => remote.cancel(runId));
-    },
+    cancel: (runId) => call(() => remote.cancel(runId)),
 
     memory: () => call(() => remote.memory()),
     cancelInit: () => call(() => remote.cancelInit()),
@@ -126,7 +113,6 @@ export function createEngine(): EngineClient {
 
     terminate() {
       if (dead !== null) return;
-      currentRun = null;
       die(new EngineError('cancelled', 'the engine was terminated'));
       remote[Comlink.releaseProxy]();
       worker.terminate();

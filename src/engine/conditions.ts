@@ -9,6 +9,7 @@
  * Created once per run; the caller disposes it.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { PasteCoefficients } from '../core/index.ts';
 import type { EncodeInputs, Network } from '../model/index.ts';
 import type { RunPlan } from './plan.ts';
 
@@ -18,10 +19,11 @@ export interface Conditions {
   /** Inpainting: M x + (1 - M) v, the visible pixels taken from the given image; identity otherwise. Call inside a tidy. */
   composite(v: tf.Tensor4D): tf.Tensor4D;
   /**
-   * Inpainting by replacement: M (sqrt(aB) x + sqrt(1 - aB) xi) + (1 - M) y, the visible pixels of y
-   * resampled from q(y_t | x). Call inside a tidy.
+   * Inpainting by replacement with core's pasteCoefficients: M (co.x x + co.noise xi) + (1 - M) y, the visible
+   * pixels of y resampled from q(y_t | x); xi is null when co.noise = 0 (t = 0: exactly the composite).
+   * Identity without a mask. Call inside a tidy.
    */
-  paste(y: tf.Tensor4D, alphaBar: number, xi: tf.Tensor4D): tf.Tensor4D;
+  paste(y: tf.Tensor4D, co: PasteCoefficients, xi: tf.Tensor4D | null): tf.Tensor4D;
   dispose(): void;
 }
 
@@ -76,9 +78,11 @@ export function createConditions(network: Network, plan: RunPlan): Conditions {
     composite(v) {
       return visible === null || hidden === null ? v : tf.add(visible, tf.mul(hidden, v));
     },
-    paste(y, alphaBar, xi) {
+    paste(y, co, xi) {
       if (visible === null || hidden === null) return y;
-      const known = tf.add(tf.mul(visible, Math.sqrt(alphaBar)), tf.mul(tf.mul(inputs.mask, xi), Math.sqrt(1 - alphaBar))); // M (sqrt(aB) x + sqrt(1 - aB) xi) [B, S, S, 1]
+      if (co.noise !== 0 && xi === null) throw new Error(`a paste with noise ${co.noise} > 0 needs xi`);
+      const scaled = tf.mul(visible, co.x); // M co.x x [B, S, S, 1]
+      const known = xi === null || co.noise === 0 ? scaled : tf.add(scaled, tf.mul(tf.mul(inputs.mask, xi), co.noise)); // M (co.x x + co.noise xi) [B, S, S, 1]
       return tf.add(known, tf.mul(hidden, y)); // [B, S, S, 1]
     },
     dispose() {

@@ -9,6 +9,8 @@ import { EngineError } from './errors.ts';
 import {
   DEFAULT_X0_SOURCE,
   DRIFT_GUIDANCE_MODES,
+  MODES,
+  SAMPLERS,
   MAX_DRIFT_GUIDANCE,
   MAX_LABEL_COMMIT,
   X0_SOURCES,
@@ -115,10 +117,9 @@ export function planRun(request: RunRequest, config: ModelConfig, tables: Tables
   const K = config.classNames.length;
   const D = config.representation.dim;
   const { mode } = request;
-  const modes: readonly Mode[] = ['unconditional', 'joint', 'conditional', 'inpaint', 'classify', 'sketch', 'representation'];
-  if (!modes.includes(mode)) throw bad(`unknown mode ${JSON.stringify(mode)}; valid: ${modes.join(', ')}`);
-  if (request.sampler !== 'ddim' && request.sampler !== 'ddpm') {
-    throw bad(`unknown sampler ${JSON.stringify(request.sampler)}; valid: ddim, ddpm`);
+  if (!(MODES as readonly string[]).includes(mode)) throw bad(`unknown mode ${JSON.stringify(mode)}; valid: ${MODES.join(', ')}`);
+  if (!(SAMPLERS as readonly string[]).includes(request.sampler)) {
+    throw bad(`unknown sampler ${JSON.stringify(request.sampler)}; valid: ${SAMPLERS.join(', ')}`);
   }
   if (typeof request.runId !== 'string' || request.runId === '') throw bad('runId must be a non-empty string');
   if (!Number.isInteger(request.steps) || request.steps < 1 || request.steps > T) {

@@ -3,6 +3,7 @@
  * (src/store). Everything here crosses a postMessage boundary (via comlink), so it is plain data:
  * numbers, strings, typed arrays. Frames are CPU-side copies, never tfjs tensors.
  */
+import type { SamplerName } from '../core/index.ts';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 export type BackendPreference = 'auto' | BackendName;
@@ -59,16 +60,22 @@ export type X0Source = 'masked' | 'eps';
 export const X0_SOURCES: readonly X0Source[] = ['masked', 'eps'];
 export const DEFAULT_X0_SOURCE: X0Source = 'masked';
 
-export type Mode =
-  | 'unconditional'   // nothing given, nothing generated besides the image
-  | 'joint'           // image and label generated together (label drift from the label head)
-  | 'conditional'     // the user picks a class
-  | 'inpaint'         // masked-image generation: image + mask given
-  | 'classify'        // a real image diffused forward; watch the label head
-  | 'sketch'          // image transition: a sketch given
-  | 'representation'; // a representation vector given
+/**
+ * The modes, one table (the engine's plan, the store, the URL codec and the mode picker read it; this is
+ * the picker's order):
+ *   joint           image and label generated together (label drift from the label head)
+ *   conditional     the user picks a class
+ *   inpaint         masked-image generation: image + mask given
+ *   classify        a real image diffused forward; watch the label head
+ *   sketch          image transition: a sketch given
+ *   representation  a representation vector given
+ *   unconditional   nothing given, nothing generated besides the image
+ */
+export const MODES = ['joint', 'conditional', 'inpaint', 'classify', 'sketch', 'representation', 'unconditional'] as const;
+export type Mode = (typeof MODES)[number];
 
-export type SamplerName = 'ddpm' | 'ddim';
+/** The sampler names are core's table (src/core/samplers.ts SAMPLERS), where each sampler's coefficients live. */
+export { SAMPLERS, type SamplerName } from '../core/index.ts';
 
 /**
  * Modes whose run has a drift to guide by (RunRequest.driftGuidance): every mode that gives or generates

@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ddimStep, ddpmStep, pasteNoise, stepNoise } from '../core/index.ts';
+import { pasteNoise, referenceStep, stepNoise, type StepArgs } from '../core/index.ts';
 import { loadParityFixture, maxAbsDiff } from '../model/testing.ts';
 import { CancelToken } from './cancel.ts';
 import { EngineError } from './errors.ts';
@@ -26,6 +26,10 @@ beforeAll(async () => {
 });
 
 afterAll(() => m.dispose());
+
+/** core's reference loop with one sampler's coefficients. */
+const ddpmStep = (a: Omit<StepArgs, 'sampler' | 'eta'>) => referenceStep({ ...a, sampler: 'ddpm', eta: 0 });
+const ddimStep = (a: Omit<StepArgs, 'sampler'>) => referenceStep({ ...a, sampler: 'ddim' });
 
 const FIELDS = ['z', 'x0Hat', 'masked', 'sketch', 'drift', 'labelProbs', 'repr'] as const;
 

@@ -23,7 +23,7 @@
  * after its one async readback). Nothing but plain arrays crosses an await.
  */
 import * as tf from '@tensorflow/tfjs';
-import { initialNoise, pasteNoise, qSample, stepNoise } from '../core/index.ts';
+import { initialNoise, pasteCoefficients, pasteNoise, qSample, stepCoefficients, stepNoise } from '../core/index.ts';
 import type { HeadOutputs, Network } from '../model/index.ts';
 import type { CancelToken } from './cancel.ts';
 import { createConditions, type Conditions } from './conditions.ts';
@@ -31,7 +31,7 @@ import { assertFiniteFrame, packFrame, unpackFrame } from './frames.ts';
 import { guidedForward, headTensors } from './label-guidance.ts';
 import { planRun, type RunPlan, type Tables } from './plan.ts';
 import type { Frame, RunRequest } from './protocol.ts';
-import { estimateX0, reverseStep, stepEstimate, stepSigma } from './update.ts';
+import { estimateX0, reverseStep, stepEstimate } from './update.ts';
 
 export type RunEnd = 'done' | 'cancelled';
 export type Trajectory = AsyncGenerator<Frame, RunEnd, void>;
@@ -73,9 +73,10 @@ function reverseFrame(network: Network, tables: Tables, plan: RunPlan, cond: Con
   const S = plan.size;
   const t = plan.frameT[k]!;
   const tPrev = plan.frameT[k + 1]; // undefined at the last frame (t = 0)
-  const sigma = tPrev === undefined ? 0 : stepSigma(schedule, plan.sampler, plan.eta, t, tPrev);
-  const noise = sigma > 0 ? stepNoise(plan.noiseSeed, t, B * S * S) : null;
-  const pasted = plan.paste && tPrev !== undefined && tPrev > 0 ? pasteNoise(plan.noiseSeed, tPrev, B * S * S) : null;
+  const step = tPrev === undefined ? null : stepCoefficients(schedule, plan.sampler, plan.eta, t, tPrev);
+  const paste = plan.paste && tPrev !== undefined ? pasteCoefficients(schedule, tPrev) : null;
+  const noise = step !== null && step.sigma > 0 ? stepNoise(plan.noiseSeed, t, B * S * S) : null;
+  const pasted = paste !== null && paste.noise > 0 ? pasteNoise(plan.noiseSeed, tPrev!, B * S * S) : null;
   const guided: tf.Tensor[] = [];
   try {
     return tf.tidy(() => {
@@ -97,7 +98,7 @@ function reverseFrame(network: Network, tables: Tables, plan: RunPlan, cond: Con
       const y = tf.sub<tf.Tensor4D>(z, cT); // y_t = z_t - c^_t [B, S, S, 1]
       let x0: tf.Tensor4D;
       let next: tf.Tensor4D | null = null;
-      if (tPrev === undefined) {
+      if (tPrev === undefined || step === null) {
         x0 = plan.clipX0 ? tf.clipByValue(y, -1, 1) : y; // the sample: z_0 - c^_0
       } else {
         // Drift guidance: one more forward, on y_t = z_t - c^_t at the same t (the heads without any drift).
@@ -110,9 +111,9 @@ function reverseFrame(network: Network, tables: Tables, plan: RunPlan, cond: Con
         });
         x0 = estimate.x0;
         const xi = noise === null ? null : tf.tensor4d(noise, [B, S, S, 1]); // [B, S, S, 1]
-        const stepped = reverseStep({ schedule, sampler: plan.sampler, eta: plan.eta, t, tPrev, y, estimate, noise: xi });
+        const stepped = reverseStep(step, y, estimate, xi); // y_prev = a x^_0 + b y_t + c eps + sigma xi
         // Replacement: the visible pixels of y_prev resampled from q(y_prev | x) (y_0 keeps them exactly).
-        const yPrev = !plan.paste ? stepped : pasted === null ? cond.composite(stepped) : cond.paste(stepped, schedule.alphaBar[tPrev]!, tf.tensor4d(pasted, [B, S, S, 1]));
+        const yPrev = paste === null ? stepped : cond.paste(stepped, paste, pasted === null ? null : tf.tensor4d(pasted, [B, S, S, 1]));
         next = tf.add<tf.Tensor4D>(yPrev, tf.mul(E, drift.kappa[tPrev]!)); // z_prev = y_prev + kappa_prev E
       }
       const packed = packFrame({

@@ -1,12 +1,12 @@
 /**
- * One reverse step on tensors: the same equations as src/core/samplers.ts (ddpmStep / ddimStep) and
- * training/mtd/sampling.py, on y_t = z_t - c^_t, and the x^_0 that drives it (stepEstimate: the x0 source,
- * label-head guidance's shift and drift guidance). Scalars come from the Float64 tables; element-wise
- * work stays on the backend. Call inside a tf.tidy.
+ * One reverse step on tensors: the Float64 coefficients of src/core/samplers.ts (stepCoefficients,
+ * conversions; the paste rule is conditions.ts `paste`; training/mtd/coefficients.py is the Python mirror) applied to tensors on
+ * y_t = z_t - c^_t, and the x^_0 that drives the step (stepEstimate: the x0 source, label-head guidance's
+ * shift and drift guidance). Element-wise work stays on the backend. Call inside a tf.tidy.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ddimSigma, posteriorCoefficients, type Schedule } from '../core/index.ts';
-import type { SamplerName, X0Source } from './protocol.ts';
+import { conversions, type Schedule, type StepCoefficients } from '../core/index.ts';
+import type { X0Source } from './protocol.ts';
 
 export interface X0Estimate {
   /** x^_0 used by the step (clipped when clipX0) [B, S, S, 1]. */
@@ -15,18 +15,26 @@ export interface X0Estimate {
   readonly eps: tf.Tensor4D;
 }
 
+/** sum_k c_k v_k over the terms whose coefficient is not 0 (at least one term must be kept) [B, S, S, 1]. */
+function combine(terms: readonly (readonly [tf.Tensor4D, number])[]): tf.Tensor4D {
+  const kept = terms.filter(([, c]) => c !== 0);
+  const [first, ...rest] = kept.length > 0 ? kept : terms.slice(0, 1);
+  let out = tf.mul<tf.Tensor4D>(first![0], first![1]);
+  for (const [v, c] of rest) out = tf.add(out, tf.mul(v, c));
+  return out;
+}
+
 /**
- * x^_0 = (y_t - sqrt(1 - aB_t) eps^) / sqrt(aB_t) (DDPM eq. 4 solved for x_0; predictX0FromEps), clipped to
- * [-1, 1] if asked. After clipping, eps is recomputed from the clipped x^_0 (diffusers' DDIMScheduler):
- * eps' = (y_t - sqrt(aB_t) x^_0) / sqrt(1 - aB_t) = eps^ + sqrt(aB_t)/sqrt(1 - aB_t) (x0_raw - x^_0),
- * written in the second form so that unclipped pixels keep eps^ exactly (as core's ddimStep does).
+ * x^_0 = x0FromY y_t + x0FromEps eps^ (core `conversions`), clipped to [-1, 1] if asked, with the eps
+ * consistent with the clipped x^_0: eps' = eps^ + epsFromX0 (x0_clipped - x0_raw) (diffusers'
+ * DDIMScheduler; unclipped pixels keep eps^ exactly, as core's referenceStep does).
  */
 export function estimateX0(schedule: Schedule, y: tf.Tensor4D, epsHat: tf.Tensor4D, t: number, clipX0: boolean): X0Estimate {
-  const raw = tf.sub<tf.Tensor4D>(tf.mul(y, schedule.sqrtRecipAlphaBar[t]!), tf.mul(epsHat, schedule.sqrtRecipm1AlphaBar[t]!)); // [B, S, S, 1]
+  const cv = conversions(schedule, t);
+  const raw = combine([[y, cv.x0FromY], [epsHat, cv.x0FromEps]]); // [B, S, S, 1]
   if (!clipX0) return { x0: raw, eps: epsHat };
   const x0 = tf.clipByValue(raw, -1, 1); // [B, S, S, 1]
-  const ratio = schedule.sqrtAlphaBar[t]! / schedule.sqrtOneMinusAlphaBar[t]!;
-  const eps = tf.add<tf.Tensor4D>(epsHat, tf.mul(tf.sub(raw, x0), ratio)); // [B, S, S, 1]
+  const eps = tf.add<tf.Tensor4D>(epsHat, tf.mul(tf.sub(x0, raw), cv.epsFromX0)); // [B, S, S, 1]
   return { x0, eps };
 }
 
@@ -57,9 +65,9 @@ export interface DriftTerm {
  * x^_0 from the masked-image head (sampling.py x0_from="masked"): the head predicts the whole image from
  * z_t, every given modality's drift included, and stays well conditioned at large t where the eps-based
  * estimate multiplies the eps head's error by 1/sqrt(aB_t). Label guidance moves it exactly as it moves the
- * eps-based estimate: x~_0 = x0_head - sqrt((1 - aB_t)/aB_t) (eps~ - eps^); drift guidance then adds
+ * eps-based estimate: x~_0 = x0_head + x0FromEps (eps~ - eps^), x0FromEps = -sqrt((1 - aB_t)/aB_t); drift guidance then adds
  * w (x0_head(z_t) - x0_head(y_t)) (driftGuided), and only then is it clipped (sampling.py's order). The
- * step's eps is the one consistent with the (clipped) x^_0: eps = (y_t - sqrt(aB_t) x^_0) / sqrt(1 - aB_t).
+ * step's eps is the one consistent with the (clipped) x^_0: eps = epsFromY y_t + epsFromX0 x^_0.
  */
 export function estimateX0FromHead(
   schedule: Schedule,
@@ -71,10 +79,11 @@ export function estimateX0FromHead(
   clipX0: boolean,
   drift: DriftTerm | null = null,
 ): X0Estimate {
-  const shifted = epsGuided === epsRaw ? x0Head : tf.sub<tf.Tensor4D>(x0Head, tf.mul(tf.sub(epsGuided, epsRaw), schedule.sqrtRecipm1AlphaBar[t]!)); // [B, S, S, 1]
+  const cv = conversions(schedule, t);
+  const shifted = epsGuided === epsRaw ? x0Head : tf.add<tf.Tensor4D>(x0Head, tf.mul(tf.sub(epsGuided, epsRaw), cv.x0FromEps)); // [B, S, S, 1]
   const guided = drift === null ? shifted : driftGuided(shifted, x0Head, drift.onY, drift.w); // [B, S, S, 1]
   const x0 = clipX0 ? tf.clipByValue(guided, -1, 1) : guided; // [B, S, S, 1]
-  const eps = tf.div<tf.Tensor4D>(tf.sub(y, tf.mul(x0, schedule.sqrtAlphaBar[t]!)), schedule.sqrtOneMinusAlphaBar[t]!); // [B, S, S, 1]
+  const eps = combine([[y, cv.epsFromY], [x0, cv.epsFromX0]]); // eps = epsFromY y_t + epsFromX0 x^_0 [B, S, S, 1]
   return { x0, eps };
 }
 
@@ -102,7 +111,7 @@ export interface EstimateInputs {
 
 /**
  * The x^_0 (and eps) that drive one reverse step, with both guidances (sampling.py `sample`):
- *   x0From 'masked': x~_0 = x0_head(z_t) - sqrt((1 - aB)/aB) (eps~ - eps^) + w (x0_head(z_t) - x0_head(y_t)), clipped;
+ *   x0From 'masked': x~_0 = x0_head(z_t) + x0FromEps (eps~ - eps^) + w (x0_head(z_t) - x0_head(y_t)), clipped;
  *   x0From 'eps':    eps~ = eps~_label + w (eps^(z_t) - eps^(y_t)), then x^_0 from eps~ (estimateX0).
  * Call inside a tf.tidy.
  */
@@ -115,44 +124,11 @@ export function stepEstimate(a: EstimateInputs): X0Estimate {
   return estimateX0(schedule, y, eps, t, clipX0);
 }
 
-export interface StepInputs {
-  readonly schedule: Schedule;
-  readonly sampler: SamplerName;
-  readonly eta: number;
-  readonly t: number;
-  readonly tPrev: number;
-  /** y_t = z_t - c^_t [B, S, S, 1]. */
-  readonly y: tf.Tensor4D;
-  readonly estimate: X0Estimate;
-  /** xi ~ N(0, I) [B, S, S, 1], needed when the step's sigma > 0. */
-  readonly noise: tf.Tensor4D | null;
-}
-
-/** sigma of the step t -> tPrev (0 when tPrev = 0: the last step adds no noise). */
-export function stepSigma(schedule: Schedule, sampler: SamplerName, eta: number, t: number, tPrev: number): number {
-  if (tPrev === 0) return 0;
-  if (sampler === 'ddim') return ddimSigma(schedule, t, tPrev, eta);
-  return Math.sqrt(posteriorCoefficients(schedule.alphaBar[t]!, schedule.alphaBar[tPrev]!).variance);
-}
-
 /**
- * y_prev of one step (add c^_prev to get z_prev):
- *   DDPM (Ho et al. eq. 6-7, strided): y_prev = coef1 x^_0 + coef2 y_t + sigma xi, sigma^2 = betaTilde;
- *   DDIM (Song et al. eq. 12):         y_prev = sqrt(aB_prev) x^_0 + sqrt(1 - aB_prev - sigma^2) eps' + sigma xi.
+ * y_prev = x0 x^_0 + y y_t + eps eps + sigma xi with one step's coefficients (core stepCoefficients); add
+ * c^_prev to get z_prev. xi ~ N(0, I) [B, S, S, 1] is needed when sigma > 0.
  */
-export function reverseStep(a: StepInputs): tf.Tensor4D {
-  const { schedule, t, tPrev, y, estimate } = a;
-  const sigma = stepSigma(schedule, a.sampler, a.eta, t, tPrev);
-  let mean: tf.Tensor4D;
-  if (a.sampler === 'ddim') {
-    const aP = schedule.alphaBar[tPrev]!;
-    const dirCoef = Math.sqrt(Math.max(0, 1 - aP - sigma * sigma)); // "direction pointing to x_t"
-    mean = tf.add(tf.mul(estimate.x0, Math.sqrt(aP)), tf.mul(estimate.eps, dirCoef)); // [B, S, S, 1]
-  } else {
-    const { coef1, coef2 } = posteriorCoefficients(schedule.alphaBar[t]!, schedule.alphaBar[tPrev]!);
-    mean = tf.add(tf.mul(estimate.x0, coef1), tf.mul(y, coef2)); // [B, S, S, 1]
-  }
-  if (sigma === 0) return mean;
-  if (a.noise === null) throw new Error(`step ${t} -> ${tPrev} has sigma ${sigma} > 0 but no noise`);
-  return tf.add(mean, tf.mul(a.noise, sigma)); // [B, S, S, 1]
+export function reverseStep(co: StepCoefficients, y: tf.Tensor4D, estimate: X0Estimate, noise: tf.Tensor4D | null): tf.Tensor4D {
+  if (co.sigma !== 0 && noise === null) throw new Error(`a step with sigma ${co.sigma} > 0 needs noise`);
+  return combine([[estimate.x0, co.x0], [y, co.y], [estimate.eps, co.eps], ...(noise === null ? [] : [[noise, co.sigma] as const])]); // [B, S, S, 1]
 }

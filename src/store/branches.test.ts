@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { BackendReport, Frame, InitResult, RunRequest } from '../engine/protocol.ts';
 import { branchChanges, treeOrder } from './branches.ts';
 import { compareIndex, frameDiff } from './compare.ts';
-import type { EngineLike } from './engine-api.ts';
+import type { EngineLike } from './state.ts';
 import { DEFAULT_CONFIG, createAppStore, type AppStore, type RunSummary } from './store.ts';
 
 const REPORT: BackendReport = { chosen: 'wasm', preference: 'auto', attempts: [], summary: 'wasm' };

@@ -4,23 +4,7 @@
  * from frame k of its parent: it holds the parent's frames 0..k-1 (the same arrays), and the engine
  * continues from the parent's z at frame k (RunRequest.start) with the branch's own settings.
  */
-import type { RunStatus, RunSummary } from './store.ts';
-
-export interface RunNode {
-  readonly runId: string;
-  /** The run this one branched from (null: a run from noise). */
-  readonly parentId: string | null;
-  /** Frame of the parent it continues from (0 for a root). */
-  readonly fromStep: number;
-  readonly summary: RunSummary;
-  readonly status: RunStatus;
-  /** Frames held (a branch's count includes the parent frames it shares). */
-  readonly frameCount: number;
-}
-
-export interface HistorySlice {
-  readonly nodes: readonly RunNode[];
-}
+import type { RunNode, RunSummary } from './state.ts';
 
 /** Nodes in tree order (parents before children, siblings by creation) with their depth. */
 export function treeOrder(nodes: readonly RunNode[]): { node: RunNode; depth: number }[] {

@@ -1,14 +1,13 @@
 /**
- * Compare (issue 5): run B from the same starting noise as the run A on screen, with B's knobs (sampler,
- * eta, label-head guidance, drift guidance, steps), into its own buffer (`ctx.compareBuffer`). B's run id is its cancel token, as
- * A's is (`ctx.acceptingCompareId`). The knobs and the pure diff live in compare.ts.
+ * Compare: run B from the same starting noise as the run A on screen, with B's knobs (sampler, eta,
+ * label-head guidance, drift guidance, steps), through a run channel of its own (run-channel.ts, the same
+ * plumbing as A's). The knobs and the pure diff live in compare.ts.
  */
-import type { Frame } from '../engine/protocol.ts';
-import type { CompareKnobs } from './compare.ts';
 import type { StoreContext } from './context.ts';
 import type { EngineParts } from './engine-actions.ts';
 import { runRequest } from './request.ts';
-import { sanitizeConfig, type Actions, type RunSummary } from './state.ts';
+import { createRunChannel } from './run-channel.ts';
+import { sanitizeConfig, type Actions, type CompareKnobs, type RunSummary } from './state.ts';
 
 /** The compare slice's run fields when there is no run B (set with the new run A that drops it). */
 export const NO_COMPARE_RUN = { runId: null, status: 'empty', frameCount: 0, run: null, baseRunId: null, error: null } as const;
@@ -22,26 +21,21 @@ export interface CompareParts {
 }
 
 export function createCompareActions(ctx: StoreContext, parts: { readonly engine: Pick<EngineParts, 'runRecovering'> }): CompareParts {
-  const { get, patch, defer } = ctx;
+  const { get, patch } = ctx;
   const { runRecovering } = parts.engine;
+  // One buffer: B belongs to the run A shown.
+  const channel = createRunChannel(ctx, ({ buffer }) => {
+    if (get().compare.runId === buffer.runId) patch('compare', { frameCount: buffer.length });
+  });
 
   const cancelCompare = () => {
-    const { compare } = get();
-    if (compare.status !== 'running' || !compare.runId) return;
-    ctx.acceptingCompareId = null;
-    patch('compare', { status: 'cancelled', frameCount: ctx.compareBuffer.length });
-    if (ctx.engine) {
-      try {
-        void Promise.resolve(ctx.engine.cancel(compare.runId)).catch(() => undefined);
-      } catch {
-        // best effort
-      }
-    }
+    if (get().compare.status !== 'running' || channel.cancel() === null) return;
+    patch('compare', { status: 'cancelled', frameCount: channel.buffer.length });
   };
 
   const dropCompare = () => {
     cancelCompare();
-    ctx.compareBuffer.reset(null);
+    channel.buffer.reset(null);
   };
 
   const actions: CompareParts['actions'] = {
@@ -65,44 +59,31 @@ export function createCompareActions(ctx: StoreContext, parts: { readonly engine
         return;
       }
       cancelCompare();
-      const runId = `${trajectory.runId}-B${++ctx.runCounter}`;
+      const runId = ctx.newRunId(trajectory.runId);
       const summary: RunSummary = { ...base, ...compare.knobs, runId };
       // B: A's run (same seed: the same z_T, the same image, mask, sketch or representation) with B's knobs.
       const request = runRequest(runId, summary, base);
-      ctx.compareBuffer.reset(runId);
-      ctx.acceptingCompareId = runId;
+      channel.open(runId);
       patch('compare', { runId, status: 'running', frameCount: 0, run: summary, baseRunId: trajectory.runId, error: null });
-      let pending = false;
-      const flushCompare = () => {
-        pending = false;
-        if (get().compare.runId === runId) patch('compare', { frameCount: ctx.compareBuffer.length });
-      };
-      const onCompareFrame = (frame: Frame) => {
-        if (ctx.acceptingCompareId !== runId || !ctx.compareBuffer.push(frame)) return;
-        if (!pending) {
-          pending = true;
-          defer(flushCompare);
-        }
-      };
       // Like run A (launch): a GPU loss moves the engine to wasm and B continues from its last frame, once
       // (the frame at that index comes again and is dropped by the buffer as a duplicate).
       const resume = () => {
-        const last = ctx.compareBuffer.at(ctx.compareBuffer.length - 1);
+        const last = channel.buffer.at(channel.buffer.length - 1);
         return { request: last ? { ...request, start: { z: last.z.slice(), fromStep: last.index } } : request, step: last ? last.index : 0 };
       };
-      const outcome = await runRecovering(request, onCompareFrame, () => ctx.acceptingCompareId === runId, resume);
+      const outcome = await runRecovering(request, channel.onFrame, () => channel.isCurrent(runId), resume);
       if (outcome === 'stale') return;
+      channel.settle(outcome);
+      const frameCount = channel.buffer.length;
       if (outcome === 'done' || outcome === 'cancelled') {
-        patch('compare', { status: outcome, frameCount: ctx.compareBuffer.length });
+        patch('compare', { status: outcome, frameCount });
         return;
       }
       const { error } = outcome;
-      ctx.acceptingCompareId = null;
-      patch('compare', { status: error.kind === 'cancelled' ? 'cancelled' : 'error', error: error.kind === 'cancelled' ? null : error, frameCount: ctx.compareBuffer.length });
-      if (error.kind === 'device-lost' || error.kind === 'backend') patch('engine', { error });
+      patch('compare', { status: error.kind === 'cancelled' ? 'cancelled' : 'error', error: error.kind === 'cancelled' ? null : error, frameCount });
     },
-    getCompareFrame: (index) => ctx.compareBuffer.at(index),
-    compareFrames: () => ctx.compareBuffer,
+    getCompareFrame: (index) => channel.buffer.at(index),
+    compareFrames: () => channel.buffer,
   };
 
   return { cancelCompare, dropCompare, actions };

@@ -1,22 +1,13 @@
 /**
  * Compare: a second run B from the same starting noise as the current run A (same seed, so the same
- * z_T), with other sampler, eta, label-head guidance, drift guidance or step count (A/B at two guidance scales); one scrubber drives both. Pure helpers here;
- * the slice lives in state.ts, its actions in compare-actions.ts.
+ * z_T), with other sampler, eta, label-head guidance, drift guidance or step count (A/B at two guidance
+ * scales); one scrubber drives both. Pure helpers here; the slice and CompareKnobs live in state.ts, the
+ * actions in compare-actions.ts.
  */
 import { entropy } from '../core/metrics.ts';
 import type { Frame } from '../engine/protocol.ts';
-import { NUM_CLASSES } from './frames.ts';
-
-/** The settings in which run B may differ from run A. */
-export interface CompareKnobs {
-  readonly sampler: 'ddim' | 'ddpm';
-  readonly eta: number;
-  /** Label-head guidance scale s (RunConfig.labelGuidance). */
-  readonly labelGuidance: number;
-  /** Drift guidance w (RunConfig.driftGuidance). */
-  readonly driftGuidance: number;
-  readonly steps: number;
-}
+import { NUM_CLASSES } from './frame-buffer.ts';
+import type { CompareKnobs } from './state.ts';
 
 export const DEFAULT_COMPARE_KNOBS: CompareKnobs = { sampler: 'ddpm', eta: 0, labelGuidance: 0, driftGuidance: 0, steps: 50 };
 

@@ -1,7 +1,7 @@
 /**
  * The editors that give a run its input: the image and mask editor (inpainting, classify), the sketch
  * editor (sketch mode) and the representation map (representation mode). Strokes, presets, clears, picks
- * and uploads keep an undo snapshot (`ctx.undoStack`, shared by the mask and sketch editors); changing
+ * and uploads keep an undo snapshot (`undoStack`, shared by the mask and sketch editors); changing
  * the input of the current mode marks its trajectory stale and stops it.
  */
 import type { Mode } from '../engine/protocol.ts';
@@ -10,8 +10,8 @@ import type { Inputs } from './inputs.ts';
 import { filledMask, paintStroke, presetMask } from './mask.ts';
 import { nearestPoint } from './repr.ts';
 import type { RunParts } from './run-actions.ts';
-import { modeUsesImage, type Actions } from './state.ts';
-import type { Trajectory } from './trajectory.ts';
+import { modeUsesImage, type Actions, type EditorSource } from './state.ts';
+import type { TrajectoryParts } from './trajectory.ts';
 
 const UNDO_LIMIT = 50;
 
@@ -41,10 +41,18 @@ export interface EditorParts {
   >;
 }
 
+/** An undo step of the editor: the layers a stroke, preset, clear, pick or upload may change. */
+interface EditorSnapshot {
+  readonly mask: Float32Array;
+  readonly drawn: Float32Array;
+  readonly sketchDrawn: Float32Array;
+  readonly sketchSource: EditorSource;
+}
+
 export function createEditorActions(
   ctx: StoreContext,
   parts: {
-    readonly trajectory: Pick<Trajectory, 'cancelRun'>;
+    readonly trajectory: Pick<TrajectoryParts, 'cancelRun'>;
     readonly inputs: Pick<Inputs, 'sketchImage'>;
     readonly run: Pick<RunParts, 'actions'>;
   },
@@ -52,6 +60,7 @@ export function createEditorActions(
   const { get, patch, side } = ctx;
   const { cancelRun } = parts.trajectory;
   const { sketchImage } = parts.inputs;
+  let undoStack: EditorSnapshot[] = [];
 
   /** The input of `mode` changed: a trajectory made from the old input is stale (and stops). */
   const inputChanged = (uses: (mode: Mode) => boolean) => {
@@ -63,9 +72,9 @@ export function createEditorActions(
 
   const pushUndo = () => {
     const { editor } = get();
-    ctx.undoStack.push({ mask: editor.mask, drawn: editor.drawn, sketchDrawn: editor.sketchDrawn, sketchSource: editor.sketchSource });
-    if (ctx.undoStack.length > UNDO_LIMIT) ctx.undoStack = ctx.undoStack.slice(-UNDO_LIMIT);
-    patch('editor', { undoDepth: ctx.undoStack.length });
+    undoStack.push({ mask: editor.mask, drawn: editor.drawn, sketchDrawn: editor.sketchDrawn, sketchSource: editor.sketchSource });
+    if (undoStack.length > UNDO_LIMIT) undoStack = undoStack.slice(-UNDO_LIMIT);
+    patch('editor', { undoDepth: undoStack.length });
   };
 
   const actions: EditorParts['actions'] = {
@@ -127,11 +136,11 @@ export function createEditorActions(
       }
     },
     undo() {
-      const snap = ctx.undoStack.pop();
+      const snap = undoStack.pop();
       if (!snap) return;
       const { editor } = get();
       const sketchChanged = snap.sketchDrawn !== editor.sketchDrawn || snap.sketchSource !== editor.sketchSource;
-      patch('editor', { mask: snap.mask, drawn: snap.drawn, sketchDrawn: snap.sketchDrawn, sketchSource: snap.sketchSource, undoDepth: ctx.undoStack.length });
+      patch('editor', { mask: snap.mask, drawn: snap.drawn, sketchDrawn: snap.sketchDrawn, sketchSource: snap.sketchSource, undoDepth: undoStack.length });
       if (sketchChanged) inputChanged((m) => m === 'sketch');
     },
     loadDrawnImage(image) {

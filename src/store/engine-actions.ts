@@ -1,14 +1,15 @@
 /**
  * The engine: starting it (and retrying), switching backend, the memory poll, and the recovery from a
  * lost GPU (a WebGPU device or WebGL context loss moves the model to wasm, else cpu, once per loss, and
- * says so). The engine handle, the start in progress and the recovery live on the context.
+ * says so). This part writes the engine handle (`ctx.engine`) and owns the start in progress, the
+ * recovery and the memory timer.
  */
 import type { BackendPreference, EngineErrorInfo, Frame, RunRequest } from '../engine/protocol.ts';
 import { validateConfig, type ModelConfig } from '../model/config.ts';
 import type { StoreContext } from './context.ts';
 import { toErrorInfo } from './engine-api.ts';
 import type { Actions } from './state.ts';
-import type { Trajectory } from './trajectory.ts';
+import type { TrajectoryParts } from './trajectory.ts';
 import type { ViewParts } from './view-actions.ts';
 
 /** Where a run continues when its GPU backend is lost, in order of preference. */
@@ -41,10 +42,18 @@ export interface EngineParts {
 
 export function createEngineActions(
   ctx: StoreContext,
-  parts: { readonly trajectory: Pick<Trajectory, 'cancelRun'>; readonly view: ViewParts },
+  parts: { readonly trajectory: Pick<TrajectoryParts, 'cancelRun'>; readonly view: ViewParts },
 ): EngineParts {
   const { get, patch, deps, baseUrl, memoryPollMs } = ctx;
   const { cancelRun } = parts.trajectory;
+  /** The start (or retry) in progress or done: startEngine returns it instead of starting twice. */
+  let engineStarting: Promise<void> | null = null;
+  /**
+   * The recovery from the latest device loss: the event and each run's rejection (A's and B's) report the
+   * same loss with the same message, and all of them wait on this one switch of backend.
+   */
+  let recovery: { readonly message: string; readonly result: Promise<boolean> } | null = null;
+  let memoryTimer: ReturnType<typeof setInterval> | null = null;
 
   const pollMemory = async () => {
     if (!ctx.engine || get().engine.status !== 'ready') return;
@@ -57,18 +66,18 @@ export function createEngineActions(
   };
 
   const startMemoryPoll = () => {
-    if (ctx.memoryTimer !== null || memoryPollMs <= 0) return;
-    ctx.memoryTimer = setInterval(() => void pollMemory(), memoryPollMs);
+    if (memoryTimer !== null || memoryPollMs <= 0) return;
+    memoryTimer = setInterval(() => void pollMemory(), memoryPollMs);
   };
 
   const stopMemoryPoll = () => {
-    if (ctx.memoryTimer !== null) clearInterval(ctx.memoryTimer);
-    ctx.memoryTimer = null;
+    if (memoryTimer !== null) clearInterval(memoryTimer);
+    memoryTimer = null;
   };
 
   const initEngine = async (preference: BackendPreference) => {
     patch('engine', { status: 'loading', preference, error: null, phase: 'backend', progress: {} });
-    ctx.recovery = null;
+    recovery = null;
     try {
       if (!ctx.engine) {
         if (!deps.engine) throw new Error('No inference engine is configured.');
@@ -77,7 +86,7 @@ export function createEngineActions(
           if (event.type === 'device-lost') {
             // A running trajectory fails with the same loss and resumes itself (launch); idle, move on now.
             // Compare's run B recovers the same way (runCompare).
-            if (get().trajectory.status === 'running' || get().compare.status === 'running' || ctx.recovery?.message === event.message) return;
+            if (get().trajectory.status === 'running' || get().compare.status === 'running' || recovery?.message === event.message) return;
             void recoverBackend({ kind: 'device-lost', message: event.message, ...(event.backend ? { detail: event.backend } : {}) }, null);
             return;
           }
@@ -114,9 +123,9 @@ export function createEngineActions(
   };
 
   const recoverBackend = (error: EngineErrorInfo, step: number | null): Promise<boolean> => {
-    if (ctx.recovery?.message === error.message) return ctx.recovery.result;
-    ctx.recovery = { message: error.message, result: switchAfterLoss(error, step) };
-    return ctx.recovery.result;
+    if (recovery?.message === error.message) return recovery.result;
+    recovery = { message: error.message, result: switchAfterLoss(error, step) };
+    return recovery.result;
   };
 
   /** Moves the engine to the first recovery backend that starts, and says so (recoverBackend: once per loss). */
@@ -168,7 +177,7 @@ export function createEngineActions(
     cancelRun();
     patch('engine', { switching: true, preference, error: null });
     // A loss on the backend switched to is a new loss, even with the same message as the last one.
-    ctx.recovery = null;
+    recovery = null;
     try {
       const report = await ctx.engine.setBackend(preference);
       patch('engine', { status: 'ready', report, switching: false, msPerStep: null });
@@ -181,15 +190,15 @@ export function createEngineActions(
 
   const actions: EngineParts['actions'] = {
     startEngine(preference) {
-      if (!ctx.engineStarting) ctx.engineStarting = initEngine(preference ?? get().engine.preference);
-      return ctx.engineStarting;
+      if (!engineStarting) engineStarting = initEngine(preference ?? get().engine.preference);
+      return engineStarting;
     },
     retryEngine(preference) {
       const pref = preference ?? get().engine.preference;
       // Once the engine has started, a retry re-creates the model on a backend (the client's recovery
       // from device loss); before that, it starts again from the beginning.
-      ctx.engineStarting = ctx.engine && get().engine.report ? switchBackend(pref) : initEngine(pref);
-      return ctx.engineStarting;
+      engineStarting = ctx.engine && get().engine.report ? switchBackend(pref) : initEngine(pref);
+      return engineStarting;
     },
     setBackend: (preference) => actions.retryEngine(preference),
     cancelLoading() {

@@ -1,45 +1,5 @@
-/**
- * What the store needs from the inference engine: the worker API of src/engine/protocol.ts, with the
- * calls that cross a comlink boundary allowed to be asynchronous. The store is written against this
- * interface and gets the real engine (src/engine/client.ts `createEngine`) injected, so that unit tests
- * drive it with a fake engine.
- */
-import type {
-  BackendPreference,
-  BackendReport,
-  EngineErrorInfo,
-  EngineErrorKind,
-  Frame,
-  InitOptions,
-  InitResult,
-  LoadProgress,
-  MemoryStats,
-  RunRequest,
-} from '../engine/protocol.ts';
-
-export type Awaitable<T> = T | Promise<T>;
-
-export interface EngineLike {
-  init(options: InitOptions, onProgress: (p: LoadProgress) => void): Promise<InitResult>;
-  run(request: RunRequest, onFrame: (frame: Frame) => void): Promise<'done' | 'cancelled'>;
-  cancel(runId: string): Awaitable<void>;
-  /** Aborts a running init (optional: engines without it cannot cancel loading). */
-  cancelInit?(): Awaitable<void>;
-  memory(): Awaitable<MemoryStats>;
-  setBackend(preference: BackendPreference): Promise<BackendReport>;
-  /** Engine events while idle (WebGPU device loss, a crashed worker); returns an unsubscribe function. */
-  onEvent?(listener: (event: EngineEvent) => void): () => void;
-}
-
-/** The events of src/engine/api.ts, as far as the store needs them. */
-export interface EngineEvent {
-  readonly type: string;
-  readonly message: string;
-  /** For 'device-lost': the backend that was lost. */
-  readonly backend?: string;
-}
-
-export type EngineFactory = () => Awaitable<EngineLike>;
+/** Turning whatever a call to the engine threw into the EngineErrorInfo the store keeps. */
+import type { EngineErrorInfo, EngineErrorKind } from '../engine/protocol.ts';
 
 const ERROR_KINDS: readonly EngineErrorKind[] = ['weights', 'backend', 'device-lost', 'numerics', 'cancelled', 'input', 'internal'];
 

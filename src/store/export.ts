@@ -5,10 +5,10 @@
  */
 import { GIFEncoder, applyPalette, quantize } from 'gifenc';
 import type { Frame } from '../engine/protocol.ts';
-import { NUM_CLASSES } from './frames.ts';
+import { NUM_CLASSES } from './frame-buffer.ts';
 import { encodeMask } from './share.ts';
 import { encodeSketchBits } from './sketch-bits.ts';
-import type { RunSummary } from './store.ts';
+import type { RunSummary } from './state.ts';
 
 export const EXPORT_FORMAT = 'mt-diffusion-trajectory/1';
 

@@ -10,7 +10,7 @@ import type { StoreContext } from './context.ts';
 import type { Player } from './player.ts';
 import type { RunParts } from './run-actions.ts';
 import { sanitizeConfig, type Actions, type RunConfig } from './state.ts';
-import type { Trajectory } from './trajectory.ts';
+import type { TrajectoryParts } from './trajectory.ts';
 
 export interface HistoryParts {
   readonly actions: Pick<Actions, 'branch' | 'openRun'>;
@@ -19,14 +19,14 @@ export interface HistoryParts {
 export function createHistoryActions(
   ctx: StoreContext,
   parts: {
-    readonly trajectory: Pick<Trajectory, 'cancelRun'>;
+    readonly trajectory: Pick<TrajectoryParts, 'channel' | 'cancelRun'>;
     readonly compare: Pick<CompareParts, 'dropCompare'>;
     readonly player: Pick<Player, 'stopLoop'>;
     readonly run: Pick<RunParts, 'buildRequest' | 'launch'>;
   },
 ): HistoryParts {
   const { get, set, patch } = ctx;
-  const { cancelRun } = parts.trajectory;
+  const { channel, cancelRun } = parts.trajectory;
   const { dropCompare } = parts.compare;
   const { stopLoop } = parts.player;
   const { buildRequest, launch } = parts.run;
@@ -37,18 +37,18 @@ export function createHistoryActions(
       const parent = trajectory.run;
       const parentId = trajectory.runId;
       if (!parent || !parentId || trajectory.status === 'running') return;
-      const k = Math.round(fromStep ?? Math.min(player.frameIndex, ctx.buffer.length - 1));
+      const { buffer } = channel;
+      const k = Math.round(fromStep ?? Math.min(player.frameIndex, buffer.length - 1));
       const fail = (message: string) => patch('trajectory', { error: { kind: 'input', message } });
       if (parent.mode === 'classify' || config.mode === 'classify') return fail('Classify runs the forward process: it cannot branch.');
-      if (!(k >= 0 && k < parent.steps && k < ctx.buffer.length)) return fail(`Branch from a frame in 0..${Math.min(parent.steps, ctx.buffer.length) - 1}.`);
-      const from = ctx.buffer.at(k)!;
+      if (!(k >= 0 && k < parent.steps && k < buffer.length)) return fail(`Branch from a frame in 0..${Math.min(parent.steps, buffer.length) - 1}.`);
+      const from = buffer.at(k)!;
       // The branch keeps the parent's timesteps (steps) and batch; every other setting is the controls'.
       const branchConfig: RunConfig = { ...config, steps: parent.steps, batch: parent.batch };
-      const runId = `run-${++ctx.runCounter}`;
-      const built = buildRequest(branchConfig, runId);
+      const built = buildRequest(branchConfig, ctx.newRunId());
       if (!built) return;
       const request: RunRequest = { ...built.request, start: { z: from.z.slice(), fromStep: k } };
-      const prefill = ctx.buffer.all().slice(0, k);
+      const prefill = buffer.all().slice(0, k);
       if (get().config.steps !== parent.steps || get().config.batch !== parent.batch) set({ config: branchConfig });
       await launch(request, built.summary, { runId: parentId, fromStep: k }, prefill);
     },
@@ -59,8 +59,7 @@ export function createHistoryActions(
       cancelRun();
       dropCompare();
       stopLoop();
-      ctx.acceptingRunId = null;
-      ctx.buffer = kept;
+      channel.show(kept);
       const { summary } = node;
       const config: RunConfig = sanitizeConfig(summary, get().engine.config?.schedule.T ?? 1000);
       set((s) => ({

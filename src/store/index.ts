@@ -1,14 +1,14 @@
 /** src/store: one zustand store of typed slices (engine, run config, trajectory, player, view, editor, samples, compare, history). */
 export * from './store.ts';
-export { FrameBuffer, rollingMedian, NUM_CLASSES } from './frames.ts';
-export { presetMask, paintStroke, filledMask, hiddenCount, MASK_PRESETS, type MaskPreset, type Point } from './mask.ts';
-export { toErrorInfo, type EngineLike, type EngineFactory, type Awaitable } from './engine-api.ts';
+export { FrameBuffer, rollingMedian, NUM_CLASSES } from './frame-buffer.ts';
+export { presetMask, paintStroke, filledMask, hiddenCount, MASK_PRESETS } from './mask.ts';
+export { toErrorInfo } from './engine-api.ts';
 export { hashOf, parseHash, syncWithHash, shareHash, extrasOf, type HashState, type HashInputs, type ShareExtras, type SketchRef } from './url.ts';
-export { parseSamplesIndex, type MapPoints, type ParsedSamples } from './samples.ts';
-export { mapBounds, toCanvas, fromCanvas, nearestPoint, pointUV, pointVector, reprTrail, type MapBounds, type UV, type XY } from './repr.ts';
+export { parseSamplesIndex, type ParsedSamples } from './samples.ts';
+export { mapBounds, toCanvas, fromCanvas, nearestPoint, pointUV, pointVector, reprTrail, type MapBounds, type XY } from './repr.ts';
 export { encodeSketchBits, decodeSketchBits, edgeCount } from './sketch-bits.ts';
-export { compareIndex, frameDiff, DEFAULT_COMPARE_KNOBS, type CompareKnobs, type FrameDiff } from './compare.ts';
-export { treeOrder, branchChanges, type RunNode, type HistorySlice } from './branches.ts';
+export { compareIndex, frameDiff, DEFAULT_COMPARE_KNOBS, type FrameDiff } from './compare.ts';
+export { treeOrder, branchChanges } from './branches.ts';
 export { encodeMask, decodeMask, MASK_CELLS } from './share.ts';
 export { scheduleTables, frameTimesteps, forwardParts, encodingFromFrames, FALLBACK_TABLE_CONFIG, type ScheduleTables, type ForwardParts } from './teach.ts';
 export { SAMPLING_DEFAULTS, PYTHON_MODE_NAMES, defaultDriftGuidance, modeDefaults, followModeDefaults, type SamplingDefaults, type DriftGuidanceMode } from './defaults.ts';

@@ -1,8 +1,8 @@
 /**
  * The bundled samples and the model-space inputs a run takes from them and from the editor: a test image
  * or the drawn one, a sketch (a test image's edge map or the user's own), a map point's representation
- * vector. Test images and their sketches are converted once and cached (`ctx.sourceCache`,
- * `ctx.sketchCache`); a new download of the samples clears the caches.
+ * vector. Test images and their sketches are converted once and cached (`sourceCache`,
+ * `sketchCache`); a new download of the samples clears the caches.
  */
 import { sketchOf, toModelSpace } from '../model/sketch.ts';
 import type { StoreContext } from './context.ts';
@@ -18,6 +18,11 @@ export interface Inputs {
 }
 
 export function createInputs(ctx: StoreContext): Inputs {
+  /** Source image cache: (index, model-space image). */
+  let sourceCache: { key: string; image: Float32Array } | null = null;
+  /** Sketch cache: (test index, its edge map). */
+  let sketchCache: { key: string; sketch: Float32Array } | null = null;
+  let samplesLoading: Promise<void> | null = null;
   const { get, patch, baseUrl, fetch: doFetch } = ctx;
 
   const sourceImage = (): Float32Array | null => {
@@ -29,12 +34,12 @@ export function createInputs(ctx: StoreContext): Inputs {
     const { samples } = get();
     if (!samples.images || !Number.isInteger(index) || index < 0 || index >= samples.count) return null;
     const key = `test/${index}`;
-    if (ctx.sourceCache?.key === key) return ctx.sourceCache.image;
+    if (sourceCache?.key === key) return sourceCache.image;
     const n = samples.size * samples.size;
     const start = index * n;
     const geometry = get().engine.config ?? { ...DEFAULT_GEOMETRY, dataSize: samples.size, pad: (DEFAULT_GEOMETRY.imageSize - samples.size) / 2 };
     const image = toModelSpace(samples.images.subarray(start, start + n), geometry);
-    ctx.sourceCache = { key, image };
+    sourceCache = { key, image };
     return image;
   };
 
@@ -43,13 +48,13 @@ export function createInputs(ctx: StoreContext): Inputs {
     if (editor.sketchSource === 'drawn') return editor.sketchDrawn;
     if (!samples.images) return null;
     const key = `test/${editor.testIndex}`;
-    if (ctx.sketchCache?.key === key) return ctx.sketchCache.sketch;
+    if (sketchCache?.key === key) return sketchCache.sketch;
     const n = samples.size * samples.size;
     const start = editor.testIndex * n;
     const params = eng.config ?? { ...DEFAULT_GEOMETRY, dataSize: samples.size, pad: (DEFAULT_GEOMETRY.imageSize - samples.size) / 2, sketch: DEFAULT_SKETCH };
     // The same edge map the model was trained on (data.py sketch_of, tested bit for bit in src/model).
     const sketch = sketchOf(samples.images.subarray(start, start + n), params);
-    ctx.sketchCache = { key, sketch };
+    sketchCache = { key, sketch };
     return sketch;
   };
 
@@ -70,8 +75,8 @@ export function createInputs(ctx: StoreContext): Inputs {
       const index: unknown = await indexRes.json();
       const images = new Uint8Array(await imagesRes.arrayBuffer());
       const { count, size, labels, classNames, points } = parseSamplesIndex(index, images.length, get().engine.config?.representation.dim);
-      ctx.sourceCache = null;
-      ctx.sketchCache = null;
+      sourceCache = null;
+      sketchCache = null;
       patch('samples', { status: 'ready', count, size, labels, classNames, images, points, error: null });
     } catch (e) {
       patch('samples', { status: 'error', error: e instanceof Error ? e.message : String(e) });
@@ -85,10 +90,10 @@ export function createInputs(ctx: StoreContext): Inputs {
     reprTarget,
     loadSamples() {
       // One download at a time (React's StrictMode runs mount effects twice in development).
-      ctx.samplesLoading ??= fetchSamples().finally(() => {
-        ctx.samplesLoading = null;
+      samplesLoading ??= fetchSamples().finally(() => {
+        samplesLoading = null;
       });
-      return ctx.samplesLoading;
+      return samplesLoading;
     },
   };
 

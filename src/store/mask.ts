@@ -3,8 +3,8 @@
  * Mask convention (protocol.ts RunRequest.mask): 1 = visible (kept), 0 = hidden (generated).
  * A drawn image is in [-1, 1] with the background -1, like toModelSpace's output.
  */
+import type { MaskPreset, Point } from './state.ts';
 
-export type MaskPreset = 'box' | 'left' | 'right' | 'top' | 'bottom' | 'all' | 'none';
 export const MASK_PRESETS: readonly MaskPreset[] = ['box', 'left', 'right', 'top', 'bottom', 'all', 'none'];
 
 /** A fresh mask: `visible` everywhere. */
@@ -52,11 +52,6 @@ export function presetMask(preset: MaskPreset, side: number): Float32Array {
   return m;
 }
 
-/** A point in pixel coordinates of a side x side image (fractional: the pointer's position). */
-export interface Point {
-  readonly x: number;
-  readonly y: number;
-}
 
 /**
  * Paints a round brush of `radius` pixels along the segment a -> b (a === b: one dab), writing `value`.

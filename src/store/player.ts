@@ -1,6 +1,6 @@
 /**
  * The playback loop and the player's actions. The loop holds a cancel token (TF Playground's `Player`):
- * play, pause, seek, a new run, a new seed or mode bump `ctx.playToken` and the old loop stops at its
+ * play, pause, seek, a new run, a new seed or mode bump `playToken` and the old loop stops at its
  * next tick. While a run is still producing frames the loop waits at the last frame instead of stopping.
  */
 import type { StoreContext } from './context.ts';
@@ -16,29 +16,32 @@ export interface Player {
 
 export function createPlayer(ctx: StoreContext): Player {
   const { get, patch } = ctx;
+  /** The loop's cancel token: a loop whose token is not this one stops at its next tick. */
+  let playToken = 0;
+  let playTimer: ReturnType<typeof setTimeout> | null = null;
 
   const stopLoop = () => {
-    ctx.playToken++;
-    if (ctx.playTimer !== null) clearTimeout(ctx.playTimer);
-    ctx.playTimer = null;
+    playToken++;
+    if (playTimer !== null) clearTimeout(playTimer);
+    playTimer = null;
   };
 
   const startLoop = () => {
     stopLoop();
-    const token = ctx.playToken;
+    const token = playToken;
     const tick = () => {
-      if (token !== ctx.playToken) return; // a newer play/pause/seek/run invalidated this loop
+      if (token !== playToken) return; // a newer play/pause/seek/run invalidated this loop
       const { player, trajectory } = get();
       if (player.frameIndex < trajectory.frameCount - 1) {
         patch('player', { frameIndex: player.frameIndex + 1 });
       } else if (trajectory.status !== 'running') {
         patch('player', { playing: false });
-        ctx.playTimer = null;
+        playTimer = null;
         return;
       }
-      ctx.playTimer = setTimeout(tick, 1000 / get().player.fps);
+      playTimer = setTimeout(tick, 1000 / get().player.fps);
     };
-    ctx.playTimer = setTimeout(tick, 1000 / get().player.fps);
+    playTimer = setTimeout(tick, 1000 / get().player.fps);
   };
 
   const actions: Player['actions'] = {

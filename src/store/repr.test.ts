@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Frame } from '../engine/protocol.ts';
 import { fromCanvas, mapBounds, nearestPoint, pointVector, reprTrail, toCanvas } from './repr.ts';
-import type { MapPoints } from './samples.ts';
+import type { MapPoints } from './state.ts';
 
 /** Points with D = 3: (u, v, w). */
 function points(rows: number[][]): MapPoints {

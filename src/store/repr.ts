@@ -5,7 +5,7 @@
  * component 1 (v, upwards). Pure functions: bounds, the map <-> canvas transform, picking, the trail.
  */
 import type { Frame } from '../engine/protocol.ts';
-import type { MapPoints } from './samples.ts';
+import type { MapPoints, UV } from './state.ts';
 
 /** The square region of (u, v) the map shows. */
 export interface MapBounds {
@@ -15,11 +15,6 @@ export interface MapBounds {
   readonly v1: number;
 }
 
-/** A point in map space (the first two representation components). */
-export interface UV {
-  readonly u: number;
-  readonly v: number;
-}
 
 /** A point in canvas pixels (y downwards). */
 export interface XY {

@@ -5,17 +5,16 @@
  * (history-actions.ts) both start runs through launch.
  */
 import type { Frame, Mode, RunRequest } from '../engine/protocol.ts';
-import type { RunNode } from './branches.ts';
 import { NO_COMPARE_RUN, type CompareParts } from './compare-actions.ts';
 import type { StoreContext } from './context.ts';
 import { defaultDriftGuidance, followModeDefaults } from './defaults.ts';
 import type { EngineParts } from './engine-actions.ts';
-import { FrameBuffer, rollingMedian } from './frames.ts';
+import { FrameBuffer, rollingMedian } from './frame-buffer.ts';
 import type { Inputs } from './inputs.ts';
 import type { Player } from './player.ts';
 import { runRequest } from './request.ts';
-import { DEFAULT_CONFIG, missingInput, modeUsesImage, sanitizeConfig, type Actions, type RunConfig, type RunSummary } from './state.ts';
-import { MS_WINDOW, type Trajectory } from './trajectory.ts';
+import { DEFAULT_CONFIG, missingInput, modeUsesImage, sanitizeConfig, type Actions, type RunConfig, type RunNode, type RunSummary } from './state.ts';
+import { MS_WINDOW, type TrajectoryParts } from './trajectory.ts';
 
 export interface RunParts {
   /**
@@ -34,7 +33,7 @@ export interface RunParts {
 export function createRunActions(
   ctx: StoreContext,
   parts: {
-    readonly trajectory: Pick<Trajectory, 'flush' | 'onFrame' | 'cancelRun' | 'updateNode'>;
+    readonly trajectory: Pick<TrajectoryParts, 'channel' | 'cancelRun' | 'updateNode'>;
     readonly compare: CompareParts;
     readonly player: Pick<Player, 'stopLoop' | 'startLoop'>;
     readonly engine: Pick<EngineParts, 'pollMemory' | 'runRecovering'>;
@@ -42,7 +41,7 @@ export function createRunActions(
   },
 ): RunParts {
   const { get, set, patch, now, dice } = ctx;
-  const { flush, onFrame, cancelRun, updateNode } = parts.trajectory;
+  const { channel, cancelRun, updateNode } = parts.trajectory;
   const { cancelCompare, dropCompare } = parts.compare;
   const { stopLoop, startLoop } = parts.player;
   const { pollMemory, runRecovering } = parts.engine;
@@ -84,19 +83,17 @@ export function createRunActions(
     dropCompare();
     stopLoop();
     const { runId } = request;
-    ctx.buffer = new FrameBuffer();
-    ctx.buffer.reset(runId);
-    for (const f of prefill) ctx.buffer.push({ ...f, runId }); // the parent's frames, shared arrays
-    ctx.archive.set(runId, ctx.buffer);
-    ctx.acceptingRunId = runId;
-    ctx.stepMs = [];
-    ctx.runStartedAt = now();
+    const buffer = new FrameBuffer(); // the run's own, kept in the history
+    buffer.reset(runId);
+    for (const f of prefill) buffer.push({ ...f, runId }); // the parent's frames, shared arrays
+    ctx.archive.set(runId, buffer);
+    channel.open(runId, buffer);
     const node: RunNode = { runId, parentId: parent?.runId ?? null, fromStep: parent?.fromStep ?? 0, summary, status: 'running', frameCount: prefill.length };
     set((s) => ({
       trajectory: {
         runId,
         status: 'running',
-        frameCount: ctx.buffer.length,
+        frameCount: buffer.length,
         expectedFrames: summary.steps + 1,
         run: summary,
         stale: false,
@@ -116,35 +113,29 @@ export function createRunActions(
       // The frames kept stay; the re-sent frame at that index is dropped by the buffer as a duplicate. A
       // branch that has drawn nothing of its own yet (only the parent's frames) starts again from its
       // branch point: its request as it was. Classify has no z to continue from.
-      flush();
-      const last = ctx.buffer.length > prefill.length ? ctx.buffer.at(ctx.buffer.length - 1) : undefined;
+      channel.flush();
+      const last = buffer.length > prefill.length ? buffer.at(buffer.length - 1) : undefined;
       const start = last && request.mode !== 'classify' ? { start: { z: last.z.slice(), fromStep: last.index } } : {};
       return { request: { ...request, ...start }, step: last ? last.index : (request.start?.fromStep ?? 0) };
     };
     try {
-      const outcome = await runRecovering(request, onFrame(runId), () => ctx.acceptingRunId === runId, resume);
+      const outcome = await runRecovering(request, channel.onFrame, () => channel.isCurrent(runId), resume);
       if (outcome === 'stale') return; // cancelled or superseded: its result is stale
+      // Frames come through a callback port, the result through another: a last frame may land just
+      // after the result. Frames of this run stay welcome until another run starts or it is cancelled.
+      channel.settle(outcome);
+      const elapsedMs = now() - channel.startedAt;
       if (outcome === 'done' || outcome === 'cancelled') {
-        // Frames come through a callback port, the result through another: a last frame may land just
-        // after the result. Frames of this run stay welcome until another run starts or it is cancelled.
-        flush();
-        patch('trajectory', { status: outcome, frameCount: ctx.buffer.length, elapsedMs: now() - ctx.runStartedAt });
-        patch('engine', { msPerStep: rollingMedian(ctx.stepMs, MS_WINDOW) });
-        updateNode(runId, { status: outcome, frameCount: ctx.buffer.length });
+        patch('trajectory', { status: outcome, frameCount: buffer.length, elapsedMs });
+        patch('engine', { msPerStep: rollingMedian(channel.stepMs, MS_WINDOW) });
+        updateNode(runId, { status: outcome, frameCount: buffer.length });
         if (outcome === 'done' && get().compare.enabled && parent === null) await parts.compare.actions.runCompare();
         return;
       }
       const { error } = outcome;
-      ctx.acceptingRunId = null;
-      flush();
-      patch('trajectory', {
-        status: error.kind === 'cancelled' ? 'cancelled' : 'error',
-        error: error.kind === 'cancelled' ? null : error,
-        frameCount: ctx.buffer.length,
-        elapsedMs: now() - ctx.runStartedAt,
-      });
-      if (error.kind === 'device-lost' || error.kind === 'backend') patch('engine', { error });
-      updateNode(runId, { status: get().trajectory.status, frameCount: ctx.buffer.length });
+      const status = error.kind === 'cancelled' ? 'cancelled' : 'error';
+      patch('trajectory', { status, error: error.kind === 'cancelled' ? null : error, frameCount: buffer.length, elapsedMs });
+      updateNode(runId, { status, frameCount: buffer.length });
     } finally {
       void pollMemory();
     }
@@ -178,8 +169,7 @@ export function createRunActions(
     async generate() {
       const { config, engine: eng } = get();
       if (!ctx.engine || eng.status !== 'ready' || eng.switching) return;
-      const runId = `run-${++ctx.runCounter}`;
-      const built = buildRequest(config, runId);
+      const built = buildRequest(config, ctx.newRunId());
       if (!built) return;
       await launch(built.request, built.summary, null, []);
     },

@@ -5,20 +5,7 @@
  * the same `r` the model's E_repr and repr head use) plus a larger `backdrop` of test-set points drawn
  * behind the representation map.
  */
-
-/** Points of the representation map: the bundled samples first (point i = sample i), then the backdrop. */
-export interface MapPoints {
-  /** Number of points. */
-  readonly count: number;
-  /** Representation dimension D. */
-  readonly dim: number;
-  /** count * dim, row-major (point i = reprs[i*dim .. (i+1)*dim)). */
-  readonly reprs: Float32Array;
-  /** Class of every point. */
-  readonly labels: Int32Array;
-  /** Points 0..sampleCount-1 are the bundled samples (they have an image); the rest are backdrop points. */
-  readonly sampleCount: number;
-}
+import type { MapPoints } from './state.ts';
 
 export interface ParsedSamples {
   readonly count: number;

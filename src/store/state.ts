@@ -1,32 +1,33 @@
 /**
- * The store's shape (DESIGN.md): the slice types, the signatures of every action, and the constants and
- * pure rules the UI shares with the store (DEFAULT_CONFIG, sanitizeConfig, missingInput). No behaviour
- * lives here: the actions are built by the parts that createAppStore (store.ts) composes.
+ * The store's shape (DESIGN.md): the slice types, the signatures of every action, the types the parts
+ * share (the engine interface, frames, history nodes, compare knobs, editor points), and the constants and
+ * pure rules the UI shares with the store (DEFAULT_CONFIG, sanitizeConfig, missingInput). A leaf: it imports
+ * from the layers below (core, engine's protocol, model's config types) and, of src/store, only the
+ * measured defaults table (defaults.ts, itself a leaf), so every part can import it without a cycle (tools/eslint-cycles.js). The actions are built by the parts
+ * that createAppStore (store.ts) composes.
  */
 import type { StoreApi } from 'zustand/vanilla';
 import { MAX_SEED } from '../core/rng.ts';
+import type { EngineEvent } from '../engine/api.ts';
 import type {
   BackendPreference,
   BackendReport,
   EngineErrorInfo,
   Frame,
+  InitOptions,
+  InitResult,
   LoadPhase,
   LoadProgress,
   MemoryStats,
   Mode,
   RunRequest,
+  SamplerName,
   X0Source,
 } from '../engine/protocol.ts';
-import { DEFAULT_X0_SOURCE, DRIFT_GUIDANCE_MODES, MAX_DRIFT_GUIDANCE } from '../engine/protocol.ts';
+import { DEFAULT_X0_SOURCE, DRIFT_GUIDANCE_MODES, MAX_DRIFT_GUIDANCE, MODES, SAMPLERS, X0_SOURCES } from '../engine/protocol.ts';
 import type { ModelConfig } from '../model/config.ts';
+// The measured defaults table: a leaf itself (it imports only the engine's protocol types).
 import { SAMPLING_DEFAULTS, type SamplingDefaults } from './defaults.ts';
-import type { EngineFactory } from './engine-api.ts';
-import type { HistorySlice } from './branches.ts';
-import type { CompareKnobs } from './compare.ts';
-import type { FrameBuffer } from './frames.ts';
-import type { MaskPreset, Point } from './mask.ts';
-import type { UV } from './repr.ts';
-import type { MapPoints } from './samples.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Constants shared with the UI.
@@ -36,8 +37,10 @@ export const HEADS: readonly Head[] = ['z', 'x0', 'label', 'masked', 'drift', 's
 /** Heads this build can draw (all of them). */
 export const AVAILABLE_HEADS: readonly Head[] = HEADS;
 
-/** Modes this build offers, in the order the mode picker lists them. */
-export const AVAILABLE_MODES: readonly Mode[] = ['joint', 'conditional', 'inpaint', 'classify', 'sketch', 'representation', 'unconditional'];
+/** Modes this build offers, in the order the mode picker lists them (the protocol's MODES table). */
+export const AVAILABLE_MODES: readonly Mode[] = MODES;
+/** The samplers (core's SAMPLERS table, where each sampler's coefficients live). */
+export { SAMPLERS };
 export const STEP_PRESETS: readonly number[] = [10, 20, 50, 100, 250, 1000];
 export const FPS_CHOICES: readonly number[] = [2, 5, 10, 20, 30, 60];
 /** Largest label-head guidance scale the controls offer. */
@@ -86,6 +89,103 @@ export function missingInput(s: Pick<AppState, 'config' | 'editor' | 'samples'>)
     if (s.editor.reprPoint < 0 || s.editor.reprPoint >= points.count) return `Point ${s.editor.reprPoint} is not on the map (it has ${points.count}); click the map to pick one.`;
   }
   return null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Types the parts share.
+
+export type Awaitable<T> = T | Promise<T>;
+
+/**
+ * What the store needs from the inference engine: the worker API of src/engine/protocol.ts, with the
+ * calls that cross a comlink boundary allowed to be asynchronous. The store is written against this
+ * interface and gets the real engine (src/engine/client.ts `createEngine`) injected, so that unit tests
+ * drive it with a fake engine.
+ */
+export interface EngineLike {
+  init(options: InitOptions, onProgress: (p: LoadProgress) => void): Promise<InitResult>;
+  run(request: RunRequest, onFrame: (frame: Frame) => void): Promise<'done' | 'cancelled'>;
+  cancel(runId: string): Awaitable<void>;
+  /** Aborts a running init (optional: engines without it cannot cancel loading). */
+  cancelInit?(): Awaitable<void>;
+  memory(): Awaitable<MemoryStats>;
+  setBackend(preference: BackendPreference): Promise<BackendReport>;
+  /** Engine events while idle (WebGPU device loss, a crashed worker); returns an unsubscribe function. */
+  onEvent?(listener: (event: EngineEvent) => void): () => void;
+}
+
+export type EngineFactory = () => Awaitable<EngineLike>;
+
+/** The frames of one run as the parts and the UI read them (frame-buffer.ts FrameBuffer is the one implementation). */
+export interface Frames {
+  /** The run these frames belong to. */
+  readonly runId: string | null;
+  readonly length: number;
+  /** Largest |c-hat_t| over every frame so far: one colour scale for the whole drift trajectory. */
+  readonly driftMaxAbs: number;
+  /** Bytes of frame data held (every typed array of every frame). */
+  readonly bytes: number;
+  at(index: number): Frame | undefined;
+  /** A read-only view of every frame (do not keep it across a new run). */
+  all(): readonly Frame[];
+  /** The label head over the trajectory for one sample: probs[f][c] and the entropy (nats) per frame. */
+  labelSeries(sample: number, count?: number): { probs: Float32Array[]; entropy: number[]; t: number[] };
+}
+
+/** A node of the run history (branches.ts has the tree's helpers). */
+export interface RunNode {
+  readonly runId: string;
+  /** The run this one branched from (null: a run from noise). */
+  readonly parentId: string | null;
+  /** Frame of the parent it continues from (0 for a root). */
+  readonly fromStep: number;
+  readonly summary: RunSummary;
+  readonly status: RunStatus;
+  /** Frames held (a branch's count includes the parent frames it shares). */
+  readonly frameCount: number;
+}
+
+export interface HistorySlice {
+  readonly nodes: readonly RunNode[];
+}
+
+/** The settings in which compare's run B may differ from run A (compare.ts). */
+export interface CompareKnobs {
+  readonly sampler: SamplerName;
+  readonly eta: number;
+  /** Label-head guidance scale s (RunConfig.labelGuidance). */
+  readonly labelGuidance: number;
+  /** Drift guidance w (RunConfig.driftGuidance). */
+  readonly driftGuidance: number;
+  readonly steps: number;
+}
+
+export type MaskPreset = 'box' | 'left' | 'right' | 'top' | 'bottom' | 'all' | 'none';
+
+/** A point in pixel coordinates of a side x side image (fractional: the pointer's position). */
+export interface Point {
+  readonly x: number;
+  readonly y: number;
+}
+
+/** A point in map space (the first two representation components). */
+export interface UV {
+  readonly u: number;
+  readonly v: number;
+}
+
+/** The representation map's points (samples.ts parses them). */
+export interface MapPoints {
+  /** Number of points. */
+  readonly count: number;
+  /** Representation dimension D. */
+  readonly dim: number;
+  /** count * dim, row-major (point i = reprs[i*dim .. (i+1)*dim)). */
+  readonly reprs: Float32Array;
+  /** Class of every point. */
+  readonly labels: Int32Array;
+  /** Points 0..sampleCount-1 are the bundled samples (they have an image); the rest are backdrop points. */
+  readonly sampleCount: number;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -178,7 +278,7 @@ export interface ViewSlice {
   readonly explain: boolean;
 }
 
-/** Compare (issue 5): run B from the same starting noise as the current run A, other knobs. */
+/** Compare: run B from the same starting noise as the current run A, other knobs. */
 export interface CompareSlice {
   readonly enabled: boolean;
   /** B's settings (every other setting is A's). */
@@ -259,7 +359,7 @@ export interface Actions {
   readonly generate: () => Promise<void>;
   readonly cancelRun: () => void;
   readonly getFrame: (index: number) => Frame | undefined;
-  readonly frames: () => FrameBuffer;
+  readonly frames: () => Frames;
   // player
   readonly play: () => void;
   readonly pause: () => void;
@@ -279,7 +379,7 @@ export interface Actions {
   /** Runs B for the current run A (Generate does it by itself while compare is on). */
   readonly runCompare: () => Promise<void>;
   readonly getCompareFrame: (index: number) => Frame | undefined;
-  readonly compareFrames: () => FrameBuffer;
+  readonly compareFrames: () => Frames;
   // history and branches
   /**
    * Continues the current run from its frame `fromStep` (default: the frame shown) with the current
@@ -393,7 +493,7 @@ export function sanitizeConfig(c: RunConfig, T = 1000): RunConfig {
   const finite = (v: number, d: number) => (Number.isFinite(v) ? v : d);
   return {
     mode: c.mode,
-    sampler: c.sampler === 'ddpm' ? 'ddpm' : 'ddim',
+    sampler: SAMPLERS.includes(c.sampler) ? c.sampler : DEFAULT_CONFIG.sampler,
     steps: Math.min(T, Math.max(1, Math.round(finite(c.steps, DEFAULT_CONFIG.steps)))),
     eta: Math.min(1, Math.max(0, finite(c.eta, 0))),
     seed: Math.min(MAX_SEED, Math.max(0, Math.round(finite(c.seed, DEFAULT_CONFIG.seed)))),
@@ -404,6 +504,6 @@ export function sanitizeConfig(c: RunConfig, T = 1000): RunConfig {
     labelCommit: Math.min(MAX_LABEL_COMMIT, Math.max(0, finite(c.labelCommit, DEFAULT_CONFIG.labelCommit))),
     clipX0: Boolean(c.clipX0),
     paste: c.paste === true,
-    x0From: c.x0From === 'eps' ? 'eps' : 'masked',
+    x0From: X0_SOURCES.includes(c.x0From) ? c.x0From : DEFAULT_X0_SOURCE,
   };
 }

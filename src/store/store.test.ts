@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { BackendReport, Frame, InitResult, RunRequest } from '../engine/protocol.ts';
 import type { EngineEvent } from '../engine/api.ts';
-import type { EngineLike } from './engine-api.ts';
-import { FrameBuffer, rollingMedian } from './frames.ts';
+import type { EngineLike } from './state.ts';
+import { FrameBuffer, rollingMedian } from './frame-buffer.ts';
 import { hiddenCount, paintStroke, presetMask } from './mask.ts';
 import type { SamplingDefaults } from './defaults.ts';
 import { createAppStore, type AppStore } from './store.ts';

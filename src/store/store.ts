@@ -1,23 +1,28 @@
 /**
  * One zustand store made of typed slices (DESIGN.md): engine, run config, trajectory, player, view,
  * mask editor and the bundled test samples. Components select single fields; the frames themselves
- * live in a FrameBuffer outside the state (see frames.ts) and reach canvases through `subscribe`.
+ * live in a FrameBuffer outside the state (see frame-buffer.ts) and reach canvases through `subscribe`.
  *
  * Two cancel tokens keep old work from leaking into new state (TF Playground's `Player`):
- *   - every run has a runId; frames and results of any other run id are dropped;
+ *   - every run has a runId (context.ts newRunId, the one allocator) and goes through a run channel
+ *     (run-channel.ts: one for run A, one for compare's run B); frames of any other run id are dropped by
+ *     the channel's FrameBuffer, and a result that is no longer current is ignored;
  *   - the playback loop holds a token; play, pause, seek, a new run, a new seed or mode bump it and the
  *     old loop stops at its next tick.
  *
  * This file composes the store from its parts, each a factory that takes the one shared StoreContext
- * (context.ts: get/set, dependencies, and all mutable state kept outside the state) and returns its
- * actions and the helpers other parts call. In dependency order:
- *   - state.ts            slice types, Actions, constants, sanitizeConfig, missingInput;
+ * (context.ts: get/set, dependencies, the engine handle, the run id allocator, the history's frames) and
+ * returns its actions and the helpers other parts call; any other mutable state is private to the part
+ * that owns it. In dependency order:
+ *   - state.ts            slice types, Actions, the types the parts share, constants, sanitizeConfig,
+ *                         missingInput (a leaf: it imports no file of src/store);
+ *   - run-channel.ts      one run's buffer, frames, flush, cancel and end (run A's and B's);
  *   - player.ts           the playback loop and its token;
  *   - view-actions.ts     head, sample, mask tint, explanations, notices;
  *   - inputs.ts           the bundled samples and the model-space inputs taken from them and the editor;
- *   - trajectory.ts       run A's frames in, flushes, cancel;
+ *   - trajectory.ts       run A's channel and cancel;
  *   - engine-actions.ts   engine start, backend switch, memory poll, recovery from a lost GPU;
- *   - compare-actions.ts  compare's run B;
+ *   - compare-actions.ts  compare's run B (its own channel);
  *   - run-actions.ts      the run config, building a run's request, launching runs (generate);
  *   - history-actions.ts  branching and reopening runs of the history;
  *   - editor-actions.ts   image, mask and sketch editors, undo, the representation map.

@@ -1,78 +1,54 @@
 /**
- * The run on screen (run A): its frames arrive here, are kept in `ctx.buffer` and reach the state in one
- * update per deferred flush; cancelling it stops the engine's run and records the status in the history.
- * A run id is the cancel token: frames of any run other than `ctx.acceptingRunId` are dropped.
+ * The run on screen (run A): its run channel (run-channel.ts) publishes arrived frames into the
+ * trajectory slice, one update per deferred flush; cancelling it stops the engine's run and records the
+ * status in the history.
  */
-import type { Frame } from '../engine/protocol.ts';
-import type { RunNode } from './branches.ts';
 import type { StoreContext } from './context.ts';
-import { rollingMedian } from './frames.ts';
-import type { Actions } from './state.ts';
+import { rollingMedian } from './frame-buffer.ts';
+import { createRunChannel, type RunChannel } from './run-channel.ts';
+import type { Actions, RunNode } from './state.ts';
 
 /** Frames in the rolling median of ms per step (engine.msPerStep). */
 export const MS_WINDOW = 25;
 
-export interface Trajectory {
-  /** Moves the buffer's frame count (and ms per step) into the state. */
-  readonly flush: () => void;
-  /** The frame callback of run `runId`: keeps its frames while it is the accepted run. */
-  readonly onFrame: (runId: string) => (frame: Frame) => void;
+export interface TrajectoryParts {
+  /** Run A's channel: its buffer, frames, cancel and end. */
+  readonly channel: RunChannel;
   readonly cancelRun: () => void;
   /** Updates run `runId`'s node in the history. */
   readonly updateNode: (runId: string, change: Partial<RunNode>) => void;
   readonly actions: Pick<Actions, 'cancelRun' | 'getFrame' | 'frames'>;
 }
 
-export function createTrajectory(ctx: StoreContext): Trajectory {
-  const { get, set, patch, defer, now } = ctx;
+export function createTrajectory(ctx: StoreContext): TrajectoryParts {
+  const { get, set, patch, now } = ctx;
 
-  const flush = () => {
-    ctx.flushPending = false;
+  // Moves the buffer's frame count (and ms per step) into the state.
+  const channel = createRunChannel(ctx, ({ buffer, stepMs }) => {
     const { trajectory } = get();
-    if (trajectory.runId !== ctx.buffer.runId) return;
-    if (trajectory.frameCount !== ctx.buffer.length) {
-      patch('trajectory', { frameCount: ctx.buffer.length });
-      patch('engine', { msPerStep: rollingMedian(ctx.stepMs, MS_WINDOW) });
-    }
-  };
-
-  const onFrame = (runId: string) => (frame: Frame) => {
-    if (runId !== ctx.acceptingRunId || frame.runId !== runId) return; // stale frame: dropped
-    if (!ctx.buffer.push(frame)) return;
-    if (get().trajectory.status === 'done') patch('trajectory', { frameCount: ctx.buffer.length });
-    if (frame.index > 0) ctx.stepMs.push(frame.ms);
-    if (!ctx.flushPending) {
-      ctx.flushPending = true;
-      defer(flush);
-    }
-  };
+    if (trajectory.runId !== buffer.runId || trajectory.frameCount === buffer.length) return;
+    patch('trajectory', { frameCount: buffer.length });
+    patch('engine', { msPerStep: rollingMedian(stepMs, MS_WINDOW) });
+  });
 
   const updateNode = (runId: string, change: Partial<RunNode>) => {
     set((s) => ({ history: { nodes: s.history.nodes.map((n) => (n.runId === runId ? { ...n, ...change } : n)) } }));
   };
 
   const cancelRun = () => {
-    const { trajectory } = get();
-    if (trajectory.status !== 'running' || !trajectory.runId) return;
-    const runId = trajectory.runId;
-    ctx.acceptingRunId = null;
-    flush();
-    patch('trajectory', { status: 'cancelled', frameCount: ctx.buffer.length, elapsedMs: now() - ctx.runStartedAt });
-    updateNode(runId, { status: 'cancelled', frameCount: ctx.buffer.length });
-    if (ctx.engine) {
-      try {
-        void Promise.resolve(ctx.engine.cancel(runId)).catch(() => undefined);
-      } catch {
-        // cancel is best effort
-      }
-    }
+    if (get().trajectory.status !== 'running') return;
+    const runId = channel.cancel();
+    if (runId === null) return;
+    const frameCount = channel.buffer.length;
+    patch('trajectory', { status: 'cancelled', frameCount, elapsedMs: now() - channel.startedAt });
+    updateNode(runId, { status: 'cancelled', frameCount });
   };
 
-  const actions: Trajectory['actions'] = {
+  const actions: TrajectoryParts['actions'] = {
     cancelRun,
-    getFrame: (index) => ctx.buffer.at(index),
-    frames: () => ctx.buffer,
+    getFrame: (index) => channel.buffer.at(index),
+    frames: () => channel.buffer,
   };
 
-  return { flush, onFrame, cancelRun, updateNode, actions };
+  return { channel, cancelRun, updateNode, actions };
 }

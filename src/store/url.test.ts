@@ -170,4 +170,21 @@ describe('URL hash', () => {
     expect(parseHash(writes.at(-1)!).config.steps).toBe(10);
     stop();
   });
+
+  it('every key of the field table round-trips: config, head and each share extra in its mode', () => {
+    const config = { ...DEFAULT_CONFIG, sampler: 'ddpm' as const, steps: 37, eta: 0.25, seed: 99, batch: 16 as const, classId: 4, labelGuidance: 1.5, driftGuidance: 2, clipX0: false, paste: false, x0From: 'eps' as const };
+    const mask = new Float32Array(1024).map((_, i) => (i % 3 === 0 ? 1 : 0));
+    const sketch = new Float32Array(1024).map((_, i) => (i % 5 === 0 ? 1 : 0));
+    const common = { frame: 12, testIndex: 3, compare: { sampler: 'ddim' as const, eta: 0.5, labelGuidance: 1, driftGuidance: 3, steps: 20 }, explain: false };
+    const cases = [
+      { config: { ...config, mode: 'inpaint' as const }, extras: { ...common, mask } },
+      { config: { ...config, mode: 'sketch' as const }, extras: { ...common, sketch: { kind: 'drawn' as const, sketch } } },
+      { config: { ...config, mode: 'sketch' as const }, extras: { ...common, sketch: { kind: 'test' as const, index: 8 } } },
+      { config: { ...config, mode: 'representation' as const }, extras: { ...common, point: 321 } },
+    ];
+    for (const c of cases) {
+      const parsed = parseHash(hashOf(c.config, 'drift', c.extras));
+      expect(parsed).toEqual({ config: c.config, head: 'drift', notices: [], ...c.extras });
+    }
+  });
 });

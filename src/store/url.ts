@@ -20,9 +20,12 @@
  * user learns that the link said something this page did not do. Indices (test image, sketch image,
  * map point, frame) are checked once the samples or the run exist. A hash longer than MAX_HASH_LENGTH
  * is ignored as a whole. After a link is applied, the address bar shows what the page really uses.
+ *
+ * Each key is one row of the field table below (CONFIG_FIELDS, HEAD_FIELD, EXTRA_FIELDS): parse, format,
+ * clamp and notice in one place, and both directions (hashOf, parseHash) read it; a new key is a new row
+ * (plus, for a share extra, its line in syncWithHash that applies it to the store).
  */
-import type { Mode } from '../engine/protocol.ts';
-import type { CompareKnobs } from './compare.ts';
+import { X0_SOURCES, type SamplerName } from '../engine/protocol.ts';
 import { decodeMask, encodeMask } from './share.ts';
 import { decodeSketchBits, encodeSketchBits } from './sketch-bits.ts';
 import {
@@ -30,15 +33,17 @@ import {
   AVAILABLE_MODES,
   DEFAULT_CONFIG,
   DEFAULT_GEOMETRY,
+  SAMPLERS,
   missingInput,
   modeUsesImage,
   sanitizeConfig,
   type AppState,
+  type CompareKnobs,
   type AppStore,
   type Head,
   type RunConfig,
   type RunSummary,
-} from './store.ts';
+} from './state.ts';
 
 /** The sketch of a link: a bundled test image's edge map, or a drawn one. */
 export type SketchRef = { readonly kind: 'test'; readonly index: number } | { readonly kind: 'drawn'; readonly sketch: Float32Array };
@@ -124,35 +129,120 @@ export function shareHash(s: AppState, withFrame = true): string {
   return hashOf(linkedConfig(s, withFrame).config, s.view.head, extrasOf(s, withFrame));
 }
 
+// ---------------------------------------------------------------------------------------------
+// The field table: every key of a link in one row, read and written from there (TF Playground's
+// `State.PROPS`). A row parses its text (null: invalid, with `valid` in the notice), formats its value,
+// and names the keys it replaced (still read, never written; the new key wins when a link has both).
+// Run-config rows with `clamp` go through sanitizeConfig, and a clamped value gets a notice. The order of
+// the rows is the order of the keys in a link and of the notices.
+
+interface Field<T> {
+  readonly key: string;
+  readonly parse: (text: string) => T | null;
+  /** Why a text was rejected: "valid: a, b" or what the key is. */
+  readonly valid: string;
+  readonly format: (value: T) => string;
+  readonly oldKeys?: readonly string[];
+}
+
+/** A run-config key. */
+type ConfigField<F extends keyof RunConfig = keyof RunConfig> = Field<RunConfig[F]> & {
+  readonly field: F;
+  /** Numeric: sanitizeConfig may clamp it, and says so in a notice. */
+  readonly clamp?: true;
+};
+
+/**
+ * A share-extras key: the value goes to `prop`; `format` may leave the key out (null: another mode's
+ * input), and `clamped` says when the value used differs from the text (a notice shows the value used).
+ * parse returns undefined for a valid text that sets nothing (explain=1: the default).
+ */
+interface ExtraField<P extends keyof ShareExtras = keyof ShareExtras> {
+  readonly key: string;
+  readonly prop: P;
+  readonly parse: (text: string) => NonNullable<ShareExtras[P]> | null | undefined;
+  readonly valid: string;
+  readonly format: (value: NonNullable<ShareExtras[P]>, config: RunConfig) => string | null;
+  readonly clamped?: (text: string, value: NonNullable<ShareExtras[P]>) => boolean;
+}
+
+/** One of `values`, written as itself. */
+function choice<V extends string>(values: readonly V[]): Pick<Field<V>, 'parse' | 'valid' | 'format'> {
+  return { parse: (t) => ((values as readonly string[]).includes(t) ? (t as V) : null), valid: `valid: ${values.join(', ')}`, format: String };
+}
+
+/** A finite number (clamped afterwards by sanitizeConfig). */
+const NUMBER: Pick<Field<number>, 'parse' | 'valid' | 'format'> = {
+  parse: (t) => {
+    const n = t.trim() === '' ? NaN : Number(t);
+    return Number.isFinite(n) ? n : null;
+  },
+  valid: 'not a number',
+  format: String,
+};
+
+/** 0 or 1. */
+const FLAG: Pick<Field<boolean>, 'parse' | 'valid' | 'format'> = { parse: (t) => (t === '1' ? true : t === '0' ? false : null), valid: 'valid: 0, 1', format: (b) => (b ? '1' : '0') };
+
+const config = <F extends keyof RunConfig>(field: F, row: Omit<ConfigField<F>, 'field'>): ConfigField => ({ field, ...row }) as unknown as ConfigField;
+
+const CONFIG_FIELDS: readonly ConfigField[] = [
+  config('mode', { key: 'mode', ...choice(AVAILABLE_MODES) }),
+  config('sampler', { key: 'sampler', ...choice(SAMPLERS) }),
+  config('steps', { key: 'steps', ...NUMBER, clamp: true }),
+  config('eta', { key: 'eta', ...NUMBER, clamp: true }),
+  config('seed', { key: 'seed', ...NUMBER, clamp: true }),
+  config('batch', { key: 'batch', parse: (t) => (t === '1' ? 1 : t === '16' ? 16 : null), valid: 'valid: 1, 16', format: String }),
+  config('classId', { key: 'class', ...NUMBER, clamp: true }),
+  // `guidance`: label guidance's name before drift guidance existed.
+  config('labelGuidance', { key: 'lg', ...NUMBER, clamp: true, oldKeys: ['guidance'] }),
+  config('driftGuidance', { key: 'dg', ...NUMBER, clamp: true }),
+  config('labelCommit', { key: 'lc', ...NUMBER, clamp: true }),
+  config('clipX0', { key: 'clip', ...FLAG }),
+  config('paste', { key: 'paste', ...FLAG }),
+  config('x0From', { key: 'x0', ...choice(X0_SOURCES) }),
+];
+
+const HEAD_FIELD: Field<Head> = { key: 'head', ...choice(AVAILABLE_HEADS) };
+
+const extra = <P extends keyof ShareExtras>(prop: P, row: Omit<ExtraField<P>, 'prop'>): ExtraField => ({ prop, ...row }) as unknown as ExtraField;
+
+/** A non-negative integer of at most `digits` plain digits. */
+const digits = (n: number) => (t: string) => (new RegExp(`^\\d{1,${n}}$`).test(t) ? Number(t) : null);
+
+const EXTRA_FIELDS: readonly ExtraField[] = [
+  extra('sketch', {
+    key: 'sketch',
+    parse: parseSketch,
+    valid: `valid: t<test image>, or d and ${Math.ceil((DEFAULT_GEOMETRY.imageSize ** 2) / 6)} characters of a drawn sketch`,
+    format: (s, c) => (c.mode !== 'sketch' ? null : s.kind === 'test' ? `t${s.index}` : `d${encodeSketchBits(s.sketch)}`),
+  }),
+  extra('point', { key: 'point', parse: digits(9), valid: 'not a map point', format: (i, c) => (c.mode === 'representation' ? String(i) : null) }),
+  extra('mask', { key: 'mask', parse: decodeMask, valid: 'not a mask', format: encodeMask }),
+  extra('compare', {
+    key: 'cmp',
+    parse: (t) => parseCompare(t)?.knobs ?? null,
+    valid: `valid: sampler~eta~label guidance~steps~drift guidance, sampler ${SAMPLERS.join(' or ')}`,
+    format: compareText,
+    clamped: (t) => parseCompare(t)?.clamped === true,
+  }),
+  extra('frame', { key: 'frame', parse: digits(6), valid: 'not a frame number', format: String }),
+  extra('testIndex', { key: 'img', parse: digits(6), valid: 'not a test image number', format: String }),
+  extra('explain', { key: 'explain', parse: (t) => (t === '0' ? false : t === '1' ? undefined : null), valid: 'valid: 0, 1', format: (e) => (e ? null : '0') }),
+];
+
+/** Every key a link may have (hashOf writes all but the old names). */
+const KEYS: readonly string[] = [...CONFIG_FIELDS.flatMap((f) => [f.key, ...(f.oldKeys ?? [])]), HEAD_FIELD.key, ...EXTRA_FIELDS.map((f) => f.key)];
+
 export function hashOf(config: RunConfig, head: Head, extras: ShareExtras = {}): string {
-  const p = new URLSearchParams({
-    mode: config.mode,
-    sampler: config.sampler,
-    steps: String(config.steps),
-    eta: String(config.eta),
-    seed: String(config.seed),
-    batch: String(config.batch),
-    class: String(config.classId),
-    lg: String(config.labelGuidance),
-    dg: String(config.driftGuidance),
-    lc: String(config.labelCommit),
-    clip: config.clipX0 ? '1' : '0',
-    paste: config.paste ? '1' : '0',
-    x0: config.x0From,
-    head,
-  });
-  if (config.mode === 'sketch' && extras.sketch) {
-    p.set('sketch', extras.sketch.kind === 'test' ? `t${extras.sketch.index}` : `d${encodeSketchBits(extras.sketch.sketch)}`);
+  const p = new URLSearchParams();
+  for (const f of CONFIG_FIELDS) p.set(f.key, f.format(config[f.field]));
+  p.set(HEAD_FIELD.key, HEAD_FIELD.format(head));
+  for (const f of EXTRA_FIELDS) {
+    const value = extras[f.prop];
+    const text = value === undefined ? null : f.format(value, config);
+    if (text !== null) p.set(f.key, text);
   }
-  if (config.mode === 'representation' && extras.point !== undefined) p.set('point', String(extras.point));
-  if (extras.testIndex !== undefined) p.set('img', String(extras.testIndex));
-  if (extras.mask !== undefined) p.set('mask', encodeMask(extras.mask));
-  if (extras.compare !== undefined) {
-    const c = extras.compare;
-    p.set('cmp', compareText(c));
-  }
-  if (extras.explain === false) p.set('explain', '0');
-  if (extras.frame !== undefined) p.set('frame', String(extras.frame));
   return `#${p.toString()}`;
 }
 
@@ -161,58 +251,37 @@ function compareText(c: CompareKnobs): string {
   return [c.sampler, c.eta, c.labelGuidance, c.steps, c.driftGuidance].join('~');
 }
 
-/** Every key a link may have (hashOf writes all but the old names in OLD_NAMES). */
-const KEYS = ['mode', 'sampler', 'steps', 'eta', 'seed', 'batch', 'class', 'lg', 'dg', 'lc', 'guidance', 'clip', 'paste', 'x0', 'head', 'sketch', 'point', 'img', 'mask', 'cmp', 'explain', 'frame'] as const;
-/** Hash key -> RunConfig field, for the numeric settings (an old name after the key that replaced it). */
-const NUMERIC: Readonly<Record<string, keyof RunConfig>> = {
-  steps: 'steps', eta: 'eta', seed: 'seed', class: 'classId', lg: 'labelGuidance', dg: 'driftGuidance', lc: 'labelCommit', guidance: 'labelGuidance',
-};
-/** Old key -> the key that replaced it: still read, never written; the new key wins when a link has both. */
-const OLD_NAMES: Readonly<Record<string, string>> = { guidance: 'lg' };
-
 /** A value from the link, shortened and quoted for a notice (React renders it as text). */
 function shown(v: string): string {
   const flat = v.replace(/\s+/g, ' ');
   return JSON.stringify(flat.length > 32 ? `${flat.slice(0, 32)}…` : flat);
 }
 
-/** A non-negative integer written in plain digits, or undefined. */
-function index(text: string | null): number | undefined {
-  return text !== null && /^\d{1,9}$/.test(text) ? Number(text) : undefined;
-}
-
-function parseSketch(text: string | null): SketchRef | undefined {
-  if (text === null) return undefined;
+function parseSketch(text: string): SketchRef | null {
   if (text.startsWith('t')) {
-    const i = index(text.slice(1));
-    return i === undefined ? undefined : { kind: 'test', index: i };
+    const i = digits(9)(text.slice(1));
+    return i === null ? null : { kind: 'test', index: i };
   }
   if (text.startsWith('d')) {
     const sketch = decodeSketchBits(text.slice(1), DEFAULT_GEOMETRY.imageSize);
-    return sketch === null ? undefined : { kind: 'drawn', sketch };
+    return sketch === null ? null : { kind: 'drawn', sketch };
   }
-  return undefined;
+  return null;
 }
 
-/** Compare B's knobs (clamped like the run config), the text they came from, or undefined when invalid. */
-function parseCompare(text: string | null): { knobs: CompareKnobs; clamped: boolean } | undefined {
-  if (text === null) return undefined;
+/** Compare B's knobs (clamped like the run config) and whether any was clamped, or undefined when invalid. */
+function parseCompare(text: string): { knobs: CompareKnobs; clamped: boolean } | undefined {
   const parts = text.split('~');
   // Four parts: a link from before drift guidance (drift guidance 0).
   if (parts.length !== 4 && parts.length !== 5) return undefined;
   const [sampler, eta, labelGuidance, steps, driftGuidance = '0'] = parts;
-  if (sampler !== 'ddim' && sampler !== 'ddpm') return undefined;
+  if (!(SAMPLERS as readonly string[]).includes(sampler!)) return undefined;
   const nums = [eta, labelGuidance, steps, driftGuidance].map((v) => (v === undefined || v.trim() === '' ? NaN : Number(v)));
   if (!nums.every(Number.isFinite)) return undefined;
-  const clean = sanitizeConfig({ ...DEFAULT_CONFIG, sampler, eta: nums[0]!, labelGuidance: nums[1]!, steps: nums[2]!, driftGuidance: nums[3]! });
+  const clean = sanitizeConfig({ ...DEFAULT_CONFIG, sampler: sampler as SamplerName, eta: nums[0]!, labelGuidance: nums[1]!, steps: nums[2]!, driftGuidance: nums[3]! });
   const knobs: CompareKnobs = { sampler: clean.sampler, eta: clean.eta, labelGuidance: clean.labelGuidance, driftGuidance: clean.driftGuidance, steps: clean.steps };
   const asked = [knobs.eta, knobs.labelGuidance, knobs.steps, knobs.driftGuidance];
   return { knobs, clamped: asked.some((v, i) => v !== nums[i]) };
-}
-
-function parseIndex(text: string | null): number | undefined {
-  if (text === null || !/^\d{1,6}$/.test(text)) return undefined;
-  return Number(text);
 }
 
 export function parseHash(hash: string): HashState {
@@ -222,105 +291,49 @@ export function parseHash(hash: string): HashState {
   }
   const p = new URLSearchParams(raw);
   const notices: string[] = [];
-  const config: { -readonly [K in keyof RunConfig]?: RunConfig[K] } = {};
-  const unknown = [...new Set([...p.keys()].filter((k) => !(KEYS as readonly string[]).includes(k)))];
+  const unknown = [...new Set([...p.keys()].filter((k) => !KEYS.includes(k)))];
   if (unknown.length > 0) {
     notices.push(`Ignored ${unknown.length === 1 ? 'a setting' : 'settings'} this page does not have: ${unknown.slice(0, 5).map(shown).join(', ')}${unknown.length > 5 ? '…' : ''}.`);
   }
-  const reject = (key: string, v: string, valid: string): void => {
-    notices.push(`Ignored ${key} = ${shown(v)} from the link (${valid}).`);
+  /** The row's value from the link (under its key, else an old one), null when absent or invalid. */
+  const read = <T>(f: Field<T> | ExtraField, keys: readonly string[]): { key: string; text: string; value: T | null | undefined } | null => {
+    let used: { key: string; text: string; value: T | null | undefined } | null = null;
+    for (const key of keys) {
+      const text = p.get(key);
+      if (text === null) continue;
+      if (used !== null) {
+        notices.push(`Ignored ${key} = ${shown(text)} from the link: it is the old name of ${used.key}, which the link also has.`);
+        continue;
+      }
+      used = { key, text, value: f.parse(text) as T | null | undefined };
+      if (used.value === null) notices.push(`Ignored ${key} = ${shown(text)} from the link (${f.valid}).`);
+    }
+    return used;
   };
-  const mode = p.get('mode');
-  if (mode !== null) {
-    if ((AVAILABLE_MODES as readonly string[]).includes(mode)) config.mode = mode as Mode;
-    else reject('mode', mode, `valid: ${AVAILABLE_MODES.join(', ')}`);
+  // The run config: round-trip through the sanitiser, keeping only the keys the hash named; say what was clamped.
+  const config: Partial<Record<keyof RunConfig, unknown>> = {};
+  const given: [ConfigField, string][] = [];
+  for (const f of CONFIG_FIELDS) {
+    const r = read(f, [f.key, ...(f.oldKeys ?? [])]);
+    if (r === null || r.value === null || r.value === undefined) continue;
+    config[f.field] = r.value;
+    if (f.clamp) given.push([f, r.key]);
   }
-  const sampler = p.get('sampler');
-  if (sampler !== null) {
-    if (sampler === 'ddim' || sampler === 'ddpm') config.sampler = sampler;
-    else reject('sampler', sampler, 'valid: ddim, ddpm');
-  }
-  const given = new Map<keyof RunConfig, string>();
-  for (const [key, field] of Object.entries(NUMERIC)) {
-    const v = p.get(key);
-    if (v === null) continue;
-    const newName = OLD_NAMES[key];
-    if (newName !== undefined && p.has(newName)) {
-      notices.push(`Ignored ${key} = ${shown(v)} from the link: it is the old name of ${newName}, which the link also has.`);
-      continue;
-    }
-    const n = v.trim() === '' ? NaN : Number(v);
-    if (!Number.isFinite(n)) {
-      reject(key, v, 'not a number');
-      continue;
-    }
-    (config as Record<string, number>)[field] = n;
-    given.set(field, key);
-  }
-  const batch = p.get('batch');
-  if (batch !== null) {
-    if (batch === '1' || batch === '16') config.batch = batch === '1' ? 1 : 16;
-    else reject('batch', batch, 'valid: 1, 16');
-  }
-  const clip = p.get('clip');
-  if (clip !== null) {
-    if (clip === '0' || clip === '1') config.clipX0 = clip === '1';
-    else reject('clip', clip, 'valid: 0, 1');
-  }
-  const paste = p.get('paste');
-  if (paste !== null) {
-    if (paste === '0' || paste === '1') config.paste = paste === '1';
-    else reject('paste', paste, 'valid: 0, 1');
-  }
-  const x0 = p.get('x0');
-  if (x0 !== null) {
-    if (x0 === 'masked' || x0 === 'eps') config.x0From = x0;
-    else reject('x0', x0, 'valid: masked, eps');
-  }
-  // Round-trip through the sanitiser, keeping only the keys the hash named; say what was clamped.
-  const clean = sanitizeConfig({ ...DEFAULT_CONFIG, ...config });
+  const clean = sanitizeConfig({ ...DEFAULT_CONFIG, ...(config as Partial<RunConfig>) });
   const out: Partial<RunConfig> = Object.fromEntries(Object.keys(config).map((k) => [k, clean[k as keyof RunConfig]]));
-  for (const [field, key] of given) {
-    const asked = config[field] as number;
-    const used = clean[field] as number;
-    if (asked !== used) notices.push(`${key} = ${shown(String(asked))} is out of range; using ${used}.`);
+  for (const [f, key] of given) {
+    if (config[f.field] !== clean[f.field]) notices.push(`${key} = ${shown(String(config[f.field]))} is out of range; using ${String(clean[f.field])}.`);
   }
-  const head = p.get('head');
-  if (head !== null && !(AVAILABLE_HEADS as readonly string[]).includes(head)) reject('head', head, `valid: ${AVAILABLE_HEADS.join(', ')}`);
+  const head = read(HEAD_FIELD, [HEAD_FIELD.key])?.value ?? undefined;
   // The mode's input and the share extras.
-  const sketchText = p.get('sketch');
-  const sketch = parseSketch(sketchText);
-  if (sketchText !== null && !sketch) reject('sketch', sketchText, `valid: t<test image>, or d and ${Math.ceil((DEFAULT_GEOMETRY.imageSize ** 2) / 6)} characters of a drawn sketch`);
-  const pointText = p.get('point');
-  const point = index(pointText);
-  if (pointText !== null && point === undefined) reject('point', pointText, 'not a map point');
-  const maskText = p.get('mask');
-  const mask = maskText === null ? null : decodeMask(maskText);
-  if (maskText !== null && !mask) reject('mask', maskText, 'not a mask');
-  const cmpText = p.get('cmp');
-  const compare = parseCompare(cmpText);
-  if (cmpText !== null && !compare) reject('cmp', cmpText, 'valid: sampler~eta~label guidance~steps~drift guidance, sampler ddim or ddpm');
-  if (cmpText !== null && compare?.clamped) notices.push(`cmp = ${shown(cmpText)} is out of range; using ${compareText(compare.knobs)}.`);
-  const frameText = p.get('frame');
-  const frame = parseIndex(frameText);
-  if (frameText !== null && frame === undefined) reject('frame', frameText, 'not a frame number');
-  const imgText = p.get('img');
-  const testIndex = parseIndex(imgText);
-  if (imgText !== null && testIndex === undefined) reject('img', imgText, 'not a test image number');
-  const explain = p.get('explain');
-  if (explain !== null && explain !== '0' && explain !== '1') reject('explain', explain, 'valid: 0, 1');
-  return {
-    config: out,
-    notices,
-    ...(head !== null && (AVAILABLE_HEADS as readonly string[]).includes(head) ? { head: head as Head } : {}),
-    ...(sketch ? { sketch } : {}),
-    ...(point !== undefined ? { point } : {}),
-    ...(mask ? { mask } : {}),
-    ...(compare ? { compare: compare.knobs } : {}),
-    ...(frame !== undefined ? { frame } : {}),
-    ...(testIndex !== undefined ? { testIndex } : {}),
-    ...(explain === '0' ? { explain: false } : {}),
-  };
+  const extras: Record<string, unknown> = {};
+  for (const f of EXTRA_FIELDS) {
+    const r = read(f, [f.key]);
+    if (r === null || r.value === null || r.value === undefined) continue;
+    extras[f.prop] = r.value;
+    if (f.clamped?.(r.text, r.value)) notices.push(`${f.key} = ${shown(r.text)} is out of range; using ${String(f.format(r.value, clean))}.`);
+  }
+  return { config: out, notices, ...(head !== undefined ? { head } : {}), ...(extras as ShareExtras) };
 }
 
 /**

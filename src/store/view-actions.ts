@@ -13,6 +13,7 @@ export interface ViewParts {
 }
 
 export function createViewActions(ctx: StoreContext): ViewParts {
+  let noticeCounter = 0;
   const { get, set, patch } = ctx;
 
   const actions: ViewParts['actions'] = {
@@ -35,7 +36,7 @@ export function createViewActions(ctx: StoreContext): ViewParts {
 
     // ---- notices -----------------------------------------------------------------------------
     notify(text, tone = 'info') {
-      const notice: Notice = { id: ++ctx.noticeCounter, tone, text };
+      const notice: Notice = { id: ++noticeCounter, tone, text };
       set((s) => ({ notices: [...s.notices, notice].slice(-NOTICE_LIMIT) }));
     },
     dismissNotice(id) {

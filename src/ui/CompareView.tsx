@@ -3,9 +3,11 @@
  * the same z_T) with another sampler, η, label-head guidance, drift guidance or step count (A/B at two
  * guidance scales), side by side under one scrubber, with a per-step difference readout. B's frame is the one at the same fraction of the chain as A's.
  */
+import type { SamplerName } from '../engine/protocol.ts';
 import {
   MAX_DRIFT_GUIDANCE,
   MAX_LABEL_GUIDANCE,
+  SAMPLERS,
   STEP_PRESETS,
   compareIndex,
   driftGuidanceApplies,
@@ -129,9 +131,12 @@ export function CompareView() {
           <div className="compare-knobs">
             <label>
               B sampler
-              <select value={knobs.sampler} onChange={(e) => setCompare({ sampler: e.target.value as 'ddim' | 'ddpm' })} data-testid="compare-sampler">
-                <option value="ddim">DDIM</option>
-                <option value="ddpm">DDPM</option>
+              <select value={knobs.sampler} onChange={(e) => setCompare({ sampler: e.target.value as SamplerName })} data-testid="compare-sampler">
+                {SAMPLERS.map((s) => (
+                  <option key={s} value={s}>
+                    {s.toUpperCase()}
+                  </option>
+                ))}
               </select>
             </label>
             <label>

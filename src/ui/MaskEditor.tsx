@@ -4,11 +4,12 @@
  * brush (hide) and eraser (reveal) with a size, box and half-image presets, clear and undo (Ctrl+Z).
  * Hidden pixels are tinted amber; they are what the model generates, the rest is kept.
  */
-import { useEffect, useId, useRef, useState, type ChangeEvent } from 'react';
+import { useEffect, useId, useState, type ChangeEvent } from 'react';
 import { DEFAULT_GEOMETRY, hiddenCount, type EditorSource, type MaskPreset } from '../store/index.ts';
 import { drawModelImage, thumbnailUrl } from './draw.ts';
 import { ACCEPTED_TYPES, imageFileToModelSpace, MAX_UPLOAD_BYTES, UploadError } from './upload.ts';
 import { useActions, useApp, useAppStore } from './store-context.tsx';
+import { useStoreCanvas } from './useStoreCanvas.ts';
 import { useStrokePointer } from './useStrokePointer.ts';
 
 const EDITOR_SIZE = 256;
@@ -79,26 +80,13 @@ export function SamplePicker({ active, onPick }: { active: boolean; onPick: (ind
 /** The editor canvas: the source image with the mask tinted; pointer strokes paint the active layer. */
 function EditorCanvas({ withMask }: { withMask: boolean }) {
   const store = useAppStore();
-  const canvasRef = useRef<HTMLCanvasElement>(null);
   const layer = useApp((s) => s.editor.layer);
   const tool = useApp((s) => s.editor.tool);
-
-  useEffect(() => {
-    const canvas = canvasRef.current;
-    const ctx = canvas?.getContext('2d');
-    if (!canvas || !ctx) return;
-    let prev: unknown[] = [];
-    const draw = () => {
-      const s = store.getState();
-      const key = [s.editor.mask, s.editor.drawn, s.editor.source, s.samples.images, withMask];
-      if (key.every((k, i) => k === prev[i])) return;
-      prev = key;
-      const image = s.actions.sourceImage() ?? new Float32Array(SIDE * SIDE).fill(-1);
-      drawModelImage(ctx, image, withMask ? s.editor.mask : null);
-    };
-    draw();
-    return store.subscribe(draw);
-  }, [store, withMask]);
+  const canvasRef = useStoreCanvas(
+    (s) => [s.editor.mask, s.editor.drawn, s.editor.source, s.samples.images, withMask],
+    (ctx, s) => drawModelImage(ctx, s.actions.sourceImage() ?? new Float32Array(SIDE * SIDE).fill(-1), withMask ? s.editor.mask : null),
+    { immediate: true },
+  );
 
   const paints = withMask || layer === 'image';
   const strokes = useStrokePointer(SIDE, (a, b) => store.getState().actions.strokeTo(a, b), paints);

@@ -3,9 +3,9 @@
  * guidance, drift guidance (CFG), label commitment (joint), x̂₀ clipping and the Generate button. Changing any of them while a run is going cancels it.
  */
 import { useId, useState } from 'react';
-import type { Mode } from '../engine/protocol.ts';
 import {
   AVAILABLE_MODES,
+  SAMPLERS,
   MAX_DRIFT_GUIDANCE,
   MAX_LABEL_COMMIT,
   MAX_LABEL_GUIDANCE,
@@ -20,7 +20,6 @@ import { Icon } from './icons.tsx';
 import { MODE_INFO } from './labels.ts';
 import { useActions, useApp } from './store-context.tsx';
 
-const ALL_MODES: readonly Mode[] = AVAILABLE_MODES;
 
 export function ModePicker() {
   const mode = useApp((s) => s.config.mode);
@@ -29,7 +28,7 @@ export function ModePicker() {
     <fieldset className="panel modes">
       <legend>Mode</legend>
       <div className="mode-list">
-        {ALL_MODES.map((m) => {
+        {AVAILABLE_MODES.map((m) => {
           const info = MODE_INFO[m];
           const soon = info.soon === true;
           return (
@@ -197,7 +196,7 @@ export function RunControls() {
       <fieldset className="field">
         <legend>Sampler</legend>
         <div className="segmented" role="radiogroup" aria-label="Sampler">
-          {(['ddim', 'ddpm'] as const).map((s) => (
+          {SAMPLERS.map((s) => (
             <label key={s}>
               <input type="radio" name="sampler" value={s} checked={c.sampler === s} onChange={() => setConfig({ sampler: s })} />
               <span>{s.toUpperCase()}</span>

@@ -4,11 +4,12 @@
  * draw. Drawing on a test image's sketch edits a copy of it. Pen / eraser with a size, clear and undo
  * (Ctrl+Z), as in the mask editor.
  */
-import { useEffect, useId, useRef } from 'react';
+import { useId } from 'react';
 import { edgeCount } from '../store/index.ts';
 import { drawSketch } from './draw.ts';
 import { PickedCaption, SamplePicker, SourceSwitch } from './MaskEditor.tsx';
 import { useActions, useApp, useAppStore } from './store-context.tsx';
+import { useStoreCanvas } from './useStoreCanvas.ts';
 import { useStrokePointer } from './useStrokePointer.ts';
 
 const EDITOR_SIZE = 256;
@@ -16,27 +17,17 @@ const SIDE = 32;
 
 function SketchCanvas() {
   const store = useAppStore();
-  const canvasRef = useRef<HTMLCanvasElement>(null);
-
-  useEffect(() => {
-    const canvas = canvasRef.current;
-    const ctx = canvas?.getContext('2d');
-    if (!canvas || !ctx) return;
-    let prev: unknown[] = [];
-    const draw = () => {
-      const s = store.getState();
-      const key = [s.editor.sketchDrawn, s.editor.sketchSource, s.editor.testIndex, s.samples.images];
-      if (key.every((k, i) => k === prev[i])) return;
-      prev = key;
+  const canvasRef = useStoreCanvas(
+    (s) => [s.editor.sketchDrawn, s.editor.sketchSource, s.editor.testIndex, s.samples.images],
+    (ctx, s, canvas) => {
       const sketch = s.actions.sketchImage() ?? new Float32Array(SIDE * SIDE);
       // Under a test image's sketch, the image itself, dimmed: you see what the edges outline.
       const under = s.editor.sketchSource === 'test' ? s.actions.testImage(s.editor.testIndex) : null;
       drawSketch(ctx, sketch, under);
       canvas.dataset['edges'] = String(edgeCount(sketch));
-    };
-    draw();
-    return store.subscribe(draw);
-  }, [store]);
+    },
+    { immediate: true },
+  );
 
   const strokes = useStrokePointer(SIDE, (a, b) => store.getState().actions.sketchStrokeTo(a, b));
 

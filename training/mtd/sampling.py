@@ -1,4 +1,5 @@
-"""Reverse process in PyTorch, mirroring src/core/samplers.ts (used for evaluation and grids).
+"""Reverse process in PyTorch, mirroring src/engine/runner.ts (used for evaluation and grids); the
+sampler maths is coefficients.py (the mirror of src/core/samplers.ts).
 
 Works on y_t = z_t - c_t, the ordinary DDPM chain (MT-DIFFUSION.md, closed form); the drift
 estimate c_hat_t = kappa_t * sum_i g_i E_i(x^i) uses given modalities as they are and generated
@@ -12,6 +13,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from .coefficients import conversions, paste_coefficients, step_coefficients
 from .schedule import Tables
 
 
@@ -129,18 +131,19 @@ def sample(model, tables: Tables, B: int, cond: Conditions, sampler="ddim", step
         enc = encode_estimate(model, out, cond, B)
         c_t, c_prev = float(tables.kappa[t]) * enc, float(tables.kappa[t_prev]) * enc
         y = z - c_t
-        a_t, a_prev = float(ab[t]), float(ab[t_prev])
+        cv = conversions(ab, t)                                # x0_hat <-> eps on y_t (coefficients.py)
+        co = step_coefficients(ab, sampler, eta, t, t_prev)    # y_prev = x0 x0_hat + y y_t + eps eps + sigma xi
         eps_hat = out["eps"]
         out_u = model(y, torch.full((B,), t)) if cond.drift_guidance != 0 else None
         if out_u is not None and cond.x0_from == "eps":
             eps_hat = eps_hat + cond.drift_guidance * (eps_raw - out_u["eps"])
-        x0 = (y - (1 - a_t) ** 0.5 * eps_hat) / a_t ** 0.5   # predictX0FromEps on y_t
+        x0 = cv.x0_from_y * y + cv.x0_from_eps * eps_hat   # predictX0FromEps on y_t
         if cond.x0_from == "masked":
             # x_0 from the masked-image head, which predicts the whole image from z_t (with every
             # given modality's drift in it) and is well conditioned at large t, where the eps head's
             # x_0 = (y - sqrt(1 - aB) eps)/sqrt(aB) multiplies any error by 1/sqrt(aB). Guidance shifts
-            # it exactly as it shifts the eps-based estimate: x0~ = x0 - sqrt((1 - aB)/aB) (eps~ - eps^).
-            x0 = out["masked"] - ((1 - a_t) / a_t) ** 0.5 * (eps_hat - eps_raw)
+            # it exactly as it shifts the eps-based estimate: x0~ = x0 + x0_from_eps (eps~ - eps^).
+            x0 = out["masked"] + cv.x0_from_eps * (eps_hat - eps_raw)
             if out_u is not None:
                 x0 = x0 + cond.drift_guidance * (out["masked"] - out_u["masked"])
         if clip:
@@ -149,27 +152,18 @@ def sample(model, tables: Tables, B: int, cond: Conditions, sampler="ddim", step
         if record is not None:
             record.append({"t": t, "z": z.clone(), "x0_hat": x0.clone(), "probs": torch.softmax(out["label"], 1),
                            "drift": c_t.clone()})
-        if sampler == "ddim":
-            eps = (y - a_t ** 0.5 * x0) / (1 - a_t) ** 0.5
-            sigma = eta * ((1 - a_prev) / (1 - a_t) * (1 - a_t / a_prev)) ** 0.5
-            y_prev = a_prev ** 0.5 * x0 + max(0.0, 1 - a_prev - sigma ** 2) ** 0.5 * eps
-            if t_prev > 0:
-                y_prev = y_prev + sigma * noise
-        elif sampler == "ddpm":
-            a_step = a_t / a_prev
-            b_step = 1 - a_step
-            mean = (a_prev ** 0.5 * b_step / (1 - a_t)) * x0 + (a_step ** 0.5 * (1 - a_prev) / (1 - a_t)) * y
-            var = b_step * (1 - a_prev) / (1 - a_t)
-            y_prev = mean + (var ** 0.5 * noise if t_prev > 0 else 0)
-        else:
-            raise ValueError(f"unknown sampler {sampler!r}; valid: ddim, ddpm")
+        eps = cv.eps_from_y * y + cv.eps_from_x0 * x0   # the eps consistent with the (clipped) x0_hat
+        y_prev = co.x0 * x0 + co.y * y + co.eps * eps
+        if co.sigma > 0:
+            y_prev = y_prev + co.sigma * noise
         if cond.paste and cond.masked is not None:
             # Replacement in y-space: the visible pixels of y_{t-1} resampled from
             # q(y_{t-1} | x) = N(sqrt(aB_{t-1}) x, (1 - aB_{t-1}) I), then the drift is added back
             # (src/engine/conditions.ts paste); y_0 keeps them exactly.
             img, mask = cond.masked
             xi = torch.randn(B, 1, 32, 32, generator=g) if paste_noise is None else paste_noise(t_prev)
-            known = a_prev ** 0.5 * img + ((1 - a_prev) ** 0.5 * xi if t_prev > 0 else 0)
+            pc = paste_coefficients(ab, t_prev)
+            known = pc.x * img + (pc.noise * xi if pc.noise > 0 else 0)
             y_prev = mask * known + (1 - mask) * y_prev
         z = y_prev + c_prev   # z_{t-1} = y_{t-1} + c^_{t-1}
     image = z

@@ -5,11 +5,13 @@
  */
 import type { Frame } from '../engine/protocol.ts';
 import { entropy } from '../core/metrics.ts';
+import type { Frames } from './state.ts';
 
 export const NUM_CLASSES = 10;
 
-export class FrameBuffer {
+export class FrameBuffer implements Frames {
   #runId: string | null = null;
+  #open = false;
   #frames: Frame[] = [];
   #driftMaxAbs = 0;
   #bytes = 0;
@@ -32,20 +34,32 @@ export class FrameBuffer {
     return this.#bytes;
   }
 
+  /** The run whose frames `push` accepts: runId until `close()` (null: none). */
+  get accepting(): string | null {
+    return this.#open ? this.#runId : null;
+  }
+
   /** Drops every frame and accepts frames of `runId` only (null: accepts none). */
   reset(runId: string | null): void {
     this.#runId = runId;
+    this.#open = runId !== null;
     this.#frames = [];
     this.#driftMaxAbs = 0;
     this.#bytes = 0;
   }
 
+  /** Accepts no more frames (a cancelled or superseded run); the frames held stay. */
+  close(): void {
+    this.#open = false;
+  }
+
   /**
    * Appends a frame of the current run. Returns false (and keeps nothing) for a stale frame (another
-   * run id) or one out of order (frames arrive as index 0, 1, 2, ...).
+   * run id, or any frame once closed) or one out of order (frames arrive as index 0, 1, 2, ...): the one
+   * place where the page drops frames (store/run-channel.ts hands every frame here).
    */
   push(frame: Frame): boolean {
-    if (this.#runId === null || frame.runId !== this.#runId) return false;
+    if (!this.#open || frame.runId !== this.#runId) return false;
     if (frame.index !== this.#frames.length) return false;
     this.#frames.push(frame);
     const d = frame.drift;
