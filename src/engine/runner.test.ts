@@ -293,32 +293,45 @@ describe('runTrajectory: drift guidance (classifier-free guidance in the common 
 describe('runTrajectory: label commitment (joint mode)', { timeout: 120_000 }, () => {
   const maxOf = (p: Float32Array, b: number): number => Math.max(...p.subarray(b * 10, b * 10 + 10));
 
-  it("g_label = [max_k p(k | z_t) >= c], decided afresh every step: the drift is kappa_t E(onehot(argmax)) or 0, and the step adds kappa_prev g E", async () => {
+  // Its own limit: the seed search may run a few dozen trajectories (about 4 s each on a busy CPU).
+  it("g_label = [max_k p(k | z_t) >= c], decided afresh every step: the drift is kappa_t E(onehot(argmax)) or 0, and the step adds kappa_prev g E", { timeout: 300_000 }, async () => {
     const c = 0.5;
-    const req = request({ mode: 'joint', steps: 6, seed: 3, labelCommit: c });
-    const f = (await collect(m.network, m.tables, req)).frames;
+    // The seed: the first of a few whose trajectory both withholds and gives the label's drift where there is
+    // one (0 < t < T), found as training/export.py's joint-lc case finds its own, so new weights need no new seed.
+    const seeds = Array.from({ length: 32 }, (_, i) => 3 + i);
+    let f: Frame[] = [];
+    let committed: boolean[] = [];
+    let seed: number | undefined;
+    for (const s of seeds) {
+      const frames = (await collect(m.network, m.tables, request({ mode: 'joint', steps: 6, seed: s, labelCommit: c }))).frames;
+      const sure = frames.map((x) => maxOf(x.labelProbs, 0) >= c);
+      const inner = sure.slice(1, -1);
+      if (inner.includes(true) && inner.includes(false)) {
+        [f, committed, seed] = [frames, sure, s];
+        break;
+      }
+    }
+    expect(seed, `precondition: no seed in ${seeds[0]}..${seeds.at(-1)} is both unsure and sure (max p >= ${c}) at 0 < t < T with these weights`).toBeDefined();
     const { kappa } = m.tables.drift;
     const { schedule } = m.tables;
-    const committed = f.map((x) => maxOf(x.labelProbs, 0) >= c);
     for (const [k, x] of f.entries()) {
       const E = encodeLabel(oneHotArgmax(x.labelProbs));
       const want = committed[k] ? scale(E, kappa[x.t]!) : new Float32Array(1024);
-      expect(maxAbsDiff(x.drift, want), `drift at frame ${k} (t = ${x.t}, committed ${committed[k]})`).toBeLessThan(1e-5);
+      expect(maxAbsDiff(x.drift, want), `seed ${seed}: drift at frame ${k} (t = ${x.t}, committed ${committed[k]})`).toBeLessThan(1e-5);
     }
-    // Where the drift is non-zero (0 < t < T) this seed is unsure, then sure, then unsure again: no memory.
+    // Where the drift is non-zero (0 < t < T) this seed is unsure at some steps and sure at others.
     const inner = committed.slice(1, -1);
-    expect(inner.slice(0, 3)).toEqual([false, false, false]);
-    expect(inner[3]).toBe(true);
-    expect(inner[4]).toBe(false);
-    // The step out of a committed frame (t = 333) and out of an uncommitted one (t = 167): z_prev = y_prev + kappa_prev g E.
-    for (const k of [4, 5]) {
+    expect(inner.includes(true) && inner.includes(false), `seed ${seed}: committed at 0 < t < T: ${inner.join(', ')}`).toBe(true);
+    // The step out of a committed frame and out of an uncommitted one (inner frames, each with a next frame):
+    // z_prev = y_prev + kappa_prev g E.
+    for (const k of [1 + inner.indexOf(true), 1 + inner.lastIndexOf(false)]) {
       const { t } = f[k]!;
       const tPrev = f[k + 1]!.t;
       const gE = committed[k] ? encodeLabel(oneHotArgmax(f[k]!.labelProbs)) : new Float32Array(1024);
       const x0 = headAt('masked', f[k]!.z, t);
       const eps = x0.map((v, i) => (f[k]!.z[i]! - kappa[t]! * gE[i]! - schedule.sqrtAlphaBar[t]! * v) / schedule.sqrtOneMinusAlphaBar[t]!);
       const ref = ddimStep({ schedule, zt: f[k]!.z, epsHat: eps, t, tPrev, eta: 0, clipX0: true, driftT: scale(gE, kappa[t]!), driftPrev: scale(gE, kappa[tPrev]!) });
-      expect(maxAbsDiff(f[k + 1]!.z, ref.prev), `z ${k + 1}`).toBeLessThan(1e-4);
+      expect(maxAbsDiff(f[k + 1]!.z, ref.prev), `seed ${seed}: z ${k + 1}`).toBeLessThan(1e-4);
     }
   });
 
@@ -423,7 +436,8 @@ describe('runTrajectory: errors, cancellation, memory', { timeout: 60_000 }, () 
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  it('leaves tf.memory().numTensors unchanged across runs of every kind after a burn-in', async () => {
+  // Many runs: slow on a shared CPU (93 s seen beside another job), hence a limit of its own.
+  it('leaves tf.memory().numTensors unchanged across runs of every kind after a burn-in', { timeout: 240_000 }, async () => {
     const runs = [
       request({ mode: 'joint', steps: 1, labelGuidance: 1 }),
       request({ mode: 'inpaint', image, mask, steps: 1, sampler: 'ddpm' }),

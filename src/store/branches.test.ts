@@ -158,7 +158,8 @@ describe('branches and history', () => {
 
   it('names what a branch changed, the x0 source and the mode inputs included', () => {
     const sketch = new Float32Array(1024);
-    const parent: RunSummary = { ...DEFAULT_CONFIG, runId: 'a', image: null, mask: null, trueLabel: null, sketch, repr: null, reprPoint: null };
+    // Guidances set here, not taken from DEFAULT_CONFIG, so the branch's values below are changes whatever the defaults.
+    const parent: RunSummary = { ...DEFAULT_CONFIG, labelGuidance: 0, driftGuidance: 0, runId: 'a', image: null, mask: null, trueLabel: null, sketch, repr: null, reprPoint: null };
     expect(branchChanges(parent, { ...parent, runId: 'b' })).toBe('same settings');
     expect(branchChanges(parent, { ...parent, runId: 'b', seed: 7, x0From: 'eps', sketch: new Float32Array(1024).fill(1, 0, 3) })).toBe('seed 7, x̂₀ from eps, sketch');
     expect(branchChanges(parent, { ...parent, runId: 'b', driftGuidance: 2, labelGuidance: 1 })).toBe('label guidance 1, drift guidance 2');

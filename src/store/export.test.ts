@@ -19,7 +19,8 @@ function frame(index: number, batch: number): Frame {
 describe('export', () => {
   it('JSON has the config and one entry per frame with per-sample arrays', () => {
     const mask = new Float32Array(1024).fill(1).fill(0, 0, 100);
-    const run: RunSummary = { ...DEFAULT_CONFIG, mode: 'inpaint', batch: 16, runId: 'r', image: new Float32Array(1024), mask, trueLabel: 3, sketch: null, repr: null, reprPoint: null };
+    // Guidances set here, not taken from DEFAULT_CONFIG (whose drift guidance is the measured default).
+    const run: RunSummary = { ...DEFAULT_CONFIG, mode: 'inpaint', labelGuidance: 0, driftGuidance: 0, batch: 16, runId: 'r', image: new Float32Array(1024), mask, trueLabel: 3, sketch: null, repr: null, reprPoint: null };
     const frames = [0, 1, 2].map((i) => frame(i, 16));
     const out = JSON.parse(JSON.stringify(trajectoryExport(run, frames, ['a']))) as ReturnType<typeof trajectoryExport>;
     expect(out.frames).toHaveLength(3);

@@ -4,7 +4,7 @@ import type { EngineEvent } from '../engine/api.ts';
 import type { EngineLike } from './state.ts';
 import { FrameBuffer, rollingMedian } from './frame-buffer.ts';
 import { hiddenCount, paintStroke, presetMask } from './mask.ts';
-import type { SamplingDefaults } from './defaults.ts';
+import { SAMPLING_DEFAULTS, type SamplingDefaults } from './defaults.ts';
 import { createAppStore, type AppStore } from './store.ts';
 import { syncWithHash } from './url.ts';
 
@@ -378,7 +378,9 @@ describe('store: runs and frames', () => {
     images.fill(0, 0, 784).fill(127, 784);
     store.setState((s) => ({ samples: { ...s.samples, status: 'ready', count: 2, size: 28, labels: [0, 1], classNames: [], images } }));
     const { actions } = store.getState();
-    actions.setConfig({ mode: 'classify', labelGuidance: 3, driftGuidance: 2 });
+    // Drift guidance of the user's own (no mode's default), so mode switches keep it (defaults.ts followModeDefaults).
+    const w = Math.max(...Object.values(SAMPLING_DEFAULTS.driftGuidance)) + 0.5;
+    actions.setConfig({ mode: 'classify', labelGuidance: 3, driftGuidance: w });
     actions.pickTestImage(1);
     void actions.generate();
     const req = fake.requests[0]!;
@@ -387,7 +389,7 @@ describe('store: runs and frames', () => {
     expect(req.image?.[2 * 32 + 2]).toBeCloseTo(127 / 127.5 - 1, 6);
     actions.setConfig({ mode: 'conditional', classId: 7 });
     void actions.generate();
-    expect(fake.requests[1]).toMatchObject({ mode: 'conditional', classId: 7, labelGuidance: 3, driftGuidance: 2 });
+    expect(fake.requests[1]).toMatchObject({ mode: 'conditional', classId: 7, labelGuidance: 3, driftGuidance: w });
     expect(fake.requests[1]!.image).toBeUndefined();
     // paste (inpainting by replacement) is only ever sent for inpainting
     actions.setConfig({ paste: true });
@@ -395,7 +397,7 @@ describe('store: runs and frames', () => {
     expect(fake.requests[2]!.paste).toBeUndefined();
     actions.setConfig({ mode: 'inpaint' });
     void actions.generate();
-    expect(fake.requests[3]).toMatchObject({ mode: 'inpaint', paste: true, labelGuidance: 0, driftGuidance: 2 });
+    expect(fake.requests[3]).toMatchObject({ mode: 'inpaint', paste: true, labelGuidance: 0, driftGuidance: w });
     // Unconditional: nothing given, no drift to guide by.
     actions.setConfig({ mode: 'unconditional' });
     void actions.generate();
