@@ -77,7 +77,10 @@ class SampleCli(unittest.TestCase):
         f = self.run_cli("--mode", "joint", "--n", "2")
         self.assertEqual(set(f), {"images", "labels", "label_probs", "config"})
         config = self.check_common(f, 2, "joint")
-        self.assertEqual((config["sampler"], config["driftGuidance"], config["labelGuidance"]), ("ddim", 0.0, 0.0))
+        # Unset, drift guidance and label commitment are the measured defaults (sampling.py SAMPLING_DEFAULTS).
+        from mtd.sampling import SAMPLING_DEFAULTS
+        self.assertEqual((config["sampler"], config["driftGuidance"], config["labelGuidance"], config["labelCommit"]),
+                         ("ddim", SAMPLING_DEFAULTS["driftGuidance"]["joint"], 0.0, SAMPLING_DEFAULTS["labelCommit"]))
         # joint: the generated label is the label head's argmax
         np.testing.assert_array_equal(f["labels"], f["label_probs"].argmax(1))
 
