@@ -24,14 +24,7 @@ from mtd.data import MaskBank, load_split, sketch_of, to_model_space  # noqa: E4
 from mtd.model import MTDiffusion  # noqa: E402
 from mtd.sampling import Conditions, batched, sample, to_uint8  # noqa: E402
 from mtd.schedule import Tables  # noqa: E402
-from eval import Judge, edge_f1  # noqa: E402
-
-
-def chi_square(labels: np.ndarray, classes: int = 10) -> float:
-    """Pearson chi^2 of a label histogram against the uniform distribution."""
-    counts = np.bincount(labels, minlength=classes)
-    expected = len(labels) / classes
-    return float(((counts - expected) ** 2 / expected).sum())
+from eval import Judge, chi_square, edge_f1  # noqa: E402
 
 
 def score(run_dir: str, n: int, steps: int, w: float, judge: Judge | None = None, commits=(0.0,)) -> dict:

@@ -179,7 +179,7 @@ def main():
         return batched(lambda s, c: sample(m, tables, c, cond_fn(s, c), seed=args.seed * 100003 + seed_base + s, **kw),
                        count, BS)
 
-    def fd(images, k=None):
+    def fd(images):
         f = judge.features(images)
         value = frechet(f, f_test)
         return {"frechetDistance": value, "floor": floor[len(images)] if len(images) in floor else None,
