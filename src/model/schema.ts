@@ -78,7 +78,7 @@ export function describeIssue(issue: v.BaseIssue<unknown>, options: DescribeOpti
         .replace('{parent}', pathText(options.root, items.slice(0, -1)))
         .replace('{got}', show(got))
         .replace('{name}', name ?? '?')
-    : `${path} must be ${text}, got ${show(got)}`;
+    : `${path === '' ? 'the file' : path} must be ${text}, got ${show(got)}`;
   return { message, path, ...(name !== undefined ? { name } : {}) };
 }
 
