@@ -337,11 +337,21 @@ export interface SamplesSlice {
   readonly error: string | null;
 }
 
-/** A message to the user that is not an error: a link that was clamped, a backend that was replaced. */
+/** How a notice is drawn: 'error' for what failed, 'warning' for what was changed or ignored, 'info' otherwise. */
+export type NoticeTone = 'info' | 'warning' | 'error';
+
+/**
+ * A message to the user (a link that was clamped, a typed value that was out of range, a backend that
+ * was replaced). The toast area shows the active ones (`AppState.notices`) in the viewport; the status
+ * panel lists every one of the session (`AppState.noticeLog`).
+ */
 export interface Notice {
   readonly id: number;
-  readonly tone: 'info' | 'warning';
+  readonly tone: NoticeTone;
+  /** Plain text (never HTML). */
   readonly text: string;
+  /** When it was raised (ms since the epoch, Date.now()). */
+  readonly at: number;
 }
 
 export interface Actions {
@@ -389,8 +399,12 @@ export interface Actions {
   /** Shows a run of the history again (its frames are kept; nothing is recomputed). */
   readonly openRun: (runId: string) => void;
   // notices
-  readonly notify: (text: string, tone?: Notice['tone']) => void;
+  /** Shows `text` in the viewport (default tone 'info') and adds it to the session's notice log. */
+  readonly notify: (text: string, tone?: NoticeTone) => void;
+  /** Hides an active notice (the log keeps it). */
   readonly dismissNotice: (id: number) => void;
+  /** Hides every active notice. */
+  readonly dismissAllNotices: () => void;
   // editor
   readonly pickTestImage: (index: number) => void;
   readonly pickDrawnImage: () => void;
@@ -447,7 +461,10 @@ export interface AppState {
   readonly samples: SamplesSlice;
   readonly compare: CompareSlice;
   readonly history: HistorySlice;
+  /** Active notices, oldest first (at most NOTICE_LIMIT): what the toast area shows. */
   readonly notices: readonly Notice[];
+  /** Every notice of the session, oldest first (at most NOTICE_LOG_LIMIT); dismissing does not remove. */
+  readonly noticeLog: readonly Notice[];
   readonly actions: Actions;
 }
 

@@ -144,6 +144,7 @@ export function createAppStore(deps: StoreDeps = {}): AppStore {
       },
       history: { nodes: [] },
       notices: [],
+      noticeLog: [],
       actions,
     };
   });
