@@ -43,6 +43,10 @@ export const AVAILABLE_MODES: readonly Mode[] = MODES;
 export { SAMPLERS };
 export const STEP_PRESETS: readonly number[] = [10, 20, 50, 100, 250, 1000];
 export const FPS_CHOICES: readonly number[] = [2, 5, 10, 20, 30, 60];
+/** The side panels presentation mode can show beside the canvas, in the order its keys and buttons list them. */
+export const PRESENT_PANELS = ['label', 'schedule', 'compare', 'forward'] as const;
+export type PresentPanel = (typeof PRESENT_PANELS)[number];
+
 /** Largest label-head guidance scale the controls offer. */
 export const MAX_LABEL_GUIDANCE = 30;
 /** Largest drift guidance w (the engine's limit, RunRequest.driftGuidance). */
@@ -276,6 +280,8 @@ export interface ViewSlice {
   readonly showMask: boolean;
   /** Show the short explanations written for students (off: a clean demo). */
   readonly explain: boolean;
+  /** Presentation mode's side panel, or null: the full playground (URL `present=`). */
+  readonly present: PresentPanel | null;
 }
 
 /** Compare: run B from the same starting noise as the current run A, other knobs. */
@@ -384,6 +390,8 @@ export interface Actions {
   readonly selectSample: (sample: number) => void;
   readonly setShowMask: (show: boolean) => void;
   readonly setExplain: (explain: boolean) => void;
+  /** Presentation mode with `panel` beside the canvas; null leaves it. */
+  readonly setPresent: (panel: PresentPanel | null) => void;
   // compare
   readonly setCompare: (patch: Partial<CompareKnobs> & { readonly enabled?: boolean }) => void;
   /** Runs B for the current run A (Generate does it by itself while compare is on). */

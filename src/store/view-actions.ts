@@ -1,9 +1,9 @@
 /**
- * The view slice (head, selected sample, mask tint, explanations) and the notices: what the page shows,
+ * The view slice (head, selected sample, mask tint, explanations, presentation mode) and the notices: what the page shows,
  * with no run, engine or shared state involved beyond the notice counter.
  */
 import type { StoreContext } from './context.ts';
-import { AVAILABLE_HEADS, type Actions, type Notice } from './state.ts';
+import { AVAILABLE_HEADS, PRESENT_PANELS, type Actions, type Notice } from './state.ts';
 
 /** Active notices kept at once (the oldest go first). */
 export const NOTICE_LIMIT = 8;
@@ -11,7 +11,7 @@ export const NOTICE_LIMIT = 8;
 export const NOTICE_LOG_LIMIT = 50;
 
 export interface ViewParts {
-  readonly actions: Pick<Actions, 'setHead' | 'selectSample' | 'setShowMask' | 'setExplain' | 'notify' | 'dismissNotice' | 'dismissAllNotices'>;
+  readonly actions: Pick<Actions, 'setHead' | 'selectSample' | 'setShowMask' | 'setExplain' | 'setPresent' | 'notify' | 'dismissNotice' | 'dismissAllNotices'>;
 }
 
 export function createViewActions(ctx: StoreContext): ViewParts {
@@ -34,6 +34,10 @@ export function createViewActions(ctx: StoreContext): ViewParts {
     },
     setExplain(explain) {
       patch('view', { explain });
+    },
+    setPresent(present) {
+      if (present !== null && !PRESENT_PANELS.includes(present)) return;
+      patch('view', { present });
     },
 
     // ---- notices -----------------------------------------------------------------------------
