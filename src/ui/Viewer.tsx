@@ -174,10 +174,12 @@ export function Viewer() {
       <h2 id="viewer-title" className="visually-hidden">
         Trajectory
       </h2>
-      <div className="canvas-wrap">
-        <HeadView />
-        <GridCells />
-        <EmptyState />
+      <div className="canvas-box">
+        <div className="canvas-wrap">
+          <HeadView />
+          <GridCells />
+          <EmptyState />
+        </div>
       </div>
       <Caption />
       <StaleNotice />
