@@ -10,9 +10,6 @@ import type { EngineErrorInfo } from '../engine/protocol.ts';
 import type { Notice } from '../store/index.ts';
 import { useActions, useApp } from './store-context.tsx';
 
-/** Cards shown at once; older active notices are summarised as "n more". */
-const SHOWN = 3;
-
 type ErrorWhere = 'engine' | 'run' | 'compare';
 
 /** One line naming an error for its card (the status panel has the advice). */
@@ -65,33 +62,30 @@ function NoticeCard({ notice }: { notice: Notice }) {
   );
 }
 
-/** The toasts: the newest notices and any current error, fixed in the viewport. */
+/** The toasts: the active notices (at most NOTICE_LIMIT) and any current error, fixed in the viewport. */
 export function NoticeArea() {
   const notices = useApp((s) => s.notices);
   const engineError = useApp((s) => s.engine.error);
   const runError = useApp((s) => s.trajectory.error);
   const compareError = useApp((s) => s.compare.error);
   const { dismissAllNotices } = useActions();
-  const shown = notices.slice(-SHOWN);
-  const hidden = notices.length - shown.length;
   const errors: [ErrorWhere, EngineErrorInfo][] = [];
   if (engineError) errors.push(['engine', engineError]);
   else if (runError) errors.push(['run', runError]);
   if (compareError) errors.push(['compare', compareError]);
-  if (shown.length === 0 && errors.length === 0) return null;
+  if (notices.length === 0 && errors.length === 0) return null;
   return (
     <section className="notice-area" aria-label="Notices" data-testid="notices">
       <ul className="notice-list" aria-live="polite">
         {errors.map(([where, e]) => (
           <ErrorCard key={where} where={where} error={e} />
         ))}
-        {shown.map((n) => (
+        {notices.map((n) => (
           <NoticeCard key={n.id} notice={n} />
         ))}
       </ul>
       {notices.length > 1 && (
         <p className="notice-more">
-          {hidden > 0 ? `${hidden} more (see Status) · ` : ''}
           <button type="button" className="link-button" onClick={dismissAllNotices} data-testid="notices-dismiss-all">
             Dismiss all
           </button>

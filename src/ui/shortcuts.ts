@@ -26,11 +26,13 @@ export const PANEL_KEYS: Readonly<Record<string, PresentPanel>> = Object.fromEnt
 const NON_TEXT_INPUTS = new Set(['range', 'radio', 'checkbox', 'button', 'submit', 'reset', 'color', 'file', 'image']);
 const ARROWS = new Set(['ArrowLeft', 'ArrowRight', 'ArrowUp', 'ArrowDown', 'Home', 'End', 'PageUp', 'PageDown']);
 
-/** Whether the focused element `target` needs `key` itself (then the page's shortcut does nothing). */
-export function keyBelongsToControl(target: Element | null, key: string): boolean {
+/**
+ * Whether the focused element `target` needs `key` itself (then the page's shortcut does nothing).
+ * `keyboardFocus`: the focus came from the keyboard (Tab), not from a click or a tap.
+ */
+export function keyBelongsToControl(target: Element | null, key: string, keyboardFocus: boolean): boolean {
   if (!(target instanceof HTMLElement)) return false;
   if (target.isContentEditable || target.tagName === 'TEXTAREA' || target.tagName === 'SELECT') return true;
-  const keyboardFocus = target.matches(':focus-visible');
   if (target instanceof HTMLInputElement) {
     const type = target.type;
     if (!NON_TEXT_INPUTS.has(type)) return true; // text, number, search…
@@ -48,9 +50,15 @@ export function useShortcuts(store: AppStore): void {
   useEffect(() => {
     // Space on a clicked button: the keydown is ours, and so is its keyup (which would press the button).
     let ownSpace = false;
+    // How the focus got where it is: a pointer press, or the keyboard (Tab moves it).
+    let byPointer = false;
+    const onPointerDown = () => {
+      byPointer = true;
+    };
     const onKeyDown = (e: KeyboardEvent) => {
+      if (e.key === 'Tab') byPointer = false;
       if (e.defaultPrevented || e.altKey || e.metaKey || e.ctrlKey) return;
-      if (keyBelongsToControl(document.activeElement, e.key)) return;
+      if (keyBelongsToControl(document.activeElement, e.key, !byPointer)) return;
       const { actions, trajectory, view } = store.getState();
       const frames = trajectory.frameCount > 0;
       const key = e.key.length === 1 ? e.key.toLowerCase() : e.key;
@@ -75,9 +83,11 @@ export function useShortcuts(store: AppStore): void {
         e.preventDefault();
       }
     };
+    window.addEventListener('pointerdown', onPointerDown, true);
     window.addEventListener('keydown', onKeyDown);
     window.addEventListener('keyup', onKeyUp);
     return () => {
+      window.removeEventListener('pointerdown', onPointerDown, true);
       window.removeEventListener('keydown', onKeyDown);
       window.removeEventListener('keyup', onKeyUp);
     };
