@@ -34,6 +34,7 @@ import {
   AVAILABLE_MODES,
   DEFAULT_CONFIG,
   DEFAULT_GEOMETRY,
+  PRESENT_PANELS,
   SAMPLERS,
   missingInput,
   modeUsesImage,
@@ -42,6 +43,7 @@ import {
   type CompareKnobs,
   type AppStore,
   type Head,
+  type PresentPanel,
   type RunConfig,
   type RunSummary,
 } from './state.ts';
@@ -67,6 +69,8 @@ export interface ShareExtras extends HashInputs {
   readonly compare?: CompareKnobs;
   /** false: explanations hidden. */
   readonly explain?: boolean;
+  /** Presentation mode with this side panel. */
+  readonly present?: PresentPanel;
 }
 
 /**
@@ -122,6 +126,7 @@ export function extrasOf(s: AppState, withFrame: boolean): ShareExtras {
     ...(mode === 'representation' ? { point: run?.reprPoint ?? s.editor.reprPoint } : {}),
     ...(s.compare.enabled ? { compare: s.compare.knobs } : {}),
     ...(s.view.explain ? {} : { explain: false }),
+    ...(s.view.present !== null ? { present: s.view.present } : {}),
   };
 }
 
@@ -240,6 +245,7 @@ const EXTRA_FIELDS: readonly ExtraField[] = [
   extra('testIndex', { key: 'img', parse: digits(6), valid: 'not a test image number', format: String }),
   // explain=1 is the default: valid, and sets nothing.
   extra('explain', { key: 'explain', parse: accepts(v.pipe(v.picklist(['0', '1']), v.transform((t) => (t === '0' ? false : undefined)))), valid: 'valid: 0, 1', format: (e) => (e ? null : '0') }),
+  extra('present', { key: 'present', ...choice(PRESENT_PANELS) }),
 ];
 
 /** Every key a link may have (hashOf writes all but the old names). */
@@ -437,6 +443,7 @@ export function syncWithHash(store: AppStore, location: { hash: string }, replac
   if (initial.point !== undefined) actions.pickReprPoint(initial.point);
   if (initial.compare) actions.setCompare({ ...initial.compare, enabled: true });
   if (initial.explain === false) actions.setExplain(false);
+  if (initial.present) actions.setPresent(initial.present);
   for (const text of initial.notices) actions.notify(text, 'warning');
   const stopIndices = checkIndices(store, initial);
   const stopRestore = initial.frame !== undefined ? restoreFrame(store, initial.frame) : () => undefined;
