@@ -114,7 +114,7 @@ export function createAppStore(deps: StoreDeps = {}): AppStore {
         error: null,
         elapsedMs: null,
       },
-      player: { frameIndex: 0, playing: false, fps: 20 },
+      player: { frameIndex: 0, playing: false, fps: 20, follow: true },
       view: { head: 'z', sample: 0, showMask: true, explain: true },
       editor: {
         source: 'test',

@@ -9,11 +9,13 @@ import {
   MAX_DRIFT_GUIDANCE,
   MAX_LABEL_COMMIT,
   MAX_LABEL_GUIDANCE,
+  MAX_SEED,
   STEP_PRESETS,
   driftGuidanceApplies,
   labelCommitApplies,
   labelGuidanceApplies,
   missingInput,
+  typedNumber,
 } from '../store/index.ts';
 import { Explain } from './teach/Explain.tsx';
 import { Icon } from './icons.tsx';
@@ -54,7 +56,11 @@ export function ModePicker() {
   );
 }
 
-/** A number input that lets you type freely and commits valid values (clamped by the store). */
+/**
+ * A number input that lets you type freely and commits valid values at once. Enter or leaving the field
+ * commits what was typed by the rules of a link (typedNumber): an out-of-range value is clamped, a fraction
+ * rounded, and a sentence beside the field (and a notice) says which value is used.
+ */
 function NumberField({
   label,
   value,
@@ -73,7 +79,17 @@ function NumberField({
   testId?: string;
 }) {
   const [draft, setDraft] = useState<string | null>(null);
+  const [message, setMessage] = useState<string | null>(null);
+  const { notify } = useActions();
   const id = useId();
+  const commit = () => {
+    if (draft === null) return;
+    const typed = typedNumber(label, draft, { min, max, integer: step === 1 }, value);
+    if (typed.value !== null) onCommit(typed.value);
+    setMessage(typed.message);
+    if (typed.message !== null) notify(typed.message, 'warning');
+    setDraft(null);
+  };
   return (
     <>
       <label htmlFor={id}>{label}</label>
@@ -86,16 +102,23 @@ function NumberField({
         step={step}
         value={draft ?? String(value)}
         data-testid={testId}
+        aria-describedby={message !== null ? `${id}-message` : undefined}
         onChange={(e) => {
           setDraft(e.target.value);
+          setMessage(null);
           const v = Number(e.target.value);
-          if (e.target.value !== '' && Number.isFinite(v) && v >= min && v <= max) onCommit(v);
+          if (e.target.value !== '' && Number.isFinite(v) && v >= min && v <= max && (step !== 1 || Number.isInteger(v))) onCommit(v);
         }}
-        onBlur={() => setDraft(null)}
+        onBlur={commit}
         onKeyDown={(e) => {
-          if (e.key === 'Enter') setDraft(null);
+          if (e.key === 'Enter') commit();
         }}
       />
+      {message !== null && (
+        <span className="field-message" id={`${id}-message`} role="status" data-testid={testId ? `${testId}-message` : undefined}>
+          {message}
+        </span>
+      )}
     </>
   );
 }
@@ -237,7 +260,7 @@ export function RunControls() {
       </fieldset>
 
       <div className="field inline-field">
-        <NumberField label="Seed" value={c.seed} min={0} max={4294967295} onCommit={(v) => setConfig({ seed: v })} testId="seed" />
+        <NumberField label="Seed" value={c.seed} min={0} max={MAX_SEED} onCommit={(v) => setConfig({ seed: v })} testId="seed" />
         <button type="button" className="dice" onClick={rollSeed} aria-label="New random seed" title="New random seed">
           <Icon name="dice" />
         </button>
