@@ -20,7 +20,7 @@ describe('export', () => {
   it('JSON has the config and one entry per frame with per-sample arrays', () => {
     const mask = new Float32Array(1024).fill(1).fill(0, 0, 100);
     // Guidances set here, not taken from DEFAULT_CONFIG (whose drift guidance is the measured default).
-    const run: RunSummary = { ...DEFAULT_CONFIG, mode: 'inpaint', labelGuidance: 0, driftGuidance: 0, batch: 16, runId: 'r', image: new Float32Array(1024), mask, trueLabel: 3, sketch: null, repr: null, reprPoint: null };
+    const run: RunSummary = { ...DEFAULT_CONFIG, mode: 'inpaint', labelGuidance: 0, driftGuidance: 0, batch: 16, runId: 'r', image: new Float32Array(1024), mask, trueLabel: 3, sketch: null, repr: null, reprPoint: null, testIndex: null, sketchIndex: null };
     const frames = [0, 1, 2].map((i) => frame(i, 16));
     const out = JSON.parse(JSON.stringify(trajectoryExport(run, frames, ['a']))) as ReturnType<typeof trajectoryExport>;
     expect(out.frames).toHaveLength(3);
@@ -45,7 +45,7 @@ describe('export', () => {
 
   it('JSON carries a sketch run\'s edge map and a representation run\'s point and vector', () => {
     const sketch = new Float32Array(1024).fill(1, 40, 90);
-    const base: RunSummary = { ...DEFAULT_CONFIG, runId: 'r', image: null, mask: null, trueLabel: null, sketch: null, repr: null, reprPoint: null };
+    const base: RunSummary = { ...DEFAULT_CONFIG, runId: 'r', image: null, mask: null, trueLabel: null, sketch: null, repr: null, reprPoint: null, testIndex: null, sketchIndex: null };
     const out = trajectoryExport({ ...base, mode: 'sketch', sketch }, [frame(0, 1)], []);
     expect(decodeSketchBits(String(out.config['sketch']), 32)).toEqual(sketch);
     expect(out.config['x0From']).toBe('masked');

@@ -74,6 +74,8 @@ export function createRunActions(
       sketch: sketch ? sketch.slice() : null,
       repr: repr ? repr.slice() : null,
       reprPoint: repr ? editor.reprPoint : null,
+      testIndex: image && editor.source === 'test' ? editor.testIndex : null,
+      sketchIndex: sketch && editor.sketchSource === 'test' ? editor.testIndex : null,
     };
     return { request, summary };
   };

@@ -248,6 +248,10 @@ export interface RunSummary extends RunConfig {
   /** Representation mode: the vector given to the run, and the map point it came from. */
   readonly repr: Float32Array | null;
   readonly reprPoint: number | null;
+  /** The bundled test image given (classify, inpaint), or null (none, or the user's own image). */
+  readonly testIndex: number | null;
+  /** Sketch mode: the bundled test image whose edge map was given, or null (a drawn sketch, or no sketch). */
+  readonly sketchIndex: number | null;
 }
 
 export interface TrajectorySlice {
