@@ -210,14 +210,18 @@ export function RunControls() {
   const labelCommitId = useId();
   const canLabelGuide = labelGuidanceApplies(c.mode);
   const canDriftGuide = driftGuidanceApplies(c.mode);
+  // Classify runs the forward process q(z_t | x): no reverse step, so no sampler and no η.
+  const forward = c.mode === 'classify';
   return (
     <section className="panel run-controls" aria-labelledby="run-title">
       <h2 id="run-title">Run settings</h2>
 
       {c.mode === 'conditional' && <ClassPicker />}
 
-      <fieldset className="field">
-        <legend>Sampler</legend>
+      <fieldset className={forward ? 'field not-used' : 'field'} disabled={forward} data-testid="sampler-field">
+        <legend>
+          Sampler{forward ? <span className="muted small" data-testid="not-used-note"> (not used: classify runs the forward process)</span> : null}
+        </legend>
         <div className="segmented" role="radiogroup" aria-label="Sampler">
           {SAMPLERS.map((s) => (
             <label key={s}>
@@ -228,10 +232,12 @@ export function RunControls() {
         </div>
       </fieldset>
 
-      <div className="field">
+      <div className={forward ? 'field not-used' : 'field'}>
         <label htmlFor={etaId}>
           DDIM η <output htmlFor={etaId}>{c.eta.toFixed(2)}</output>
-          <span className="muted small">{c.sampler === 'ddim' ? (c.eta === 0 ? ' deterministic' : ' stochastic') : ' (DDIM only)'}</span>
+          <span className="muted small">
+            {forward ? ' (not used in classify)' : c.sampler === 'ddim' ? (c.eta === 0 ? ' deterministic' : ' stochastic') : ' (DDIM only)'}
+          </span>
         </label>
         <input
           id={etaId}
@@ -240,8 +246,9 @@ export function RunControls() {
           max={1}
           step={0.05}
           value={c.eta}
-          disabled={c.sampler !== 'ddim'}
+          disabled={c.sampler !== 'ddim' || forward}
           onChange={(e) => setConfig({ eta: Number(e.target.value) })}
+          data-testid="eta"
         />
       </div>
 
