@@ -101,6 +101,7 @@ export function createAppStore(deps: StoreDeps = {}): AppStore {
         memory: null,
         msPerStep: null,
         switching: false,
+        switchProgress: null,
         error: null,
       },
       config: initialConfig(deps, ctx.samplingDefaults),

@@ -173,8 +173,26 @@ export function GenerateBar() {
           </button>
         )}
       </div>
+      <SwitchProgress />
       <RunSummary />
     </section>
+  );
+}
+
+/** The phases of a backend switch, where the user pressed Generate (the run on screen continues after it). */
+export function SwitchProgress({ testId = 'switch-progress' }: { testId?: string }) {
+  const progress = useApp((s) => (s.engine.switching ? s.engine.switchProgress : null));
+  const preference = useApp((s) => s.engine.preference);
+  const running = useApp((s) => s.trajectory.status === 'running');
+  if (progress === null) return null;
+  const step = progress.phase === 'warmup' ? 2 : 1;
+  const percent = progress.phase === 'warmup' && progress.fraction > 0 && progress.fraction < 1 ? ` (${Math.round(progress.fraction * 100)}%)` : '';
+  return (
+    <p className="small switch-progress" role="status" data-testid={testId} data-phase={progress.phase}>
+      Switching to {preference}, phase {step} of 2: {progress.message}
+      {percent}
+      {running ? '. The run continues from its last frame afterwards.' : '.'}
+    </p>
   );
 }
 

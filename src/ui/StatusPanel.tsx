@@ -6,6 +6,7 @@
 import { useId, useState } from 'react';
 import { BACKEND_NAMES, type BackendPreference, type EngineErrorInfo, type LoadPhase } from '../engine/protocol.ts';
 import { formatBytes, formatMs } from './labels.ts';
+import { SwitchProgress } from './RunControls.tsx';
 import { useActions, useApp } from './store-context.tsx';
 
 const PHASES: readonly { phase: LoadPhase; label: string }[] = [
@@ -80,6 +81,7 @@ function BackendPicker({ compact = false }: { compact?: boolean }) {
       >
         {status === 'error' ? `Retry with ${value}` : 'Switch'}
       </button>
+      <SwitchProgress testId="switch-progress-status" />
     </div>
   );
 }
