@@ -208,7 +208,7 @@ describe('store: runs and frames', () => {
     expect(store.getState().history.nodes).toHaveLength(1);
   });
 
-  it('a burst of Generate clicks leaves one run in the history; a stopped run stays', async () => {
+  it('a burst of Generate clicks leaves one run in the history; a stopped run stays', () => {
     const { actions } = store.getState();
     for (let i = 0; i < 5; i++) {
       void actions.generate();
@@ -223,7 +223,7 @@ describe('store: runs and frames', () => {
     ]);
   });
 
-  it('follows live: while a run computes, each tick shows the newest frame; off, it plays frame by frame', async () => {
+  it('follows live: while a run computes, each tick shows the newest frame; off, it plays frame by frame', () => {
     const { actions } = store.getState();
     actions.setConfig({ steps: 20 });
     void actions.generate();
