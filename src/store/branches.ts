@@ -39,6 +39,7 @@ export function branchChanges(parent: RunSummary, child: RunSummary): string {
   if (child.labelCommit !== parent.labelCommit && child.mode === 'joint') out.push(`label commitment ${child.labelCommit}`);
   if (child.clipX0 !== parent.clipX0) out.push(child.clipX0 ? 'clip' : 'no clip');
   if (child.x0From !== parent.x0From) out.push(`x̂₀ from ${child.x0From}`);
+  if (child.paste !== parent.paste && child.mode === 'inpaint') out.push(child.paste ? 'paste' : 'drift only (no paste)');
   if (child.reprPoint !== parent.reprPoint && child.reprPoint !== null) out.push(`point ${child.reprPoint}`);
   const sketchA = parent.sketch;
   const sketchB = child.sketch;

@@ -14,3 +14,4 @@ export { scheduleTables, frameTimesteps, forwardParts, encodingFromFrames, FALLB
 export { SAMPLING_DEFAULTS, PYTHON_MODE_NAMES, defaultDriftGuidance, modeDefaults, followModeDefaults, type SamplingDefaults, type DriftGuidanceMode } from './defaults.ts';
 export { trajectoryExport, encodeGif, EXPORT_FORMAT, type ExportedTrajectory } from './export.ts';
 export { typedNumber, type TypedNumber } from './typed.ts';
+export { argmaxSeries, labelFlips, smoothSeries, LABEL_SMOOTHING } from './label-series.ts';
