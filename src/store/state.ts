@@ -48,6 +48,8 @@ export const FPS_CHOICES: readonly number[] = [2, 5, 10, 20, 30, 60];
 export const PRESENT_PANELS = ['label', 'schedule', 'compare', 'forward'] as const;
 export type PresentPanel = (typeof PRESENT_PANELS)[number];
 
+/** Largest seed (core/rng.ts). */
+export { MAX_SEED };
 /** Largest label-head guidance scale the controls offer. */
 export const MAX_LABEL_GUIDANCE = 30;
 /** Largest drift guidance w (the engine's limit, RunRequest.driftGuidance). */
@@ -114,7 +116,8 @@ export interface EngineLike {
   /** Aborts a running init (optional: engines without it cannot cancel loading). */
   cancelInit?(): Awaitable<void>;
   memory(): Awaitable<MemoryStats>;
-  setBackend(preference: BackendPreference): Promise<BackendReport>;
+  /** Re-creates the model on another backend; a run in progress resolves 'cancelled' (the store resumes it). */
+  setBackend(preference: BackendPreference, onProgress?: (p: LoadProgress) => void): Promise<BackendReport>;
   /** Engine events while idle (WebGPU device loss, a crashed worker); returns an unsubscribe function. */
   onEvent?(listener: (event: EngineEvent) => void): () => void;
 }
@@ -217,6 +220,8 @@ export interface EngineSlice {
   readonly msPerStep: number | null;
   /** A backend switch is in progress. */
   readonly switching: boolean;
+  /** The switch's latest phase (stopping the run, starting the backend, warming up), while switching. */
+  readonly switchProgress: LoadProgress | null;
   /** Start-up or backend error (run errors live in the trajectory slice). */
   readonly error: EngineErrorInfo | null;
 }
@@ -251,6 +256,10 @@ export interface RunSummary extends RunConfig {
   /** Representation mode: the vector given to the run, and the map point it came from. */
   readonly repr: Float32Array | null;
   readonly reprPoint: number | null;
+  /** The bundled test image given (classify, inpaint), or null (none, or the user's own image). */
+  readonly testIndex: number | null;
+  /** Sketch mode: the bundled test image whose edge map was given, or null (a drawn sketch, or no sketch). */
+  readonly sketchIndex: number | null;
 }
 
 export interface TrajectorySlice {
@@ -271,6 +280,8 @@ export interface PlayerSlice {
   readonly frameIndex: number;
   readonly playing: boolean;
   readonly fps: number;
+  /** Follow live: while a run computes and the player plays, each tick shows the newest frame (on by default). */
+  readonly follow: boolean;
 }
 
 export interface ViewSlice {
@@ -386,6 +397,8 @@ export interface Actions {
   readonly jumpToStart: () => void;
   readonly jumpToEnd: () => void;
   readonly setFps: (fps: number) => void;
+  /** Follow live on or off (PlayerSlice.follow); on during a run jumps to the newest frame and plays. */
+  readonly setFollow: (follow: boolean) => void;
   // view
   readonly setHead: (head: Head) => void;
   readonly selectSample: (sample: number) => void;
