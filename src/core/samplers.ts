@@ -39,15 +39,17 @@ export interface SamplerInfo {
   readonly usesEta: boolean;
   /** The fewest steps for which the sampler is what its name says. */
   readonly minSteps: number;
+  /** The step uses the previous step's x^_0 (StepCoefficients.prevX0): a run keeps that history. */
+  readonly multistep: boolean;
 }
 
 export const SAMPLER_INFO: Readonly<Record<SamplerName, SamplerInfo>> = {
-  ddim: { title: 'DDIM', summary: 'Song et al. 2021: deterministic at eta 0, DDPM-like noise at eta 1.', order: 1, usesEta: true, minSteps: 1 },
-  ddpm: { title: 'DDPM', summary: 'Ho et al. 2020: the ancestral chain, fresh noise every step.', order: 0, usesEta: false, minSteps: 1 },
-  euler: { title: 'Euler', summary: 'Karras et al. 2022: Euler on the probability-flow ODE in sigma (= DDIM on the same timesteps).', order: 1, usesEta: false, minSteps: 1 },
-  euler_a: { title: 'Euler a', summary: 'Euler ancestral: an Euler step to a lower sigma, then eta-scaled fresh noise.', order: 1, usesEta: true, minSteps: 1 },
-  heun: { title: 'Heun', summary: "Karras et al. 2022, Alg. 1: Euler, then a trapezoid correction with a second model call (2 NFE a step, 1 on the last).", order: 2, usesEta: false, minSteps: 2 },
-  dpmpp_2m: { title: 'DPM++ 2M', summary: 'Lu et al. 2022, DPM-Solver++(2M): second order from the previous step\'s x^0, one model call a step.', order: 2, usesEta: false, minSteps: 3 },
+  ddim: { title: 'DDIM', summary: 'Song et al. 2021: deterministic at eta 0, DDPM-like noise at eta 1.', order: 1, usesEta: true, minSteps: 1, multistep: false },
+  ddpm: { title: 'DDPM', summary: 'Ho et al. 2020: the ancestral chain, fresh noise every step.', order: 0, usesEta: false, minSteps: 1, multistep: false },
+  euler: { title: 'Euler', summary: 'Karras et al. 2022: Euler on the probability-flow ODE in sigma (= DDIM on the same timesteps).', order: 1, usesEta: false, minSteps: 1, multistep: false },
+  euler_a: { title: 'Euler a', summary: 'Euler ancestral: an Euler step to a lower sigma, then eta-scaled fresh noise.', order: 1, usesEta: true, minSteps: 1, multistep: false },
+  heun: { title: 'Heun', summary: "Karras et al. 2022, Alg. 1: Euler, then a trapezoid correction with a second model call (2 NFE a step, 1 on the last).", order: 2, usesEta: false, minSteps: 2, multistep: false },
+  dpmpp_2m: { title: 'DPM++ 2M', summary: 'Lu et al. 2022, DPM-Solver++(2M): second order from the previous step\'s x^0, one model call a step.', order: 2, usesEta: false, minSteps: 3, multistep: true },
 };
 
 /** Heun's second stage: y_prev = y · y_t + eps · eps^(t) + epsNext · eps^(tPrev, on the predictor's z). */
