@@ -7,7 +7,6 @@ import {
   assertSeed,
   makeDrift,
   makeSchedule,
-  modelEvaluations,
   samplingTimesteps,
   SPACINGS,
   stepCountProblem,
@@ -233,8 +232,8 @@ export function planRun(request: RunRequest, config: ModelConfig, tables: Tables
       startPrevX0 = prevX0;
     }
     if (nfe !== undefined) {
-      const most = modelEvaluations(request.sampler, steps);
-      if (!Number.isInteger(nfe) || nfe < 0 || nfe > most) throw bad(`start.nfe must be an integer in 0..${most}, got ${nfe}`);
+      // A branch counts its parent's evaluations before the branch point (another sampler's, maybe).
+      if (!Number.isInteger(nfe) || nfe < 0) throw bad(`start.nfe must be an integer >= 0, got ${nfe}`);
       startNfe = nfe;
     }
   }

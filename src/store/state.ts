@@ -8,6 +8,7 @@
  */
 import type { StoreApi } from 'zustand/vanilla';
 import { MAX_SEED } from '../core/rng.ts';
+import { SAMPLER_INFO, SPACINGS, type SamplingSpacing } from '../core/samplers.ts';
 import type { EngineEvent } from '../engine/api.ts';
 import type {
   BackendPreference,
@@ -27,7 +28,7 @@ import type {
 import { DEFAULT_X0_SOURCE, DRIFT_GUIDANCE_MODES, MAX_DRIFT_GUIDANCE, MODES, SAMPLERS, X0_SOURCES } from '../engine/protocol.ts';
 import type { ModelConfig } from '../model/config.ts';
 // The measured defaults table: a leaf itself (it imports only the engine's protocol types).
-import { SAMPLING_DEFAULTS, type SamplingDefaults } from './defaults.ts';
+import { DEFAULT_SAMPLING, SAMPLING_DEFAULTS, type SamplingDefaults } from './defaults.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Constants shared with the UI.
@@ -39,8 +40,8 @@ export const AVAILABLE_HEADS: readonly Head[] = HEADS;
 
 /** Modes this build offers, in the order the mode picker lists them (the protocol's MODES table). */
 export const AVAILABLE_MODES: readonly Mode[] = MODES;
-/** The samplers (core's SAMPLERS table, where each sampler's coefficients live). */
-export { SAMPLERS };
+/** The samplers (core's SAMPLERS table, where each sampler's coefficients live) and the timestep spacings. */
+export { SAMPLERS, SAMPLER_INFO, SPACINGS, type SamplingSpacing };
 export const STEP_PRESETS: readonly number[] = [10, 20, 50, 100, 250, 1000];
 export const FPS_CHOICES: readonly number[] = [2, 5, 10, 20, 30, 60];
 /** Largest label-head guidance scale the controls offer. */
@@ -230,6 +231,8 @@ export type RunConfig = Pick<RunRequest, 'mode' | 'sampler' | 'steps' | 'eta' | 
   readonly classId: number;
   /** Inpainting: also paste the visible pixels every step (RunRequest.paste). */
   readonly paste: boolean;
+  /** How the steps' timesteps are spread (RunRequest.spacing): 'trailing' or 'karras'. */
+  readonly spacing: SamplingSpacing;
 };
 
 export type RunStatus = 'empty' | 'running' | 'done' | 'cancelled' | 'error';
@@ -474,8 +477,8 @@ export interface StoreDeps {
 /** The defaults; drift guidance and label commitment are the measured ones (defaults.ts SAMPLING_DEFAULTS). */
 export const DEFAULT_CONFIG: RunConfig = {
   mode: 'joint',
-  sampler: 'ddim',
-  steps: 50,
+  sampler: DEFAULT_SAMPLING.sampler,
+  steps: DEFAULT_SAMPLING.steps,
   eta: 0,
   seed: 42,
   batch: 1,
@@ -486,15 +489,17 @@ export const DEFAULT_CONFIG: RunConfig = {
   clipX0: true,
   paste: true,
   x0From: DEFAULT_X0_SOURCE,
+  spacing: DEFAULT_SAMPLING.spacing,
 };
 
-/** Clamps and rounds a patch of run config to valid values. */
+/** Clamps and rounds a patch of run config to valid values (steps at least the sampler's fewest, SAMPLER_INFO minSteps). */
 export function sanitizeConfig(c: RunConfig, T = 1000): RunConfig {
   const finite = (v: number, d: number) => (Number.isFinite(v) ? v : d);
+  const sampler = SAMPLERS.includes(c.sampler) ? c.sampler : DEFAULT_CONFIG.sampler;
   return {
     mode: c.mode,
-    sampler: SAMPLERS.includes(c.sampler) ? c.sampler : DEFAULT_CONFIG.sampler,
-    steps: Math.min(T, Math.max(1, Math.round(finite(c.steps, DEFAULT_CONFIG.steps)))),
+    sampler,
+    steps: Math.min(T, Math.max(SAMPLER_INFO[sampler].minSteps, Math.round(finite(c.steps, DEFAULT_CONFIG.steps)))),
     eta: Math.min(1, Math.max(0, finite(c.eta, 0))),
     seed: Math.min(MAX_SEED, Math.max(0, Math.round(finite(c.seed, DEFAULT_CONFIG.seed)))),
     batch: c.batch === 16 ? 16 : 1,
@@ -505,5 +510,6 @@ export function sanitizeConfig(c: RunConfig, T = 1000): RunConfig {
     clipX0: Boolean(c.clipX0),
     paste: c.paste === true,
     x0From: X0_SOURCES.includes(c.x0From) ? c.x0From : DEFAULT_X0_SOURCE,
+    spacing: SPACINGS.includes(c.spacing) ? c.spacing : DEFAULT_CONFIG.spacing,
   };
 }
