@@ -9,6 +9,7 @@
 import * as v from 'valibot';
 import type { StoreApi } from 'zustand/vanilla';
 import { MAX_SEED } from '../core/rng.ts';
+import { SAMPLER_INFO, SPACINGS, type SamplingSpacing } from '../core/samplers.ts';
 import type { EngineEvent } from '../engine/api.ts';
 import type {
   BackendPreference,
@@ -28,7 +29,7 @@ import type {
 import { DEFAULT_X0_SOURCE, DRIFT_GUIDANCE_MODES, MAX_DRIFT_GUIDANCE, MODES, SAMPLERS, X0_SOURCES } from '../engine/protocol.ts';
 import type { ModelConfig } from '../model/config.ts';
 // The measured defaults table: a leaf itself (it imports only the engine's protocol types).
-import { SAMPLING_DEFAULTS, type SamplingDefaults } from './defaults.ts';
+import { DEFAULT_SAMPLING, SAMPLING_DEFAULTS, type SamplingDefaults } from './defaults.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Constants shared with the UI.
@@ -40,8 +41,8 @@ export const AVAILABLE_HEADS: readonly Head[] = HEADS;
 
 /** Modes this build offers, in the order the mode picker lists them (the protocol's MODES table). */
 export const AVAILABLE_MODES: readonly Mode[] = MODES;
-/** The samplers (core's SAMPLERS table, where each sampler's coefficients live). */
-export { SAMPLERS };
+/** The samplers (core's SAMPLERS table, where each sampler's coefficients live) and the timestep spacings. */
+export { SAMPLERS, SAMPLER_INFO, SPACINGS, type SamplingSpacing };
 export const STEP_PRESETS: readonly number[] = [10, 20, 50, 100, 250, 1000];
 export const FPS_CHOICES: readonly number[] = [2, 5, 10, 20, 30, 60];
 /** The side panels presentation mode can show beside the canvas, in the order its keys and buttons list them. */
@@ -240,6 +241,8 @@ export type RunConfig = Pick<RunRequest, 'mode' | 'sampler' | 'steps' | 'eta' | 
   readonly classId: number;
   /** Inpainting: also paste the visible pixels every step (RunRequest.paste). */
   readonly paste: boolean;
+  /** How the steps' timesteps are spread (RunRequest.spacing): 'trailing' or 'karras'. */
+  readonly spacing: SamplingSpacing;
 };
 
 export type RunStatus = 'empty' | 'running' | 'done' | 'cancelled' | 'error';
@@ -513,8 +516,8 @@ export interface StoreDeps {
 /** The defaults; drift guidance and label commitment are the measured ones (defaults.ts SAMPLING_DEFAULTS). */
 export const DEFAULT_CONFIG: RunConfig = {
   mode: 'joint',
-  sampler: 'ddim',
-  steps: 50,
+  sampler: DEFAULT_SAMPLING.sampler,
+  steps: DEFAULT_SAMPLING.steps,
   eta: 0,
   seed: 42,
   batch: 1,
@@ -525,6 +528,7 @@ export const DEFAULT_CONFIG: RunConfig = {
   clipX0: true,
   paste: true,
   x0From: DEFAULT_X0_SOURCE,
+  spacing: DEFAULT_SAMPLING.spacing,
 };
 
 /**
@@ -562,6 +566,7 @@ export const RunConfigSchema = v.object({
   clipX0: v.boolean(),
   paste: v.boolean(),
   x0From: v.picklist(X0_SOURCES as [X0Source, ...X0Source[]]),
+  spacing: v.picklist(SPACINGS),
 });
 // The schema and the type describe the same object (a field added to one and not the other fails here).
 const _sameConfig: [RunConfig, v.InferOutput<typeof RunConfigSchema>] = [] as unknown as [v.InferOutput<typeof RunConfigSchema>, RunConfig];
@@ -570,17 +575,20 @@ void _sameConfig;
 /** Compare B's knobs: the run config's. */
 export const CompareKnobsSchema = v.pick(RunConfigSchema, ['sampler', 'eta', 'labelGuidance', 'driftGuidance', 'steps']);
 
-/** Clamps and rounds a patch of run config to valid values (CONFIG_LIMITS, with T steps at most). */
+/** Clamps and rounds a patch of run config to valid values (CONFIG_LIMITS, with T steps at most and the sampler's fewest, SAMPLER_INFO minSteps, at least). */
 export function sanitizeConfig(c: RunConfig, T: number = CONFIG_LIMITS.steps.max): RunConfig {
   const clamp = (key: keyof typeof CONFIG_LIMITS, value: number, fallback: number, max: number = CONFIG_LIMITS[key].max): number => {
     const { min, integer } = CONFIG_LIMITS[key];
     const n = Number.isFinite(value) ? value : fallback;
     return Math.min(max, Math.max(min, integer ? Math.round(n) : n));
   };
+  const sampler = SAMPLERS.includes(c.sampler) ? c.sampler : DEFAULT_CONFIG.sampler;
+  // Steps: at least the sampler's fewest (SAMPLER_INFO minSteps), at most T.
+  const steps = Math.max(SAMPLER_INFO[sampler].minSteps, clamp('steps', c.steps, DEFAULT_CONFIG.steps, T));
   return {
     mode: c.mode,
-    sampler: SAMPLERS.includes(c.sampler) ? c.sampler : DEFAULT_CONFIG.sampler,
-    steps: clamp('steps', c.steps, DEFAULT_CONFIG.steps, T),
+    sampler,
+    steps,
     eta: clamp('eta', c.eta, 0),
     seed: clamp('seed', c.seed, DEFAULT_CONFIG.seed),
     batch: c.batch === 16 ? 16 : 1,
@@ -591,5 +599,6 @@ export function sanitizeConfig(c: RunConfig, T: number = CONFIG_LIMITS.steps.max
     clipX0: Boolean(c.clipX0),
     paste: c.paste === true,
     x0From: X0_SOURCES.includes(c.x0From) ? c.x0From : DEFAULT_X0_SOURCE,
+    spacing: SPACINGS.includes(c.spacing) ? c.spacing : DEFAULT_CONFIG.spacing,
   };
 }

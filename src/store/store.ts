@@ -65,7 +65,7 @@ export function createAppStore(deps: StoreDeps = {}): AppStore {
     const trajectory = createTrajectory(ctx);
     const engine = createEngineActions(ctx, { trajectory, view });
     const compare = createCompareActions(ctx, { engine });
-    const run = createRunActions(ctx, { trajectory, compare, player, engine, inputs });
+    const run = createRunActions(ctx, { trajectory, compare, player, engine, inputs, view });
     const history = createHistoryActions(ctx, { trajectory, compare, player, run });
     const editor = createEditorActions(ctx, { trajectory, inputs, run });
 

@@ -29,6 +29,7 @@
  * (plus, for a share extra, its line in syncWithHash that applies it to the store).
  */
 import * as v from 'valibot';
+import { stepCountProblem } from '../core/samplers.ts';
 import { X0_SOURCES, type SamplerName } from '../engine/protocol.ts';
 import { decodeMask, encodeMask } from './share.ts';
 import { decodeSketchBits, encodeSketchBits } from './sketch-bits.ts';
@@ -39,6 +40,7 @@ import {
   DEFAULT_GEOMETRY,
   PRESENT_PANELS,
   SAMPLERS,
+  SPACINGS,
   missingInput,
   modeUsesImage,
   sanitizeConfig,
@@ -246,6 +248,8 @@ const CONFIG_FIELDS: readonly ConfigField[] = [
   config('clipX0', { key: 'clip', ...FLAG }),
   config('paste', { key: 'paste', ...FLAG }),
   config('x0From', { key: 'x0', ...choice(X0_SOURCES) }),
+  // Last, so that the keys of older links keep their order.
+  config('spacing', { key: 'spacing', ...choice(SPACINGS) }),
 ];
 
 const HEAD_FIELD: Field<Head> = { key: 'head', ...choice(AVAILABLE_HEADS) };
@@ -508,7 +512,11 @@ export function parseHash(hash: string): HashState {
   const clean = sanitizeConfig({ ...DEFAULT_CONFIG, ...(config as Partial<RunConfig>) });
   const out: Partial<RunConfig> = Object.fromEntries(Object.keys(config).map((k) => [k, clean[k as keyof RunConfig]]));
   for (const [f, key] of given) {
-    if (config[f.field] !== clean[f.field]) notices.push(`${key} = ${shown(String(config[f.field]))} is out of range; using ${String(clean[f.field])}.`);
+    if (config[f.field] === clean[f.field]) continue;
+    // steps below the sampler's fewest (DPM++ 2M with 1 step): say why.
+    const few = f.field === 'steps' && typeof config.steps === 'number' && config.steps >= 1 && Math.round(config.steps) < clean.steps;
+    const why = few ? stepCountProblem(clean.sampler, Math.round(config.steps as number), Number.MAX_SAFE_INTEGER) : null;
+    notices.push(why !== null ? `${why}; using ${clean.steps}.` : `${key} = ${shown(String(config[f.field]))} is out of range; using ${String(clean[f.field])}.`);
   }
   const head = read(HEAD_FIELD, [HEAD_FIELD.key])?.value ?? undefined;
   // The mode's input and the share extras.
