@@ -3,7 +3,7 @@
  * (src/store). Everything here crosses a postMessage boundary (via comlink), so it is plain data:
  * numbers, strings, typed arrays. Frames are CPU-side copies, never tfjs tensors.
  */
-import type { SamplerName } from '../core/index.ts';
+import type { SamplerName, StepMetrics } from '../core/index.ts';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 export type BackendPreference = 'auto' | BackendName;
@@ -173,6 +173,11 @@ export interface Frame {
   readonly drift: Float32Array;
   /** Wall time of this step (forward + readback + sampler), ms. */
   readonly ms: number;
+  /**
+   * Per-step metrics per sample (core's stepMetrics, computed in the worker from this frame and the one
+   * before). Optional: frames built outside the runner (tests' fake engines) have none.
+   */
+  readonly metrics?: StepMetrics;
 }
 
 export interface MemoryStats {

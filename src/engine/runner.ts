@@ -27,7 +27,8 @@ import { initialNoise, pasteCoefficients, pasteNoise, qSample, stepCoefficients,
 import type { HeadOutputs, Network } from '../model/index.ts';
 import type { CancelToken } from './cancel.ts';
 import { createConditions, type Conditions } from './conditions.ts';
-import { assertFiniteFrame, packFrame, unpackFrame } from './frames.ts';
+import { metricsTracker } from './frame-metrics.ts';
+import { assertFiniteFrame, packFrame, splitTail, unpackFrame } from './frames.ts';
 import { guidedForward, headTensors } from './label-guidance.ts';
 import { planRun, type RunPlan, type Tables } from './plan.ts';
 import type { Frame, RunRequest } from './protocol.ts';
@@ -124,7 +125,7 @@ function reverseFrame(network: Network, tables: Tables, plan: RunPlan, cond: Con
         drift: cT,
         labelProbs,
         repr: out.repr,
-      });
+      }, plan.given.mask === null ? null : x0); // inpainting: the model's x^_0 before the composite (metrics)
       return next === null ? [packed] : [packed, next];
     });
   } finally {
@@ -136,6 +137,8 @@ async function* reverseFrames(network: Network, tables: Tables, plan: RunPlan, c
   const B = plan.batch;
   const S = plan.size;
   const cond = createConditions(network, plan);
+  const metrics = metricsTracker(tables.schedule, plan);
+  const tail = plan.given.mask === null ? 0 : B * S * S; // packFrame's tail: x^_0 before the composite
   let z: tf.Tensor4D | null = tf.tensor4d(plan.startZ ?? initialNoise(plan.seed, B * S * S), [B, S, S, 1]); // z at frame firstFrame
   let next: tf.Tensor4D | null = null;
   try {
@@ -144,10 +147,12 @@ async function* reverseFrames(network: Network, tables: Tables, plan: RunPlan, c
       const started = now();
       const [packed, after] = reverseFrame(network, tables, plan, cond, z, k) as [tf.Tensor1D, tf.Tensor4D | undefined];
       next = after ?? null;
-      const values = await readback(packed, cancel);
-      if (values === null || cancel.cancelled) return ended(cancel);
-      const frame = unpackFrame(values, { ...plan, runId: plan.runId, index: k, t: plan.frameT[k]!, ms: now() - started });
-      assertFiniteFrame(frame, B);
+      const read = await readback(packed, cancel);
+      if (read === null || cancel.cancelled) return ended(cancel);
+      const { values, tail: x0Model } = splitTail(read, tail);
+      const unpacked = unpackFrame(values, { ...plan, runId: plan.runId, index: k, t: plan.frameT[k]!, ms: now() - started });
+      assertFiniteFrame(unpacked, B);
+      const frame = metrics.add(unpacked, x0Model);
       z.dispose();
       z = next;
       next = null;
@@ -168,6 +173,7 @@ async function* forwardFrames(network: Network, tables: Tables, plan: RunPlan, c
   const S = plan.size;
   const x = plan.given.image!; // planRun requires it for classify
   const eps = initialNoise(plan.seed, B * S * S); // one eps for the whole forward path
+  const metrics = metricsTracker(schedule, plan);
   for (let k = 0; k < plan.frameT.length; k++) {
     if (cancel.cancelled) return ended(cancel);
     const started = now();
@@ -183,7 +189,7 @@ async function* forwardFrames(network: Network, tables: Tables, plan: RunPlan, c
     if (values === null || cancel.cancelled) return ended(cancel);
     const frame = unpackFrame(values, { ...plan, runId: plan.runId, index: k, t, ms: now() - started });
     assertFiniteFrame(frame, B);
-    yield frame;
+    yield metrics.add(frame, null);
   }
   return 'done';
 }
