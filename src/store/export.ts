@@ -1,9 +1,10 @@
 /**
  * Export of a trajectory: JSON (the run's config with its mask, sketch and representation inputs, then
- * per frame the timestep, the label distribution of every sample and the image arrays) and an animated GIF (gifenc) from frames the UI has drawn to RGBA.
+ * per frame the timestep, the label distribution of every sample, the image arrays and the per-step metrics) and an animated GIF (gifenc) from frames the UI has drawn to RGBA.
  * PNGs come from canvases, in the UI (ui/ExportMenu.tsx).
  */
 import { GIFEncoder, applyPalette, quantize } from 'gifenc';
+import { STEP_METRICS, type StepMetricName } from '../core/step-metrics.ts';
 import type { Frame } from '../engine/protocol.ts';
 import { NUM_CLASSES } from './frame-buffer.ts';
 import { encodeMask } from './share.ts';
@@ -21,6 +22,11 @@ export interface ExportedFrame {
   readonly z: number[][];
   /** The image head's x̂₀ per sample, 32x32 row-major, model space [-1, 1]. */
   readonly x0Hat: number[][];
+  /**
+   * The per-step metrics (core/step-metrics.ts), one value per sample; null where undefined (the first
+   * frame's x̂₀ move, ε̂ at t = 0, the visible error outside inpainting). Absent when the frame had none.
+   */
+  readonly metrics?: Record<StepMetricName, (number | null)[]>;
 }
 
 export interface ExportedTrajectory {
@@ -37,6 +43,10 @@ const round = (v: number): number => Math.round(v * 1e5) / 1e5;
 function perSample(values: Float32Array, batch: number): number[][] {
   const per = values.length / batch;
   return Array.from({ length: batch }, (_, b) => Array.from(values.subarray(b * per, (b + 1) * per), round));
+}
+
+function exportedMetrics(m: NonNullable<Frame['metrics']>): Record<StepMetricName, (number | null)[]> {
+  return Object.fromEntries(STEP_METRICS.map((k) => [k, m[k].map((v) => (Number.isFinite(v) ? round(v) : null))])) as Record<StepMetricName, (number | null)[]>;
 }
 
 /** The trajectory as plain JSON data (one entry per frame, in order). */
@@ -60,6 +70,7 @@ export function trajectoryExport(run: RunSummary, frames: readonly Frame[], clas
       labelProbs: Array.from({ length: run.batch }, (_, b) => Array.from(f.labelProbs.subarray(b * NUM_CLASSES, (b + 1) * NUM_CLASSES), round)),
       z: perSample(f.z, run.batch),
       x0Hat: perSample(f.x0Hat, run.batch),
+      ...(f.metrics ? { metrics: exportedMetrics(f.metrics) } : {}),
     })),
   };
 }
