@@ -9,6 +9,7 @@ import { ExportMenu } from './ExportMenu.tsx';
 import { HeadSwitcher } from './HeadSwitcher.tsx';
 import { HistoryPanel } from './HistoryPanel.tsx';
 import { LabelPanel } from './LabelPanel.tsx';
+import { MetricsPanel } from './MetricsPanel.tsx';
 import { ImageSource, useUndoShortcut } from './MaskEditor.tsx';
 import { ReprPanel } from './ReprMap.tsx';
 import { SketchPanel } from './SketchPanel.tsx';
@@ -78,6 +79,7 @@ function Playground() {
         <div className="col col-side">
           <HeadSwitcher />
           <LabelPanel />
+          <MetricsPanel />
           <SchedulePlot />
           <HistoryPanel />
           <ExportMenu />
