@@ -8,7 +8,9 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STEP_METRICS, stepMetrics, type StepMetrics } from '../src/core/step-metrics.ts';
 import { generateAndWait, openPlayground, pickMode, scrubTo, setSteps, settle } from './app.ts';
-import type { BrowserSession } from './harness.ts';
+import { launchBrowser, type BrowserSession } from './harness.ts';
+import { readRepoJson } from '../src/model/testing.ts';
+import { parseProjection, projectPoint } from '../src/store/trajectory-map.ts';
 
 const TMP = 'e2e/.tmp';
 
@@ -139,5 +141,101 @@ describe('per-step metrics', () => {
     const c = await frameOf(page, 10); // classify ends at t = T
     expect(c.metrics!.driftNorm[0]).toBe(0);
     expect(c.metrics!.entropy[0]).toBeGreaterThan(0);
+  });
+});
+
+/** The map marker's (u, v) and the frame it marks. */
+async function marker(page: Page, id = 'trajectory-marker'): Promise<{ u: number; v: number }> {
+  const m = page.getByTestId(id);
+  return { u: Number(await m.getAttribute('data-u')), v: Number(await m.getAttribute('data-v')) };
+}
+
+async function waitMapFrame(page: Page, k: number): Promise<void> {
+  await page.waitForFunction((f) => document.querySelector('[data-testid="trajectory-map"]')?.getAttribute('data-frame-index') === String(f), k);
+}
+
+describe('trajectory map', () => {
+  let session: BrowserSession;
+  let page: Page;
+
+  beforeAll(async () => {
+    ({ session, page } = await openPlayground());
+    await setSteps(page, 10);
+  });
+  afterAll(async () => {
+    await session?.close();
+  });
+
+  it('draws x^_0 (or z_t) of every frame on the shipped PCA plane, the marker on the frame shown', async () => {
+    const proj = parseProjection(await readRepoJson('public/samples/projection.json'));
+    await generateAndWait(page);
+    const map = page.getByTestId('trajectory-map');
+    expect(Number(await map.getAttribute('data-backdrop'))).toBe(2300);
+    expect(await map.getAttribute('data-paths')).toBe('1');
+    expect(await map.getAttribute('data-points')).toBe('11');
+    await expect(page.getByTestId('trajectory-legend').locator('li').count()).resolves.toBe(10);
+    await scrubTo(page, 3);
+    await waitMapFrame(page, 3);
+    const at3 = await marker(page);
+    const f3 = await frameOf(page, 3);
+    const [u3, v3] = projectPoint(proj, f3.x0Hat);
+    expect(at3.u).toBeCloseTo(u3, 6);
+    expect(at3.v).toBeCloseTo(v3, 6);
+    await scrubTo(page, 9);
+    await waitMapFrame(page, 9);
+    const at9 = await marker(page);
+    expect(Math.hypot(at9.u - at3.u, at9.v - at3.v)).toBeGreaterThan(1e-3); // the marker follows the scrubber
+    await labShot(page, 'trajectory-map');
+    await page.getByTestId('trajectory-field-z').check();
+    await page.waitForFunction(() => document.querySelector('[data-testid="trajectory-map"]')?.getAttribute('data-field') === 'z');
+    await scrubTo(page, 3);
+    await waitMapFrame(page, 3);
+    const z3 = await marker(page);
+    const [zu, zv] = projectPoint(proj, f3.z);
+    expect(z3.u).toBeCloseTo(zu, 6);
+    expect(z3.v).toBeCloseTo(zv, 6);
+    expect(Math.hypot(z3.u - at3.u, z3.v - at3.v)).toBeGreaterThan(0.1); // z_t is not x^_0 mid-run
+    await labShot(page, 'trajectory-map-z');
+    await page.getByTestId('trajectory-field-x0Hat').check();
+  });
+
+  it('a grid draws 16 paths; compare adds B\'s paths and marker', async () => {
+    await setConfig(page, { batch: 16 });
+    await page.getByTestId('compare-toggle').check();
+    await page.getByTestId('compare-sampler').selectOption('ddpm');
+    await page.getByTestId('compare-steps').selectOption('10');
+    await generateAndWait(page);
+    await page.waitForFunction(() => (window as unknown as { mtdPlayground: Lab }).mtdPlayground.getState().compare.status === 'done', null, { timeout: 100_000 });
+    await scrubTo(page, 6);
+    await waitMapFrame(page, 6);
+    const map = page.getByTestId('trajectory-map');
+    expect(await map.getAttribute('data-paths')).toBe('16');
+    expect(await map.getAttribute('data-paths-b')).toBe('16');
+    await page.getByTestId('trajectory-marker-b').waitFor();
+    await labShot(page, 'trajectory-map-compare');
+    await page.getByTestId('compare-toggle').uncheck();
+    await setConfig(page, { batch: 1 });
+  });
+});
+
+describe('trajectory map: a damaged projection file', () => {
+  it('names the problem where the map would be; the rest of the page works', async () => {
+    // The service worker would answer before page.route: block it in this test.
+    const session = await launchBrowser({ serviceWorkers: 'block' });
+    try {
+      const { page } = await session.newPage();
+      await page.route('**/samples/projection.json', (route) => route.fulfill({ status: 200, contentType: 'application/json', body: '{"mean": [1, 2]}' }));
+      await page.setViewportSize({ width: 1440, height: 900 });
+      await page.goto(session.url('/'), { waitUntil: 'load' });
+      await page.getByTestId('trajectory-map-error').waitFor({ timeout: 60_000 });
+      expect(await page.getByTestId('trajectory-map-error').textContent()).toBe(
+        'The trajectory map is unavailable: samples/projection.json: mean has 2 values, expected 1024',
+      );
+      await page.locator('[data-testid="engine-status"][data-status="ready"]').waitFor({ timeout: 110_000 });
+      await setSteps(page, 10);
+      await generateAndWait(page);
+    } finally {
+      await session.close();
+    }
   });
 });

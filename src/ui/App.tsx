@@ -20,6 +20,7 @@ import { StoreProvider, useApp, useAppStore } from './store-context.tsx';
 import { ExplainToggle } from './teach/Explain.tsx';
 import { ForwardView } from './teach/ForwardView.tsx';
 import { SchedulePlot } from './teach/SchedulePlot.tsx';
+import { TrajectoryMap } from './TrajectoryMap.tsx';
 import { Viewer } from './Viewer.tsx';
 
 function UntrainedBadge() {
@@ -74,6 +75,7 @@ function Playground() {
           <Viewer />
           <Player />
           <CompareView />
+          <TrajectoryMap />
           <ForwardView />
         </div>
         <div className="col col-side">
