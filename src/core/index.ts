@@ -5,3 +5,4 @@ export * from './samplers.ts';
 export * from './rng.ts';
 export * from './metrics.ts';
 export * from './step-metrics.ts';
+export * from './latent-edit.ts';
