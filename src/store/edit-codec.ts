@@ -54,3 +54,10 @@ export function decodeEdits(text: string): LatentEdit[] | null {
   const edits = parts.map(decodeEdit);
   return edits.every((e): e is LatentEdit => e !== null) ? edits : null;
 }
+
+/** An edit in words, for the history ("z painted at step 3: 5 dabs on sample 1"). */
+export function describeEdit(edit: LatentEdit): string {
+  if (edit.kind === 'renoise') return `x̂₀ of step ${edit.at} re-noised to step ${edit.to}`;
+  const n = edit.dabs.length;
+  return `z painted at step ${edit.at}: ${n} dab${n === 1 ? '' : 's'} on sample ${edit.sample + 1}`;
+}

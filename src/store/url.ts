@@ -10,6 +10,7 @@
  *   - sketch mode: `sketch=t12` (the edge map of bundled test image 12) or `sketch=d<171 base64url chars>`
  *     (a drawn 32x32 sketch, one bit per pixel; sketch-bits.ts);
  *   - representation mode: `point=123` (point 123 of the representation map);
+ *   - `edit=p3.0_30.16.3.50*r8.2`: the latent edits from the root run to the run shown (edit-codec.ts);
  *   - the share extras (share.ts): `img` (test image, modes that take an image), `mask` (inpainting),
  *     `cmp=ddpm~0~0~50~2` (compare B's sampler~eta~label guidance~steps~drift guidance; the four-part form of
  *     older links means drift guidance 0), `explain=0`, and `frame` (the frame
@@ -25,7 +26,9 @@
  * clamp and notice in one place, and both directions (hashOf, parseHash) read it; a new key is a new row
  * (plus, for a share extra, its line in syncWithHash that applies it to the store).
  */
+import type { LatentEdit } from '../core/latent-edit.ts';
 import { X0_SOURCES, type SamplerName } from '../engine/protocol.ts';
+import { decodeEdits, encodeEdits, MAX_LINK_EDITS } from './edit-codec.ts';
 import { decodeMask, encodeMask } from './share.ts';
 import { decodeSketchBits, encodeSketchBits } from './sketch-bits.ts';
 import {
@@ -66,6 +69,11 @@ export interface ShareExtras extends HashInputs {
   readonly compare?: CompareKnobs;
   /** false: explanations hidden. */
   readonly explain?: boolean;
+  /**
+   * Latent edits from the root run to the run shown, in order (edit-actions.ts): opening the link runs the
+   * root, applies each edit as a branch when the run before it is done, then shows `frame`.
+   */
+  readonly edits?: readonly LatentEdit[];
 }
 
 /**
@@ -106,6 +114,21 @@ function sketchRef(s: AppState, run: RunSummary | null): SketchRef {
 }
 
 /**
+ * The latent edits that lead from a root run to the run shown (every branch on the way an edit), or
+ * undefined when the run is a root, or when a branch on the way is not an edit (a link cannot carry it).
+ */
+function editChain(s: AppState): LatentEdit[] | undefined {
+  const byId = new Map(s.history.nodes.map((n) => [n.runId, n]));
+  const edits: LatentEdit[] = [];
+  let node = s.trajectory.runId === null ? undefined : byId.get(s.trajectory.runId);
+  while (node?.edit && edits.length <= MAX_LINK_EDITS) {
+    edits.unshift(node.edit);
+    node = node.parentId === null ? undefined : byId.get(node.parentId);
+  }
+  return edits.length > 0 && edits.length <= MAX_LINK_EDITS && node !== undefined && node.parentId === null ? edits : undefined;
+}
+
+/**
  * The share extras of a state. `withFrame` adds the frame shown, and then the link describes the run on
  * screen (its settings, mask, sketch and map point), not controls changed since; the copy-link button
  * always does.
@@ -121,12 +144,17 @@ export function extrasOf(s: AppState, withFrame: boolean): ShareExtras {
     ...(mode === 'representation' ? { point: run?.reprPoint ?? s.editor.reprPoint } : {}),
     ...(s.compare.enabled ? { compare: s.compare.knobs } : {}),
     ...(s.view.explain ? {} : { explain: false }),
+    ...(frame !== undefined && run ? { edits: editChain(s) } : {}),
   };
 }
 
 /** The hash of the whole state (for the copy-link button: with the frame). */
 export function shareHash(s: AppState, withFrame = true): string {
-  return hashOf(linkedConfig(s, withFrame).config, s.view.head, extrasOf(s, withFrame));
+  const config = linkedConfig(s, withFrame).config;
+  const extras = extrasOf(s, withFrame);
+  const hash = hashOf(config, s.view.head, extras);
+  // Edits too long for a link (many long strokes): the link keeps the rest rather than being ignored whole.
+  return hash.length - 1 > MAX_HASH_LENGTH ? hashOf(config, s.view.head, { ...extras, edits: undefined }) : hash;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -228,6 +256,12 @@ const EXTRA_FIELDS: readonly ExtraField[] = [
   }),
   extra('frame', { key: 'frame', parse: digits(6), valid: 'not a frame number', format: String }),
   extra('testIndex', { key: 'img', parse: digits(6), valid: 'not a test image number', format: String }),
+  extra('edits', {
+    key: 'edit',
+    parse: decodeEdits,
+    valid: `not a latent edit: p<frame>.<sample>_<2x>.<2y>.<size>.<100 × strength>…, or r<frame>.<to frame>; at most ${MAX_LINK_EDITS}, joined by *`,
+    format: encodeEdits,
+  }),
   extra('explain', { key: 'explain', parse: (t) => (t === '0' ? false : t === '1' ? undefined : null), valid: 'valid: 0, 1', format: (e) => (e ? null : '0') }),
 ];
 
@@ -379,6 +413,62 @@ function restoreFrame(store: AppStore, frame: number): () => void {
 }
 
 /**
+ * A link with latent edits: once the engine and the mode's input are ready, run the root trajectory, then
+ * apply each edit (branchWithEdit) when the run before it is done, and show `frame` of the last one. An edit
+ * that does not fit its run (core's editProblem) stops the chain there with a notice: the runs so far stay.
+ * Returns the unsubscribe function.
+ */
+function restoreEdits(store: AppStore, edits: readonly LatentEdit[], frame: number | undefined): () => void {
+  let phase: 'wait' | 'starting' | 'running' | 'done' = 'wait';
+  let runId: string | null = null;
+  let next = 0;
+  const finish = () => {
+    phase = 'done';
+    stop();
+  };
+  const check = (): void => {
+    const s = store.getState();
+    if (phase === 'starting' || phase === 'done') return;
+    if (phase === 'wait') {
+      if (s.engine.status !== 'ready' || s.engine.switching) return;
+      if (modeUsesImage(s.config.mode) && s.samples.status !== 'ready') return;
+      if (missingInput(s) !== null && s.samples.status === 'loading') return;
+      phase = 'starting'; // generate() updates the store synchronously: ignore those updates here
+      const before = s.trajectory.runId;
+      void s.actions.generate();
+      runId = store.getState().trajectory.runId;
+      phase = runId !== before ? 'running' : 'wait';
+      if (phase === 'running') check();
+      return;
+    }
+    if (s.trajectory.runId !== runId) return finish(); // the user started something else
+    if (s.trajectory.status === 'running') return;
+    if (s.trajectory.status !== 'done') return finish();
+    if (next < edits.length) {
+      phase = 'starting';
+      const problem = s.actions.branchWithEdit(edits[next]!);
+      if (problem !== null) {
+        s.actions.notify(`The link's edit ${next + 1} of ${edits.length} was not applied: ${problem}`, 'warning');
+        return finish();
+      }
+      next++;
+      runId = store.getState().trajectory.runId;
+      phase = 'running';
+      return;
+    }
+    finish();
+    if (frame !== undefined) {
+      const last = s.trajectory.frameCount - 1;
+      if (frame > last) s.actions.notify(`frame = "${frame}" is past the run's last frame; showing frame ${last}.`, 'warning');
+      s.actions.seek(Math.min(frame, last));
+    }
+  };
+  const stop = store.subscribe(check);
+  queueMicrotask(check);
+  return stop;
+}
+
+/**
  * The link's test image, sketch image and map point, checked against the samples once they have loaded
  * (before that the editor takes any index): one out of range is replaced by the first, with a notice.
  * Returns the unsubscribe function.
@@ -409,7 +499,7 @@ function checkIndices(store: AppStore, initial: HashState): () => void {
 
 /**
  * Applies the hash to the store (config, head, test image, mask, sketch, map point, compare, explanations;
- * a frame runs the trajectory and stops there; its notices become store notices), then keeps the hash in
+ * a frame runs the trajectory and stops there; latent edits replay as branches (restoreEdits); its notices become store notices), then keeps the hash in
  * step with the config, head, mode input and share extras (replaceState: no history entry per slider
  * move), so the address bar at once shows what the page uses. Indices are checked against the samples
  * when they have loaded (checkIndices). Returns the unsubscribe function.
@@ -428,7 +518,11 @@ export function syncWithHash(store: AppStore, location: { hash: string }, replac
   if (initial.explain === false) actions.setExplain(false);
   for (const text of initial.notices) actions.notify(text, 'warning');
   const stopIndices = checkIndices(store, initial);
-  const stopRestore = initial.frame !== undefined ? restoreFrame(store, initial.frame) : () => undefined;
+  const stopRestore = initial.edits
+    ? restoreEdits(store, initial.edits, initial.frame)
+    : initial.frame !== undefined
+      ? restoreFrame(store, initial.frame)
+      : () => undefined;
   let last = '';
   let lastInputs: readonly unknown[] = [];
   const write = () => {

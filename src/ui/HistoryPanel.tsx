@@ -3,6 +3,7 @@
  * continues. Clicking a run shows it again from its kept frames (nothing is recomputed). *Branch from
  * step k* continues the run on screen from the frame shown with the settings now in the controls.
  */
+import { describeEdit } from '../store/edit-codec.ts';
 import { branchChanges, treeOrder } from '../store/index.ts';
 import { useActions, useApp } from './store-context.tsx';
 import { Explain } from './teach/Explain.tsx';
@@ -52,8 +53,9 @@ export function HistoryPanel() {
                   onClick={() => openRun(node.runId)}
                   data-testid={`history-${node.runId}`}
                   data-parent={node.parentId ?? ''}
+                  data-edit={node.edit?.kind ?? ''}
                 >
-                  {parent ? `↳ from step ${node.fromStep}: ${branchChanges(parent.summary, node.summary)}` : title(node.summary)}
+                  {parent && node.edit ? `↳ ✎ ${describeEdit(node.edit)}` : parent ? `↳ from step ${node.fromStep}: ${branchChanges(parent.summary, node.summary)}` : title(node.summary)}
                   <span className="muted"> · {node.status === 'running' ? 'running' : `${node.frameCount} frames`}</span>
                 </button>
               </li>
