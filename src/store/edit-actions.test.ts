@@ -4,6 +4,7 @@ import type { BackendReport, Frame, InitResult, RunRequest } from '../engine/pro
 import type { EngineLike } from './state.ts';
 import { createAppStore, type AppStore } from './store.ts';
 import { scheduleTables } from './teach.ts';
+import { syncWithHash } from './url.ts';
 
 const REPORT: BackendReport = { chosen: 'wasm', preference: 'auto', attempts: [], summary: 'wasm' };
 
@@ -107,5 +108,30 @@ describe('latent editing (store)', () => {
     expect(store.getState().trajectory.status).toBe('running');
     expect(actions.branchWithEdit({ kind: 'renoise', at: 0, to: 0 })).toBe('This run is still computing: stop it or let it finish, then edit a frame of it.');
     expect(fake.requests.length).toBe(before + 1);
+  });
+
+  it('a link with edits replays the root run, then each edit as a branch, then shows the frame; a bad one stops the chain with a notice', async () => {
+    const hashes: string[] = [];
+    const stop = syncWithHash(store, { hash: '#mode=joint&steps=6&seed=3&frame=5&edit=r4.1*p3.0_20.20.2.100' }, (h) => hashes.push(h));
+    await vi.waitFor(() => expect(store.getState().player.frameIndex).toBe(5));
+    const { nodes } = store.getState().history;
+    expect(nodes.map((n) => n.edit?.kind ?? null)).toEqual([null, 'renoise', 'paint']);
+    expect(nodes[1]!.parentId).toBe(nodes[0]!.runId);
+    expect(nodes[2]!.parentId).toBe(nodes[1]!.runId);
+    expect(fake.requests.map((r) => r.start?.fromStep ?? null)).toEqual([null, 1, 3]);
+    // The address bar carries the same chain once the player rests on the frame.
+    store.getState().actions.pause();
+    expect(hashes.at(-1)).toMatch(/&edit=r4\.1\*p3\.0_20\.20\.2\.100/);
+    stop();
+
+    const other = createAppStore({ engine: () => new AutoEngine(), defer: (fn) => fn(), memoryPollMs: 0 });
+    await other.getState().actions.startEngine();
+    const stop2 = syncWithHash(other, { hash: '#mode=joint&steps=6&seed=3&edit=r9.1' }, () => undefined);
+    await vi.waitFor(() => expect(other.getState().notices.map((n) => n.text)).toContain(
+      'The link\'s edit 1 of 1 was not applied: Frame 9 cannot be edited: pick a frame in 0..5 (the last frame has no step left to continue).',
+    ));
+    expect(other.getState().history.nodes).toHaveLength(1); // the root run stays
+    stop2();
+    other.getState().actions.dispose();
   });
 });

@@ -9,6 +9,7 @@ import { ExportMenu } from './ExportMenu.tsx';
 import { HeadSwitcher } from './HeadSwitcher.tsx';
 import { HistoryPanel } from './HistoryPanel.tsx';
 import { LabelPanel } from './LabelPanel.tsx';
+import { LatentEditor } from './LatentEditor.tsx';
 import { MetricsPanel } from './MetricsPanel.tsx';
 import { ImageSource, useUndoShortcut } from './MaskEditor.tsx';
 import { ReprPanel } from './ReprMap.tsx';
@@ -74,6 +75,7 @@ function Playground() {
           <GenerateBar />
           <Viewer />
           <Player />
+          <LatentEditor />
           <CompareView />
           <TrajectoryMap />
           <ForwardView />
