@@ -7,7 +7,9 @@ import { mkdirSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STEP_METRICS, stepMetrics, type StepMetrics } from '../src/core/step-metrics.ts';
-import { generateAndWait, openPlayground, pickMode, scrubTo, setSteps, settle } from './app.ts';
+import { canvasBytes, generateAndWait, openPlayground, pickMode, scrubTo, setSteps, settle, waitCanvasFrame } from './app.ts';
+import { paintLatent, renoiseLatent, renoiseNoise, type LatentEdit } from '../src/core/index.ts';
+import { scheduleTables } from '../src/store/teach.ts';
 import { launchBrowser, type BrowserSession } from './harness.ts';
 import { readRepoJson } from '../src/model/testing.ts';
 import { parseProjection, projectPoint } from '../src/store/trajectory-map.ts';
@@ -237,5 +239,176 @@ describe('trajectory map: a damaged projection file', () => {
     } finally {
       await session.close();
     }
+  });
+});
+
+interface EditState {
+  history: { nodes: { runId: string; parentId: string | null; fromStep: number; status: string; edit?: LatentEdit }[] };
+  trajectory: { runId: string | null; status: string };
+  player: { frameIndex: number; playing: boolean };
+  engine: { config: { schedule: never; drift: never } | null };
+}
+const editState = (page: Page) => page.evaluate(() => (window as unknown as { mtdPlayground: { getState(): EditState } }).mtdPlayground.getState());
+
+/** Waits for a run other than `before` to be done (a branch the editor started). */
+async function waitBranchDone(page: Page, before: string): Promise<string> {
+  await page.waitForFunction((b) => {
+    const t = (window as unknown as { mtdPlayground: { getState(): EditState } }).mtdPlayground.getState().trajectory;
+    return t.runId !== b && t.status === 'done';
+  }, before, { timeout: 100_000 });
+  return (await editState(page)).trajectory.runId!;
+}
+
+/** A stroke on the editor canvas from (x0, y0) to (x1, y1) in latent pixels, in `n` moves. */
+async function stroke(page: Page, from: [number, number], to: [number, number], n = 6): Promise<void> {
+  const box = (await page.getByTestId('edit-canvas').boundingBox())!;
+  const px = (x: number) => box.x + (x / 32) * box.width;
+  const py = (y: number) => box.y + (y / 32) * box.height;
+  await page.mouse.move(px(from[0]), py(from[1]));
+  await page.mouse.down();
+  for (let i = 1; i <= n; i++) await page.mouse.move(px(from[0] + ((to[0] - from[0]) * i) / n), py(from[1] + ((to[1] - from[1]) * i) / n));
+  await page.mouse.up();
+}
+
+async function zOf(page: Page, i: number): Promise<number[]> {
+  return (await frameOf(page, i)).z;
+}
+
+describe('latent editing', () => {
+  let session: BrowserSession;
+  let page: Page;
+
+  beforeAll(async () => {
+    ({ session, page } = await openPlayground());
+    await setSteps(page, 10);
+  });
+  afterAll(async () => {
+    await session?.close();
+  });
+
+  it('paint with undo: the branch keeps frames 0..k-1 exactly, z_k carries the edit, the history names it; its link gives the same pixels', async () => {
+    const parent = await generateAndWait(page);
+    await scrubTo(page, 4);
+    await waitCanvasFrame(page, { frame: 4 });
+    const before = await Promise.all([0, 1, 2, 3, 4].map((i) => zOf(page, i)));
+    const editor = page.getByTestId('latent-editor');
+    expect(await editor.getAttribute('data-step')).toBe('4');
+    await stroke(page, [4, 4], [10, 6]); // undone below
+    const afterFirst = Number(await page.getByTestId('edit-canvas').getAttribute('data-dabs'));
+    expect(afterFirst).toBeGreaterThan(1);
+    await page.getByTestId('edit-darken').check();
+    await stroke(page, [20, 10], [20, 24]);
+    expect(Number(await page.getByTestId('edit-canvas').getAttribute('data-dabs'))).toBeGreaterThan(afterFirst);
+    await page.getByTestId('edit-undo').click();
+    expect(await page.getByTestId('edit-canvas').getAttribute('data-dabs')).toBe(String(afterFirst));
+    await page.getByTestId('edit-brighten').check();
+    await stroke(page, [16, 8], [16, 22]);
+    await labShot(page, 'latent-editor');
+    await page.getByTestId('edit-continue').click();
+    const child = await waitBranchDone(page, parent);
+    const s = await editState(page);
+    const node = s.history.nodes.find((n) => n.runId === child)!;
+    expect(node).toMatchObject({ parentId: parent, fromStep: 4 });
+    expect(node.edit!.kind).toBe('paint');
+    for (let i = 0; i < 4; i++) expect(await zOf(page, i), `frame ${i}`).toEqual(before[i]); // kept exactly
+    const painted = Array.from(paintLatent(Float32Array.from(before[4]!), 32, node.edit as Extract<LatentEdit, { kind: 'paint' }>));
+    expect(await zOf(page, 4)).toEqual(painted); // z_k carries the edit, nothing else
+    expect(await zOf(page, 4)).not.toEqual(before[4]);
+    await expect(page.getByTestId(`history-${child}`).textContent()).resolves.toMatch(/✎ z painted at step 4: \d+ dabs on sample 1/);
+
+    // The link: reopened in a fresh page it replays the run and the edit and shows the same pixels.
+    await scrubTo(page, 7);
+    await waitCanvasFrame(page, { frame: 7 });
+    await page.waitForFunction(() => /[#&]edit=p4\.0_/.test(location.hash) && /[#&]frame=7/.test(location.hash));
+    const link = new URL(page.url()).hash;
+    const z7 = await zOf(page, 7);
+    const pixels = await canvasBytes(page);
+    await labShot(page, 'latent-edit-history');
+    const other = await openPlayground(`/${link}`);
+    try {
+      await other.page.waitForFunction(() => {
+        const st = (window as unknown as { mtdPlayground: { getState(): EditState } }).mtdPlayground.getState();
+        return st.history.nodes.length === 2 && st.trajectory.status === 'done' && st.history.nodes[1]!.edit !== undefined && st.player.frameIndex === 7 && !st.player.playing;
+      }, null, { timeout: 100_000 });
+      await waitCanvasFrame(other.page, { frame: 7 });
+      expect(await zOf(other.page, 7)).toEqual(z7);
+      expect(await canvasBytes(other.page)).toEqual(pixels);
+      expect((await editState(other.page)).history.nodes[1]!.edit).toEqual(node.edit);
+    } finally {
+      await other.session.close();
+    }
+  });
+
+  it('re-noise: z_j is x^_0 of step k diffused to step j with that step\'s drift', async () => {
+    const parent = await generateAndWait(page);
+    await scrubTo(page, 7);
+    await waitCanvasFrame(page, { frame: 7 });
+    const f7 = await frameOf(page, 7);
+    const f3 = await frameOf(page, 3);
+    const before = await Promise.all([0, 1, 2].map((i) => zOf(page, i)));
+    await page.getByTestId('edit-tool-renoise').check();
+    await page.getByTestId('edit-renoise-to').fill('3');
+    await page.getByTestId('edit-renoise').click();
+    await waitBranchDone(page, parent);
+    const config = (await editState(page)).engine.config!;
+    const aB = scheduleTables(config).alphaBar[f3.t]!;
+    const seed = await page.evaluate(() => (window as unknown as { mtdPlayground: { getState(): { trajectory: { run: { seed: number } } } } }).mtdPlayground.getState().trajectory.run.seed);
+    const want = renoiseLatent(aB, f7.x0Hat, f3.drift, renoiseNoise(seed, f3.t, 1024));
+    expect(await zOf(page, 3)).toEqual(Array.from(want));
+    for (let i = 0; i < 3; i++) expect(await zOf(page, i)).toEqual(before[i]);
+  });
+
+  it('refuses clearly: a stroke leaving the canvas, a run still computing, a malformed edit in a link', async () => {
+    await generateAndWait(page);
+    await scrubTo(page, 2);
+    await waitCanvasFrame(page, { frame: 2 });
+    await page.getByTestId('edit-tool-paint').check();
+    await stroke(page, [28, 16], [40, 16], 4);
+    await expect(page.getByTestId('edit-message').textContent()).resolves.toMatch(/^The brush at \([\d.]+, 16\) is outside the 32×32 latent: paint inside the canvas\.$/);
+
+    await setSteps(page, 250);
+    await page.getByTestId('generate').click();
+    await page.getByTestId('edit-busy').waitFor();
+    expect(await page.getByTestId('edit-busy').textContent()).toContain('This run is still computing');
+    await page.getByTestId('stop').click();
+    await setSteps(page, 10);
+
+    const bad = await openPlayground('/#mode=joint&steps=10&frame=3&edit=p3.0_1.2', { waitReady: false });
+    try {
+      await bad.page.getByText('Ignored edit = "p3.0_1.2" from the link (not a latent edit:', { exact: false }).waitFor({ timeout: 30_000 });
+    } finally {
+      await bad.session.close();
+    }
+  });
+
+  it('every reverse mode and compare: an edited branch keeps its parent\'s frames', async () => {
+    for (const mode of ['conditional', 'inpaint', 'sketch', 'representation', 'unconditional']) {
+      await pickMode(page, mode);
+      if (mode !== 'conditional' && mode !== 'unconditional') {
+        await page.waitForFunction(() => (window as unknown as { mtdPlayground: { getState(): { samples: { status: string } } } }).mtdPlayground.getState().samples.status === 'ready');
+      }
+      const parent = await generateAndWait(page);
+      await scrubTo(page, 5);
+      await waitCanvasFrame(page, { frame: 5 });
+      const before = await Promise.all([0, 1, 2, 3, 4].map((i) => zOf(page, i)));
+      await page.getByTestId('edit-tool-renoise').check();
+      await page.getByTestId('edit-renoise-to').fill('2');
+      await page.getByTestId('edit-renoise').click();
+      await waitBranchDone(page, parent);
+      for (let i = 0; i < 2; i++) expect(await zOf(page, i), `${mode} frame ${i}`).toEqual(before[i]);
+      expect(await zOf(page, 2), `${mode} z_2 re-noised`).not.toEqual(before[2]);
+    }
+    await page.getByTestId('compare-toggle').check();
+    const parent = await generateAndWait(page);
+    await page.waitForFunction(() => (window as unknown as { mtdPlayground: { getState(): { compare: { status: string } } } }).mtdPlayground.getState().compare.status === 'done', null, { timeout: 100_000 });
+    await scrubTo(page, 3);
+    await waitCanvasFrame(page, { frame: 3 });
+    await page.getByTestId('edit-tool-paint').check();
+    const z3 = await zOf(page, 3);
+    await stroke(page, [10, 10], [20, 20]);
+    await page.getByTestId('edit-continue').click();
+    await waitBranchDone(page, parent);
+    expect(await zOf(page, 3)).not.toEqual(z3);
+    await page.getByTestId('compare-toggle').uncheck();
   });
 });
