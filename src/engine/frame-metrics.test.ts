@@ -49,6 +49,12 @@ describe('frame metrics', () => {
     expect(frames[3]!.metrics!.epsNorm[0]).toBeNaN(); // t = 0
     expect(frames[1]!.metrics!.driftNorm[0]).toBeGreaterThan(0); // joint: the generated label's drift
     expect(frames[0]!.metrics!.visibleError[0]).toBeNaN();
+    // A branch from frame 2 given the parent's x^_0 of frame 1 measures its first move: the same as the parent's.
+    const branch = await run(request({ mode: 'joint', steps: 3, start: { z: frames[2]!.z, fromStep: 2, prevX0: frames[1]!.x0Hat } }));
+    expect(branch[0]!.index).toBe(2);
+    expect(branch[0]!.metrics!.x0Move[0]).toBeCloseTo(frames[2]!.metrics!.x0Move[0]!, 6);
+    const bare = await run(request({ mode: 'joint', steps: 3, start: { z: frames[2]!.z, fromStep: 2 } }));
+    expect(bare[0]!.metrics!.x0Move[0]).toBeNaN();
   }, 120_000);
 
   it('inpainting: the visible error is the model x^_0 against the given pixels (not 0, as the composite would be)', async () => {

@@ -16,9 +16,13 @@ export interface MetricsTracker {
   add(frame: Frame, x0Model: Float32Array | null): Frame;
 }
 
-export function metricsTracker(schedule: Schedule, plan: Pick<RunPlan, 'batch' | 'size' | 'classes' | 'given'>): MetricsTracker {
-  let prevX0: Float32Array | null = null;
-  let prevIndex = -1;
+export function metricsTracker(
+  schedule: Schedule,
+  plan: Pick<RunPlan, 'batch' | 'size' | 'classes' | 'given'> & Partial<Pick<RunPlan, 'firstFrame' | 'startPrevX0'>>,
+): MetricsTracker {
+  // A branch given its parent's x^_0 of the frame before its first measures its first move too.
+  let prevX0: Float32Array | null = plan.startPrevX0 ?? null;
+  let prevIndex = prevX0 !== null ? (plan.firstFrame ?? 0) - 1 : -1;
   const { image, mask } = plan.given;
   const given = image !== null && mask !== null ? { image, mask } : null;
   return {

@@ -60,6 +60,8 @@ export interface RunPlan {
   readonly firstFrame: number;
   /** z at the first frame (B*S*S), when branching. */
   readonly startZ: Float32Array | null;
+  /** The parent's x^_0 at frame firstFrame - 1 (B*S*S), when the branch was given it (metrics only). */
+  readonly startPrevX0: Float32Array | null;
   /** Label-head guidance scale s (RunRequest.labelGuidance) and its target; null target: off. */
   readonly labelGuidance: number;
   readonly labelGuidanceTarget: LabelGuidanceTarget | null;
@@ -198,6 +200,7 @@ export function planRun(request: RunRequest, config: ModelConfig, tables: Tables
 
   let firstFrame = 0;
   let startZ: Float32Array | null = null;
+  let startPrevX0: Float32Array | null = null;
   if (request.start !== undefined) {
     if (mode === 'classify') throw bad("mode 'classify' cannot branch (start is for the reverse process)");
     const { fromStep, z } = request.start;
@@ -206,6 +209,12 @@ export function planRun(request: RunRequest, config: ModelConfig, tables: Tables
     checkFinite('start.z', z);
     firstFrame = fromStep;
     startZ = z;
+    const { prevX0 } = request.start;
+    if (prevX0 !== undefined) {
+      if (!(prevX0 instanceof Float32Array) || prevX0.length !== B * n) throw bad(`start.prevX0 must be a Float32Array of ${B * n} values`);
+      checkFinite('start.prevX0', prevX0);
+      startPrevX0 = fromStep > 0 ? prevX0 : null;
+    }
   }
 
   return {
@@ -225,6 +234,7 @@ export function planRun(request: RunRequest, config: ModelConfig, tables: Tables
     frameT,
     firstFrame,
     startZ,
+    startPrevX0,
     labelGuidance: request.labelGuidance,
     labelGuidanceTarget,
     driftGuidance,

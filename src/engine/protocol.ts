@@ -144,8 +144,11 @@ export interface RunRequest {
    * textbook estimate, which amplifies the eps head's drift-removal error by 1/sqrt(aB) at large t.
    */
   readonly x0From?: X0Source;
-  /** Branching: start from this frame's z_t (B*32*32) at timestep index `fromStep` of the schedule. */
-  readonly start?: { readonly z: Float32Array; readonly fromStep: number };
+  /**
+   * Branching: start from this frame's z_t (B*32*32) at timestep index `fromStep` of the schedule.
+   * `prevX0`: the parent's x^_0 at frame fromStep - 1 (B*32*32), only for the first frame's x^_0-move metric.
+   */
+  readonly start?: { readonly z: Float32Array; readonly fromStep: number; readonly prevX0?: Float32Array };
   /** Use a different noise seed for the steps after `start` (branch with another seed). */
   readonly noiseSeed?: number;
 }

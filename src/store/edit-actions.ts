@@ -48,9 +48,10 @@ export function createEditActions(ctx: StoreContext, parts: { readonly trajector
       const runId = ctx.newRunId();
       const config = sanitizeConfig(parent, tables.T);
       const summary: RunSummary = { ...parent, runId };
+      const prev = start.fromStep > 0 ? buffer.at(start.fromStep - 1) : undefined;
       const request: RunRequest = {
         ...runRequest(runId, config, { image: parent.image, mask: parent.mask, sketch: parent.sketch, repr: parent.repr }),
-        start,
+        start: { ...start, ...(prev ? { prevX0: prev.x0Hat.slice() } : {}) },
       };
       void parts.run.launch(request, summary, { runId: parentId, fromStep: start.fromStep, edit }, buffer.all().slice(0, start.fromStep));
       return null;

@@ -47,7 +47,8 @@ export function createHistoryActions(
       const branchConfig: RunConfig = { ...config, steps: parent.steps, batch: parent.batch };
       const built = buildRequest(branchConfig, ctx.newRunId());
       if (!built) return;
-      const request: RunRequest = { ...built.request, start: { z: from.z.slice(), fromStep: k } };
+      const prev = k > 0 ? buffer.at(k - 1) : undefined; // its x^_0: the branch's first x^_0-move metric
+      const request: RunRequest = { ...built.request, start: { z: from.z.slice(), fromStep: k, ...(prev ? { prevX0: prev.x0Hat.slice() } : {}) } };
       const prefill = buffer.all().slice(0, k);
       if (get().config.steps !== parent.steps || get().config.batch !== parent.batch) set({ config: branchConfig });
       await launch(request, built.summary, { runId: parentId, fromStep: k }, prefill);
