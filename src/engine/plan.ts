@@ -71,7 +71,7 @@ export interface RunPlan {
   readonly firstFrame: number;
   /** z at the first frame (B*S*S), when branching. */
   readonly startZ: Float32Array | null;
-  /** DPM-Solver++(2M) history when branching: the x0Hat of the frame before firstFrame (B*S*S), else null. */
+  /** When branching: the parent's x0Hat at frame firstFrame - 1 (B*S*S), else null: DPM-Solver++(2M)'s history and the first frame's x^_0-move metric. */
   readonly startPrevX0: Float32Array | null;
   /** NFE before firstFrame (start.nfe when branching, else 0). */
   readonly startNfe: number;

@@ -3,7 +3,7 @@
  * (src/store). Everything here crosses a postMessage boundary (via comlink), so it is plain data:
  * numbers, strings, typed arrays. Frames are CPU-side copies, never tfjs tensors.
  */
-import type { SamplerName, SamplingSpacing } from '../core/index.ts';
+import type { SamplerName, SamplingSpacing, StepMetrics } from '../core/index.ts';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 export type BackendPreference = 'auto' | BackendName;
@@ -151,7 +151,7 @@ export interface RunRequest {
   /**
    * Branching: start from this frame's z_t (B*32*32) at timestep index `fromStep` of the schedule. A
    * DPM-Solver++(2M) branch with fromStep > 0 also needs `prevX0`, frame fromStep - 1's x0Hat (its multistep
-   * history; without it the first step is first order); `nfe` is the parent's count at that frame (default 0).
+   * history, without which the first step is first order; also the first frame's x^_0-move metric); `nfe` is the parent's count at that frame (default 0).
    */
   readonly start?: { readonly z: Float32Array; readonly fromStep: number; readonly prevX0?: Float32Array; readonly nfe?: number };
   /** Use a different noise seed for the steps after `start` (branch with another seed). */
@@ -186,6 +186,11 @@ export interface Frame {
    * run's total is the last frame's. Heun: 2 a step but the last. Absent in frames from before it was counted.
    */
   readonly nfe?: number;
+  /**
+   * Per-step metrics per sample (core's stepMetrics, computed in the worker from this frame and the one
+   * before). Optional: frames built outside the runner (tests' fake engines) have none.
+   */
+  readonly metrics?: StepMetrics;
 }
 
 export interface MemoryStats {

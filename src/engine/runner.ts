@@ -33,7 +33,8 @@ import { initialNoise, pasteCoefficients, pasteNoise, qSample, SAMPLER_INFO, ste
 import type { HeadOutputs, Network } from '../model/index.ts';
 import type { CancelToken } from './cancel.ts';
 import { createConditions, type Conditions } from './conditions.ts';
-import { assertFiniteFrame, packFrame, unpackFrame } from './frames.ts';
+import { metricsTracker } from './frame-metrics.ts';
+import { assertFiniteFrame, packFrame, splitTail, unpackFrame } from './frames.ts';
 import { guidedForward, headTensors } from './label-guidance.ts';
 import { planRun, type RunPlan, type Tables } from './plan.ts';
 import type { Frame, RunRequest } from './protocol.ts';
@@ -174,7 +175,7 @@ function reverseFrame(network: Network, tables: Tables, plan: RunPlan, cond: Con
         drift: ev.cT,
         labelProbs: ev.labelProbs,
         repr: out.repr,
-      });
+      }, plan.given.mask === null ? null : x0); // inpainting: the model's x^_0 before the composite (metrics)
       return next === null ? [packed] : [packed, next];
     });
   } finally {
@@ -186,6 +187,8 @@ async function* reverseFrames(network: Network, tables: Tables, plan: RunPlan, c
   const B = plan.batch;
   const S = plan.size;
   const cond = createConditions(network, plan);
+  const metrics = metricsTracker(tables.schedule, plan);
+  const tail = plan.given.mask === null ? 0 : B * S * S; // packFrame's tail: x^_0 before the composite
   let z: tf.Tensor4D | null = tf.tensor4d(plan.startZ ?? initialNoise(plan.seed, B * S * S), [B, S, S, 1]); // z at frame firstFrame
   let next: tf.Tensor4D | null = null;
   let prevX0 = plan.startPrevX0; // frame k - 1's x0Hat (DPM-Solver++(2M)'s history)
@@ -197,10 +200,12 @@ async function* reverseFrames(network: Network, tables: Tables, plan: RunPlan, c
       const step = stepAt(tables, plan, k, prevX0 !== null);
       const [packed, after] = reverseFrame(network, tables, plan, cond, z, k, prevX0) as [tf.Tensor1D, tf.Tensor4D | undefined];
       next = after ?? null;
-      const values = await readback(packed, cancel);
-      if (values === null || cancel.cancelled) return ended(cancel);
-      const frame = unpackFrame(values, { ...plan, runId: plan.runId, index: k, t: plan.frameT[k]!, ms: now() - started, nfe });
-      assertFiniteFrame(frame, B);
+      const read = await readback(packed, cancel);
+      if (read === null || cancel.cancelled) return ended(cancel);
+      const { values, tail: x0Model } = splitTail(read, tail);
+      const unpacked = unpackFrame(values, { ...plan, runId: plan.runId, index: k, t: plan.frameT[k]!, ms: now() - started, nfe });
+      assertFiniteFrame(unpacked, B);
+      const frame = metrics.add(unpacked, x0Model);
       nfe += step === null ? 0 : step.corrector === null ? 1 : 2;
       // A copy: the frame's buffers may be transferred to the page once it is yielded.
       prevX0 = SAMPLER_INFO[plan.sampler].multistep ? frame.x0Hat.slice() : null;
@@ -224,6 +229,7 @@ async function* forwardFrames(network: Network, tables: Tables, plan: RunPlan, c
   const S = plan.size;
   const x = plan.given.image!; // planRun requires it for classify
   const eps = initialNoise(plan.seed, B * S * S); // one eps for the whole forward path
+  const metrics = metricsTracker(schedule, plan);
   for (let k = 0; k < plan.frameT.length; k++) {
     if (cancel.cancelled) return ended(cancel);
     const started = now();
@@ -246,7 +252,7 @@ async function* forwardFrames(network: Network, tables: Tables, plan: RunPlan, c
     if (values === null || cancel.cancelled) return ended(cancel);
     const frame = unpackFrame(values, { ...plan, runId: plan.runId, index: k, t, ms: now() - started });
     assertFiniteFrame(frame, B);
-    yield frame;
+    yield metrics.add(frame, null);
   }
   return 'done';
 }

@@ -6,6 +6,7 @@
  * (history-actions.ts) both start runs through launch.
  */
 import { stepCountProblem } from '../core/index.ts';
+import type { LatentEdit } from '../core/latent-edit.ts';
 import type { Frame, Mode, RunRequest } from '../engine/protocol.ts';
 import { NO_COMPARE_RUN, type CompareParts } from './compare-actions.ts';
 import type { StoreContext } from './context.ts';
@@ -28,7 +29,12 @@ export interface RunParts {
    * Starts a run (from noise, or a branch: `parent` and the parent's frames 0..k-1 in `prefill`) in a
    * buffer of its own, added to the history; the run on screen before stays in the history.
    */
-  readonly launch: (request: RunRequest, summary: RunSummary, parent: { runId: string; fromStep: number } | null, prefill: readonly Frame[]) => Promise<void>;
+  readonly launch: (
+    request: RunRequest,
+    summary: RunSummary,
+    parent: { runId: string; fromStep: number; edit?: LatentEdit } | null,
+    prefill: readonly Frame[],
+  ) => Promise<void>;
   readonly actions: Pick<Actions, 'setConfig' | 'rollSeed' | 'generate'>;
 }
 
@@ -97,7 +103,10 @@ export function createRunActions(
     for (const f of prefill) buffer.push({ ...f, runId }); // the parent's frames, shared arrays
     ctx.archive.set(runId, buffer);
     channel.open(runId, buffer);
-    const node: RunNode = { runId, parentId: parent?.runId ?? null, fromStep: parent?.fromStep ?? 0, summary, status: 'running', frameCount: prefill.length };
+    const node: RunNode = {
+      runId, parentId: parent?.runId ?? null, fromStep: parent?.fromStep ?? 0, summary, status: 'running', frameCount: prefill.length,
+      ...(parent?.edit ? { edit: parent.edit } : {}),
+    };
     set((s) => ({
       trajectory: {
         runId,

@@ -8,6 +8,7 @@
  */
 import * as v from 'valibot';
 import type { StoreApi } from 'zustand/vanilla';
+import type { LatentEdit } from '../core/latent-edit.ts';
 import { MAX_SEED } from '../core/rng.ts';
 import { SAMPLER_INFO, SPACINGS, type SamplingSpacing } from '../core/samplers.ts';
 import type { EngineEvent } from '../engine/api.ts';
@@ -152,6 +153,8 @@ export interface RunNode {
   readonly status: RunStatus;
   /** Frames held (a branch's count includes the parent frames it shares). */
   readonly frameCount: number;
+  /** A latent edit made to the parent at frame `edit.at` that this branch continues from (edit-actions.ts). */
+  readonly edit?: LatentEdit;
 }
 
 export interface HistorySlice {
@@ -344,6 +347,23 @@ export interface EditorSlice {
   readonly reprPoint: number;
 }
 
+/**
+ * The trajectory map's fixed projection (public/samples/projection.json, training/trajectory_map.py): PCA of
+ * the test images in model space, p = basis (v - mean), and the backdrop's points (trajectory-map.ts parses it).
+ */
+export interface TrajectoryProjection {
+  /** Values per image (32 * 32). */
+  readonly dim: number;
+  readonly mean: Float64Array;
+  /** Two unit rows of `dim` values each, row-major. */
+  readonly basis: Float64Array;
+  /** Share of the test images' variance along each direction. */
+  readonly explained: readonly [number, number];
+  /** The backdrop: class and 2-D coordinates (u, v interleaved) of every point. */
+  readonly labels: Int32Array;
+  readonly coords: Float64Array;
+}
+
 export interface SamplesSlice {
   readonly status: 'loading' | 'ready' | 'error';
   readonly count: number;
@@ -356,6 +376,9 @@ export interface SamplesSlice {
   /** The representation map's points (samples, then backdrop), or null (loading, or none shipped). */
   readonly points: MapPoints | null;
   readonly error: string | null;
+  /** The trajectory map's projection, or null (loading, or it failed: projectionError says why). */
+  readonly projection: TrajectoryProjection | null;
+  readonly projectionError: string | null;
 }
 
 /** How a notice is drawn: 'error' for what failed, 'warning' for what was changed or ignored, 'info' otherwise. */
@@ -423,6 +446,11 @@ export interface Actions {
   readonly branch: (fromStep?: number) => Promise<void>;
   /** Shows a run of the history again (its frames are kept; nothing is recomputed). */
   readonly openRun: (runId: string) => void;
+  /**
+   * Applies a latent edit to the run shown (paused or done) and continues from it as a branch with the run's
+   * own settings (edit-actions.ts). Returns why it cannot (nothing started), or null once the branch starts.
+   */
+  readonly branchWithEdit: (edit: LatentEdit) => string | null;
   // notices
   /** Shows `text` in the viewport (default tone 'info') and adds it to the session's notice log. */
   readonly notify: (text: string, tone?: NoticeTone) => void;

@@ -31,6 +31,7 @@ import { createStore } from 'zustand/vanilla';
 import { DEFAULT_COMPARE_KNOBS } from './compare.ts';
 import { createCompareActions } from './compare-actions.ts';
 import { createStoreContext } from './context.ts';
+import { createEditActions } from './edit-actions.ts';
 import { createEditorActions } from './editor-actions.ts';
 import { createEngineActions } from './engine-actions.ts';
 import { createHistoryActions } from './history-actions.ts';
@@ -68,6 +69,7 @@ export function createAppStore(deps: StoreDeps = {}): AppStore {
     const run = createRunActions(ctx, { trajectory, compare, player, engine, inputs, view });
     const history = createHistoryActions(ctx, { trajectory, compare, player, run });
     const editor = createEditorActions(ctx, { trajectory, inputs, run });
+    const edits = createEditActions(ctx, { trajectory, run });
 
     const actions: Actions = {
       ...engine.actions,
@@ -77,6 +79,7 @@ export function createAppStore(deps: StoreDeps = {}): AppStore {
       ...view.actions,
       ...compare.actions,
       ...history.actions,
+      ...edits.actions,
       ...editor.actions,
       ...inputs.actions,
       dispose() {
@@ -132,7 +135,7 @@ export function createAppStore(deps: StoreDeps = {}): AppStore {
         sketchBrushSize: 0.75,
         reprPoint: 0,
       },
-      samples: { status: 'loading', count: 0, size: DEFAULT_GEOMETRY.dataSize, classNames: [], labels: [], images: null, points: null, error: null },
+      samples: { status: 'loading', count: 0, size: DEFAULT_GEOMETRY.dataSize, classNames: [], labels: [], images: null, points: null, error: null, projection: null, projectionError: null },
       compare: {
         enabled: false,
         knobs: DEFAULT_COMPARE_KNOBS,
