@@ -10,6 +10,8 @@ import type { EncoderCarrier } from './carrier.ts';
 import { WeightsError } from './errors.ts';
 
 export const SUPPORTED_CONFIG_VERSION = 1;
+/** The most classes a model may have: the label panels and pickers are laid out for 10 (training/mtd/userdata.py MAX_CLASSES). */
+export const MAX_CLASSES = 10;
 
 /** Heads and encoders this build implements (training/mtd/model.py `MTDiffusion`). */
 export const HEAD_NAMES = ['eps', 'label', 'masked', 'sketch', 'repr'] as const;
@@ -63,6 +65,8 @@ export interface ModelConfig {
   readonly exported?: string;
   readonly precision?: 'float16' | 'float32';
   readonly weights?: string;
+  /** The model's name (a user's model: training/prepare_data.py --name, else its data folder's name). */
+  readonly name?: string;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -250,7 +254,9 @@ export function validateConfig(raw: unknown): ModelConfig {
   }
 
   const classNames = c.strings('classNames');
-  if (classNames.length < 2) throw bad(c.at('classNames'), 'at least 2 class names', classNames);
+  if (classNames.length < 2 || classNames.length > MAX_CLASSES) {
+    throw bad(c.at('classNames'), `2 to ${MAX_CLASSES} class names`, classNames);
+  }
 
   const s = c.sub('sketch');
   const sketchKind = s.str('kind');
@@ -294,5 +300,6 @@ export function validateConfig(raw: unknown): ModelConfig {
     ...(c.has('exported') ? { exported: c.str('exported') } : {}),
     ...(precision !== undefined ? { precision } : {}),
     ...(c.has('weights') ? { weights: c.str('weights') } : {}),
+    ...(c.has('name') ? { name: c.str('name') } : {}),
   };
 }

@@ -5,7 +5,7 @@
  */
 import { GIFEncoder, applyPalette, quantize } from 'gifenc';
 import type { Frame } from '../engine/protocol.ts';
-import { NUM_CLASSES } from './frame-buffer.ts';
+import { classesOf } from './frame-buffer.ts';
 import { encodeMask } from './share.ts';
 import { encodeSketchBits } from './sketch-bits.ts';
 import type { RunSummary } from './state.ts';
@@ -57,7 +57,7 @@ export function trajectoryExport(run: RunSummary, frames: readonly Frame[], clas
     frames: frames.map((f) => ({
       index: f.index,
       t: f.t,
-      labelProbs: Array.from({ length: run.batch }, (_, b) => Array.from(f.labelProbs.subarray(b * NUM_CLASSES, (b + 1) * NUM_CLASSES), round)),
+      labelProbs: Array.from({ length: run.batch }, (_, b) => Array.from(f.labelProbs.subarray(b * classesOf(f), (b + 1) * classesOf(f)), round)),
       z: perSample(f.z, run.batch),
       x0Hat: perSample(f.x0Hat, run.batch),
     })),

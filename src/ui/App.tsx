@@ -9,6 +9,7 @@ import { ExportMenu } from './ExportMenu.tsx';
 import { HeadSwitcher } from './HeadSwitcher.tsx';
 import { HistoryPanel } from './HistoryPanel.tsx';
 import { LabelPanel } from './LabelPanel.tsx';
+import { ModelPicker } from './ModelPicker.tsx';
 import { ImageSource, useUndoShortcut } from './MaskEditor.tsx';
 import { ReprPanel } from './ReprMap.tsx';
 import { SketchPanel } from './SketchPanel.tsx';
@@ -42,6 +43,7 @@ function Header() {
           then scrub through the reverse process and switch which decoder head is drawn.
         </p>
       </div>
+      <ModelPicker />
       <ExplainToggle />
       <UntrainedBadge />
     </header>

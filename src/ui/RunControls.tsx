@@ -14,6 +14,7 @@ import {
   labelCommitApplies,
   labelGuidanceApplies,
   missingInput,
+  modeUnavailable,
 } from '../store/index.ts';
 import { Explain } from './teach/Explain.tsx';
 import { Icon } from './icons.tsx';
@@ -23,6 +24,9 @@ import { useActions, useApp } from './store-context.tsx';
 
 export function ModePicker() {
   const mode = useApp((s) => s.config.mode);
+  const config = useApp((s) => s.engine.config);
+  // The map is missing only once the samples are in and carry no representations.
+  const hasMap = useApp((s) => s.samples.status !== 'ready' || s.samples.points !== null);
   const { setConfig } = useActions();
   return (
     <fieldset className="panel modes">
@@ -30,9 +34,10 @@ export function ModePicker() {
       <div className="mode-list">
         {AVAILABLE_MODES.map((m) => {
           const info = MODE_INFO[m];
-          const soon = info.soon === true;
+          const why = modeUnavailable(m, config, hasMap);
+          const soon = info.soon === true || why !== null;
           return (
-            <label key={m} className={`mode-option${soon ? ' soon' : ''}${mode === m ? ' checked' : ''}`}>
+            <label key={m} className={`mode-option${soon ? ' soon' : ''}${mode === m ? ' checked' : ''}`} title={why ?? undefined}>
               <input
                 type="radio"
                 name="mode"
@@ -111,7 +116,7 @@ function ClassPicker() {
     <div className="field">
       <label htmlFor={id}>Class</label>
       <select id={id} value={classId} onChange={(e) => setConfig({ classId: Number(e.target.value) })} data-testid="class-picker">
-        {Array.from({ length: 10 }, (_, c) => (
+        {Array.from({ length: names.length || 10 }, (_, c) => (
           <option key={c} value={c}>
             {c} · {names[c] ?? `class ${c}`}
           </option>
