@@ -22,8 +22,9 @@ for ((round = 1; round <= ROUNDS; round++)); do
     if [ "$n" = 1 ]; then
       OMP_NUM_THREADS=$cores nice -n 10 "$PY" -u "${common[@]}" >/dev/null
     else
-      OMP_NUM_THREADS=$(( cores / n > 0 ? cores / n : 1 )) nice -n 10 "$PY" -m torch.distributed.run --standalone \
-        --nnodes 1 --nproc_per_node "$n" --redirects 1 --tee 1 --log_dir "$OUT/torchrun-logs" "${common[@]}" >/dev/null
+      port=$("$PY" -c "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")
+      OMP_NUM_THREADS=$(( cores / n > 0 ? cores / n : 1 )) nice -n 10 "$PY" -m torch.distributed.run \
+        --nnodes 1 --node_rank 0 --master_addr 127.0.0.1 --master_port "$port" --nproc_per_node "$n" --redirects 1 --tee 1 --log_dir "$OUT/torchrun-logs" "${common[@]}" >/dev/null
     fi
     echo "round $round: $n rank(s): $(rate "$OUT/train_log.jsonl") img/s (batch $BATCH, $STEPS steps; load average $(cut -d' ' -f1-3 /proc/loadavg))"
   done

@@ -85,7 +85,10 @@ if [ "$NPROC" -gt 1 ] || [ "$NNODES" -gt 1 ]; then
   if [ "$NNODES" -gt 1 ]; then
     where=(--nnodes "$NNODES" --node_rank "$NODE_RANK" --master_addr "$MASTER_ADDR" --master_port "$MASTER_PORT")
   else
-    where=(--standalone --nnodes 1)
+    # One node: a static rendezvous on a free local port (--standalone always takes port 29400, so two
+    # runs on one machine would collide).
+    port=$("$PY" -c "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")
+    where=(--nnodes 1 --node_rank 0 --master_addr 127.0.0.1 --master_port "$port")
   fi
   launch=("$PY" -m torch.distributed.run "${where[@]}" --nproc_per_node "$NPROC"
           --redirects 1 --tee 1 --log_dir "$OUT/torchrun-logs")   # torchrun starts each rank with python -u
