@@ -11,7 +11,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } fr
 import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateAndWait, pickMode, waitReady, type AppWindow } from './app.ts';
+import { generateAndWait, pickMode, settle, waitReady, type AppWindow } from './app.ts';
 import { launchBrowser, type BrowserSession } from './harness.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -21,6 +21,8 @@ const RUN = join(TMP, 'run');
 const MODEL = join(RUN, 'model');
 const NAME = 'Drawn shapes (e2e)';
 const CLASSES = ['circle', 'square', 'triangle'];
+/** A better-trained model folder for the README's screenshot (docs/screenshots/own-model.png); unset: no screenshot. */
+const SHOT_MODEL = process.env['OWN_MODEL_SHOT'];
 const MODES = ['joint', 'conditional', 'inpaint', 'classify', 'sketch', 'representation', 'unconditional'];
 
 let session: BrowserSession;
@@ -185,4 +187,19 @@ describe('your own model', () => {
     await backToBundled(page);
     await page.close();
   });
+
+  it.skipIf(SHOT_MODEL === undefined)('the README screenshot: a model of your own loaded (OWN_MODEL_SHOT=its folder)', async () => {
+    const { page } = await session.newPage();
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await page.goto(session.url('/'));
+    await waitReady(page);
+    await pickFolder(page, resolve(SHOT_MODEL ?? ''));
+    await waitReady(page);
+    await page.evaluate(() => (window as unknown as AppWindow).mtdPlayground.getState().actions.setConfig({ mode: 'joint', batch: 16, steps: 50, seed: 3 }));
+    await generateAndWait(page, 'done', 300_000);
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await settle(page);
+    await page.screenshot({ path: join(ROOT, 'docs', 'screenshots', 'own-model.png') });
+    await page.close();
+  }, 400_000);
 });
