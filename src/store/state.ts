@@ -6,6 +6,7 @@
  * measured defaults table (defaults.ts, itself a leaf), so every part can import it without a cycle (tools/eslint-cycles.js). The actions are built by the parts
  * that createAppStore (store.ts) composes.
  */
+import * as v from 'valibot';
 import type { StoreApi } from 'zustand/vanilla';
 import { MAX_SEED } from '../core/rng.ts';
 import type { EngineEvent } from '../engine/api.ts';
@@ -512,20 +513,67 @@ export const DEFAULT_CONFIG: RunConfig = {
   x0From: DEFAULT_X0_SOURCE,
 };
 
-/** Clamps and rounds a patch of run config to valid values. */
-export function sanitizeConfig(c: RunConfig, T = 1000): RunConfig {
-  const finite = (v: number, d: number) => (Number.isFinite(v) ? v : d);
+/**
+ * The documented range of each numeric run setting (T: the schedule's length, 1000 for the shipped
+ * weights): sanitizeConfig clamps into it, RunConfigSchema holds a config from outside to it.
+ */
+export const CONFIG_LIMITS = {
+  steps: { min: 1, max: 1000, integer: true },
+  eta: { min: 0, max: 1, integer: false },
+  seed: { min: 0, max: MAX_SEED, integer: true },
+  classId: { min: 0, max: 9, integer: true },
+  labelGuidance: { min: 0, max: MAX_LABEL_GUIDANCE, integer: false },
+  driftGuidance: { min: 0, max: MAX_DRIFT_GUIDANCE, integer: false },
+  labelCommit: { min: 0, max: MAX_LABEL_COMMIT, integer: false },
+} as const satisfies Partial<Record<keyof RunConfig, { min: number; max: number; integer: boolean }>>;
+
+const limited = (key: keyof typeof CONFIG_LIMITS) => {
+  const { min, max, integer } = CONFIG_LIMITS[key];
+  const what = `${integer ? 'an integer' : 'a number'} in ${min}..${max}`;
+  return v.pipe(v.number(what), v.check((n) => (!integer || Number.isInteger(n)) && n >= min && n <= max, what));
+};
+
+/** A valid run config (every value inside CONFIG_LIMITS; a list's values from its table). */
+export const RunConfigSchema = v.object({
+  mode: v.picklist(MODES),
+  sampler: v.picklist(SAMPLERS),
+  steps: limited('steps'),
+  eta: limited('eta'),
+  seed: limited('seed'),
+  batch: v.picklist([1, 16]),
+  classId: limited('classId'),
+  labelGuidance: limited('labelGuidance'),
+  driftGuidance: limited('driftGuidance'),
+  labelCommit: limited('labelCommit'),
+  clipX0: v.boolean(),
+  paste: v.boolean(),
+  x0From: v.picklist(X0_SOURCES as [X0Source, ...X0Source[]]),
+});
+// The schema and the type describe the same object (a field added to one and not the other fails here).
+const _sameConfig: [RunConfig, v.InferOutput<typeof RunConfigSchema>] = [] as unknown as [v.InferOutput<typeof RunConfigSchema>, RunConfig];
+void _sameConfig;
+
+/** Compare B's knobs: the run config's. */
+export const CompareKnobsSchema = v.pick(RunConfigSchema, ['sampler', 'eta', 'labelGuidance', 'driftGuidance', 'steps']);
+
+/** Clamps and rounds a patch of run config to valid values (CONFIG_LIMITS, with T steps at most). */
+export function sanitizeConfig(c: RunConfig, T: number = CONFIG_LIMITS.steps.max): RunConfig {
+  const clamp = (key: keyof typeof CONFIG_LIMITS, value: number, fallback: number, max: number = CONFIG_LIMITS[key].max): number => {
+    const { min, integer } = CONFIG_LIMITS[key];
+    const n = Number.isFinite(value) ? value : fallback;
+    return Math.min(max, Math.max(min, integer ? Math.round(n) : n));
+  };
   return {
     mode: c.mode,
     sampler: SAMPLERS.includes(c.sampler) ? c.sampler : DEFAULT_CONFIG.sampler,
-    steps: Math.min(T, Math.max(1, Math.round(finite(c.steps, DEFAULT_CONFIG.steps)))),
-    eta: Math.min(1, Math.max(0, finite(c.eta, 0))),
-    seed: Math.min(MAX_SEED, Math.max(0, Math.round(finite(c.seed, DEFAULT_CONFIG.seed)))),
+    steps: clamp('steps', c.steps, DEFAULT_CONFIG.steps, T),
+    eta: clamp('eta', c.eta, 0),
+    seed: clamp('seed', c.seed, DEFAULT_CONFIG.seed),
     batch: c.batch === 16 ? 16 : 1,
-    classId: Math.min(9, Math.max(0, Math.round(finite(c.classId, 0)))),
-    labelGuidance: Math.min(MAX_LABEL_GUIDANCE, Math.max(0, finite(c.labelGuidance, 0))),
-    driftGuidance: Math.min(MAX_DRIFT_GUIDANCE, Math.max(0, finite(c.driftGuidance, 0))),
-    labelCommit: Math.min(MAX_LABEL_COMMIT, Math.max(0, finite(c.labelCommit, DEFAULT_CONFIG.labelCommit))),
+    classId: clamp('classId', c.classId, 0),
+    labelGuidance: clamp('labelGuidance', c.labelGuidance, 0),
+    driftGuidance: clamp('driftGuidance', c.driftGuidance, 0),
+    labelCommit: clamp('labelCommit', c.labelCommit, DEFAULT_CONFIG.labelCommit),
     clipX0: Boolean(c.clipX0),
     paste: c.paste === true,
     x0From: X0_SOURCES.includes(c.x0From) ? c.x0From : DEFAULT_X0_SOURCE,
