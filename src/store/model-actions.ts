@@ -43,6 +43,8 @@ export function createModelActions(
       editor: { ...s.editor, testIndex: 0, reprPoint: 0, classFilter: null, source: s.editor.source === 'drawn' ? 'drawn' : 'test' },
       samples: { ...s.samples, status: 'loading', count: 0, classNames: [], labels: [], images: null, points: null, error: null },
       model: { source: source.kind, name: modelName(source, null), param: source.kind === 'url' ? source.param : null },
+      // The old model's config must not describe the new one (class names, geometry) while it loads or if it fails.
+      engine: { ...s.engine, config: null, trained: null },
     }));
     await parts.engine.reload();
     if (ctx.model !== source) return; // another model was chosen meanwhile
