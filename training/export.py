@@ -275,8 +275,10 @@ def write_trajectory_fixture(model, cfg, path, samplers_path=None):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default="training/runs/main", help="training run dir (ckpt.pt)")
-    ap.add_argument("--weights", default="public/weights")
-    ap.add_argument("--fixture", default="public/fixtures/parity.json")
+    ap.add_argument("--weights", default="", help="where the model goes (default: <out>/model; the bundled model is "
+                    "replaced only when this names public/weights)")
+    ap.add_argument("--fixture", default=None, help="parity fixture path (default: public/fixtures/parity.json when "
+                    "exporting into public/weights or with --fixtures-only; else none: a user's model has no fixtures)")
     ap.add_argument("--untrained", action="store_true", help="export a randomly initialised model")
     ap.add_argument("--from-weights", metavar="DIR",
                     help="take the model from TF.js weights (e.g. public/weights, mtd/shipped.py) instead of a "
@@ -288,6 +290,10 @@ def main():
     ap.add_argument("--fp32", action="store_true", help="store float32 instead of float16")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
+    args.weights = args.weights or os.path.join(args.out, "model")
+    bundled = os.path.abspath(args.weights) == os.path.abspath("public/weights")
+    if args.fixture is None:
+        args.fixture = "public/fixtures/parity.json" if bundled or args.fixtures_only else ""
     torch.manual_seed(args.seed)
     if args.from_weights is not None:
         if not args.fixtures_only:
@@ -317,6 +323,8 @@ def main():
     if not args.fixtures_only:
         n = write_weights(model, cfg, args.weights, not args.fp32, meta)
         print(f"exported {n / 1e6:.2f} MB of weights to {args.weights} ({meta['precision']})")
+    if not args.fixture:
+        return
     trajectory = os.path.join(os.path.dirname(args.fixture), "trajectory.json")
     trajectory_samplers = os.path.join(os.path.dirname(args.fixture), "trajectory-samplers.json")
     write_fixture(model, cfg, args.fixture)

@@ -44,6 +44,8 @@ export interface InitOptions {
   readonly backend: BackendPreference;
   /** Base URL of the weights folder (default `${import.meta.env.BASE_URL}weights/`). */
   readonly weightsUrl: string;
+  /** A model folder from the disk: its files by name, read instead of fetching weightsUrl (src/model/model-files.ts). */
+  readonly files?: ReadonlyMap<string, Blob>;
 }
 
 export interface InitResult {

@@ -8,7 +8,7 @@ import * as v from 'valibot';
 import { STEP_METRICS, type StepMetricName } from '../core/step-metrics.ts';
 import type { Frame } from '../engine/protocol.ts';
 import { fields, finite, integer, parseWith, strings } from '../model/schema.ts';
-import { NUM_CLASSES } from './frame-buffer.ts';
+import { classesOf } from './frame-buffer.ts';
 import { encodeMask } from './share.ts';
 import { encodeSketchBits } from './sketch-bits.ts';
 import { RunConfigSchema, type RunSummary } from './state.ts';
@@ -100,7 +100,7 @@ export function trajectoryExport(run: RunSummary, frames: readonly Frame[], clas
     frames: frames.map((f) => ({
       index: f.index,
       t: f.t,
-      labelProbs: Array.from({ length: run.batch }, (_, b) => Array.from(f.labelProbs.subarray(b * NUM_CLASSES, (b + 1) * NUM_CLASSES), round)),
+      labelProbs: Array.from({ length: run.batch }, (_, b) => Array.from(f.labelProbs.subarray(b * classesOf(f), (b + 1) * classesOf(f)), round)),
       z: perSample(f.z, run.batch),
       x0Hat: perSample(f.x0Hat, run.batch),
       ...(f.metrics ? { metrics: exportedMetrics(f.metrics) } : {}),

@@ -381,6 +381,24 @@ export interface SamplesSlice {
   readonly projectionError: string | null;
 }
 
+/**
+ * Which model runs (model-source.ts): the bundled one, a folder served at a same-origin URL (`?model=`), or
+ * an exported folder from the disk (its files by name; `folder` is the folder's own name).
+ */
+export type ModelSource =
+  | { readonly kind: 'bundled' }
+  /** `url`: absolute, ending in '/'; `param`: the `?model=` value as given. */
+  | { readonly kind: 'url'; readonly url: string; readonly param: string }
+  | { readonly kind: 'files'; readonly folder: string; readonly files: ReadonlyMap<string, Blob> };
+
+export interface ModelSlice {
+  readonly source: ModelSource['kind'];
+  /** Shown in the header and named by the copy-link note. */
+  readonly name: string;
+  /** The `?model=` value of a hosted model (null otherwise). */
+  readonly param: string | null;
+}
+
 /** How a notice is drawn: 'error' for what failed, 'warning' for what was changed or ignored, 'info' otherwise. */
 export type NoticeTone = 'info' | 'warning' | 'error';
 
@@ -500,6 +518,9 @@ export interface Actions {
   readonly reprTarget: () => Float32Array | null;
   // samples
   readonly loadSamples: () => Promise<void>;
+  // model
+  /** Runs another model (model-actions.ts): the run, compare and history are cleared; the samples reloaded. */
+  readonly loadModel: (source: ModelSource) => Promise<void>;
   /** Stops timers and the playback loop, cancels the run. */
   readonly dispose: () => void;
 }
@@ -512,6 +533,7 @@ export interface AppState {
   readonly view: ViewSlice;
   readonly editor: EditorSlice;
   readonly samples: SamplesSlice;
+  readonly model: ModelSlice;
   readonly compare: CompareSlice;
   readonly history: HistorySlice;
   /** Active notices, oldest first (at most NOTICE_LIMIT): what the toast area shows. */
@@ -537,6 +559,8 @@ export interface StoreDeps {
   /** Memory poll period in ms (0: only after init and runs). */
   readonly memoryPollMs?: number;
   readonly initialConfig?: Partial<RunConfig>;
+  /** The model to start with (default: the bundled one). */
+  readonly model?: ModelSource;
   /** The measured per-mode defaults (default: defaults.ts SAMPLING_DEFAULTS, the shipped weights' table). */
   readonly samplingDefaults?: SamplingDefaults;
 }

@@ -20,6 +20,7 @@ import { HistoryPanel } from './HistoryPanel.tsx';
 import { LabelPanel } from './LabelPanel.tsx';
 import { LatentEditor } from './LatentEditor.tsx';
 import { MetricsPanel } from './MetricsPanel.tsx';
+import { ModelPicker } from './ModelPicker.tsx';
 import { ImageSource, useUndoShortcut } from './MaskEditor.tsx';
 import { NoticeArea } from './Notices.tsx';
 import { Player } from './Player.tsx';
@@ -99,6 +100,7 @@ function Header() {
           then scrub through the reverse process and switch which decoder head is drawn.
         </p>
       </div>
+      <ModelPicker />
       <div className="header-switches">
         <PresentToggle />
         <ExplainToggle />
