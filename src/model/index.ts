@@ -23,5 +23,5 @@ export {
   type LoadedWeights,
   type ParsedManifest,
 } from './weights.ts';
-export { createNetwork, type Network, type HeadOutputs, type EncodeInputs, type GivenFlags } from './network.ts';
+export { createNetwork, type ForwardOptions, type Network, type HeadOutputs, type EncodeInputs, type GivenFlags } from './network.ts';
 export { sketchOf, toModelSpace, type ImageGeometry, type SketchParams } from './sketch.ts';
