@@ -37,6 +37,12 @@ export interface EngineParts {
     isCurrent: () => boolean,
     resume: () => { request: RunRequest; step: number },
   ) => Promise<'done' | 'cancelled' | 'stale' | { error: EngineErrorInfo }>;
+  /**
+   * Warms the config's batch size on the engine (its shaders and buffers) when it is not 1: called when the
+   * user picks the grid and when a backend becomes ready with the grid picked, not at page load. Informational:
+   * a failure shows when the run itself fails.
+   */
+  readonly warmConfigBatch: () => void;
   readonly actions: Pick<Actions, 'startEngine' | 'retryEngine' | 'setBackend' | 'cancelLoading' | 'refreshMemory'>;
 }
 
@@ -54,6 +60,12 @@ export function createEngineActions(
    */
   let recovery: { readonly message: string; readonly result: Promise<boolean> } | null = null;
   let memoryTimer: ReturnType<typeof setInterval> | null = null;
+
+  const warmConfigBatch = () => {
+    const { batch } = get().config;
+    if (batch === 1 || !ctx.engine?.warm || get().engine.status !== 'ready' || get().engine.switching) return;
+    ctx.engine.warm(batch).catch(() => undefined);
+  };
 
   const pollMemory = async () => {
     if (!ctx.engine || get().engine.status !== 'ready') return;
@@ -117,6 +129,7 @@ export function createEngineActions(
       });
       startMemoryPoll();
       void pollMemory();
+      warmConfigBatch();
     } catch (e) {
       patch('engine', { status: 'error', error: toErrorInfo(e, 'backend') });
     }
@@ -183,6 +196,7 @@ export function createEngineActions(
       patch('engine', { status: 'ready', report, switching: false, msPerStep: null });
       startMemoryPoll();
       void pollMemory();
+      warmConfigBatch();
     } catch (e) {
       patch('engine', { switching: false, status: 'error', error: toErrorInfo(e, 'backend') });
     }
@@ -212,5 +226,5 @@ export function createEngineActions(
     refreshMemory: pollMemory,
   };
 
-  return { pollMemory, startMemoryPoll, stopMemoryPoll, recoverBackend, runRecovering, actions };
+  return { pollMemory, startMemoryPoll, stopMemoryPoll, recoverBackend, runRecovering, warmConfigBatch, actions };
 }
