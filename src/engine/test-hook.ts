@@ -146,6 +146,13 @@ export function installEngineTestHook(): void {
         const endB = await e.run(toRequest(b), (f) => framesB.push(f.index));
         return { endA: await runA, framesA, endB, framesB };
       }),
+    /** engine.warm(batch), timed on the page (ms) beside the worker's own figure. */
+    warm: (batch: 1 | 16) =>
+      attempt(async () => {
+        const started = performance.now();
+        const workerMs = await need().warm(batch);
+        return { workerMs, wallMs: performance.now() - started };
+      }),
     memory: () => attempt(() => need().memory()),
     setBackend: (preference: BackendPreference) => attempt(() => need().setBackend(preference)),
     loseDevice: () => attempt(() => need().loseDeviceForTesting()),
