@@ -61,6 +61,7 @@ async function bundleChild() {
   await build({
     configFile: false,
     root,
+    publicDir: false, // the weights go to the assets folder, once
     logLevel: 'warn',
     build: {
       ssr: 'bench/gpu-child.mjs',
