@@ -72,7 +72,8 @@ console.log(`[bench:gpu] wrote ${out}`);
 const adapter = webgpu.adapter ?? null;
 if (adapter === null || adapter.software) {
   if (!allowSoftware) {
-    console.log(`REFUSED: ${adapter === null ? 'no WebGPU adapter' : `a software adapter (${adapter.description})`} is not a GPU; nothing here is a GPU number (--allow-software runs it anyway, labelled).`);
+    const what = adapter === null ? 'there is no WebGPU adapter' : `the adapter is software (${adapter.description}), not a GPU`;
+    console.log(`REFUSED: ${what}; nothing here is a GPU number (--allow-software reports a software adapter anyway, labelled so).`);
     process.exit(3);
   }
 }
