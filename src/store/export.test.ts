@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseGif } from '../../e2e/gif.ts';
 import type { Frame } from '../engine/protocol.ts';
-import { encodeGif, trajectoryExport } from './export.ts';
+import { encodeGif, parseTrajectoryExport, trajectoryExport } from './export.ts';
 import { decodeMask } from './share.ts';
 import { decodeSketchBits } from './sketch-bits.ts';
 import { DEFAULT_CONFIG, type RunSummary } from './store.ts';
@@ -17,6 +17,22 @@ function frame(index: number, batch: number): Frame {
 }
 
 describe('export', () => {
+  it('JSON is what its schema says, and a malformed file is refused naming the field', () => {
+    const run: RunSummary = { ...DEFAULT_CONFIG, runId: 'r', image: null, mask: null, trueLabel: null, sketch: null, repr: new Float32Array([0.5, -1]), reprPoint: 4 };
+    const exported = trajectoryExport(run, [0, 1].map((i) => frame(i, 1)), ['a', 'b']);
+    const json: unknown = JSON.parse(JSON.stringify(exported));
+    expect(parseTrajectoryExport(json)).toEqual(json); // nothing dropped or changed
+    const edited = (edit: (j: { config: Record<string, unknown>; frames: Record<string, unknown>[] }) => void): unknown => {
+      const j = structuredClone(json) as { config: Record<string, unknown>; frames: Record<string, unknown>[] };
+      edit(j);
+      return j;
+    };
+    expect(() => parseTrajectoryExport(edited((j) => (j.config['steps'] = 0)), 'run.json')).toThrow('run.json: config.steps must be an integer in 1..1000, got 0');
+    expect(() => parseTrajectoryExport(edited((j) => (j.frames[1]!['t'] = 'x')))).toThrow('trajectory.json: frames[1].t must be an integer >= 0, got "x"');
+    expect(() => parseTrajectoryExport(edited((j) => delete j.config['sampler']))).toThrow(/config\.sampler/);
+  });
+
+
   it('JSON has the config and one entry per frame with per-sample arrays', () => {
     const mask = new Float32Array(1024).fill(1).fill(0, 0, 100);
     // Guidances set here, not taken from DEFAULT_CONFIG (whose drift guidance is the measured default).

@@ -25,6 +25,7 @@
  * clamp and notice in one place, and both directions (hashOf, parseHash) read it; a new key is a new row
  * (plus, for a share extra, its line in syncWithHash that applies it to the store).
  */
+import * as v from 'valibot';
 import { X0_SOURCES, type SamplerName } from '../engine/protocol.ts';
 import { decodeMask, encodeMask } from './share.ts';
 import { decodeSketchBits, encodeSketchBits } from './sketch-bits.ts';
@@ -33,6 +34,7 @@ import {
   AVAILABLE_MODES,
   DEFAULT_CONFIG,
   DEFAULT_GEOMETRY,
+  PRESENT_PANELS,
   SAMPLERS,
   missingInput,
   modeUsesImage,
@@ -41,6 +43,7 @@ import {
   type CompareKnobs,
   type AppStore,
   type Head,
+  type PresentPanel,
   type RunConfig,
   type RunSummary,
 } from './state.ts';
@@ -66,6 +69,8 @@ export interface ShareExtras extends HashInputs {
   readonly compare?: CompareKnobs;
   /** false: explanations hidden. */
   readonly explain?: boolean;
+  /** Presentation mode with this side panel. */
+  readonly present?: PresentPanel;
 }
 
 /**
@@ -121,6 +126,7 @@ export function extrasOf(s: AppState, withFrame: boolean): ShareExtras {
     ...(mode === 'representation' ? { point: run?.reprPoint ?? s.editor.reprPoint } : {}),
     ...(s.compare.enabled ? { compare: s.compare.knobs } : {}),
     ...(s.view.explain ? {} : { explain: false }),
+    ...(s.view.present !== null ? { present: s.view.present } : {}),
   };
 }
 
@@ -166,23 +172,32 @@ interface ExtraField<P extends keyof ShareExtras = keyof ShareExtras> {
   readonly clamped?: (text: string, value: NonNullable<ShareExtras[P]>) => boolean;
 }
 
+/** A text parser from a valibot schema of the text: the schema's output, or null when it refuses the text. */
+function accepts<T>(schema: v.GenericSchema<string, T>): (text: string) => T | null {
+  return (t) => {
+    const r = v.safeParse(schema, t);
+    return r.success ? r.output : null;
+  };
+}
+
 /** One of `values`, written as itself. */
 function choice<V extends string>(values: readonly V[]): Pick<Field<V>, 'parse' | 'valid' | 'format'> {
-  return { parse: (t) => ((values as readonly string[]).includes(t) ? (t as V) : null), valid: `valid: ${values.join(', ')}`, format: String };
+  return { parse: accepts(v.picklist(values as readonly [V, ...V[]])), valid: `valid: ${values.join(', ')}`, format: String };
 }
 
 /** A finite number (clamped afterwards by sanitizeConfig). */
 const NUMBER: Pick<Field<number>, 'parse' | 'valid' | 'format'> = {
-  parse: (t) => {
-    const n = t.trim() === '' ? NaN : Number(t);
-    return Number.isFinite(n) ? n : null;
-  },
+  parse: accepts(v.pipe(v.string(), v.check((t) => t.trim() !== ''), v.transform(Number), v.finite())),
   valid: 'not a number',
   format: String,
 };
 
 /** 0 or 1. */
-const FLAG: Pick<Field<boolean>, 'parse' | 'valid' | 'format'> = { parse: (t) => (t === '1' ? true : t === '0' ? false : null), valid: 'valid: 0, 1', format: (b) => (b ? '1' : '0') };
+const FLAG: Pick<Field<boolean>, 'parse' | 'valid' | 'format'> = {
+  parse: accepts(v.pipe(v.picklist(['0', '1']), v.transform((t) => t === '1'))),
+  valid: 'valid: 0, 1',
+  format: (b) => (b ? '1' : '0'),
+};
 
 const config = <F extends keyof RunConfig>(field: F, row: Omit<ConfigField<F>, 'field'>): ConfigField => ({ field, ...row }) as unknown as ConfigField;
 
@@ -192,7 +207,7 @@ const CONFIG_FIELDS: readonly ConfigField[] = [
   config('steps', { key: 'steps', ...NUMBER, clamp: true }),
   config('eta', { key: 'eta', ...NUMBER, clamp: true }),
   config('seed', { key: 'seed', ...NUMBER, clamp: true }),
-  config('batch', { key: 'batch', parse: (t) => (t === '1' ? 1 : t === '16' ? 16 : null), valid: 'valid: 1, 16', format: String }),
+  config('batch', { key: 'batch', parse: accepts(v.pipe(v.picklist(['1', '16']), v.transform((t) => (t === '16' ? 16 : 1)))), valid: 'valid: 1, 16', format: String }),
   config('classId', { key: 'class', ...NUMBER, clamp: true }),
   // `guidance`: label guidance's name before drift guidance existed.
   config('labelGuidance', { key: 'lg', ...NUMBER, clamp: true, oldKeys: ['guidance'] }),
@@ -207,8 +222,8 @@ const HEAD_FIELD: Field<Head> = { key: 'head', ...choice(AVAILABLE_HEADS) };
 
 const extra = <P extends keyof ShareExtras>(prop: P, row: Omit<ExtraField<P>, 'prop'>): ExtraField => ({ prop, ...row }) as unknown as ExtraField;
 
-/** A non-negative integer of at most `digits` plain digits. */
-const digits = (n: number) => (t: string) => (new RegExp(`^\\d{1,${n}}$`).test(t) ? Number(t) : null);
+/** A non-negative integer of at most `n` plain digits. */
+const digits = (n: number) => accepts(v.pipe(v.string(), v.regex(new RegExp(`^\\d{1,${n}}$`)), v.transform(Number)));
 
 const EXTRA_FIELDS: readonly ExtraField[] = [
   extra('sketch', {
@@ -228,7 +243,9 @@ const EXTRA_FIELDS: readonly ExtraField[] = [
   }),
   extra('frame', { key: 'frame', parse: digits(6), valid: 'not a frame number', format: String }),
   extra('testIndex', { key: 'img', parse: digits(6), valid: 'not a test image number', format: String }),
-  extra('explain', { key: 'explain', parse: (t) => (t === '0' ? false : t === '1' ? undefined : null), valid: 'valid: 0, 1', format: (e) => (e ? null : '0') }),
+  // explain=1 is the default: valid, and sets nothing.
+  extra('explain', { key: 'explain', parse: accepts(v.pipe(v.picklist(['0', '1']), v.transform((t) => (t === '0' ? false : undefined)))), valid: 'valid: 0, 1', format: (e) => (e ? null : '0') }),
+  extra('present', { key: 'present', ...choice(PRESENT_PANELS) }),
 ];
 
 /** Every key a link may have (hashOf writes all but the old names). */
@@ -426,6 +443,7 @@ export function syncWithHash(store: AppStore, location: { hash: string }, replac
   if (initial.point !== undefined) actions.pickReprPoint(initial.point);
   if (initial.compare) actions.setCompare({ ...initial.compare, enabled: true });
   if (initial.explain === false) actions.setExplain(false);
+  if (initial.present) actions.setPresent(initial.present);
   for (const text of initial.notices) actions.notify(text, 'warning');
   const stopIndices = checkIndices(store, initial);
   const stopRestore = initial.frame !== undefined ? restoreFrame(store, initial.frame) : () => undefined;
