@@ -286,6 +286,7 @@ async function main() {
   if (reportOnly) {
     const report = JSON.parse(readFileSync(join(root, 'bench/report.json'), 'utf8'));
     report.gpu = gpuReports();
+    report.optimisations = JSON.parse(readFileSync(join(root, 'bench/optimisations.json'), 'utf8'));
     report.goals = goals(report);
     writeFileSync(join(root, 'bench/report.json'), `${JSON.stringify(report, null, 2)}\n`);
     writeFileSync(join(root, 'bench/REPORT.md'), toMarkdown(report));
