@@ -65,7 +65,7 @@ export function createAppStore(deps: StoreDeps = {}): AppStore {
     const trajectory = createTrajectory(ctx);
     const engine = createEngineActions(ctx, { trajectory, view });
     const compare = createCompareActions(ctx, { engine });
-    const run = createRunActions(ctx, { trajectory, compare, player, engine, inputs });
+    const run = createRunActions(ctx, { trajectory, compare, player, engine, inputs, view });
     const history = createHistoryActions(ctx, { trajectory, compare, player, run });
     const editor = createEditorActions(ctx, { trajectory, inputs, run });
 
@@ -101,6 +101,7 @@ export function createAppStore(deps: StoreDeps = {}): AppStore {
         memory: null,
         msPerStep: null,
         switching: false,
+        switchProgress: null,
         error: null,
       },
       config: initialConfig(deps, ctx.samplingDefaults),
@@ -114,7 +115,7 @@ export function createAppStore(deps: StoreDeps = {}): AppStore {
         error: null,
         elapsedMs: null,
       },
-      player: { frameIndex: 0, playing: false, fps: 20 },
+      player: { frameIndex: 0, playing: false, fps: 20, follow: true },
       view: { head: 'z', sample: 0, showMask: true, explain: true, present: null },
       editor: {
         source: 'test',

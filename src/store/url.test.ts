@@ -89,7 +89,15 @@ describe('URL hash', () => {
       'Ignored img = "-1" from the link (not a test image number).',
       'Ignored explain = "yes" from the link (valid: 0, 1).',
     ]);
-    expect(parseHash('#cmp=euler~0~0~1').notices).toEqual(['Ignored cmp = "euler~0~0~1" from the link (valid: sampler~eta~label guidance~steps~drift guidance, sampler ddim or ddpm).']);
+    expect(parseHash('#cmp=lms~0~0~1').notices).toEqual([
+      'Ignored cmp = "lms~0~0~1" from the link (valid: sampler~eta~label guidance~steps~drift guidance, sampler ddim or ddpm or euler or euler_a or heun or dpmpp_2m).',
+    ]);
+    // The samplers beyond DDPM and DDIM: an unknown one, an unknown spacing, and a step count a sampler cannot take.
+    expect(parseHash('#sampler=lms').notices).toEqual(['Ignored sampler = "lms" from the link (valid: ddim, ddpm, euler, euler_a, heun, dpmpp_2m).']);
+    expect(parseHash('#spacing=log').notices).toEqual(['Ignored spacing = "log" from the link (valid: trailing, karras).']);
+    const few = parseHash('#sampler=dpmpp_2m&steps=1&spacing=karras');
+    expect(few.config).toMatchObject({ sampler: 'dpmpp_2m', steps: 3, spacing: 'karras' });
+    expect(few.notices).toEqual(['steps: DPM++ 2M needs at least 3 steps (its first and last steps are first order), got 1; using 3.']);
   });
 
   it('drift guidance is dg; label-head guidance is lg, and an old link\'s guidance is still read as label guidance', () => {
