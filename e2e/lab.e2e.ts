@@ -261,6 +261,7 @@ async function waitBranchDone(page: Page, before: string): Promise<string> {
 
 /** A stroke on the editor canvas from (x0, y0) to (x1, y1) in latent pixels, in `n` moves. */
 async function stroke(page: Page, from: [number, number], to: [number, number], n = 6): Promise<void> {
+  await page.getByTestId('edit-canvas').scrollIntoViewIfNeeded();
   const box = (await page.getByTestId('edit-canvas').boundingBox())!;
   const px = (x: number) => box.x + (x / 32) * box.width;
   const py = (y: number) => box.y + (y / 32) * box.height;
@@ -319,7 +320,7 @@ describe('latent editing', () => {
     // The link: reopened in a fresh page it replays the run and the edit and shows the same pixels.
     await scrubTo(page, 7);
     await waitCanvasFrame(page, { frame: 7 });
-    await page.waitForFunction(() => /[#&]edit=p4\.0_/.test(location.hash) && /[#&]frame=7/.test(location.hash));
+    await page.waitForFunction(() => /[#&]br=4\*edit\.p4\.0_/.test(location.hash) && /[#&]frame=7/.test(location.hash));
     const link = new URL(page.url()).hash;
     const z7 = await zOf(page, 7);
     const pixels = await canvasBytes(page);
@@ -373,9 +374,9 @@ describe('latent editing', () => {
     await page.getByTestId('stop').click();
     await setSteps(page, 10);
 
-    const bad = await openPlayground('/#mode=joint&steps=10&frame=3&edit=p3.0_1.2', { waitReady: false });
+    const bad = await openPlayground('/#mode=joint&steps=10&frame=3&br=3*edit.p3.0_1.2', { waitReady: false });
     try {
-      await bad.page.getByText('Ignored edit = "p3.0_1.2" from the link (not a latent edit:', { exact: false }).waitFor({ timeout: 30_000 });
+      await bad.page.getByText('Ignored br = "3*edit.p3.0_1.2" from the link (valid:', { exact: false }).waitFor({ timeout: 30_000 });
     } finally {
       await bad.session.close();
     }

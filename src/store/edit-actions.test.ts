@@ -112,7 +112,7 @@ describe('latent editing (store)', () => {
 
   it('a link with edits replays the root run, then each edit as a branch, then shows the frame; a bad one stops the chain with a notice', async () => {
     const hashes: string[] = [];
-    const stop = syncWithHash(store, { hash: '#mode=joint&steps=6&seed=3&frame=5&edit=r4.1*p3.0_20.20.2.100' }, (h) => hashes.push(h));
+    const stop = syncWithHash(store, { hash: '#mode=joint&steps=6&seed=3&frame=5&br=1*edit.r4.1~3*edit.p3.0_20.20.2.100' }, (h) => hashes.push(h));
     await vi.waitFor(() => expect(store.getState().player.frameIndex).toBe(5));
     const { nodes } = store.getState().history;
     expect(nodes.map((n) => n.edit?.kind ?? null)).toEqual([null, 'renoise', 'paint']);
@@ -121,14 +121,14 @@ describe('latent editing (store)', () => {
     expect(fake.requests.map((r) => r.start?.fromStep ?? null)).toEqual([null, 1, 3]);
     // The address bar carries the same chain once the player rests on the frame.
     store.getState().actions.pause();
-    expect(hashes.at(-1)).toMatch(/&edit=r4\.1\*p3\.0_20\.20\.2\.100/);
+    expect(hashes.at(-1)).toContain('br=1*edit.r4.1%7E3*edit.p3.0_20.20.2.100');
     stop();
 
     const other = createAppStore({ engine: () => new AutoEngine(), defer: (fn) => fn(), memoryPollMs: 0 });
     await other.getState().actions.startEngine();
-    const stop2 = syncWithHash(other, { hash: '#mode=joint&steps=6&seed=3&edit=r9.1' }, () => undefined);
+    const stop2 = syncWithHash(other, { hash: '#mode=joint&steps=6&seed=3&br=1*edit.r9.1' }, () => undefined);
     await vi.waitFor(() => expect(other.getState().notices.map((n) => n.text)).toContain(
-      'The link\'s edit 1 of 1 was not applied: Frame 9 cannot be edited: pick a frame in 0..5 (the last frame has no step left to continue).',
+      'The link\'s branch could not be replayed: Frame 9 cannot be edited: pick a frame in 0..5 (the last frame has no step left to continue).',
     ));
     expect(other.getState().history.nodes).toHaveLength(1); // the root run stays
     stop2();

@@ -6,6 +6,7 @@
  * measured defaults table (defaults.ts, itself a leaf), so every part can import it without a cycle (tools/eslint-cycles.js). The actions are built by the parts
  * that createAppStore (store.ts) composes.
  */
+import * as v from 'valibot';
 import type { StoreApi } from 'zustand/vanilla';
 import type { LatentEdit } from '../core/latent-edit.ts';
 import { MAX_SEED } from '../core/rng.ts';
@@ -44,6 +45,12 @@ export const AVAILABLE_MODES: readonly Mode[] = MODES;
 export { SAMPLERS };
 export const STEP_PRESETS: readonly number[] = [10, 20, 50, 100, 250, 1000];
 export const FPS_CHOICES: readonly number[] = [2, 5, 10, 20, 30, 60];
+/** The side panels presentation mode can show beside the canvas, in the order its keys and buttons list them. */
+export const PRESENT_PANELS = ['label', 'schedule', 'compare', 'forward'] as const;
+export type PresentPanel = (typeof PRESENT_PANELS)[number];
+
+/** Largest seed (core/rng.ts). */
+export { MAX_SEED };
 /** Largest label-head guidance scale the controls offer. */
 export const MAX_LABEL_GUIDANCE = 30;
 /** Largest drift guidance w (the engine's limit, RunRequest.driftGuidance). */
@@ -110,7 +117,8 @@ export interface EngineLike {
   /** Aborts a running init (optional: engines without it cannot cancel loading). */
   cancelInit?(): Awaitable<void>;
   memory(): Awaitable<MemoryStats>;
-  setBackend(preference: BackendPreference): Promise<BackendReport>;
+  /** Re-creates the model on another backend; a run in progress resolves 'cancelled' (the store resumes it). */
+  setBackend(preference: BackendPreference, onProgress?: (p: LoadProgress) => void): Promise<BackendReport>;
   /** Engine events while idle (WebGPU device loss, a crashed worker); returns an unsubscribe function. */
   onEvent?(listener: (event: EngineEvent) => void): () => void;
 }
@@ -215,6 +223,8 @@ export interface EngineSlice {
   readonly msPerStep: number | null;
   /** A backend switch is in progress. */
   readonly switching: boolean;
+  /** The switch's latest phase (stopping the run, starting the backend, warming up), while switching. */
+  readonly switchProgress: LoadProgress | null;
   /** Start-up or backend error (run errors live in the trajectory slice). */
   readonly error: EngineErrorInfo | null;
 }
@@ -249,6 +259,10 @@ export interface RunSummary extends RunConfig {
   /** Representation mode: the vector given to the run, and the map point it came from. */
   readonly repr: Float32Array | null;
   readonly reprPoint: number | null;
+  /** The bundled test image given (classify, inpaint), or null (none, or the user's own image). */
+  readonly testIndex: number | null;
+  /** Sketch mode: the bundled test image whose edge map was given, or null (a drawn sketch, or no sketch). */
+  readonly sketchIndex: number | null;
 }
 
 export interface TrajectorySlice {
@@ -269,6 +283,8 @@ export interface PlayerSlice {
   readonly frameIndex: number;
   readonly playing: boolean;
   readonly fps: number;
+  /** Follow live: while a run computes and the player plays, each tick shows the newest frame (on by default). */
+  readonly follow: boolean;
 }
 
 export interface ViewSlice {
@@ -279,6 +295,8 @@ export interface ViewSlice {
   readonly showMask: boolean;
   /** Show the short explanations written for students (off: a clean demo). */
   readonly explain: boolean;
+  /** Presentation mode's side panel, or null: the full playground (URL `present=`). */
+  readonly present: PresentPanel | null;
 }
 
 /** Compare: run B from the same starting noise as the current run A, other knobs. */
@@ -360,11 +378,21 @@ export interface SamplesSlice {
   readonly projectionError: string | null;
 }
 
-/** A message to the user that is not an error: a link that was clamped, a backend that was replaced. */
+/** How a notice is drawn: 'error' for what failed, 'warning' for what was changed or ignored, 'info' otherwise. */
+export type NoticeTone = 'info' | 'warning' | 'error';
+
+/**
+ * A message to the user (a link that was clamped, a typed value that was out of range, a backend that
+ * was replaced). The toast area shows the active ones (`AppState.notices`) in the viewport; the status
+ * panel lists every one of the session (`AppState.noticeLog`).
+ */
 export interface Notice {
   readonly id: number;
-  readonly tone: 'info' | 'warning';
+  readonly tone: NoticeTone;
+  /** Plain text (never HTML). */
   readonly text: string;
+  /** When it was raised (ms since the epoch, Date.now()). */
+  readonly at: number;
 }
 
 export interface Actions {
@@ -392,11 +420,15 @@ export interface Actions {
   readonly jumpToStart: () => void;
   readonly jumpToEnd: () => void;
   readonly setFps: (fps: number) => void;
+  /** Follow live on or off (PlayerSlice.follow); on during a run jumps to the newest frame and plays. */
+  readonly setFollow: (follow: boolean) => void;
   // view
   readonly setHead: (head: Head) => void;
   readonly selectSample: (sample: number) => void;
   readonly setShowMask: (show: boolean) => void;
   readonly setExplain: (explain: boolean) => void;
+  /** Presentation mode with `panel` beside the canvas; null leaves it. */
+  readonly setPresent: (panel: PresentPanel | null) => void;
   // compare
   readonly setCompare: (patch: Partial<CompareKnobs> & { readonly enabled?: boolean }) => void;
   /** Runs B for the current run A (Generate does it by itself while compare is on). */
@@ -417,8 +449,12 @@ export interface Actions {
    */
   readonly branchWithEdit: (edit: LatentEdit) => string | null;
   // notices
-  readonly notify: (text: string, tone?: Notice['tone']) => void;
+  /** Shows `text` in the viewport (default tone 'info') and adds it to the session's notice log. */
+  readonly notify: (text: string, tone?: NoticeTone) => void;
+  /** Hides an active notice (the log keeps it). */
   readonly dismissNotice: (id: number) => void;
+  /** Hides every active notice. */
+  readonly dismissAllNotices: () => void;
   // editor
   readonly pickTestImage: (index: number) => void;
   readonly pickDrawnImage: () => void;
@@ -475,7 +511,10 @@ export interface AppState {
   readonly samples: SamplesSlice;
   readonly compare: CompareSlice;
   readonly history: HistorySlice;
+  /** Active notices, oldest first (at most NOTICE_LIMIT): what the toast area shows. */
   readonly notices: readonly Notice[];
+  /** Every notice of the session, oldest first (at most NOTICE_LOG_LIMIT); dismissing does not remove. */
+  readonly noticeLog: readonly Notice[];
   readonly actions: Actions;
 }
 
@@ -516,20 +555,67 @@ export const DEFAULT_CONFIG: RunConfig = {
   x0From: DEFAULT_X0_SOURCE,
 };
 
-/** Clamps and rounds a patch of run config to valid values. */
-export function sanitizeConfig(c: RunConfig, T = 1000): RunConfig {
-  const finite = (v: number, d: number) => (Number.isFinite(v) ? v : d);
+/**
+ * The documented range of each numeric run setting (T: the schedule's length, 1000 for the shipped
+ * weights): sanitizeConfig clamps into it, RunConfigSchema holds a config from outside to it.
+ */
+export const CONFIG_LIMITS = {
+  steps: { min: 1, max: 1000, integer: true },
+  eta: { min: 0, max: 1, integer: false },
+  seed: { min: 0, max: MAX_SEED, integer: true },
+  classId: { min: 0, max: 9, integer: true },
+  labelGuidance: { min: 0, max: MAX_LABEL_GUIDANCE, integer: false },
+  driftGuidance: { min: 0, max: MAX_DRIFT_GUIDANCE, integer: false },
+  labelCommit: { min: 0, max: MAX_LABEL_COMMIT, integer: false },
+} as const satisfies Partial<Record<keyof RunConfig, { min: number; max: number; integer: boolean }>>;
+
+const limited = (key: keyof typeof CONFIG_LIMITS) => {
+  const { min, max, integer } = CONFIG_LIMITS[key];
+  const what = `${integer ? 'an integer' : 'a number'} in ${min}..${max}`;
+  return v.pipe(v.number(what), v.check((n) => (!integer || Number.isInteger(n)) && n >= min && n <= max, what));
+};
+
+/** A valid run config (every value inside CONFIG_LIMITS; a list's values from its table). */
+export const RunConfigSchema = v.object({
+  mode: v.picklist(MODES),
+  sampler: v.picklist(SAMPLERS),
+  steps: limited('steps'),
+  eta: limited('eta'),
+  seed: limited('seed'),
+  batch: v.picklist([1, 16]),
+  classId: limited('classId'),
+  labelGuidance: limited('labelGuidance'),
+  driftGuidance: limited('driftGuidance'),
+  labelCommit: limited('labelCommit'),
+  clipX0: v.boolean(),
+  paste: v.boolean(),
+  x0From: v.picklist(X0_SOURCES as [X0Source, ...X0Source[]]),
+});
+// The schema and the type describe the same object (a field added to one and not the other fails here).
+const _sameConfig: [RunConfig, v.InferOutput<typeof RunConfigSchema>] = [] as unknown as [v.InferOutput<typeof RunConfigSchema>, RunConfig];
+void _sameConfig;
+
+/** Compare B's knobs: the run config's. */
+export const CompareKnobsSchema = v.pick(RunConfigSchema, ['sampler', 'eta', 'labelGuidance', 'driftGuidance', 'steps']);
+
+/** Clamps and rounds a patch of run config to valid values (CONFIG_LIMITS, with T steps at most). */
+export function sanitizeConfig(c: RunConfig, T: number = CONFIG_LIMITS.steps.max): RunConfig {
+  const clamp = (key: keyof typeof CONFIG_LIMITS, value: number, fallback: number, max: number = CONFIG_LIMITS[key].max): number => {
+    const { min, integer } = CONFIG_LIMITS[key];
+    const n = Number.isFinite(value) ? value : fallback;
+    return Math.min(max, Math.max(min, integer ? Math.round(n) : n));
+  };
   return {
     mode: c.mode,
     sampler: SAMPLERS.includes(c.sampler) ? c.sampler : DEFAULT_CONFIG.sampler,
-    steps: Math.min(T, Math.max(1, Math.round(finite(c.steps, DEFAULT_CONFIG.steps)))),
-    eta: Math.min(1, Math.max(0, finite(c.eta, 0))),
-    seed: Math.min(MAX_SEED, Math.max(0, Math.round(finite(c.seed, DEFAULT_CONFIG.seed)))),
+    steps: clamp('steps', c.steps, DEFAULT_CONFIG.steps, T),
+    eta: clamp('eta', c.eta, 0),
+    seed: clamp('seed', c.seed, DEFAULT_CONFIG.seed),
     batch: c.batch === 16 ? 16 : 1,
-    classId: Math.min(9, Math.max(0, Math.round(finite(c.classId, 0)))),
-    labelGuidance: Math.min(MAX_LABEL_GUIDANCE, Math.max(0, finite(c.labelGuidance, 0))),
-    driftGuidance: Math.min(MAX_DRIFT_GUIDANCE, Math.max(0, finite(c.driftGuidance, 0))),
-    labelCommit: Math.min(MAX_LABEL_COMMIT, Math.max(0, finite(c.labelCommit, DEFAULT_CONFIG.labelCommit))),
+    classId: clamp('classId', c.classId, 0),
+    labelGuidance: clamp('labelGuidance', c.labelGuidance, 0),
+    driftGuidance: clamp('driftGuidance', c.driftGuidance, 0),
+    labelCommit: clamp('labelCommit', c.labelCommit, DEFAULT_CONFIG.labelCommit),
     clipX0: Boolean(c.clipX0),
     paste: c.paste === true,
     x0From: X0_SOURCES.includes(c.x0From) ? c.x0From : DEFAULT_X0_SOURCE,

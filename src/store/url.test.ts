@@ -172,29 +172,16 @@ describe('URL hash', () => {
     stop();
   });
 
-  it('a link with the longest paint edit still fits, and a malformed edit is ignored with a notice', () => {
-    let x = 7;
-    const noisy = () => Float32Array.from({ length: 1024 }, () => ((x = (x * 1103515245 + 12345) >>> 0) >>> 16) & 1);
-    const dabs = Array.from({ length: EDIT_LIMITS.maxDabs }, (_, i) => ({ x: 31.5 - (i % 5), y: 30.5, r: EDIT_LIMITS.maxRadius, s: -1.99 }));
-    const edits: LatentEdit[] = [{ kind: 'paint', at: 999, sample: 15, dabs }];
-    const link = hashOf({ ...DEFAULT_CONFIG, mode: 'sketch', steps: 1000, seed: 999999, batch: 16, eta: 0.123456789, labelGuidance: 12.3456789, driftGuidance: 9.87654321, labelCommit: 0.876543219 }, 'sketch', {
-      frame: 999, compare: { sampler: 'ddpm', eta: 0.123456789, labelGuidance: 12.3456789, driftGuidance: 9.87654321, steps: 1000 }, explain: false,
-      sketch: { kind: 'drawn', sketch: noisy() }, edits,
-    });
-    expect(link.length).toBeLessThan(MAX_HASH_LENGTH);
-    expect(parseHash(link).edits).toEqual(edits);
-    const bad = parseHash('#mode=joint&frame=3&edit=p3.0_1.2.3');
-    expect(bad.edits).toBeUndefined();
-    expect(bad.frame).toBe(3);
-    expect(bad.notices).toEqual([expect.stringMatching(/^Ignored edit = "p3\.0_1\.2\.3" from the link \(not a latent edit: /) as string]);
+  it('present= opens presentation mode with a known side panel; another value is ignored with a notice', () => {
+    expect(parseHash('#present=schedule')).toEqual({ config: {}, notices: [], present: 'schedule' });
+    expect(parseHash('#present=slides').notices).toEqual(['Ignored present = "slides" from the link (valid: label, schedule, compare, forward).']);
   });
 
   it('every key of the field table round-trips: config, head and each share extra in its mode', () => {
     const config = { ...DEFAULT_CONFIG, sampler: 'ddpm' as const, steps: 37, eta: 0.25, seed: 99, batch: 16 as const, classId: 4, labelGuidance: 1.5, driftGuidance: 2, clipX0: false, paste: false, x0From: 'eps' as const };
     const mask = new Float32Array(1024).map((_, i) => (i % 3 === 0 ? 1 : 0));
     const sketch = new Float32Array(1024).map((_, i) => (i % 5 === 0 ? 1 : 0));
-    const edits: LatentEdit[] = [{ kind: 'paint', at: 5, sample: 2, dabs: [{ x: 3.5, y: 31, r: 2, s: -0.75 }] }, { kind: 'renoise', at: 9, to: 4 }];
-    const common = { frame: 12, testIndex: 3, compare: { sampler: 'ddim' as const, eta: 0.5, labelGuidance: 1, driftGuidance: 3, steps: 20 }, explain: false, edits };
+    const common = { frame: 12, testIndex: 3, compare: { sampler: 'ddim' as const, eta: 0.5, labelGuidance: 1, driftGuidance: 3, steps: 20 }, explain: false, present: 'compare' as const };
     const cases = [
       { config: { ...config, mode: 'inpaint' as const }, extras: { ...common, mask } },
       { config: { ...config, mode: 'sketch' as const }, extras: { ...common, sketch: { kind: 'drawn' as const, sketch } } },
@@ -205,5 +192,25 @@ describe('URL hash', () => {
       const parsed = parseHash(hashOf(c.config, 'drift', c.extras));
       expect(parsed).toEqual({ config: c.config, head: 'drift', notices: [], ...c.extras });
     }
+  });
+
+  it('a branch chain carries latent edits (one per run, *edit.<text>); the longest paint edit fits; a malformed one is named', () => {
+    let x = 7;
+    const noisy = () => Float32Array.from({ length: 1024 }, () => ((x = (x * 1103515245 + 12345) >>> 0) >>> 16) & 1);
+    const dabs = Array.from({ length: EDIT_LIMITS.maxDabs }, (_, i) => ({ x: 31.5 - (i % 5), y: 30.5, r: EDIT_LIMITS.maxRadius, s: -1.99 }));
+    const paint: LatentEdit = { kind: 'paint', at: 999, sample: 15, dabs };
+    const branch = [{ step: 500, config: {}, edit: { kind: 'renoise', at: 700, to: 500 } as LatentEdit }, { step: 999, config: { seed: 4 }, edit: paint }];
+    const link = hashOf({ ...DEFAULT_CONFIG, mode: 'sketch', steps: 1000, seed: 999999, batch: 16, eta: 0.123456789, labelGuidance: 12.3456789, driftGuidance: 9.87654321, labelCommit: 0.876543219 }, 'sketch', {
+      frame: 999, compare: { sampler: 'ddpm', eta: 0.123456789, labelGuidance: 12.3456789, driftGuidance: 9.87654321, steps: 1000 }, explain: false,
+      sketch: { kind: 'drawn', sketch: noisy() }, branch,
+    });
+    expect(link.length).toBeLessThan(MAX_HASH_LENGTH);
+    const parsed = parseHash(link);
+    expect(parsed.notices).toEqual([]);
+    expect(parsed.branch).toEqual(branch);
+    const bad = parseHash('#mode=joint&frame=3&br=3*edit.p3.0_1.2');
+    expect(bad.branch).toBeUndefined();
+    expect(bad.frame).toBe(3);
+    expect(bad.notices).toEqual([expect.stringMatching(/^Ignored br = "3\*edit\.p3\.0_1\.2" from the link \(valid: .*\*edit\.<a latent edit p<step>/) as string]);
   });
 });
