@@ -104,6 +104,7 @@ function statistics(x: Float32Array, a: Float32Array | null, { B, HW, C, G, N, o
   const n = HW * cpg;
   const out = new Float64Array(B * G * 2);
   const sum = new Float64Array(C);
+  const shift = new Float64Array(C); // mu_g(c) - a[b, c], so that h - mu = x - shift (no branch, no division inside)
   for (let b = 0; b < B; b++) {
     const base = b * HW * C;
     sum.fill(0);
@@ -114,11 +115,12 @@ function statistics(x: Float32Array, a: Float32Array | null, { B, HW, C, G, N, o
     const mean = new Float64Array(G);
     for (let c = 0; c < C; c++) mean[(c / cpg) | 0]! += sum[c]! + (a === null ? 0 : HW * a[b * N + off + c]!);
     for (let g = 0; g < G; g++) mean[g]! /= n;
+    for (let c = 0; c < C; c++) shift[c] = mean[(c / cpg) | 0]! - (a === null ? 0 : a[b * N + off + c]!);
     sum.fill(0);
     for (let p = 0; p < HW; p++) {
       const o = base + p * C;
       for (let c = 0; c < C; c++) {
-        const d = x[o + c]! + (a === null ? 0 : a[b * N + off + c]!) - mean[(c / cpg) | 0]!;
+        const d = x[o + c]! - shift[c]!;
         sum[c]! += d * d;
       }
     }
@@ -150,9 +152,13 @@ function apply(
     const base = b * HW * C;
     for (let p = 0; p < HW; p++) {
       const o = base + p * C;
-      for (let c = 0; c < C; c++) {
-        const y = x[o + c]! * s[c]! + t[c]!;
-        out[o + c] = silu ? y / (1 + Math.exp(-y)) : y;
+      if (silu) {
+        for (let c = 0; c < C; c++) {
+          const y = x[o + c]! * s[c]! + t[c]!;
+          out[o + c] = y / (1 + Math.exp(-y));
+        }
+      } else {
+        for (let c = 0; c < C; c++) out[o + c] = x[o + c]! * s[c]! + t[c]!;
       }
     }
   }
