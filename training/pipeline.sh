@@ -41,4 +41,5 @@ nice -n 10 "$PY" -u training/train_classifier.py --out "$OUT" --seed "$seed" --d
 nice -n 10 "$PY" -u training/train.py --out "$OUT" "${ARGS[@]}"
 "$PY" -u training/export.py --out "$OUT"
 "$PY" -u training/export_samples.py --out "$OUT"
+"$PY" -u training/trajectory_map.py   # the trajectory map's PCA (public/samples/projection.json)
 nice -n 10 "$PY" -u training/eval.py --out "$OUT" --device "$device"

@@ -4,3 +4,5 @@ export * from './drift.ts';
 export * from './samplers.ts';
 export * from './rng.ts';
 export * from './metrics.ts';
+export * from './step-metrics.ts';
+export * from './latent-edit.ts';

@@ -1,13 +1,16 @@
 /**
  * The "config" block of public/weights/model.json (written by training/mtd/model.py
- * `default_config` plus export metadata from training/export.py), and its runtime validator.
+ * `default_config` plus export metadata from training/export.py): its schema, the ModelConfig type
+ * inferred from it, and the checks that relate one field to another.
  *
- * The validator returns a fresh, typed copy holding only the fields listed here, and throws a
+ * validateConfig returns a fresh, typed copy holding only the fields listed here, and throws a
  * WeightsError ('version' for an unsupported configVersion, 'format' otherwise) naming the field.
  */
+import * as v from 'valibot';
 import type { DriftConfig, ScheduleConfig } from '../core/index.ts';
 import type { EncoderCarrier } from './carrier.ts';
 import { WeightsError } from './errors.ts';
+import { fields, finite, inOpen, integer, notArray, oneOf, parseWith, record, show, string, strings } from './schema.ts';
 
 export const SUPPORTED_CONFIG_VERSION = 1;
 
@@ -17,202 +20,127 @@ export const ENCODER_NAMES = ['label', 'masked', 'sketch', 'repr'] as const;
 export type HeadName = (typeof HEAD_NAMES)[number];
 export type EncoderName = (typeof ENCODER_NAMES)[number];
 
-export interface BackboneConfig {
+/** Every name of `all`, each once, in any order (each element and the whole array get `what`). */
+const nameSet = <const N extends readonly [string, ...string[]]>(all: N, what: string) =>
+  v.pipe(
+    strings(),
+    v.check((names) => names.length === all.length && all.every((x) => names.includes(x)), what),
+    v.transform(() => [...all] as N[number][]),
+  );
+
+const positive = integer(1);
+
+/** One of several object shapes told apart by `type`; `what` names the types. */
+const byType = <const O extends v.VariantOptions<'type'>>(options: O, what: string) =>
+  v.pipe(notArray<v.InferInput<O[number]>>(), v.variant('type', options, (issue) => (issue.path === undefined ? 'an object' : what)));
+
+const ScheduleSchema = byType(
+  [
+    record({ type: v.literal('linear'), T: positive, betaStart: inOpen(0, 1), betaEnd: inOpen(0, 1) }),
+    record({
+      type: v.literal('cosine'),
+      T: positive,
+      s: v.optional(finite('a number >= 0', (x) => x >= 0)),
+      maxBeta: v.optional(inOpen(0, 1)),
+    }),
+  ],
+  "'linear' or 'cosine'",
+);
+
+const DriftSchema = byType([record({ type: v.literal('none') }), record({ type: v.literal('sine'), kappaMax: finite() })], "'none' or 'sine'");
+
+const CHANNELS = 'an array of 3 positive integers';
+const BackboneSchema = fields({
   /** UNet widths [c0, c1, c2] at 32x32, 16x16, 8x8. */
-  readonly channels: readonly [number, number, number];
-  readonly timeEmbedDim: number;
+  channels: v.tuple([integer(1, CHANNELS), integer(1, CHANNELS), integer(1, CHANNELS)], CHANNELS),
+  groups: positive,
   /** Width of the sinusoidal embedding [sin, cos] (even). */
-  readonly timeFreqDim: number;
-  /** GroupNorm groups (torch nn.GroupNorm(groups, C)). */
-  readonly groups: number;
-  readonly groupNormEps: number;
-}
+  timeFreqDim: v.pipe(integer(2), v.check((n) => n % 2 === 0, 'even ([sin, cos] halves)')),
+  timeEmbedDim: positive,
+  /** GroupNorm eps (torch nn.GroupNorm(groups, C)). */
+  groupNormEps: finite('a number > 0', (x) => x > 0),
+});
 
-export interface ModelConfig {
-  readonly configVersion: 1;
+/** The masked and sketch encoders' output carrier (src/model/carrier.ts). */
+const CarrierSchema = fields({ kind: v.literal('checkerboard', "'checkerboard'"), gain: finite('a number in (0, 16]', (x) => x > 0 && x <= 16) });
+
+const RANGE = 'an array of 2 numbers';
+
+/** model.json's "config" block, field by field (the relations between fields: validateConfig). */
+export const ConfigSchema = fields({
+  configVersion: v.literal(SUPPORTED_CONFIG_VERSION),
   /** Model-space side (32): dataSize + 2 pad. */
-  readonly imageSize: number;
+  imageSize: integer(4),
   /** Data side (28). */
-  readonly dataSize: number;
-  readonly pad: number;
-  readonly normalisation: {
-    readonly pixel: string;
+  dataSize: integer(3),
+  pad: integer(0),
+  normalisation: fields({
+    range: v.tuple([finite(RANGE), finite(RANGE)], RANGE),
+    pixel: string(),
     /** Value of the padding (-1). */
-    readonly background: number;
-    readonly range: readonly [number, number];
-  };
-  readonly schedule: ScheduleConfig;
-  readonly drift: DriftConfig;
-  readonly backbone: BackboneConfig;
-  readonly heads: { readonly convHidden: number; readonly mlpHidden: number; readonly names: readonly HeadName[] };
-  readonly encoders: {
-    readonly convHidden: number;
-    readonly names: readonly EncoderName[];
-    /** The masked and sketch encoders' output carrier (absent: none; src/model/carrier.ts). */
-    readonly carrier?: EncoderCarrier;
-  };
-  readonly modalities: readonly string[];
-  readonly classNames: readonly string[];
-  readonly representation: { readonly dim: number };
+    background: finite(),
+  }),
+  backbone: BackboneSchema,
+  heads: fields({
+    names: nameSet(HEAD_NAMES, `the heads this build implements (${HEAD_NAMES.join(', ')})`),
+    convHidden: positive,
+    mlpHidden: positive,
+  }),
+  encoders: fields({
+    names: nameSet(ENCODER_NAMES, `the encoders this build implements (${ENCODER_NAMES.join(', ')})`),
+    carrier: v.optional(CarrierSchema),
+    convHidden: positive,
+  }),
+  classNames: v.pipe(strings(), v.minLength(2, 'at least 2 class names')),
   /** Sketch = integer Sobel |g|^2 > thresholdSq on the uint8 image (training/mtd/data.py `sketch_of`). */
-  readonly sketch: { readonly kind: 'sobel-int'; readonly thresholdSq: number };
-  readonly loss: Readonly<Record<string, number>>;
+  sketch: fields({ kind: v.literal('sobel-int', "'sobel-int'"), thresholdSq: integer(0) }),
+  loss: v.pipe(notArray(), v.record(v.string(), finite(), 'an object')),
+  precision: v.optional(oneOf(['float16', 'float32'])),
+  schedule: ScheduleSchema,
+  drift: DriftSchema,
+  modalities: strings(),
+  representation: fields({ dim: positive }),
   /** Export metadata (training/export.py). */
-  readonly trained: boolean;
-  readonly trainingSteps: number;
-  readonly exported?: string;
-  readonly precision?: 'float16' | 'float32';
-  readonly weights?: string;
-}
+  trained: v.boolean('a boolean'),
+  trainingSteps: integer(0),
+  exported: v.optional(string()),
+  weights: v.optional(string()),
+});
 
-// ---------------------------------------------------------------------------------------------
-// A tiny reader over `unknown` that names the field in every error.
+export type ModelConfig = v.InferOutput<typeof ConfigSchema>;
+export type BackboneConfig = ModelConfig['backbone'];
 
-class Fields {
-  readonly obj: Record<string, unknown>;
-  readonly path: string;
-
-  constructor(value: unknown, path: string) {
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      throw bad(path, 'an object', value);
-    }
-    this.obj = value as Record<string, unknown>;
-    this.path = path;
-  }
-
-  at(key: string): string {
-    return `${this.path}.${key}`;
-  }
-
-  has(key: string): boolean {
-    return this.obj[key] !== undefined;
-  }
-
-  sub(key: string): Fields {
-    return new Fields(this.obj[key], this.at(key));
-  }
-
-  num(key: string, check: (v: number) => boolean = () => true, what = 'a finite number'): number {
-    const v = this.obj[key];
-    if (typeof v !== 'number' || !Number.isFinite(v) || !check(v)) throw bad(this.at(key), what, v);
-    return v;
-  }
-
-  int(key: string, min: number): number {
-    return this.num(key, (v) => Number.isInteger(v) && v >= min, `an integer >= ${min}`);
-  }
-
-  str(key: string): string {
-    const v = this.obj[key];
-    if (typeof v !== 'string') throw bad(this.at(key), 'a string', v);
-    return v;
-  }
-
-  bool(key: string): boolean {
-    const v = this.obj[key];
-    if (typeof v !== 'boolean') throw bad(this.at(key), 'a boolean', v);
-    return v;
-  }
-
-  strings(key: string): string[] {
-    const v = this.obj[key];
-    if (!Array.isArray(v) || !v.every((s): s is string => typeof s === 'string')) {
-      throw bad(this.at(key), 'an array of strings', v);
-    }
-    return [...v];
-  }
-
-  numbers(key: string, length: number, check: (v: number) => boolean, what: string): number[] {
-    const v = this.obj[key];
-    if (
-      !Array.isArray(v) ||
-      v.length !== length ||
-      !v.every((x): x is number => typeof x === 'number' && Number.isFinite(x) && check(x))
-    ) {
-      throw bad(this.at(key), what, v);
-    }
-    return [...v];
-  }
-}
-
-function show(v: unknown): string {
-  const s = JSON.stringify(v);
-  return s === undefined ? String(v) : s.length > 80 ? `${s.slice(0, 77)}...` : s;
-}
-
-function bad(path: string, expected: string, got: unknown): WeightsError {
-  return new WeightsError('format', `model.json: ${path} must be ${expected}, got ${show(got)}`, {
-    file: 'model.json',
-  });
-}
+// The schema's parts are the types core and carrier.ts define (a drift between them fails to compile).
+const _sameTypes: [ScheduleConfig, DriftConfig, EncoderCarrier | undefined] = [] as unknown as [ModelConfig['schedule'], ModelConfig['drift'], ModelConfig['encoders']['carrier']];
+void _sameTypes;
 
 function fail(path: string, message: string): WeightsError {
   return new WeightsError('format', `model.json: ${path} ${message}`, { file: 'model.json' });
 }
 
-function sameSet(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && b.every((x) => a.includes(x));
-}
-
-function scheduleOf(f: Fields): ScheduleConfig {
-  const type = f.str('type');
-  const T = f.int('T', 1);
-  if (type === 'linear') {
-    const betaStart = f.num('betaStart', (v) => v > 0 && v < 1, 'a number in (0, 1)');
-    const betaEnd = f.num('betaEnd', (v) => v > 0 && v < 1, 'a number in (0, 1)');
-    return { type, T, betaStart, betaEnd };
-  }
-  if (type === 'cosine') {
-    return {
-      type,
-      T,
-      ...(f.has('s') ? { s: f.num('s', (v) => v >= 0, 'a number >= 0') } : {}),
-      ...(f.has('maxBeta') ? { maxBeta: f.num('maxBeta', (v) => v > 0 && v < 1, 'a number in (0, 1)') } : {}),
-    };
-  }
-  throw bad(f.at('type'), "'linear' or 'cosine'", type);
-}
-
-function driftOf(f: Fields): DriftConfig {
-  const type = f.str('type');
-  if (type === 'none') return { type };
-  if (type === 'sine') return { type, kappaMax: f.num('kappaMax') };
-  throw bad(f.at('type'), "'none' or 'sine'", type);
-}
-
 /** Validates model.json's "config" block; throws WeightsError naming the offending field. */
 export function validateConfig(raw: unknown): ModelConfig {
-  const c = new Fields(raw, 'config');
-  const configVersion = c.obj['configVersion'];
-  if (configVersion !== SUPPORTED_CONFIG_VERSION) {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new WeightsError('format', `model.json: config must be an object, got ${show(raw)}`, { file: 'model.json' });
+  }
+  const version: unknown = (raw as Record<string, unknown>)['configVersion'];
+  if (version !== SUPPORTED_CONFIG_VERSION) {
     throw new WeightsError(
       'version',
-      `model.json: unsupported config.configVersion ${show(configVersion)} (this build reads configVersion ${SUPPORTED_CONFIG_VERSION})`,
+      `model.json: unsupported config.configVersion ${show(version)} (this build reads configVersion ${SUPPORTED_CONFIG_VERSION})`,
       { file: 'model.json' },
     );
   }
+  const parsed = parseWith(ConfigSchema, raw, { root: 'config', wholeArrays: true });
+  if (!parsed.ok) throw new WeightsError('format', `model.json: ${parsed.failure.message}`, { file: 'model.json' });
+  const c = parsed.value;
 
-  const imageSize = c.int('imageSize', 4);
-  const dataSize = c.int('dataSize', 3);
-  const pad = c.int('pad', 0);
-  if (dataSize + 2 * pad !== imageSize) {
-    throw fail('config.imageSize', `(${imageSize}) must equal dataSize + 2 pad (${dataSize + 2 * pad})`);
+  if (c.dataSize + 2 * c.pad !== c.imageSize) {
+    throw fail('config.imageSize', `(${c.imageSize}) must equal dataSize + 2 pad (${c.dataSize + 2 * c.pad})`);
   }
   // Two stride-2 downsamples followed by two x2 upsamples must land on the skip sizes.
-  if (imageSize % 4 !== 0) throw fail('config.imageSize', `(${imageSize}) must be divisible by 4`);
-
-  const n = c.sub('normalisation');
-  const range = n.numbers('range', 2, () => true, 'an array of 2 numbers');
-  const normalisation = {
-    pixel: n.str('pixel'),
-    background: n.num('background'),
-    range: [range[0] ?? -1, range[1] ?? 1] as const,
-  };
-
-  const b = c.sub('backbone');
-  const ch = b.numbers('channels', 3, (v) => Number.isInteger(v) && v >= 1, 'an array of 3 positive integers');
-  const channels = [ch[0] ?? 0, ch[1] ?? 0, ch[2] ?? 0] as const;
-  const groups = b.int('groups', 1);
+  if (c.imageSize % 4 !== 0) throw fail('config.imageSize', `(${c.imageSize}) must be divisible by 4`);
+  const { channels, groups } = c.backbone;
   const [c0, c1, c2] = channels;
   // Every GroupNorm's width (including the concatenations of the up path) must split into groups.
   for (const width of [c0, c1, c2, c2 + c2, c2 + c1, c1 + c0]) {
@@ -220,79 +148,5 @@ export function validateConfig(raw: unknown): ModelConfig {
       throw fail('config.backbone', `channels ${show(channels)}: GroupNorm width ${width} is not divisible by groups (${groups})`);
     }
   }
-  const timeFreqDim = b.int('timeFreqDim', 2);
-  if (timeFreqDim % 2 !== 0) throw bad(b.at('timeFreqDim'), 'even ([sin, cos] halves)', timeFreqDim);
-  const backbone: BackboneConfig = {
-    channels,
-    timeEmbedDim: b.int('timeEmbedDim', 1),
-    timeFreqDim,
-    groups,
-    groupNormEps: b.num('groupNormEps', (v) => v > 0, 'a number > 0'),
-  };
-
-  const h = c.sub('heads');
-  const headNames = h.strings('names');
-  if (!sameSet(headNames, HEAD_NAMES)) {
-    throw bad(h.at('names'), `the heads this build implements (${HEAD_NAMES.join(', ')})`, headNames);
-  }
-  const e = c.sub('encoders');
-  const encoderNames = e.strings('names');
-  if (!sameSet(encoderNames, ENCODER_NAMES)) {
-    throw bad(e.at('names'), `the encoders this build implements (${ENCODER_NAMES.join(', ')})`, encoderNames);
-  }
-
-  let carrier: EncoderCarrier | undefined;
-  if (e.has('carrier')) {
-    const k = e.sub('carrier');
-    const kind = k.str('kind');
-    if (kind !== 'checkerboard') throw bad(k.at('kind'), "'checkerboard'", kind);
-    carrier = { kind, gain: k.num('gain', (v) => v > 0 && v <= 16, 'a number in (0, 16]') };
-  }
-
-  const classNames = c.strings('classNames');
-  if (classNames.length < 2) throw bad(c.at('classNames'), 'at least 2 class names', classNames);
-
-  const s = c.sub('sketch');
-  const sketchKind = s.str('kind');
-  if (sketchKind !== 'sobel-int') throw bad(s.at('kind'), "'sobel-int'", sketchKind);
-
-  const lossRaw = c.sub('loss');
-  const loss: Record<string, number> = {};
-  for (const key of Object.keys(lossRaw.obj)) loss[key] = lossRaw.num(key);
-
-  const precision = c.has('precision') ? c.str('precision') : undefined;
-  if (precision !== undefined && precision !== 'float16' && precision !== 'float32') {
-    throw bad(c.at('precision'), "'float16' or 'float32'", precision);
-  }
-
-  return {
-    configVersion: SUPPORTED_CONFIG_VERSION,
-    imageSize,
-    dataSize,
-    pad,
-    normalisation,
-    schedule: scheduleOf(c.sub('schedule')),
-    drift: driftOf(c.sub('drift')),
-    backbone,
-    heads: {
-      convHidden: h.int('convHidden', 1),
-      mlpHidden: h.int('mlpHidden', 1),
-      names: HEAD_NAMES.filter((x) => headNames.includes(x)),
-    },
-    encoders: {
-      convHidden: e.int('convHidden', 1),
-      names: ENCODER_NAMES.filter((x) => encoderNames.includes(x)),
-      ...(carrier !== undefined ? { carrier } : {}),
-    },
-    modalities: c.strings('modalities'),
-    classNames,
-    representation: { dim: c.sub('representation').int('dim', 1) },
-    sketch: { kind: 'sobel-int', thresholdSq: s.int('thresholdSq', 0) },
-    loss,
-    trained: c.bool('trained'),
-    trainingSteps: c.int('trainingSteps', 0),
-    ...(c.has('exported') ? { exported: c.str('exported') } : {}),
-    ...(precision !== undefined ? { precision } : {}),
-    ...(c.has('weights') ? { weights: c.str('weights') } : {}),
-  };
+  return c;
 }

@@ -118,3 +118,36 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   }
   return m;
 }
+
+/** Where a JSON value has something: the keys and indices from the root to each node (the root excluded). */
+type JsonPath = readonly (string | number)[];
+
+function jsonPaths(value: unknown, at: JsonPath = []): JsonPath[] {
+  const out: JsonPath[] = at.length > 0 ? [at] : [];
+  if (Array.isArray(value)) value.forEach((x, i) => out.push(...jsonPaths(x, [...at, i])));
+  else if (typeof value === 'object' && value !== null) for (const [k, x] of Object.entries(value)) out.push(...jsonPaths(x, [...at, k]));
+  return out;
+}
+
+/** One edit of a JSON document: delete the node at `path`, or put `value` there. */
+export type JsonEdit = { readonly path: JsonPath; readonly delete: true } | { readonly path: JsonPath; readonly value: unknown };
+
+/** A copy of `doc` with `edits` applied in turn (an edit whose path no longer exists does nothing). */
+export function applyEdits(doc: unknown, edits: readonly JsonEdit[]): unknown {
+  const copy = structuredClone(doc);
+  for (const edit of edits) {
+    let node: unknown = copy;
+    for (const key of edit.path.slice(0, -1)) {
+      node = typeof node === 'object' && node !== null ? (node as Record<string | number, unknown>)[key] : undefined;
+    }
+    if (typeof node !== 'object' || node === null) continue;
+    const key = edit.path.at(-1) ?? '';
+    if (!('delete' in edit)) (node as Record<string | number, unknown>)[key] = edit.value;
+    else if (Array.isArray(node) && typeof key === 'number') node.splice(key, 1);
+    else delete (node as Record<string | number, unknown>)[key];
+  }
+  return copy;
+}
+
+/** The paths of `doc`, for drawing edits (fast-check: `fc.constantFrom(...editablePaths(doc))`). */
+export const editablePaths = (doc: unknown): JsonPath[] => jsonPaths(doc);

@@ -10,9 +10,11 @@
  * All failures are WeightsError with a kind and the file / weight name (errors.ts).
  */
 import * as tf from '@tensorflow/tfjs';
+import * as v from 'valibot';
 import { expectedWeights, type ExpectedWeight } from './architecture.ts';
 import { validateConfig, type ModelConfig } from './config.ts';
 import { WeightsError } from './errors.ts';
+import { fields, integer, notArray, parseWith } from './schema.ts';
 import { sha256Hex } from './sha256.ts';
 
 export const WEIGHTS_FORMAT = 'mt-diffusion-tfjs';
@@ -45,15 +47,77 @@ export interface LoadedWeights {
   readonly bytes: number;
 }
 
-interface ShardIntegrity {
-  readonly sha256: string;
-  readonly bytes: number;
-}
+/** Stored bytes per element: float32 4, or the quantized width. */
+const STORED_BYTES: Record<string, number> = { float32: 4, float16: 2 };
+/** A shard path is a plain file name next to model.json (no directories, no '..'). */
+const SHARD_PATH = /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
+const SHA256_HEX = /^[0-9a-f]{64}$/;
 
-interface WeightsGroup {
-  readonly paths: readonly string[];
-  readonly weights: tf.io.WeightsManifestEntry[];
-}
+const SHARD = '=shard path {got} is not a plain file name';
+/** A group that is not an object, and one whose paths or weights are missing or not arrays. */
+const GROUP = "={path} must have non-empty 'paths' and a 'weights' array";
+const GROUP_FIELD = "={parent} must have non-empty 'paths' and a 'weights' array";
+const SHAPE = "=weight '{name}' has no valid shape (got {got})";
+const QUANTIZATION = "=weight '{name}' has a malformed quantization";
+
+/** One weight's spec (tfjs's WeightsManifestEntry); the dtype is checked against the architecture later. */
+const SpecSchema = fields(
+  {
+    name: v.string('={parent} is not a weight spec with a name'),
+    shape: v.custom<number[]>((s) => Array.isArray(s) && s.every((d) => Number.isInteger(d) && (d as number) >= 0), SHAPE),
+    dtype: v.pipe(v.string("=weight '{name}' has no dtype"), v.transform((d) => d as tf.io.WeightsManifestEntry['dtype'])),
+    quantization: v.optional(
+      v.pipe(
+        v.custom<{ dtype: string }>((q) => typeof q === 'object' && q !== null && typeof (q as { dtype?: unknown }).dtype === 'string', QUANTIZATION),
+        // Stored as float16 is the one this build decodes; another is refused by checkSpec with its name.
+        v.transform((q) => ({ dtype: q.dtype as 'float16' })),
+      ),
+    ),
+  },
+  '={path} is not a weight spec with a name',
+);
+
+/** model.json as export.py writes it; the config block is validateConfig's (config.ts). */
+export const ManifestSchema = fields(
+  {
+    format: v.literal(WEIGHTS_FORMAT, `=format is {got}, expected '${WEIGHTS_FORMAT}'`),
+    formatVersion: v.literal(SUPPORTED_FORMAT_VERSION, `=unsupported formatVersion {got} (this build reads formatVersion ${SUPPORTED_FORMAT_VERSION})`),
+    // Its fields are validateConfig's (config.ts).
+    config: v.custom<object>((c) => typeof c === 'object' && c !== null, 'an object'),
+    weightsManifest: v.pipe(
+      v.array(
+        fields(
+          {
+            paths: v.pipe(v.array(v.pipe(v.string(SHARD), v.regex(SHARD_PATH, SHARD)), GROUP_FIELD), v.minLength(1, GROUP_FIELD)),
+            weights: v.array(SpecSchema, GROUP_FIELD),
+          },
+          GROUP,
+        ),
+        '={path} must be a non-empty array',
+      ),
+      v.minLength(1, '={path} must be a non-empty array'),
+    ),
+    integrity: v.pipe(
+      notArray('=integrity must be an object of {sha256, bytes} per shard'),
+      v.record(
+        v.string(),
+        fields(
+          {
+            sha256: v.pipe(v.string('={path} must be 64 lowercase hex digits'), v.regex(SHA256_HEX, '={path} must be 64 lowercase hex digits')),
+            bytes: integer(0, '={path} must be a non-negative integer'),
+          },
+          '={path}.sha256 must be 64 lowercase hex digits',
+        ),
+        '=integrity must be an object of {sha256, bytes} per shard',
+      ),
+    ),
+  },
+  '=is not a JSON object',
+);
+
+type Manifest = v.InferOutput<typeof ManifestSchema>;
+type WeightsGroup = Manifest['weightsManifest'][number];
+type ShardIntegrity = Manifest['integrity'][string];
 
 export interface ParsedManifest {
   readonly config: ModelConfig;
@@ -63,37 +127,12 @@ export interface ParsedManifest {
   readonly totalBytes: number;
 }
 
-/** Stored bytes per element: float32 4, or the quantized width. */
-const STORED_BYTES: Record<string, number> = { float32: 4, float16: 2 };
-/** A shard path is a plain file name next to model.json (no directories, no '..'). */
-const SHARD_PATH = /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
-const SHA256_HEX = /^[0-9a-f]{64}$/;
-
 const formatError = (message: string, weight?: string): WeightsError =>
   new WeightsError('format', `${MODEL_JSON}: ${message}`, { file: MODEL_JSON, ...(weight !== undefined ? { weight } : {}) });
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const showShape = (shape: readonly number[]): string => `[${shape.join(', ')}]`;
 
 const numel = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
-
-function parseSpec(raw: unknown, where: string): tf.io.WeightsManifestEntry {
-  if (!isObject(raw) || typeof raw['name'] !== 'string') throw formatError(`${where} is not a weight spec with a name`);
-  const name = raw['name'];
-  const shape = raw['shape'];
-  if (!Array.isArray(shape) || !shape.every((d): d is number => Number.isInteger(d) && (d as number) >= 0)) {
-    throw formatError(`weight '${name}' has no valid shape (got ${JSON.stringify(shape)})`, name);
-  }
-  if (typeof raw['dtype'] !== 'string') throw formatError(`weight '${name}' has no dtype`, name);
-  const spec: tf.io.WeightsManifestEntry = { name, shape, dtype: raw['dtype'] as tf.io.WeightsManifestEntry['dtype'] };
-  const q = raw['quantization'];
-  if (q !== undefined) {
-    if (!isObject(q) || typeof q['dtype'] !== 'string') throw formatError(`weight '${name}' has a malformed quantization`, name);
-    spec.quantization = { dtype: q['dtype'] as 'float16' };
-  }
-  return spec;
-}
 
 /** Checks one manifest spec against the architecture's expectation. */
 function checkSpec(spec: tf.io.WeightsManifestEntry, want: ExpectedWeight): void {
@@ -123,47 +162,23 @@ function checkSpec(spec: tf.io.WeightsManifestEntry, want: ExpectedWeight): void
 
 /** Validates a parsed model.json (everything that can be checked before downloading shards). */
 export function parseManifest(raw: unknown): ParsedManifest {
-  if (!isObject(raw)) throw formatError('is not a JSON object');
-  if (raw['format'] !== WEIGHTS_FORMAT) {
-    throw formatError(`format is ${JSON.stringify(raw['format'])}, expected '${WEIGHTS_FORMAT}'`);
+  const parsed = parseWith(ManifestSchema, raw, { root: '' });
+  if (!parsed.ok) {
+    const { message, path, name } = parsed.failure;
+    if (path === 'formatVersion') throw new WeightsError('version', `${MODEL_JSON}: ${message}`, { file: MODEL_JSON });
+    throw formatError(message, name);
   }
-  if (raw['formatVersion'] !== SUPPORTED_FORMAT_VERSION) {
-    throw new WeightsError(
-      'version',
-      `${MODEL_JSON}: unsupported formatVersion ${JSON.stringify(raw['formatVersion'])} ` +
-        `(this build reads formatVersion ${SUPPORTED_FORMAT_VERSION})`,
-      { file: MODEL_JSON },
-    );
-  }
-  const config = validateConfig(raw['config']);
-
-  const rawGroups = raw['weightsManifest'];
-  if (!Array.isArray(rawGroups) || rawGroups.length === 0) throw formatError('weightsManifest must be a non-empty array');
-  const rawIntegrity = raw['integrity'];
-  if (!isObject(rawIntegrity)) throw formatError('integrity must be an object of {sha256, bytes} per shard');
+  const m = parsed.value;
+  const config = validateConfig(m.config);
 
   const integrity = new Map<string, ShardIntegrity>();
-  const groups: WeightsGroup[] = rawGroups.map((g: unknown, gi) => {
-    if (!isObject(g) || !Array.isArray(g['paths']) || !Array.isArray(g['weights']) || g['paths'].length === 0) {
-      throw formatError(`weightsManifest[${gi}] must have non-empty 'paths' and a 'weights' array`);
-    }
-    const paths = g['paths'].map((p: unknown) => {
-      if (typeof p !== 'string' || !SHARD_PATH.test(p)) throw formatError(`shard path ${JSON.stringify(p)} is not a plain file name`);
-      if (integrity.has(p)) throw formatError(`shard '${p}' is listed twice`);
-      const entry = rawIntegrity[p];
-      if (!isObject(entry) || typeof entry['sha256'] !== 'string' || !SHA256_HEX.test(entry['sha256'])) {
-        throw formatError(`integrity['${p}'].sha256 must be 64 lowercase hex digits`);
-      }
-      const bytes = entry['bytes'];
-      if (typeof bytes !== 'number' || !Number.isInteger(bytes) || bytes < 0) {
-        throw formatError(`integrity['${p}'].bytes must be a non-negative integer`);
-      }
-      integrity.set(p, { sha256: entry['sha256'], bytes });
-      return p;
-    });
-    const weights = g['weights'].map((s: unknown, si) => parseSpec(s, `weightsManifest[${gi}].weights[${si}]`));
-    return { paths, weights };
-  });
+  for (const p of m.weightsManifest.flatMap((g) => g.paths)) {
+    if (integrity.has(p)) throw formatError(`shard '${p}' is listed twice`);
+    const entry = m.integrity[p];
+    if (entry === undefined) throw formatError(`integrity['${p}'].sha256 must be 64 lowercase hex digits`);
+    integrity.set(p, entry);
+  }
+  const groups = m.weightsManifest;
 
   // Names and shapes come from the architecture; the manifest must match it exactly.
   const specs = new Map<string, tf.io.WeightsManifestEntry>();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseGif } from '../../e2e/gif.ts';
 import type { Frame } from '../engine/protocol.ts';
-import { encodeGif, trajectoryExport } from './export.ts';
+import { encodeGif, parseTrajectoryExport, trajectoryExport } from './export.ts';
 import { decodeMask } from './share.ts';
 import { decodeSketchBits } from './sketch-bits.ts';
 import { DEFAULT_CONFIG, type RunSummary } from './store.ts';
@@ -17,10 +17,26 @@ function frame(index: number, batch: number): Frame {
 }
 
 describe('export', () => {
+  it('JSON is what its schema says, and a malformed file is refused naming the field', () => {
+    const run: RunSummary = { ...DEFAULT_CONFIG, runId: 'r', image: null, mask: null, trueLabel: null, sketch: null, testIndex: null, sketchIndex: null, repr: new Float32Array([0.5, -1]), reprPoint: 4 };
+    const exported = trajectoryExport(run, [0, 1].map((i) => frame(i, 1)), ['a', 'b']);
+    const json: unknown = JSON.parse(JSON.stringify(exported));
+    expect(parseTrajectoryExport(json)).toEqual(json); // nothing dropped or changed
+    const edited = (edit: (j: { config: Record<string, unknown>; frames: Record<string, unknown>[] }) => void): unknown => {
+      const j = structuredClone(json) as { config: Record<string, unknown>; frames: Record<string, unknown>[] };
+      edit(j);
+      return j;
+    };
+    expect(() => parseTrajectoryExport(edited((j) => (j.config['steps'] = 0)), 'run.json')).toThrow('run.json: config.steps must be an integer in 1..1000, got 0');
+    expect(() => parseTrajectoryExport(edited((j) => (j.frames[1]!['t'] = 'x')))).toThrow('trajectory.json: frames[1].t must be an integer >= 0, got "x"');
+    expect(() => parseTrajectoryExport(edited((j) => delete j.config['sampler']))).toThrow(/config\.sampler/);
+  });
+
+
   it('JSON has the config and one entry per frame with per-sample arrays', () => {
     const mask = new Float32Array(1024).fill(1).fill(0, 0, 100);
     // Guidances set here, not taken from DEFAULT_CONFIG (whose drift guidance is the measured default).
-    const run: RunSummary = { ...DEFAULT_CONFIG, mode: 'inpaint', labelGuidance: 0, driftGuidance: 0, batch: 16, runId: 'r', image: new Float32Array(1024), mask, trueLabel: 3, sketch: null, repr: null, reprPoint: null };
+    const run: RunSummary = { ...DEFAULT_CONFIG, mode: 'inpaint', labelGuidance: 0, driftGuidance: 0, batch: 16, runId: 'r', image: new Float32Array(1024), mask, trueLabel: 3, sketch: null, repr: null, reprPoint: null, testIndex: null, sketchIndex: null };
     const frames = [0, 1, 2].map((i) => frame(i, 16));
     const out = JSON.parse(JSON.stringify(trajectoryExport(run, frames, ['a']))) as ReturnType<typeof trajectoryExport>;
     expect(out.frames).toHaveLength(3);
@@ -43,9 +59,19 @@ describe('export', () => {
     expect(out.frames[1]!.x0Hat[0]![5]).toBeCloseTo(-0.1, 6);
   });
 
+  it('JSON carries each frame\'s per-step metrics per sample, undefined values as null', () => {
+    const run: RunSummary = { ...DEFAULT_CONFIG, batch: 1, runId: 'r', image: null, mask: null, trueLabel: null, sketch: null, repr: null, reprPoint: null, testIndex: null, sketchIndex: null };
+    const metrics = { x0Move: [NaN], epsNorm: [1.234567891], noiseLevel: [0.5], entropy: [Math.log(10)], driftNorm: [0], visibleError: [NaN] };
+    const out = JSON.parse(JSON.stringify(trajectoryExport(run, [{ ...frame(0, 1), metrics }, frame(1, 1)], ['a']))) as ReturnType<typeof trajectoryExport>;
+    expect(out.frames[0]!.metrics).toEqual({ x0Move: [null], epsNorm: [1.23457], noiseLevel: [0.5], entropy: [2.30259], driftNorm: [0], visibleError: [null] });
+    expect(out.frames[1]).not.toHaveProperty('metrics');
+    expect(parseTrajectoryExport(out)).toEqual(out); // the schema knows the metrics
+    expect(() => parseTrajectoryExport({ ...out, frames: [{ ...out.frames[0]!, metrics: { ...out.frames[0]!.metrics, entropy: ['x'] } }] }, 'run.json')).toThrow(/run\.json: frames\[0\]\.metrics\.entropy/);
+  });
+
   it('JSON carries a sketch run\'s edge map and a representation run\'s point and vector', () => {
     const sketch = new Float32Array(1024).fill(1, 40, 90);
-    const base: RunSummary = { ...DEFAULT_CONFIG, runId: 'r', image: null, mask: null, trueLabel: null, sketch: null, repr: null, reprPoint: null };
+    const base: RunSummary = { ...DEFAULT_CONFIG, runId: 'r', image: null, mask: null, trueLabel: null, sketch: null, repr: null, reprPoint: null, testIndex: null, sketchIndex: null };
     const out = trajectoryExport({ ...base, mode: 'sketch', sketch }, [frame(0, 1)], []);
     expect(decodeSketchBits(String(out.config['sketch']), 32)).toEqual(sketch);
     expect(out.config['x0From']).toBe('masked');

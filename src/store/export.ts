@@ -1,35 +1,74 @@
 /**
  * Export of a trajectory: JSON (the run's config with its mask, sketch and representation inputs, then
- * per frame the timestep, the label distribution of every sample and the image arrays) and an animated GIF (gifenc) from frames the UI has drawn to RGBA.
+ * per frame the timestep, the label distribution of every sample, the image arrays and the per-step metrics) and an animated GIF (gifenc) from frames the UI has drawn to RGBA.
  * PNGs come from canvases, in the UI (ui/ExportMenu.tsx).
  */
 import { GIFEncoder, applyPalette, quantize } from 'gifenc';
+import * as v from 'valibot';
+import { STEP_METRICS, type StepMetricName } from '../core/step-metrics.ts';
 import type { Frame } from '../engine/protocol.ts';
+import { fields, finite, integer, parseWith, strings } from '../model/schema.ts';
 import { NUM_CLASSES } from './frame-buffer.ts';
 import { encodeMask } from './share.ts';
 import { encodeSketchBits } from './sketch-bits.ts';
-import type { RunSummary } from './state.ts';
+import { RunConfigSchema, type RunSummary } from './state.ts';
 
 export const EXPORT_FORMAT = 'mt-diffusion-trajectory/1';
 
-export interface ExportedFrame {
-  readonly index: number;
-  readonly t: number;
-  /** One distribution over the 10 classes per sample. */
-  readonly labelProbs: number[][];
-  /** z_t per sample, 32x32 row-major, model space. */
-  readonly z: number[][];
-  /** The image head's x̂₀ per sample, 32x32 row-major, model space [-1, 1]. */
-  readonly x0Hat: number[][];
-}
+/** Per sample, one array of numbers. */
+const perSampleArrays = v.array(v.array(finite('an array of numbers per sample'), 'an array of numbers per sample'), 'an array of numbers per sample');
+const nullable = <T>(schema: v.GenericSchema<unknown, T>) => v.nullable(schema);
+/** Per sample, one number or null (a metric undefined at that frame). */
+const perSampleValues = v.array(v.nullable(finite('a number or null per sample')), 'an array of numbers or nulls per sample');
 
-export interface ExportedTrajectory {
-  readonly format: typeof EXPORT_FORMAT;
-  readonly config: Record<string, string | number | boolean | null>;
-  readonly classNames: readonly string[];
+/** The export's JSON: what trajectoryExport writes and what a reader of the file may rely on. */
+export const TrajectoryExportSchema = fields({
+  format: v.literal(EXPORT_FORMAT, `'${EXPORT_FORMAT}'`),
+  /** The run's settings (RunConfigSchema), its id and inputs; mask and sketch as in a link (share.ts, bits). */
+  config: fields({
+    ...RunConfigSchema.entries,
+    runId: v.string('a string'),
+    trueLabel: nullable(integer(0)),
+    reprPoint: nullable(integer(0)),
+    /** The bundled test image the run's input came from (image or sketch), null for a drawn or uploaded one. */
+    testIndex: nullable(integer(0)),
+    sketchIndex: nullable(integer(0)),
+    mask: nullable(v.string('a string')),
+    sketch: nullable(v.string('a string')),
+    /** Representation mode: the vector, comma-separated. */
+    repr: nullable(v.string('a string')),
+  }),
+  classNames: strings(),
   /** 32: the side of every image array. */
-  readonly size: number;
-  readonly frames: ExportedFrame[];
+  size: integer(1),
+  frames: v.array(
+    fields({
+      index: integer(0),
+      t: integer(0),
+      /** One distribution over the 10 classes per sample. */
+      labelProbs: perSampleArrays,
+      /** z_t per sample, 32x32 row-major, model space. */
+      z: perSampleArrays,
+      /** The image head's x̂₀ per sample, 32x32 row-major, model space [-1, 1]. */
+      x0Hat: perSampleArrays,
+      /**
+       * The per-step metrics (core/step-metrics.ts), one value per sample; null where undefined (the first
+       * frame's x̂₀ move, ε̂ at t = 0, the visible error outside inpainting). Absent when the frame had none.
+       */
+      metrics: v.optional(fields(Object.fromEntries(STEP_METRICS.map((k) => [k, perSampleValues])) as Record<StepMetricName, typeof perSampleValues>)),
+    }),
+    'an array of frames',
+  ),
+});
+
+export type ExportedTrajectory = v.InferOutput<typeof TrajectoryExportSchema>;
+export type ExportedFrame = ExportedTrajectory['frames'][number];
+
+/** Reads an exported trajectory (`file` names it in the message of a malformed one). */
+export function parseTrajectoryExport(json: unknown, file = 'trajectory.json'): ExportedTrajectory {
+  const parsed = parseWith(TrajectoryExportSchema, json, { root: '', wholeArrays: false });
+  if (!parsed.ok) throw new Error(`${file}: ${parsed.failure.message}`);
+  return parsed.value;
 }
 
 const round = (v: number): number => Math.round(v * 1e5) / 1e5;
@@ -37,6 +76,10 @@ const round = (v: number): number => Math.round(v * 1e5) / 1e5;
 function perSample(values: Float32Array, batch: number): number[][] {
   const per = values.length / batch;
   return Array.from({ length: batch }, (_, b) => Array.from(values.subarray(b * per, (b + 1) * per), round));
+}
+
+function exportedMetrics(m: NonNullable<Frame['metrics']>): Record<StepMetricName, (number | null)[]> {
+  return Object.fromEntries(STEP_METRICS.map((k) => [k, m[k].map((x) => (Number.isFinite(x) ? round(x) : null))])) as Record<StepMetricName, (number | null)[]>;
 }
 
 /** The trajectory as plain JSON data (one entry per frame, in order). */
@@ -60,6 +103,7 @@ export function trajectoryExport(run: RunSummary, frames: readonly Frame[], clas
       labelProbs: Array.from({ length: run.batch }, (_, b) => Array.from(f.labelProbs.subarray(b * NUM_CLASSES, (b + 1) * NUM_CLASSES), round)),
       z: perSample(f.z, run.batch),
       x0Hat: perSample(f.x0Hat, run.batch),
+      ...(f.metrics ? { metrics: exportedMetrics(f.metrics) } : {}),
     })),
   };
 }

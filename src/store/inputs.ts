@@ -8,6 +8,7 @@ import { sketchOf, toModelSpace } from '../model/sketch.ts';
 import type { StoreContext } from './context.ts';
 import { pointVector } from './repr.ts';
 import { parseSamplesIndex } from './samples.ts';
+import { parseProjection } from './trajectory-map.ts';
 import { DEFAULT_GEOMETRY, DEFAULT_SKETCH, type Actions } from './state.ts';
 
 export interface Inputs {
@@ -63,6 +64,23 @@ export function createInputs(ctx: StoreContext): Inputs {
     return samples.points ? pointVector(samples.points, editor.reprPoint) : null;
   };
 
+  /** The trajectory map's projection (optional: a failure leaves the rest of the page working, with its message). */
+  const fetchProjection = async () => {
+    try {
+      const res = await doFetch(`${baseUrl}samples/projection.json`);
+      if (!res.ok) throw new Error(`samples/projection.json: HTTP ${res.status}`);
+      let json: unknown;
+      try {
+        json = await res.json();
+      } catch {
+        throw new Error('samples/projection.json: not valid JSON');
+      }
+      patch('samples', { projection: parseProjection(json), projectionError: null });
+    } catch (e) {
+      patch('samples', { projection: null, projectionError: e instanceof Error ? e.message : String(e) });
+    }
+  };
+
   const fetchSamples = async () => {
     patch('samples', { status: 'loading', error: null });
     try {
@@ -81,6 +99,7 @@ export function createInputs(ctx: StoreContext): Inputs {
     } catch (e) {
       patch('samples', { status: 'error', error: e instanceof Error ? e.message : String(e) });
     }
+    await fetchProjection();
   };
 
   const actions: Inputs['actions'] = {

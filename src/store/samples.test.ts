@@ -23,6 +23,13 @@ describe('parseSamplesIndex', () => {
     expect(() => parseSamplesIndex(base, 7)).toThrow(/expected 2 images of 2x2/);
   });
 
+  it('names the file and the field of a malformed index', () => {
+    expect(() => parseSamplesIndex({ ...base, labels: [1, 'x'] }, 8)).toThrow('samples/index.json: labels must be an array of class numbers, got [1,"x"]');
+    expect(() => parseSamplesIndex({ ...base, count: undefined }, 8)).toThrow('samples/index.json: count must be an integer >= 0, got undefined');
+    expect(() => parseSamplesIndex({ ...base, classNames: 'a,b' }, 8)).toThrow('samples/index.json: classNames must be an array of strings, got "a,b"');
+    expect(() => parseSamplesIndex([base], 8)).toThrow('samples/index.json: the file must be an object, got [');
+  });
+
   it('drops malformed representations but keeps the images', () => {
     const ragged = parseSamplesIndex({ ...base, representations: [[1, 2], [3]] }, 8);
     expect(ragged.points).toBeNull();

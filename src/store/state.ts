@@ -6,8 +6,11 @@
  * measured defaults table (defaults.ts, itself a leaf), so every part can import it without a cycle (tools/eslint-cycles.js). The actions are built by the parts
  * that createAppStore (store.ts) composes.
  */
+import * as v from 'valibot';
 import type { StoreApi } from 'zustand/vanilla';
+import type { LatentEdit } from '../core/latent-edit.ts';
 import { MAX_SEED } from '../core/rng.ts';
+import { SAMPLER_INFO, SPACINGS, type SamplingSpacing } from '../core/samplers.ts';
 import type { EngineEvent } from '../engine/api.ts';
 import type {
   BackendPreference,
@@ -27,7 +30,7 @@ import type {
 import { DEFAULT_X0_SOURCE, DRIFT_GUIDANCE_MODES, MAX_DRIFT_GUIDANCE, MODES, SAMPLERS, X0_SOURCES } from '../engine/protocol.ts';
 import type { ModelConfig } from '../model/config.ts';
 // The measured defaults table: a leaf itself (it imports only the engine's protocol types).
-import { SAMPLING_DEFAULTS, type SamplingDefaults } from './defaults.ts';
+import { DEFAULT_SAMPLING, SAMPLING_DEFAULTS, type SamplingDefaults } from './defaults.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Constants shared with the UI.
@@ -39,14 +42,16 @@ export const AVAILABLE_HEADS: readonly Head[] = HEADS;
 
 /** Modes this build offers, in the order the mode picker lists them (the protocol's MODES table). */
 export const AVAILABLE_MODES: readonly Mode[] = MODES;
-/** The samplers (core's SAMPLERS table, where each sampler's coefficients live). */
-export { SAMPLERS };
+/** The samplers (core's SAMPLERS table, where each sampler's coefficients live) and the timestep spacings. */
+export { SAMPLERS, SAMPLER_INFO, SPACINGS, type SamplingSpacing };
 export const STEP_PRESETS: readonly number[] = [10, 20, 50, 100, 250, 1000];
 export const FPS_CHOICES: readonly number[] = [2, 5, 10, 20, 30, 60];
 /** The side panels presentation mode can show beside the canvas, in the order its keys and buttons list them. */
 export const PRESENT_PANELS = ['label', 'schedule', 'compare', 'forward'] as const;
 export type PresentPanel = (typeof PRESENT_PANELS)[number];
 
+/** Largest seed (core/rng.ts). */
+export { MAX_SEED };
 /** Largest label-head guidance scale the controls offer. */
 export const MAX_LABEL_GUIDANCE = 30;
 /** Largest drift guidance w (the engine's limit, RunRequest.driftGuidance). */
@@ -113,7 +118,8 @@ export interface EngineLike {
   /** Aborts a running init (optional: engines without it cannot cancel loading). */
   cancelInit?(): Awaitable<void>;
   memory(): Awaitable<MemoryStats>;
-  setBackend(preference: BackendPreference): Promise<BackendReport>;
+  /** Re-creates the model on another backend; a run in progress resolves 'cancelled' (the store resumes it). */
+  setBackend(preference: BackendPreference, onProgress?: (p: LoadProgress) => void): Promise<BackendReport>;
   /** Engine events while idle (WebGPU device loss, a crashed worker); returns an unsubscribe function. */
   onEvent?(listener: (event: EngineEvent) => void): () => void;
 }
@@ -147,6 +153,8 @@ export interface RunNode {
   readonly status: RunStatus;
   /** Frames held (a branch's count includes the parent frames it shares). */
   readonly frameCount: number;
+  /** A latent edit made to the parent at frame `edit.at` that this branch continues from (edit-actions.ts). */
+  readonly edit?: LatentEdit;
 }
 
 export interface HistorySlice {
@@ -216,6 +224,8 @@ export interface EngineSlice {
   readonly msPerStep: number | null;
   /** A backend switch is in progress. */
   readonly switching: boolean;
+  /** The switch's latest phase (stopping the run, starting the backend, warming up), while switching. */
+  readonly switchProgress: LoadProgress | null;
   /** Start-up or backend error (run errors live in the trajectory slice). */
   readonly error: EngineErrorInfo | null;
 }
@@ -234,6 +244,8 @@ export type RunConfig = Pick<RunRequest, 'mode' | 'sampler' | 'steps' | 'eta' | 
   readonly classId: number;
   /** Inpainting: also paste the visible pixels every step (RunRequest.paste). */
   readonly paste: boolean;
+  /** How the steps' timesteps are spread (RunRequest.spacing): 'trailing' or 'karras'. */
+  readonly spacing: SamplingSpacing;
 };
 
 export type RunStatus = 'empty' | 'running' | 'done' | 'cancelled' | 'error';
@@ -250,6 +262,10 @@ export interface RunSummary extends RunConfig {
   /** Representation mode: the vector given to the run, and the map point it came from. */
   readonly repr: Float32Array | null;
   readonly reprPoint: number | null;
+  /** The bundled test image given (classify, inpaint), or null (none, or the user's own image). */
+  readonly testIndex: number | null;
+  /** Sketch mode: the bundled test image whose edge map was given, or null (a drawn sketch, or no sketch). */
+  readonly sketchIndex: number | null;
 }
 
 export interface TrajectorySlice {
@@ -270,6 +286,8 @@ export interface PlayerSlice {
   readonly frameIndex: number;
   readonly playing: boolean;
   readonly fps: number;
+  /** Follow live: while a run computes and the player plays, each tick shows the newest frame (on by default). */
+  readonly follow: boolean;
 }
 
 export interface ViewSlice {
@@ -329,6 +347,23 @@ export interface EditorSlice {
   readonly reprPoint: number;
 }
 
+/**
+ * The trajectory map's fixed projection (public/samples/projection.json, training/trajectory_map.py): PCA of
+ * the test images in model space, p = basis (v - mean), and the backdrop's points (trajectory-map.ts parses it).
+ */
+export interface TrajectoryProjection {
+  /** Values per image (32 * 32). */
+  readonly dim: number;
+  readonly mean: Float64Array;
+  /** Two unit rows of `dim` values each, row-major. */
+  readonly basis: Float64Array;
+  /** Share of the test images' variance along each direction. */
+  readonly explained: readonly [number, number];
+  /** The backdrop: class and 2-D coordinates (u, v interleaved) of every point. */
+  readonly labels: Int32Array;
+  readonly coords: Float64Array;
+}
+
 export interface SamplesSlice {
   readonly status: 'loading' | 'ready' | 'error';
   readonly count: number;
@@ -341,6 +376,9 @@ export interface SamplesSlice {
   /** The representation map's points (samples, then backdrop), or null (loading, or none shipped). */
   readonly points: MapPoints | null;
   readonly error: string | null;
+  /** The trajectory map's projection, or null (loading, or it failed: projectionError says why). */
+  readonly projection: TrajectoryProjection | null;
+  readonly projectionError: string | null;
 }
 
 /** How a notice is drawn: 'error' for what failed, 'warning' for what was changed or ignored, 'info' otherwise. */
@@ -385,6 +423,8 @@ export interface Actions {
   readonly jumpToStart: () => void;
   readonly jumpToEnd: () => void;
   readonly setFps: (fps: number) => void;
+  /** Follow live on or off (PlayerSlice.follow); on during a run jumps to the newest frame and plays. */
+  readonly setFollow: (follow: boolean) => void;
   // view
   readonly setHead: (head: Head) => void;
   readonly selectSample: (sample: number) => void;
@@ -406,6 +446,11 @@ export interface Actions {
   readonly branch: (fromStep?: number) => Promise<void>;
   /** Shows a run of the history again (its frames are kept; nothing is recomputed). */
   readonly openRun: (runId: string) => void;
+  /**
+   * Applies a latent edit to the run shown (paused or done) and continues from it as a branch with the run's
+   * own settings (edit-actions.ts). Returns why it cannot (nothing started), or null once the branch starts.
+   */
+  readonly branchWithEdit: (edit: LatentEdit) => string | null;
   // notices
   /** Shows `text` in the viewport (default tone 'info') and adds it to the session's notice log. */
   readonly notify: (text: string, tone?: NoticeTone) => void;
@@ -499,8 +544,8 @@ export interface StoreDeps {
 /** The defaults; drift guidance and label commitment are the measured ones (defaults.ts SAMPLING_DEFAULTS). */
 export const DEFAULT_CONFIG: RunConfig = {
   mode: 'joint',
-  sampler: 'ddim',
-  steps: 50,
+  sampler: DEFAULT_SAMPLING.sampler,
+  steps: DEFAULT_SAMPLING.steps,
   eta: 0,
   seed: 42,
   batch: 1,
@@ -511,24 +556,77 @@ export const DEFAULT_CONFIG: RunConfig = {
   clipX0: true,
   paste: true,
   x0From: DEFAULT_X0_SOURCE,
+  spacing: DEFAULT_SAMPLING.spacing,
 };
 
-/** Clamps and rounds a patch of run config to valid values. */
-export function sanitizeConfig(c: RunConfig, T = 1000): RunConfig {
-  const finite = (v: number, d: number) => (Number.isFinite(v) ? v : d);
+/**
+ * The documented range of each numeric run setting (T: the schedule's length, 1000 for the shipped
+ * weights): sanitizeConfig clamps into it, RunConfigSchema holds a config from outside to it.
+ */
+export const CONFIG_LIMITS = {
+  steps: { min: 1, max: 1000, integer: true },
+  eta: { min: 0, max: 1, integer: false },
+  seed: { min: 0, max: MAX_SEED, integer: true },
+  classId: { min: 0, max: 9, integer: true },
+  labelGuidance: { min: 0, max: MAX_LABEL_GUIDANCE, integer: false },
+  driftGuidance: { min: 0, max: MAX_DRIFT_GUIDANCE, integer: false },
+  labelCommit: { min: 0, max: MAX_LABEL_COMMIT, integer: false },
+} as const satisfies Partial<Record<keyof RunConfig, { min: number; max: number; integer: boolean }>>;
+
+const limited = (key: keyof typeof CONFIG_LIMITS) => {
+  const { min, max, integer } = CONFIG_LIMITS[key];
+  const what = `${integer ? 'an integer' : 'a number'} in ${min}..${max}`;
+  return v.pipe(v.number(what), v.check((n) => (!integer || Number.isInteger(n)) && n >= min && n <= max, what));
+};
+
+/** A valid run config (every value inside CONFIG_LIMITS; a list's values from its table). */
+export const RunConfigSchema = v.object({
+  mode: v.picklist(MODES),
+  sampler: v.picklist(SAMPLERS),
+  steps: limited('steps'),
+  eta: limited('eta'),
+  seed: limited('seed'),
+  batch: v.picklist([1, 16]),
+  classId: limited('classId'),
+  labelGuidance: limited('labelGuidance'),
+  driftGuidance: limited('driftGuidance'),
+  labelCommit: limited('labelCommit'),
+  clipX0: v.boolean(),
+  paste: v.boolean(),
+  x0From: v.picklist(X0_SOURCES as [X0Source, ...X0Source[]]),
+  spacing: v.picklist(SPACINGS),
+});
+// The schema and the type describe the same object (a field added to one and not the other fails here).
+const _sameConfig: [RunConfig, v.InferOutput<typeof RunConfigSchema>] = [] as unknown as [v.InferOutput<typeof RunConfigSchema>, RunConfig];
+void _sameConfig;
+
+/** Compare B's knobs: the run config's. */
+export const CompareKnobsSchema = v.pick(RunConfigSchema, ['sampler', 'eta', 'labelGuidance', 'driftGuidance', 'steps']);
+
+/** Clamps and rounds a patch of run config to valid values (CONFIG_LIMITS, with T steps at most and the sampler's fewest, SAMPLER_INFO minSteps, at least). */
+export function sanitizeConfig(c: RunConfig, T: number = CONFIG_LIMITS.steps.max): RunConfig {
+  const clamp = (key: keyof typeof CONFIG_LIMITS, value: number, fallback: number, max: number = CONFIG_LIMITS[key].max): number => {
+    const { min, integer } = CONFIG_LIMITS[key];
+    const n = Number.isFinite(value) ? value : fallback;
+    return Math.min(max, Math.max(min, integer ? Math.round(n) : n));
+  };
+  const sampler = SAMPLERS.includes(c.sampler) ? c.sampler : DEFAULT_CONFIG.sampler;
+  // Steps: at least the sampler's fewest (SAMPLER_INFO minSteps), at most T.
+  const steps = Math.max(SAMPLER_INFO[sampler].minSteps, clamp('steps', c.steps, DEFAULT_CONFIG.steps, T));
   return {
     mode: c.mode,
-    sampler: SAMPLERS.includes(c.sampler) ? c.sampler : DEFAULT_CONFIG.sampler,
-    steps: Math.min(T, Math.max(1, Math.round(finite(c.steps, DEFAULT_CONFIG.steps)))),
-    eta: Math.min(1, Math.max(0, finite(c.eta, 0))),
-    seed: Math.min(MAX_SEED, Math.max(0, Math.round(finite(c.seed, DEFAULT_CONFIG.seed)))),
+    sampler,
+    steps,
+    eta: clamp('eta', c.eta, 0),
+    seed: clamp('seed', c.seed, DEFAULT_CONFIG.seed),
     batch: c.batch === 16 ? 16 : 1,
-    classId: Math.min(9, Math.max(0, Math.round(finite(c.classId, 0)))),
-    labelGuidance: Math.min(MAX_LABEL_GUIDANCE, Math.max(0, finite(c.labelGuidance, 0))),
-    driftGuidance: Math.min(MAX_DRIFT_GUIDANCE, Math.max(0, finite(c.driftGuidance, 0))),
-    labelCommit: Math.min(MAX_LABEL_COMMIT, Math.max(0, finite(c.labelCommit, DEFAULT_CONFIG.labelCommit))),
+    classId: clamp('classId', c.classId, 0),
+    labelGuidance: clamp('labelGuidance', c.labelGuidance, 0),
+    driftGuidance: clamp('driftGuidance', c.driftGuidance, 0),
+    labelCommit: clamp('labelCommit', c.labelCommit, DEFAULT_CONFIG.labelCommit),
     clipX0: Boolean(c.clipX0),
     paste: c.paste === true,
     x0From: X0_SOURCES.includes(c.x0From) ? c.x0From : DEFAULT_X0_SOURCE,
+    spacing: SPACINGS.includes(c.spacing) ? c.spacing : DEFAULT_CONFIG.spacing,
   };
 }

@@ -31,6 +31,7 @@ import { createStore } from 'zustand/vanilla';
 import { DEFAULT_COMPARE_KNOBS } from './compare.ts';
 import { createCompareActions } from './compare-actions.ts';
 import { createStoreContext } from './context.ts';
+import { createEditActions } from './edit-actions.ts';
 import { createEditorActions } from './editor-actions.ts';
 import { createEngineActions } from './engine-actions.ts';
 import { createHistoryActions } from './history-actions.ts';
@@ -65,9 +66,10 @@ export function createAppStore(deps: StoreDeps = {}): AppStore {
     const trajectory = createTrajectory(ctx);
     const engine = createEngineActions(ctx, { trajectory, view });
     const compare = createCompareActions(ctx, { engine });
-    const run = createRunActions(ctx, { trajectory, compare, player, engine, inputs });
+    const run = createRunActions(ctx, { trajectory, compare, player, engine, inputs, view });
     const history = createHistoryActions(ctx, { trajectory, compare, player, run });
     const editor = createEditorActions(ctx, { trajectory, inputs, run });
+    const edits = createEditActions(ctx, { trajectory, run });
 
     const actions: Actions = {
       ...engine.actions,
@@ -77,6 +79,7 @@ export function createAppStore(deps: StoreDeps = {}): AppStore {
       ...view.actions,
       ...compare.actions,
       ...history.actions,
+      ...edits.actions,
       ...editor.actions,
       ...inputs.actions,
       dispose() {
@@ -101,6 +104,7 @@ export function createAppStore(deps: StoreDeps = {}): AppStore {
         memory: null,
         msPerStep: null,
         switching: false,
+        switchProgress: null,
         error: null,
       },
       config: initialConfig(deps, ctx.samplingDefaults),
@@ -114,7 +118,7 @@ export function createAppStore(deps: StoreDeps = {}): AppStore {
         error: null,
         elapsedMs: null,
       },
-      player: { frameIndex: 0, playing: false, fps: 20 },
+      player: { frameIndex: 0, playing: false, fps: 20, follow: true },
       view: { head: 'z', sample: 0, showMask: true, explain: true, present: null },
       editor: {
         source: 'test',
@@ -131,7 +135,7 @@ export function createAppStore(deps: StoreDeps = {}): AppStore {
         sketchBrushSize: 0.75,
         reprPoint: 0,
       },
-      samples: { status: 'loading', count: 0, size: DEFAULT_GEOMETRY.dataSize, classNames: [], labels: [], images: null, points: null, error: null },
+      samples: { status: 'loading', count: 0, size: DEFAULT_GEOMETRY.dataSize, classNames: [], labels: [], images: null, points: null, error: null, projection: null, projectionError: null },
       compare: {
         enabled: false,
         knobs: DEFAULT_COMPARE_KNOBS,

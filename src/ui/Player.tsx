@@ -1,7 +1,8 @@
 /**
  * The trajectory player: play/pause, step, jump, a scrubber over every frame, speed, and the frame
  * counter. Scrubbing only moves the frame index: the frames are kept, nothing is recomputed.
- * Its keys (Space, arrows, Home/End) are the page's shortcuts (shortcuts.ts), listed by KeyHint.
+ * Its keys (Space, arrows, Home/End) are the page's shortcuts (shortcuts.ts), listed by KeyHint. *Follow live*
+ * (on by default) shows the newest frame while a run computes.
  */
 import { FPS_CHOICES } from '../store/index.ts';
 import { Icon } from './icons.tsx';
@@ -75,6 +76,8 @@ export function Player() {
   const playing = useApp((s) => s.player.playing);
   const fps = useApp((s) => s.player.fps);
   const steps = useApp((s) => s.trajectory.run?.steps ?? 0);
+  const follow = useApp((s) => s.player.follow);
+  const running = useApp((s) => s.trajectory.status === 'running');
   const actions = useActions();
   const empty = frameCount === 0;
   const last = Math.max(0, frameCount - 1);
@@ -123,6 +126,10 @@ export function Player() {
         <button type="button" onClick={actions.jumpToEnd} disabled={empty} aria-label="Jump to end" title="Jump to end (End)">
           <Icon name="end" />
         </button>
+        <label className="follow-live" title="While a run computes, show the newest frame as soon as it exists (scrubbing or pausing stops following)">
+          <input type="checkbox" checked={follow} onChange={(e) => actions.setFollow(e.target.checked)} data-testid="follow-live" />
+          Follow live{running && follow && playing ? <span className="live-dot" aria-hidden="true" /> : null}
+        </label>
         <label className="speed">
           Speed
           <select value={fps} onChange={(e) => actions.setFps(Number(e.target.value))}>

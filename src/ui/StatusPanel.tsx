@@ -7,6 +7,7 @@ import { useId, useState } from 'react';
 import { BACKEND_NAMES, type BackendPreference, type EngineErrorInfo, type LoadPhase } from '../engine/protocol.ts';
 import { formatBytes, formatMs } from './labels.ts';
 import { NoticeLog } from './Notices.tsx';
+import { SwitchProgress } from './RunControls.tsx';
 import { useActions, useApp } from './store-context.tsx';
 
 const PHASES: readonly { phase: LoadPhase; label: string }[] = [
@@ -81,6 +82,7 @@ function BackendPicker({ compact = false }: { compact?: boolean }) {
       >
         {status === 'error' ? `Retry with ${value}` : 'Switch'}
       </button>
+      <SwitchProgress testId="switch-progress-status" />
     </div>
   );
 }
