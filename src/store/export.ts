@@ -8,8 +8,8 @@ import * as v from 'valibot';
 import type { Frame } from '../engine/protocol.ts';
 import { fields, finite, integer, parseWith, strings } from '../model/schema.ts';
 import { NUM_CLASSES } from './frame-buffer.ts';
+import { encodeBits } from './bits.ts';
 import { encodeMask } from './share.ts';
-import { encodeSketchBits } from './sketch-bits.ts';
 import { RunConfigSchema, type RunSummary } from './state.ts';
 
 export const EXPORT_FORMAT = 'mt-diffusion-trajectory/1';
@@ -76,8 +76,8 @@ export function trajectoryExport(run: RunSummary, frames: readonly Frame[], clas
     config: {
       ...config,
       mask: mask && mask.length === size * size ? encodeMask(mask) : null,
-      // Sketch mode: the given edge map as in the URL (sketch-bits.ts); representation mode: the vector.
-      sketch: sketch && sketch.length === size * size ? encodeSketchBits(sketch) : null,
+      // Sketch mode: the given edge map as in the URL (bits.ts); representation mode: the vector.
+      sketch: sketch && sketch.length === size * size ? encodeBits(sketch) : null,
       repr: repr ? Array.from(repr, round).join(',') : null,
     },
     classNames: [...classNames],

@@ -6,7 +6,7 @@ export { toErrorInfo } from './engine-api.ts';
 export { hashOf, parseHash, syncWithHash, shareHash, extrasOf, type HashState, type HashInputs, type ShareExtras, type SketchRef } from './url.ts';
 export { parseSamplesIndex, type ParsedSamples } from './samples.ts';
 export { mapBounds, toCanvas, fromCanvas, nearestPoint, pointUV, pointVector, reprTrail, type MapBounds, type XY } from './repr.ts';
-export { encodeSketchBits, decodeSketchBits, edgeCount } from './sketch-bits.ts';
+export { encodeBits, decodeBits, edgeCount } from './bits.ts';
 export { compareIndex, frameDiff, DEFAULT_COMPARE_KNOBS, type FrameDiff } from './compare.ts';
 export { treeOrder, branchChanges } from './branches.ts';
 export { encodeMask, decodeMask, MASK_CELLS } from './share.ts';
