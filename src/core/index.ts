@@ -4,3 +4,4 @@ export * from './drift.ts';
 export * from './samplers.ts';
 export * from './rng.ts';
 export * from './metrics.ts';
+export * from './stats.ts';
