@@ -25,8 +25,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { initialNoise, pasteCoefficients, pasteNoise, qSample, stepCoefficients, stepNoise } from '../core/index.ts';
 import type { HeadOutputs, Network } from '../model/index.ts';
-import type { CancelToken } from './cancel.ts';
 import { createConditions, type Conditions } from './conditions.ts';
+import { EngineError } from './errors.ts';
 import { assertFiniteFrame, packFrame, unpackFrame } from './frames.ts';
 import { guidedForward, headTensors } from './label-guidance.ts';
 import { planRun, type RunPlan, type Tables } from './plan.ts';
@@ -40,21 +40,29 @@ export type Trajectory = AsyncGenerator<Frame, RunEnd, void>;
  * Validates the request (throws EngineError 'input' right away) and returns the frame generator.
  * Ending early (`return()` on the generator, or the token) disposes everything the run holds.
  */
-export function runTrajectory(network: Network, tables: Tables, request: RunRequest, cancel: CancelToken): Trajectory {
+export function runTrajectory(network: Network, tables: Tables, request: RunRequest, signal: AbortSignal): Trajectory {
   const plan = planRun(request, network.config, tables);
-  return plan.mode === 'classify' ? forwardFrames(network, tables, plan, cancel) : reverseFrames(network, tables, plan, cancel);
+  return plan.mode === 'classify' ? forwardFrames(network, tables, plan, signal) : reverseFrames(network, tables, plan, signal);
 }
 
-/** What a cancelled run ends with: its error when it was cancelled by a failure (device loss), else 'cancelled'. */
-function ended(cancel: CancelToken): 'cancelled' {
-  if (cancel.reason !== undefined) throw cancel.reason;
+/** What a cancelled run ends with: its error when it was aborted by a failure (device loss), else 'cancelled'. */
+function ended(signal: AbortSignal): 'cancelled' {
+  if (signal.reason instanceof EngineError) throw signal.reason;
   return 'cancelled';
 }
 
-/** Awaits the one readback of a step, or the cancel token, whichever comes first (null: cancelled). */
-async function readback(packed: tf.Tensor1D, cancel: CancelToken): Promise<Float32Array | null> {
+/** Resolves (never rejects) once `signal` aborts: the readbacks race it, so a cancel lands within one step. */
+function whenAborted(signal: AbortSignal): Promise<null> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve(null);
+    else signal.addEventListener('abort', () => resolve(null), { once: true });
+  });
+}
+
+/** Awaits the one readback of a step, or the abort, whichever comes first (null: cancelled). */
+async function readback(packed: tf.Tensor1D, aborted: Promise<null>): Promise<Float32Array | null> {
   const read = packed.data<'float32'>();
-  const first = await Promise.race([read, cancel.whenCancelled.then(() => null)]);
+  const first = await Promise.race([read, aborted]);
   if (first === null) {
     // The backend still owns the pending read: free the tensor once it settles.
     read.then(() => packed.dispose(), () => packed.dispose());
@@ -132,7 +140,8 @@ function reverseFrame(network: Network, tables: Tables, plan: RunPlan, cond: Con
   }
 }
 
-async function* reverseFrames(network: Network, tables: Tables, plan: RunPlan, cancel: CancelToken): Trajectory {
+async function* reverseFrames(network: Network, tables: Tables, plan: RunPlan, signal: AbortSignal): Trajectory {
+  const aborted = whenAborted(signal);
   const B = plan.batch;
   const S = plan.size;
   const cond = createConditions(network, plan);
@@ -140,12 +149,12 @@ async function* reverseFrames(network: Network, tables: Tables, plan: RunPlan, c
   let next: tf.Tensor4D | null = null;
   try {
     for (let k = plan.firstFrame; k < plan.frameT.length; k++) {
-      if (cancel.cancelled) return ended(cancel);
+      if (signal.aborted) return ended(signal);
       const started = now();
       const [packed, after] = reverseFrame(network, tables, plan, cond, z, k) as [tf.Tensor1D, tf.Tensor4D | undefined];
       next = after ?? null;
-      const values = await readback(packed, cancel);
-      if (values === null || cancel.cancelled) return ended(cancel);
+      const values = await readback(packed, aborted);
+      if (values === null || signal.aborted) return ended(signal);
       const frame = unpackFrame(values, { ...plan, runId: plan.runId, index: k, t: plan.frameT[k]!, ms: now() - started });
       assertFiniteFrame(frame, B);
       z.dispose();
@@ -162,14 +171,15 @@ async function* reverseFrames(network: Network, tables: Tables, plan: RunPlan, c
   }
 }
 
-async function* forwardFrames(network: Network, tables: Tables, plan: RunPlan, cancel: CancelToken): Trajectory {
+async function* forwardFrames(network: Network, tables: Tables, plan: RunPlan, signal: AbortSignal): Trajectory {
+  const aborted = whenAborted(signal);
   const { schedule } = tables;
   const B = plan.batch;
   const S = plan.size;
   const x = plan.given.image!; // planRun requires it for classify
   const eps = initialNoise(plan.seed, B * S * S); // one eps for the whole forward path
   for (let k = 0; k < plan.frameT.length; k++) {
-    if (cancel.cancelled) return ended(cancel);
+    if (signal.aborted) return ended(signal);
     const started = now();
     const t = plan.frameT[k]!;
     const zt = qSample(schedule, x, t, eps); // sqrt(aB_t) x + sqrt(1 - aB_t) eps, no drift
@@ -179,8 +189,8 @@ async function* forwardFrames(network: Network, tables: Tables, plan: RunPlan, c
       const x0 = t === 0 ? (plan.clipX0 ? tf.clipByValue(z, -1, 1) : z) : estimateX0(schedule, z, out.eps, t, plan.clipX0).x0;
       return packFrame({ z, x0Hat: x0, masked: out.masked, sketch: out.sketch, drift: tf.zerosLike(z), labelProbs: tf.softmax(out.label), repr: out.repr });
     });
-    const values = await readback(packed, cancel);
-    if (values === null || cancel.cancelled) return ended(cancel);
+    const values = await readback(packed, aborted);
+    if (values === null || signal.aborted) return ended(signal);
     const frame = unpackFrame(values, { ...plan, runId: plan.runId, index: k, t, ms: now() - started });
     assertFiniteFrame(frame, B);
     yield frame;
