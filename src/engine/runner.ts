@@ -34,13 +34,13 @@ import type { Frame, RunRequest } from './protocol.ts';
 import { estimateX0, reverseStep, stepEstimate } from './update.ts';
 
 export type RunEnd = 'done' | 'cancelled';
-export type Trajectory = AsyncGenerator<Frame, RunEnd, void>;
+export type FrameGenerator = AsyncGenerator<Frame, RunEnd, void>;
 
 /**
  * Validates the request (throws EngineError 'input' right away) and returns the frame generator.
  * Ending early (`return()` on the generator, or the token) disposes everything the run holds.
  */
-export function runTrajectory(network: Network, tables: Tables, request: RunRequest, signal: AbortSignal): Trajectory {
+export function runTrajectory(network: Network, tables: Tables, request: RunRequest, signal: AbortSignal): FrameGenerator {
   const plan = planRun(request, network.config, tables);
   return plan.mode === 'classify' ? forwardFrames(network, tables, plan, signal) : reverseFrames(network, tables, plan, signal);
 }
@@ -140,7 +140,7 @@ function reverseFrame(network: Network, tables: Tables, plan: RunPlan, cond: Con
   }
 }
 
-async function* reverseFrames(network: Network, tables: Tables, plan: RunPlan, signal: AbortSignal): Trajectory {
+async function* reverseFrames(network: Network, tables: Tables, plan: RunPlan, signal: AbortSignal): FrameGenerator {
   const aborted = whenAborted(signal);
   const B = plan.batch;
   const S = plan.size;
@@ -171,7 +171,7 @@ async function* reverseFrames(network: Network, tables: Tables, plan: RunPlan, s
   }
 }
 
-async function* forwardFrames(network: Network, tables: Tables, plan: RunPlan, signal: AbortSignal): Trajectory {
+async function* forwardFrames(network: Network, tables: Tables, plan: RunPlan, signal: AbortSignal): FrameGenerator {
   const aborted = whenAborted(signal);
   const { schedule } = tables;
   const B = plan.batch;

@@ -7,7 +7,7 @@
 import type { BackendPreference, EngineErrorInfo, Frame, RunRequest } from '../engine/protocol.ts';
 import { validateConfig, type ModelConfig } from '../model/config.ts';
 import type { StoreContext } from './context.ts';
-import { toErrorInfo } from './engine-api.ts';
+import { toErrorInfo } from './error-info.ts';
 import type { Actions } from './state.ts';
 import type { TrajectoryParts } from './trajectory.ts';
 import type { ViewParts } from './view-actions.ts';

@@ -2,7 +2,7 @@
 export * from './store.ts';
 export { FrameBuffer, rollingMedian, NUM_CLASSES } from './frame-buffer.ts';
 export { presetMask, paintStroke, filledMask, hiddenCount, MASK_PRESETS } from './mask.ts';
-export { toErrorInfo } from './engine-api.ts';
+export { toErrorInfo } from './error-info.ts';
 export { hashOf, parseHash, syncWithHash, shareHash, extrasOf, type HashState, type HashInputs, type ShareExtras, type SketchRef } from './url.ts';
 export { parseSamplesIndex, type ParsedSamples } from './samples.ts';
 export { mapBounds, toCanvas, fromCanvas, nearestPoint, pointUV, pointVector, reprTrail, type MapBounds, type XY } from './repr.ts';
