@@ -28,6 +28,8 @@ export interface BackendReport {
   readonly attempts: readonly BackendAttempt[];
   /** One-sentence summary, e.g. "auto picked wasm (4 threads): 15 ms/step vs webgpu 1800 ms/step". */
   readonly summary: string;
+  /** setBackend's answer: ms the warm-up on the new backend took (InitResult.warmupMs of a switch). */
+  readonly warmupMs?: number;
 }
 
 export type LoadPhase = 'backend' | 'weights' | 'warmup' | 'ready';
@@ -207,6 +209,9 @@ export interface EngineApi {
   run(request: RunRequest, onFrame: (frame: Frame) => void): Promise<'done' | 'cancelled'>;
   cancel(runId: string): void;
   memory(): MemoryStats;
-  /** Switch backend at runtime (re-uploads the weights, re-warms). */
-  setBackend(preference: BackendPreference): Promise<BackendReport>;
+  /**
+   * Switch backend at runtime (stops a run in progress: it resolves 'cancelled'; re-uploads the weights,
+   * re-warms), with the same progress phases as init's 'backend' and 'warmup'.
+   */
+  setBackend(preference: BackendPreference, onProgress?: (p: LoadProgress) => void): Promise<BackendReport>;
 }

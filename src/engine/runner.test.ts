@@ -225,6 +225,22 @@ describe('runTrajectory: modes', { timeout: 60_000 }, () => {
     expect(sqrtAlphaBar[1000]!).toBeLessThan(0.01);
   });
 
+  it("classify: x̂₀ follows x0From; the masked-image head's reads at t = T, where the eps estimate is noise", async () => {
+    const last = async (x0From: 'masked' | 'eps') => (await collect(m.network, m.tables, request({ mode: 'classify', image, steps: 2, x0From }))).frames[2]!;
+    const masked = await last('masked');
+    const eps = await last('eps');
+    expect(masked.t).toBe(1000);
+    // The masked head's prediction, clipped (clipX0 is on by default).
+    expect(maxAbsDiff(masked.x0Hat, masked.masked.map((v) => Math.min(1, Math.max(-1, v))))).toBeLessThan(1e-6);
+    /** Mean |difference| of horizontal neighbours: noise jumps, an image is smooth. */
+    const jump = (x: Float32Array) => {
+      let sum = 0;
+      for (let i = 0; i < x.length; i++) if (i % 32 !== 31) sum += Math.abs(x[i + 1]! - x[i]!);
+      return sum / (x.length - 32);
+    };
+    expect(jump(masked.x0Hat)).toBeLessThan(jump(eps.x0Hat) / 3);
+  });
+
   it('label-head (classifier) guidance: eps~ = eps^ - s sqrt(1 - aB_t) grad log p(y | z_t)', async () => {
     const s = 2;
     const base = request({ mode: 'conditional', classId: 4, steps: 1, clipX0: false });

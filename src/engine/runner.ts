@@ -17,7 +17,9 @@
  * pasteNoise(noiseSeed, t_prev) and composited exactly at t_prev = 0.
  *
  * classify: the forward process, frame k = q_sample(x, t_k) = sqrt(aB_t) x + sqrt(1 - aB_t) eps with one
- * eps = initialNoise(seed) for all frames, t ascending 0 .. T; heads at every frame; no drift.
+ * eps = initialNoise(seed) for all frames, t ascending 0 .. T; heads at every frame; no drift. Its x^_0 follows
+ * x0From as a reverse step's does (the masked-image head's by default: readable up to t = T, where the
+ * eps-based estimate divides the eps head's error by sqrt(aB_T) ~ 0.006 and saturates into noise).
  *
  * Memory: one synchronous tf.tidy per step; only z_prev leaves it (with the packed frame, disposed
  * after its one async readback). Nothing but plain arrays crosses an await.
@@ -31,7 +33,7 @@ import { assertFiniteFrame, packFrame, unpackFrame } from './frames.ts';
 import { guidedForward, headTensors } from './label-guidance.ts';
 import { planRun, type RunPlan, type Tables } from './plan.ts';
 import type { Frame, RunRequest } from './protocol.ts';
-import { estimateX0, reverseStep, stepEstimate } from './update.ts';
+import { estimateX0, estimateX0FromHead, reverseStep, stepEstimate } from './update.ts';
 
 export type RunEnd = 'done' | 'cancelled';
 export type FrameGenerator = AsyncGenerator<Frame, RunEnd, void>;
@@ -186,7 +188,14 @@ async function* forwardFrames(network: Network, tables: Tables, plan: RunPlan, s
     const packed = tf.tidy(() => {
       const z = tf.tensor4d(zt, [B, S, S, 1]); // [B, S, S, 1]
       const out = network.forward(z, tf.fill<tf.Rank.R1>([B], Math.max(t, 1), 'int32'));
-      const x0 = t === 0 ? (plan.clipX0 ? tf.clipByValue(z, -1, 1) : z) : estimateX0(schedule, z, out.eps, t, plan.clipX0).x0;
+      const x0 =
+        t === 0
+          ? plan.clipX0
+            ? tf.clipByValue(z, -1, 1)
+            : z
+          : plan.x0From === 'masked'
+            ? estimateX0FromHead(schedule, z, out.masked, out.eps, out.eps, t, plan.clipX0).x0
+            : estimateX0(schedule, z, out.eps, t, plan.clipX0).x0;
       return packFrame({ z, x0Hat: x0, masked: out.masked, sketch: out.sketch, drift: tf.zerosLike(z), labelProbs: tf.softmax(out.label), repr: out.repr });
     });
     const values = await readback(packed, aborted);

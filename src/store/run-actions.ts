@@ -1,7 +1,8 @@
 /**
  * The run config and starting runs: setConfig (a change cancels what runs), buildRequest (the engine
  * request and run summary from the config and the editor's inputs) and launch, which starts a run in a
- * buffer of its own, adds it to the history, and carries it over a GPU loss. Generate and branch
+ * buffer of its own, adds it to the history (dropping a run it supersedes before that one finished), and
+ * carries it over a GPU loss or a backend switch. Generate and branch
  * (history-actions.ts) both start runs through launch.
  */
 import type { Frame, Mode, RunRequest } from '../engine/protocol.ts';
@@ -73,13 +74,19 @@ export function createRunActions(
       sketch: sketch ? sketch.slice() : null,
       repr: repr ? repr.slice() : null,
       reprPoint: repr ? editor.reprPoint : null,
+      testIndex: image && editor.source === 'test' ? editor.testIndex : null,
+      sketchIndex: sketch && editor.sketchSource === 'test' ? editor.testIndex : null,
     };
     return { request, summary };
   };
 
   const launch: RunParts['launch'] = async (request, summary, parent, prefill) => {
     if (!ctx.engine || get().engine.status !== 'ready' || get().engine.switching) return;
+    // A run still computing when another starts is superseded: it leaves the history with its frames (a
+    // burst of Generate clicks leaves one run, not one half-run per click). A run stopped or done stays.
+    const superseded = get().trajectory.status === 'running' ? get().trajectory.runId : null;
     cancelRun();
+    if (superseded !== null) ctx.archive.delete(superseded);
     dropCompare();
     stopLoop();
     const { runId } = request;
@@ -104,7 +111,7 @@ export function createRunActions(
       engine: { ...s.engine, msPerStep: null },
       view: { ...s.view, sample: Math.min(s.view.sample, summary.batch - 1) },
       compare: { ...s.compare, ...NO_COMPARE_RUN },
-      history: { nodes: [...s.history.nodes, node] },
+      history: { nodes: [...s.history.nodes.filter((n) => n.runId !== superseded), node] },
     }));
     startLoop();
     // A WebGPU device or WebGL context loss mid-run moves the engine to wasm (runRecovering) and the same

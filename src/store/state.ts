@@ -44,6 +44,12 @@ export const AVAILABLE_MODES: readonly Mode[] = MODES;
 export { SAMPLERS };
 export const STEP_PRESETS: readonly number[] = [10, 20, 50, 100, 250, 1000];
 export const FPS_CHOICES: readonly number[] = [2, 5, 10, 20, 30, 60];
+/** The side panels presentation mode can show beside the canvas, in the order its keys and buttons list them. */
+export const PRESENT_PANELS = ['label', 'schedule', 'compare', 'forward'] as const;
+export type PresentPanel = (typeof PRESENT_PANELS)[number];
+
+/** Largest seed (core/rng.ts). */
+export { MAX_SEED };
 /** Largest label-head guidance scale the controls offer. */
 export const MAX_LABEL_GUIDANCE = 30;
 /** Largest drift guidance w (the engine's limit, RunRequest.driftGuidance). */
@@ -110,7 +116,8 @@ export interface EngineLike {
   /** Aborts a running init (optional: engines without it cannot cancel loading). */
   cancelInit?(): Awaitable<void>;
   memory(): Awaitable<MemoryStats>;
-  setBackend(preference: BackendPreference): Promise<BackendReport>;
+  /** Re-creates the model on another backend; a run in progress resolves 'cancelled' (the store resumes it). */
+  setBackend(preference: BackendPreference, onProgress?: (p: LoadProgress) => void): Promise<BackendReport>;
   /** Engine events while idle (WebGPU device loss, a crashed worker); returns an unsubscribe function. */
   onEvent?(listener: (event: EngineEvent) => void): () => void;
 }
@@ -213,6 +220,8 @@ export interface EngineSlice {
   readonly msPerStep: number | null;
   /** A backend switch is in progress. */
   readonly switching: boolean;
+  /** The switch's latest phase (stopping the run, starting the backend, warming up), while switching. */
+  readonly switchProgress: LoadProgress | null;
   /** Start-up or backend error (run errors live in the trajectory slice). */
   readonly error: EngineErrorInfo | null;
 }
@@ -247,6 +256,10 @@ export interface RunSummary extends RunConfig {
   /** Representation mode: the vector given to the run, and the map point it came from. */
   readonly repr: Float32Array | null;
   readonly reprPoint: number | null;
+  /** The bundled test image given (classify, inpaint), or null (none, or the user's own image). */
+  readonly testIndex: number | null;
+  /** Sketch mode: the bundled test image whose edge map was given, or null (a drawn sketch, or no sketch). */
+  readonly sketchIndex: number | null;
 }
 
 export interface TrajectorySlice {
@@ -267,6 +280,8 @@ export interface PlayerSlice {
   readonly frameIndex: number;
   readonly playing: boolean;
   readonly fps: number;
+  /** Follow live: while a run computes and the player plays, each tick shows the newest frame (on by default). */
+  readonly follow: boolean;
 }
 
 export interface ViewSlice {
@@ -277,6 +292,8 @@ export interface ViewSlice {
   readonly showMask: boolean;
   /** Show the short explanations written for students (off: a clean demo). */
   readonly explain: boolean;
+  /** Presentation mode's side panel, or null: the full playground (URL `present=`). */
+  readonly present: PresentPanel | null;
 }
 
 /** Compare: run B from the same starting noise as the current run A, other knobs. */
@@ -338,11 +355,21 @@ export interface SamplesSlice {
   readonly error: string | null;
 }
 
-/** A message to the user that is not an error: a link that was clamped, a backend that was replaced. */
+/** How a notice is drawn: 'error' for what failed, 'warning' for what was changed or ignored, 'info' otherwise. */
+export type NoticeTone = 'info' | 'warning' | 'error';
+
+/**
+ * A message to the user (a link that was clamped, a typed value that was out of range, a backend that
+ * was replaced). The toast area shows the active ones (`AppState.notices`) in the viewport; the status
+ * panel lists every one of the session (`AppState.noticeLog`).
+ */
 export interface Notice {
   readonly id: number;
-  readonly tone: 'info' | 'warning';
+  readonly tone: NoticeTone;
+  /** Plain text (never HTML). */
   readonly text: string;
+  /** When it was raised (ms since the epoch, Date.now()). */
+  readonly at: number;
 }
 
 export interface Actions {
@@ -370,11 +397,15 @@ export interface Actions {
   readonly jumpToStart: () => void;
   readonly jumpToEnd: () => void;
   readonly setFps: (fps: number) => void;
+  /** Follow live on or off (PlayerSlice.follow); on during a run jumps to the newest frame and plays. */
+  readonly setFollow: (follow: boolean) => void;
   // view
   readonly setHead: (head: Head) => void;
   readonly selectSample: (sample: number) => void;
   readonly setShowMask: (show: boolean) => void;
   readonly setExplain: (explain: boolean) => void;
+  /** Presentation mode with `panel` beside the canvas; null leaves it. */
+  readonly setPresent: (panel: PresentPanel | null) => void;
   // compare
   readonly setCompare: (patch: Partial<CompareKnobs> & { readonly enabled?: boolean }) => void;
   /** Runs B for the current run A (Generate does it by itself while compare is on). */
@@ -390,8 +421,12 @@ export interface Actions {
   /** Shows a run of the history again (its frames are kept; nothing is recomputed). */
   readonly openRun: (runId: string) => void;
   // notices
-  readonly notify: (text: string, tone?: Notice['tone']) => void;
+  /** Shows `text` in the viewport (default tone 'info') and adds it to the session's notice log. */
+  readonly notify: (text: string, tone?: NoticeTone) => void;
+  /** Hides an active notice (the log keeps it). */
   readonly dismissNotice: (id: number) => void;
+  /** Hides every active notice. */
+  readonly dismissAllNotices: () => void;
   // editor
   readonly pickTestImage: (index: number) => void;
   readonly pickDrawnImage: () => void;
@@ -448,7 +483,10 @@ export interface AppState {
   readonly samples: SamplesSlice;
   readonly compare: CompareSlice;
   readonly history: HistorySlice;
+  /** Active notices, oldest first (at most NOTICE_LIMIT): what the toast area shows. */
   readonly notices: readonly Notice[];
+  /** Every notice of the session, oldest first (at most NOTICE_LOG_LIMIT); dismissing does not remove. */
+  readonly noticeLog: readonly Notice[];
   readonly actions: Actions;
 }
 

@@ -101,6 +101,7 @@ export function createAppStore(deps: StoreDeps = {}): AppStore {
         memory: null,
         msPerStep: null,
         switching: false,
+        switchProgress: null,
         error: null,
       },
       config: initialConfig(deps, ctx.samplingDefaults),
@@ -114,8 +115,8 @@ export function createAppStore(deps: StoreDeps = {}): AppStore {
         error: null,
         elapsedMs: null,
       },
-      player: { frameIndex: 0, playing: false, fps: 20 },
-      view: { head: 'z', sample: 0, showMask: true, explain: true },
+      player: { frameIndex: 0, playing: false, fps: 20, follow: true },
+      view: { head: 'z', sample: 0, showMask: true, explain: true, present: null },
       editor: {
         source: 'test',
         testIndex: 0,
@@ -144,6 +145,7 @@ export function createAppStore(deps: StoreDeps = {}): AppStore {
       },
       history: { nodes: [] },
       notices: [],
+      noticeLog: [],
       actions,
     };
   });
