@@ -428,6 +428,15 @@ describe('runTrajectory: errors, cancellation, memory', { timeout: 60_000 }, () 
     expect(await pending).toEqual({ done: true, value: 'cancelled' });
   });
 
+  it('a run aborted with an EngineError (a lost GPU) ends with that error, not as cancelled', async () => {
+    const lost = new EngineError('device-lost', 'the WebGL context was lost', { detail: 'webgl' });
+    const token = new AbortController();
+    const gen = runTrajectory(m.network, m.tables, request({ steps: 10 }), token.signal);
+    expect((await gen.next()).value).toMatchObject({ index: 0 });
+    token.abort(lost);
+    await expect(gen.next()).rejects.toBe(lost);
+  });
+
   it('names the step where NaN appears', async () => {
     let calls = 0;
     const poisoned = {
