@@ -1,7 +1,7 @@
 import { StrictMode, startTransition } from 'react';
 import { createRoot } from 'react-dom/client';
 import { createEngine } from './engine/client.ts';
-import { createAppStore, syncWithHash } from './store/index.ts';
+import { createAppStore, parseModelParam, syncWithHash } from './store/index.ts';
 import { App } from './ui/App.tsx';
 import './ui/styles.css';
 import './ui/layout.css';
@@ -11,7 +11,10 @@ const container = document.getElementById('root');
 if (!container) throw new Error('index.html has no #root element');
 
 // The composition root: the store gets the real engine (a comlink client over the inference worker).
-const store = createAppStore({ engine: () => createEngine() });
+// `?model=path/`: a model served with the app instead of the bundled one (same origin only).
+const fromLink = parseModelParam(window.location.search, window.location.href);
+const store = createAppStore({ engine: () => createEngine(), ...(fromLink !== null && typeof fromLink === 'object' ? { model: fromLink } : {}) });
+if (typeof fromLink === 'string') store.getState().actions.notify(fromLink, 'warning');
 // The run config and head live in the URL hash: a shared link reproduces the run.
 syncWithHash(store, window.location, (hash) => history.replaceState(null, '', hash));
 

@@ -1,9 +1,7 @@
 #!/usr/bin/env bash
-# Quick tests of the training pipeline (needs Debian's python3-torch; .ci/run installs it).
+# Quick tests of the training pipeline, the 2-rank DDP run included (Debian's python3-torch & co.:
+# installed here when missing and running as root, else the exact command is printed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if ! /usr/bin/python3 -c "import torch, numpy, PIL" 2>/dev/null; then
-  echo "training tests need Debian's PyTorch: apt-get install -y python3-torch python3-numpy python3-pil dataset-fashion-mnist" >&2
-  exit 1
-fi
-OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 -m unittest discover -s training/tests -v
+bash tools/system-deps.sh training
+OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 -m unittest discover -s training/tests -v "$@"

@@ -1,8 +1,16 @@
-"""Train MT-Diffusion on Fashion-MNIST (image, label, masked image, sketch, representation).
+"""Train MT-Diffusion on Fashion-MNIST or a user's data set (--dataset, prepare_data.py's dataset.npz):
+image, label, masked image, sketch, representation.
 
 Resumes from <out>/ckpt.pt when present; checkpoints every --ckpt-every steps and on SIGINT/SIGTERM.
 Deterministic given --seed on one kind of device (--device cpu, the default, or cuda). Needs <out>/representation.npz from
 train_classifier.py (the representation modality is defined by the independent classifier).
+
+On several processes (torchrun sets WORLD_SIZE; training/pipeline.sh --nproc N starts it) this is PyTorch DDP:
+--batch is the global batch, split evenly over the ranks; the order of the data is one shared stream (seeded by
+--seed, advanced identically everywhere), so global batch k is the same images on any rank count; timesteps and
+noise come from a stream per rank (seed + rank); gradients are all-reduced by DDP; every rank updates its EMA from
+the unwrapped module (identical weights in, identical EMA out); rank 0 writes the checkpoint between barriers, with
+every rank's stream state, and the log; <out>/ranks.json holds each rank's sha256 of the weights and the EMA.
 """
 from __future__ import annotations
 
@@ -19,7 +27,8 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from mtd.data import DATA_DIR_DEFAULT, MaskBank, load_split, sketch_of, to_model_space  # noqa: E402
+from mtd.data import DATA_DIR_DEFAULT, MaskBank, class_names_of, load_source, sketch_of, to_model_space  # noqa: E402
+from mtd.ranks import Ranks, digest  # noqa: E402
 from mtd import device as devices  # noqa: E402
 from mtd.model import MODALITIES, MTDiffusion, default_config  # noqa: E402
 from mtd.schedule import Tables  # noqa: E402
@@ -39,18 +48,19 @@ LOW_T_FRACTION, LOW_T_MAX = 0.2, 50   # a fifth of each batch at t in [0, 50]: s
 HOLDOUT = 5000                          # train images never shown to the diffusion model (FD floor)
 
 
-def holdout_split(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def holdout_split(n: int, seed: int, holdout: int = HOLDOUT) -> tuple[np.ndarray, np.ndarray]:
     perm = np.random.default_rng(seed + 12345).permutation(n)
-    return np.sort(perm[HOLDOUT:]), np.sort(perm[:HOLDOUT])
+    return np.sort(perm[holdout:]), np.sort(perm[:holdout])
 
 
 def load_training_data(args, cfg, dev):
-    images, labels = load_split("train", args.data_dir)
+    images, labels = load_source("train", args.data_dir, args.dataset)
     rep_path = os.path.join(args.out, "representation.npz")
     if not os.path.exists(rep_path):
         raise SystemExit(f"{rep_path} missing: run training/train_classifier.py --out {args.out} first")
     reps = np.load(rep_path)["train"]
-    train_idx, _ = holdout_split(len(images), args.seed)
+    # A user's data set has its own held-out test split (prepare_data.py): no second hold-out from train.
+    train_idx, _ = holdout_split(len(images), args.seed, 0 if args.dataset else HOLDOUT)
     if args.limit:
         train_idx = train_idx[:args.limit]
     return {
@@ -82,8 +92,23 @@ def parse_given(text: str) -> dict:
     return probs
 
 
-def training_loss(model, tables_t, batch, masks, gen, cfg):
-    """Multi-task loss: ||eps - eps_hat||^2 + l_y CE + l_m MSE_hidden + l_s MSE + l_r MSE."""
+class TrainingForward(torch.nn.Module):
+    """The encoders and the network in one forward call, so DDP sees every parameter used in the call it wraps."""
+
+    def __init__(self, net: MTDiffusion):
+        super().__init__()
+        self.net = net
+
+    def forward(self, x, onehot, mask, sketch, rep, given, ab, kappa, eps, t):
+        enc = self.net.encode(onehot, x, mask, sketch, rep, given)              # [B,1,32,32]
+        # Marginal of the drifted forward process: z_t = sqrt(ab_t) x + kappa_t E + sqrt(1 - ab_t) eps
+        z = ab.sqrt() * x + kappa * enc + (1 - ab).sqrt() * eps
+        return self.net(z, t)
+
+
+def training_loss(forward, tables_t, batch, masks, gen, cfg):
+    """Multi-task loss: ||eps - eps_hat||^2 + l_y CE + l_m MSE_hidden + l_s MSE + l_r MSE.
+    forward: TrainingForward, or DDP around it."""
     x, y, sketch, rep = batch["x"], batch["y"], batch["sketch"], batch["rep"]
     B, T, dev = x.shape[0], tables_t["T"], x.device
     t = torch.randint(1, T + 1, (B,), generator=gen, device=dev)
@@ -95,13 +120,10 @@ def training_loss(model, tables_t, batch, masks, gen, cfg):
     # An absent masked modality is the all-hidden mask (the masked head then predicts the whole image).
     mask = mask * given["masked"][:, None, None, None]
     onehot = F.one_hot(y, len(cfg["classNames"])).float()
-    enc = model.encode(onehot, x, mask, sketch, rep, given)              # [B,1,32,32]
     eps = torch.randn(x.shape, generator=gen, device=dev)
     ab = tables_t["alpha_bar"][t][:, None, None, None]
     kappa = tables_t["kappa"][t][:, None, None, None]
-    # Marginal of the drifted forward process: z_t = sqrt(ab_t) x + kappa_t E + sqrt(1 - ab_t) eps
-    z = ab.sqrt() * x + kappa * enc + (1 - ab).sqrt() * eps
-    out = model(z, t)
+    out = forward(x, onehot, mask, sketch, rep, given, ab, kappa, eps, t)
     has_noise = (t > 0).float()[:, None, None, None]
     l_eps = ((out["eps"] - eps) ** 2 * has_noise).sum() / (has_noise.sum() * x[0].numel()).clamp(min=1)
     l_label = F.cross_entropy(out["label"], y)
@@ -118,21 +140,23 @@ def training_loss(model, tables_t, batch, masks, gen, cfg):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__)
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default="training/runs/main")
     ap.add_argument("--data-dir", default=DATA_DIR_DEFAULT)
+    ap.add_argument("--dataset", default="", help="a user's data set (prepare_data.py's dataset.npz) instead of Fashion-MNIST")
     ap.add_argument("--steps", type=int, default=4500, help="planned optimiser steps (sets the LR schedule)")
-    ap.add_argument("--batch", type=int, default=128)
+    ap.add_argument("--batch", type=int, default=128, help="images per optimiser step, over all ranks together")
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--warmup", type=int, default=200)
     ap.add_argument("--ema", type=float, default=0.999)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=2, help="CPU threads per machine (divided among its ranks)")
     ap.add_argument("--device", default="cpu", help="cpu (default), cuda, or auto")
     ap.add_argument("--stop-at", type=int, default=0,
                     help="stop after this many steps without changing the LR schedule (the shipped weights: "
                          "--steps 4500 --stop-at 3673, where the session's time ran out)")
     ap.add_argument("--ckpt-every", type=int, default=200)
+    ap.add_argument("--log-every", type=int, default=20)
     ap.add_argument("--limit", type=int, default=0, help="train on only this many images (quick test)")
     ap.add_argument("--mask-bank", type=int, default=6000)
     ap.add_argument("--init-from", default="", help="fine-tune: start from these TF.js weights (e.g. public/weights); "
@@ -142,13 +166,24 @@ def main():
                     help="spatial encoders (masked, sketch) on a checkerboard carrier of this gain; 0 = none")
     args = ap.parse_args()
 
-    torch.set_num_threads(args.threads)
+    if args.device == "auto":
+        args.device = devices.pick("auto").type
+    ranks = Ranks(args.device)
+    if args.batch % ranks.world:
+        raise SystemExit(f"--batch {args.batch} must be divisible by the number of ranks ({ranks.world})")
+    torch.set_num_threads(max(1, args.threads // ranks.local_world))
     torch.manual_seed(args.seed)
-    dev = devices.pick(args.device)
+    dev = devices.pick(ranks.device)
     torch.backends.cudnn.benchmark = dev.type == "cuda"   # fixed shapes: pick the fastest conv kernels once
     os.makedirs(args.out, exist_ok=True)
     cfg = default_config(int(np.load(os.path.join(args.out, "representation.npz"))["train"].shape[1])
                          if os.path.exists(os.path.join(args.out, "representation.npz")) else 8)
+    if args.dataset:
+        from mtd.userdata import load_dataset
+        ds = load_dataset(args.dataset)
+        cfg["classNames"] = class_names_of(args.dataset)
+        cfg["name"] = ds["name"]
+        cfg["dataset"] = {"kind": ds["kind"], "train": int(len(ds["train"][1])), "test": int(len(ds["t10k"][1]))}
     ckpt_path = os.path.join(args.out, "ckpt.pt")
     init_arrays = None
     if args.init_from and not os.path.exists(ckpt_path):
@@ -167,16 +202,17 @@ def main():
 
     model = MTDiffusion(cfg).to(dev)
     ema = MTDiffusion(cfg).to(dev)
-    ema.load_state_dict(model.state_dict())
     ema.requires_grad_(False)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.0, foreach=True)
-    gen = devices.generator(dev, args.seed)
+    gen = devices.generator(dev, args.seed + ranks.rank)      # timesteps, noise, masks: one stream per rank
+    order = torch.Generator().manual_seed(args.seed)          # the data order: one stream shared by all ranks
     step, perm, pos = 0, None, 0
     if init_arrays is not None:
         n_loaded = load_into(model, init_arrays, strict=False)
-        ema.load_state_dict(model.state_dict())
-        print(f"fine-tuning from {args.init_from}: {n_loaded} parameters loaded", flush=True)
-    if os.path.exists(ckpt_path):
+        if ranks.main:
+            print(f"fine-tuning from {args.init_from}: {n_loaded} parameters loaded", flush=True)
+    resumed = os.path.exists(ckpt_path)
+    if resumed:
         ck = devices.load(ckpt_path)
         if ck["args"].get("device", "cpu") != args.device:
             raise SystemExit(f"{ckpt_path} was trained with --device {ck['args'].get('device', 'cpu')}; "
@@ -189,40 +225,69 @@ def main():
         model.load_state_dict(ck["model"])
         ema.load_state_dict(ck["ema"])
         opt.load_state_dict(ck["opt"])
-        gen.set_state(ck["gen"])
-        step, perm, pos = ck["step"], ck["perm"].to(dev), ck["pos"]
-        print(f"resumed from {ckpt_path} at step {step}", flush=True)
+        step, perm, pos = ck["step"], ck["perm"], ck["pos"]
+        perm = None if perm is None else perm.cpu()
+        was = ck.get("world", 1)
+        if "order" in ck:
+            order.set_state(ck["order"])
+        else:
+            order.manual_seed(args.seed + step)
+        if was == ranks.world and "gens" in ck:
+            gen.set_state(ck["gens"][ranks.rank])
+        elif was == ranks.world == 1 and "gen" in ck:
+            gen.set_state(ck["gen"])
+        else:   # another rank count: each rank's stream starts afresh from (seed, rank, step)
+            gen.manual_seed(args.seed + ranks.rank + 1_000_003 * step)
+        if ranks.main:
+            how = "" if was == ranks.world else (f" (trained on {was} rank(s), now {ranks.world}: the ranks' random "
+                                                  f"streams restart from seed, rank and step)")
+            print(f"resumed from {ckpt_path} at step {step}{how}", flush=True)
+    forward = TrainingForward(model)
+    if ranks.distributed:
+        # DDP broadcasts rank 0's parameters at construction: every rank starts from the same weights.
+        forward = torch.nn.parallel.DistributedDataParallel(
+            forward, device_ids=[dev.index] if dev.type == "cuda" else None, broadcast_buffers=False)
+    if not resumed:
+        ema.load_state_dict(model.state_dict())
     n_params = sum(p.numel() for p in model.parameters())
-    print(f"MT-Diffusion: {n_params / 1e6:.2f}M parameters, {len(data['x'])} training images, "
-          f"batch {args.batch}, {args.steps} steps, on {dev}", flush=True)
+    if ranks.main:
+        print(f"MT-Diffusion: {n_params / 1e6:.2f}M parameters, {len(data['x'])} training images, "
+              f"batch {args.batch} on {ranks.world} rank(s), {args.steps} steps, on {dev}", flush=True)
 
     def save():
-        tmp = ckpt_path + ".tmp"
-        torch.save({"model": model.state_dict(), "ema": ema.state_dict(), "opt": opt.state_dict(),
-                    "gen": gen.get_state(), "step": step, "perm": None if perm is None else perm.cpu(), "pos": pos,
-                    "config": cfg, "args": vars(args)}, tmp)
-        os.replace(tmp, ckpt_path)
+        gens = ranks.gather(gen.get_state().cpu())
+        if ranks.main:
+            tmp = ckpt_path + ".tmp"
+            torch.save({"model": model.state_dict(), "ema": ema.state_dict(), "opt": opt.state_dict(),
+                        "gens": gens, "world": ranks.world, "order": order.get_state(), "step": step,
+                        "perm": perm, "pos": pos, "config": cfg, "args": vars(args),
+                        "digests": {"model": digest(model.state_dict()), "ema": digest(ema.state_dict())}}, tmp)
+            os.replace(tmp, ckpt_path)
+        ranks.barrier()
 
     stop = {"now": False}
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.update(now=True))
 
-    bar = tqdm(total=args.steps, initial=step, dynamic_ncols=True, mininterval=5) if tqdm else None
-    log = open(os.path.join(args.out, "train_log.jsonl"), "a")
+    bar = tqdm(total=args.steps, initial=step, dynamic_ncols=True, mininterval=5) if tqdm and ranks.main else None
+    log = open(os.path.join(args.out, "train_log.jsonl"), "a") if ranks.main else None
     t_last, imgs = time.time(), 0
     last = min(args.steps, args.stop_at) if args.stop_at else args.steps
-    while step < last and not stop["now"]:
+    local = args.batch // ranks.world
+    stopping = False
+    while step < last and not stopping:
         if perm is None or pos + args.batch > len(perm):
-            perm, pos = torch.randperm(len(data["x"]), generator=gen, device=dev), 0
-        idx = perm[pos:pos + args.batch]
+            perm, pos = torch.randperm(len(data["x"]), generator=order), 0
+        # This rank's share of global batch [pos, pos + batch) (DistributedSampler's split, per batch).
+        idx = perm[pos + ranks.rank * local:pos + (ranks.rank + 1) * local].to(dev)
         pos += args.batch
         batch = {k: v[idx] for k, v in data.items()}
         for g in opt.param_groups:
             g["lr"] = lr_at(step, args)
         model.train()
-        loss, parts = training_loss(model, tables_t, batch, masks, gen, cfg)
+        loss, parts = training_loss(forward, tables_t, batch, masks, gen, cfg)
         opt.zero_grad(set_to_none=True)
-        loss.backward()
+        loss.backward()      # DDP: the gradients are averaged over the ranks here
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
         decay = min(args.ema, (1 + step) / (10 + step))     # EMA warm-up
@@ -232,26 +297,44 @@ def main():
             torch._foreach_add_(ema_params, model_params, alpha=1 - decay)
         step += 1
         imgs += args.batch
-        if step % 20 == 0:
-            parts = {k: v.item() for k, v in parts.items()}
+        if step % args.log_every == 0 or step == last:
+            means = ranks.mean({"loss": loss, **parts})       # every rank joins; rank 0 writes
             rate = imgs / (time.time() - t_last)
             t_last, imgs = time.time(), 0
-            rec = {"step": step, "loss": loss.item(), **parts, "img_s": rate, "lr": lr_at(step, args)}
-            log.write(json.dumps(rec) + "\n")
-            log.flush()
-            if bar:
-                bar.set_postfix(loss=f"{loss.item():.4f}", eps=f"{parts['eps']:.4f}", ce=f"{parts['ce']:.3f}",
-                                img_s=f"{rate:.0f}")
-            else:
-                print(json.dumps(rec), flush=True)
+            if ranks.main:
+                rec = {"step": step, **means, "img_s": rate, "lr": lr_at(step, args), "ranks": ranks.world}
+                log.write(json.dumps(rec) + "\n")
+                log.flush()
+                if bar:
+                    bar.set_postfix(loss=f"{means['loss']:.4f}", eps=f"{means['eps']:.4f}", ce=f"{means['ce']:.3f}",
+                                    img_s=f"{rate:.0f}")
+                else:
+                    print(json.dumps(rec), flush=True)
         if bar:
             bar.update(1)
         if step % args.ckpt_every == 0:
             save()
+        if step % 10 == 0 or step == last:
+            stopping = ranks.any(stop["now"])   # all ranks stop at the same step
     save()
     if bar:
         bar.close()
-    print(f"stopped at step {step}/{args.steps}; checkpoint {ckpt_path}", flush=True)
+    sums = ranks.gather({"rank": ranks.rank, "model": digest(model.state_dict()), "ema": digest(ema.state_dict())})
+    same = all(s["model"] == sums[0]["model"] and s["ema"] == sums[0]["ema"] for s in sums)
+    if ranks.main:
+        log.close()
+        with open(os.path.join(args.out, "ranks.json"), "w") as f:
+            json.dump({"world": ranks.world, "step": step, "identical": same, "ranks": sums}, f, indent=1)
+        print(f"stopped at step {step}/{args.steps}; checkpoint {ckpt_path}"
+              + (f"; {ranks.world} ranks, weights and EMA identical on all: {same}" if ranks.distributed else ""),
+              flush=True)
+    ranks.leave()
+    sys.stdout.flush()
+    if not same:
+        print("error: the ranks' weights differ (ranks.json)", file=sys.stderr, flush=True)
+        os._exit(1)
+    if ranks.distributed:
+        os._exit(130 if stop["now"] else 0)   # see Ranks.leave
     if stop["now"]:
         sys.exit(130)
 

@@ -16,7 +16,7 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from mtd import device as devices  # noqa: E402
 from mtd.classifier import Classifier  # noqa: E402
-from mtd.data import DATA_DIR_DEFAULT, load_split, to_model_space  # noqa: E402
+from mtd.data import DATA_DIR_DEFAULT, class_names_of, load_source, to_model_space  # noqa: E402
 
 
 def batched_features(model, x, bs=1000):
@@ -36,7 +36,9 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default="training/runs/main")
     ap.add_argument("--data-dir", default=DATA_DIR_DEFAULT)
+    ap.add_argument("--dataset", default="", help="a user's data set (prepare_data.py's dataset.npz) instead of Fashion-MNIST")
     ap.add_argument("--epochs", type=int, default=4)
+    ap.add_argument("--min-steps", type=int, default=0, help="train at least this many steps (small data sets)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--rep-dim", type=int, default=8)
     ap.add_argument("--limit", type=int, default=0, help="use only this many training images (quick test)")
@@ -48,14 +50,14 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     ckpt = os.path.join(args.out, "classifier.pt")
 
-    xtr_u8, ytr = load_split("train", args.data_dir)
-    xte_u8, yte = load_split("t10k", args.data_dir)
+    xtr_u8, ytr = load_source("train", args.data_dir, args.dataset)
+    xte_u8, yte = load_source("t10k", args.data_dir, args.dataset)
     if args.limit:
         xtr_u8, ytr = xtr_u8[:args.limit], ytr[:args.limit]
     xtr, xte = torch.from_numpy(to_model_space(xtr_u8)).to(dev), torch.from_numpy(to_model_space(xte_u8)).to(dev)
     ytr_t, yte_t = torch.from_numpy(ytr).to(dev), torch.from_numpy(yte).to(dev)
 
-    model = Classifier().to(dev)
+    model = Classifier(len(class_names_of(args.dataset))).to(dev)
     if os.path.exists(ckpt):
         model.load_state_dict(devices.load(ckpt))
         print(f"classifier: loaded {ckpt}")
@@ -63,6 +65,7 @@ def main():
         opt = torch.optim.Adam(model.parameters(), 1e-3)
         gen = devices.generator(dev, args.seed)
         steps_per_epoch = (len(xtr) + 127) // 128
+        args.epochs = max(args.epochs, -(-args.min_steps // steps_per_epoch))
         sched = torch.optim.lr_scheduler.OneCycleLR(opt, 3e-3, total_steps=args.epochs * steps_per_epoch)
         for epoch in range(args.epochs):
             model.train()
@@ -91,7 +94,7 @@ def main():
     mean = ftr.mean(0)
     _, s, vt = np.linalg.svd(ftr - mean, full_matrices=False)
     comps = vt[:args.rep_dim]                                  # [D, 256]
-    scale = s[:args.rep_dim] / np.sqrt(len(ftr) - 1)           # std of each component
+    scale = np.maximum(s[:args.rep_dim] / np.sqrt(len(ftr) - 1), 1e-6)   # std of each component (floor: tiny data sets)
     rep = lambda f: ((f - mean) @ comps.T / scale).astype(np.float32)  # noqa: E731  whitened PCA
     np.savez(os.path.join(args.out, "representation.npz"), mean=mean, components=comps, scale=scale,
              train=rep(ftr), test=rep(fte), test_accuracy=acc,

@@ -5,3 +5,5 @@ export * from './samplers.ts';
 export * from './rng.ts';
 export * from './metrics.ts';
 export * from './stats.ts';
+export * from './step-metrics.ts';
+export * from './latent-edit.ts';

@@ -133,6 +133,8 @@ export const NoiseStreams = {
   step: 'step',
   /** Inpainting by replacement: the noise of the visible pixels pasted at timestep t. */
   paste: 'paste',
+  /** Latent editing: the noise of an x^_0 re-noised to timestep t (SDEdit; core/latent-edit.ts). */
+  renoise: 'renoise',
 } as const;
 
 /** The initial latent z_T ~ N(0, I) of a trajectory (n values: batch x 32 x 32 flattened). */
@@ -157,4 +159,10 @@ export function stepNoise(seed: number, t: number, n: number): Float32Array {
 export function pasteNoise(seed: number, t: number, n: number): Float32Array {
   if (!Number.isInteger(t) || t < 0) throw new RangeError(`pasteNoise: t must be a non-negative integer, got ${t}`);
   return createRng(seed).fork(NoiseStreams.paste).fork(String(t)).gaussian(n);
+}
+
+/** The noise xi of an x^_0 re-noised to timestep t when editing a run (core/latent-edit.ts renoiseLatent). */
+export function renoiseNoise(seed: number, t: number, n: number): Float32Array {
+  if (!Number.isInteger(t) || t < 0) throw new RangeError(`renoiseNoise: t must be a non-negative integer, got ${t}`);
+  return createRng(seed).fork(NoiseStreams.renoise).fork(String(t)).gaussian(n);
 }

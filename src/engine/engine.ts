@@ -5,7 +5,7 @@
  * old one). Methods throw EngineError; worker.ts turns them into EngineErrorInfo for postMessage.
  */
 import * as tf from '@tensorflow/tfjs';
-import { loadWeights, type FetchLike } from '../model/index.ts';
+import { filesFetch, loadWeights, type FetchLike } from '../model/index.ts';
 import type { EngineEvent, EngineWorkerApi } from './api.ts';
 import { activateBackend, activeWebGlContext, activeWebGpuDevice, resetBackend, selectBackend, type Activation } from './backends.ts';
 import { EngineError, toEngineError } from './errors.ts';
@@ -179,8 +179,9 @@ export function createEngineCore(options: EngineOptions = {}): EngineWorkerApi {
         onProgress({ phase: 'weights', fraction: 0, message: 'downloading the weights' });
         // Decode on the cpu backend and keep plain arrays: any backend can be built from them later.
         await activate('cpu');
+        const fetchFn = init.files ? filesFetch(init.files) : options.fetch;
         const loaded = await loadWeights(init.weightsUrl, {
-          ...(options.fetch ? { fetch: options.fetch } : {}),
+          ...(fetchFn ? { fetch: fetchFn } : {}),
           signal: controller.signal,
           onProgress: (p) => onProgress({ phase: 'weights', fraction: p.total ? p.loaded / p.total : 1, message: `${p.loaded} / ${p.total} bytes` }),
         });

@@ -20,9 +20,20 @@ export interface FrameTensors {
 const FIELDS = ['z', 'x0Hat', 'masked', 'sketch', 'drift', 'labelProbs', 'repr'] as const;
 type Field = (typeof FIELDS)[number];
 
-/** One flat tensor [5 B S S + B K + B D] (call inside a tidy). */
-export function packFrame(f: FrameTensors): tf.Tensor1D {
-  return tf.concat(FIELDS.map((k) => tf.reshape<tf.Rank.R1>(f[k], [-1])), 0);
+/**
+ * One flat tensor [5 B S S + B K + B D (+ the tail's size)] (call inside a tidy). `tail`: an extra tensor
+ * read back with the frame but not part of it (inpainting: x^_0 before the composite, for the metrics);
+ * take it off with `splitTail` before unpackFrame.
+ */
+export function packFrame(f: FrameTensors, tail: tf.Tensor | null = null): tf.Tensor1D {
+  const parts = FIELDS.map((k) => tf.reshape<tf.Rank.R1>(f[k], [-1]));
+  return tf.concat(tail === null ? parts : [...parts, tf.reshape<tf.Rank.R1>(tail, [-1])], 0);
+}
+
+/** The packed values without their last `tailLength` values, and that tail (a copy), or null when 0. */
+export function splitTail(values: Float32Array, tailLength: number): { values: Float32Array; tail: Float32Array | null } {
+  if (tailLength === 0) return { values, tail: null };
+  return { values: values.subarray(0, values.length - tailLength), tail: values.slice(values.length - tailLength) };
 }
 
 export interface FrameMeta {
@@ -34,6 +45,8 @@ export interface FrameMeta {
   readonly classes: number;
   readonly reprDim: number;
   readonly ms: number;
+  /** Model evaluations before this frame (reverse runs). */
+  readonly nfe?: number;
 }
 
 /** Splits packed values into a Frame; every field gets its own ArrayBuffer (transferable). */
@@ -50,7 +63,7 @@ export function unpackFrame(values: Float32Array, m: FrameMeta): Frame {
     parts[k] = values.slice(offset, offset + lengths[k]);
     offset += lengths[k];
   }
-  return { runId: m.runId, index: m.index, t: m.t, ms: m.ms, ...parts };
+  return { runId: m.runId, index: m.index, t: m.t, ms: m.ms, ...(m.nfe === undefined ? {} : { nfe: m.nfe }), ...parts };
 }
 
 /** Throws EngineError('numerics') naming the frame, field and sample when any value is NaN or +-Inf. */

@@ -13,6 +13,8 @@ import { WeightsError } from './errors.ts';
 import { fields, finite, inOpen, integer, notArray, oneOf, parseWith, record, show, string, strings } from './schema.ts';
 
 export const SUPPORTED_CONFIG_VERSION = 1;
+/** The most classes a model may have: the label panels and pickers are laid out for 10 (training/mtd/userdata.py MAX_CLASSES). */
+export const MAX_CLASSES = 10;
 
 /** Heads and encoders this build implements (training/mtd/model.py `MTDiffusion`). */
 export const HEAD_NAMES = ['eps', 'label', 'masked', 'sketch', 'repr'] as const;
@@ -91,7 +93,7 @@ export const ConfigSchema = fields({
     carrier: v.optional(CarrierSchema),
     convHidden: positive,
   }),
-  classNames: v.pipe(strings(), v.minLength(2, 'at least 2 class names')),
+  classNames: v.pipe(strings(), v.minLength(2, 'at least 2 class names'), v.maxLength(MAX_CLASSES, `at most ${MAX_CLASSES} class names`)),
   /** Sketch = integer Sobel |g|^2 > thresholdSq on the uint8 image (training/mtd/data.py `sketch_of`). */
   sketch: fields({ kind: v.literal('sobel-int', "'sobel-int'"), thresholdSq: integer(0) }),
   loss: v.pipe(notArray(), v.record(v.string(), finite(), 'an object')),
@@ -105,6 +107,8 @@ export const ConfigSchema = fields({
   trainingSteps: integer(0),
   exported: v.optional(string()),
   weights: v.optional(string()),
+  /** The model's name (a user's model: training/prepare_data.py --name, else its data folder's name). */
+  name: v.optional(string()),
 });
 
 export type ModelConfig = v.InferOutput<typeof ConfigSchema>;

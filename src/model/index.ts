@@ -3,6 +3,7 @@ export { WeightsError, isWeightsError, type WeightsErrorKind, type WeightsErrorD
 export {
   validateConfig,
   SUPPORTED_CONFIG_VERSION,
+  MAX_CLASSES,
   HEAD_NAMES,
   ENCODER_NAMES,
   type ModelConfig,
@@ -25,3 +26,4 @@ export {
 } from './weights.ts';
 export { createNetwork, type Network, type HeadOutputs, type EncodeInputs, type GivenFlags } from './network.ts';
 export { sketchOf, toModelSpace, type ImageGeometry, type SketchParams } from './sketch.ts';
+export { filesFetch, modelFolderFiles, readModelSamples, type PickedFile, type ModelSamplesFiles } from './model-files.ts';

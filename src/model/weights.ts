@@ -363,6 +363,10 @@ export async function loadWeights(baseUrl: string, options: LoadWeightsOptions =
     } catch (e) {
       throw asWeightsError(e, MODEL_JSON, url, signal);
     }
+    if (/^\s*<(!doctype|html)/i.test(text)) {
+      // A server's fallback page (an SPA answers every path with index.html): there is no model.json there.
+      throw new WeightsError('http', `${MODEL_JSON}: not found at ${url} (the server answered with a web page)`, { file: MODEL_JSON });
+    }
     let json: unknown;
     try {
       json = JSON.parse(text);

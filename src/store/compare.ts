@@ -6,7 +6,7 @@
  */
 import { entropy } from '../core/metrics.ts';
 import type { Frame } from '../engine/protocol.ts';
-import { NUM_CLASSES } from './frame-buffer.ts';
+import { classesOf } from './frame-buffer.ts';
 import type { CompareKnobs } from './state.ts';
 
 export const DEFAULT_COMPARE_KNOBS: CompareKnobs = { sampler: 'ddpm', eta: 0, labelGuidance: 0, driftGuidance: 0, steps: 50 };
@@ -54,10 +54,11 @@ export function frameDiff(a: Frame, b: Frame, sample: number, side = 32): FrameD
     sq += d * d;
     maxZ = Math.max(maxZ, Math.abs(d));
   }
-  const pa = a.labelProbs.subarray(sample * NUM_CLASSES, (sample + 1) * NUM_CLASSES);
-  const pb = b.labelProbs.subarray(sample * NUM_CLASSES, (sample + 1) * NUM_CLASSES);
+  const k = classesOf(a);
+  const pa = a.labelProbs.subarray(sample * k, (sample + 1) * k);
+  const pb = b.labelProbs.subarray(sample * k, (sample + 1) * k);
   let tv = 0;
-  for (let c = 0; c < NUM_CLASSES; c++) tv += Math.abs(pa[c]! - pb[c]!);
+  for (let c = 0; c < k; c++) tv += Math.abs(pa[c]! - pb[c]!);
   return {
     x0MeanAbs: absX / n,
     zRms: Math.sqrt(sq / n),

@@ -11,7 +11,7 @@ import type { StoreApi } from 'zustand/vanilla';
 import { RandomStream } from '../core/rng.ts';
 import { SAMPLING_DEFAULTS, type SamplingDefaults } from './defaults.ts';
 import type { FrameBuffer } from './frame-buffer.ts';
-import { DEFAULT_GEOMETRY, type AppState, type EngineLike, type StoreDeps } from './state.ts';
+import { DEFAULT_GEOMETRY, type AppState, type EngineLike, type ModelSource, type StoreDeps } from './state.ts';
 
 /** Merges `value` into slice `key` of the state. */
 export type Patch = <K extends Exclude<keyof AppState, 'actions'>>(key: K, value: Partial<AppState[K]>) => void;
@@ -37,6 +37,9 @@ export interface StoreContext {
 
   // ---- engine (written by engine-actions.ts only) --------------------------------------------
   engine: EngineLike | null;
+
+  // ---- the model the engine loads and the samples come from (written by model-actions.ts only) ----
+  model: ModelSource;
 
   // ---- runs ----------------------------------------------------------------------------------
   /**
@@ -85,6 +88,7 @@ export function createStoreContext(deps: StoreDeps, get: StoreContext['get'], se
     side: DEFAULT_GEOMETRY.imageSize,
     samplingDefaults: deps.samplingDefaults ?? SAMPLING_DEFAULTS,
     engine: null,
+    model: deps.model ?? { kind: 'bundled' },
     newRunId: (compareOf) => (compareOf === undefined ? `run-${++runs}` : `${compareOf}-B${++runs}`),
     archive: new Map<string, FrameBuffer>(),
   };

@@ -8,6 +8,7 @@ import type { BackendPreference, EngineErrorInfo, Frame, RunRequest } from '../e
 import { validateConfig, type ModelConfig } from '../model/config.ts';
 import type { StoreContext } from './context.ts';
 import { toErrorInfo } from './error-info.ts';
+import { modelName, weightsLocation } from './model-source.ts';
 import type { Actions } from './state.ts';
 import type { TrajectoryParts } from './trajectory.ts';
 import type { ViewParts } from './view-actions.ts';
@@ -37,6 +38,8 @@ export interface EngineParts {
     isCurrent: () => boolean,
     resume: () => { request: RunRequest; step: number },
   ) => Promise<'done' | 'cancelled' | 'stale' | { error: EngineErrorInfo }>;
+  /** Loads ctx.model into the engine from the beginning (another model; model-actions.ts). */
+  readonly reload: () => Promise<void>;
   readonly actions: Pick<Actions, 'startEngine' | 'retryEngine' | 'setBackend' | 'cancelLoading' | 'refreshMemory'>;
 }
 
@@ -100,7 +103,9 @@ export function createEngineActions(
           patch('engine', { status: 'error', error: { kind: 'internal', message: event.message } });
         });
       }
-      const result = await ctx.engine.init({ backend: preference, weightsUrl: `${baseUrl}weights/` }, (p) => {
+      const source = ctx.model;
+      const init = { backend: preference, weightsUrl: weightsLocation(source, baseUrl), ...(source.kind === 'files' ? { files: source.files } : {}) };
+      const result = await ctx.engine.init(init, (p) => {
         patch('engine', { phase: p.phase, progress: { ...get().engine.progress, [p.phase]: p } });
       });
       let config: ModelConfig | null = null;
@@ -109,6 +114,7 @@ export function createEngineActions(
       } catch {
         config = null; // the engine validated it already; the UI only needs geometry and names
       }
+      if (ctx.model === source) patch('model', { name: modelName(source, config) });
       patch('engine', {
         status: 'ready',
         phase: 'ready',
@@ -240,5 +246,10 @@ export function createEngineActions(
     refreshMemory: pollMemory,
   };
 
-  return { pollMemory, startMemoryPoll, stopMemoryPoll, recoverBackend, runRecovering, actions };
+  const reload = () => {
+    engineStarting = initEngine(get().engine.preference);
+    return engineStarting;
+  };
+
+  return { pollMemory, startMemoryPoll, stopMemoryPoll, recoverBackend, runRecovering, reload, actions };
 }

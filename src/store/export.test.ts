@@ -59,6 +59,16 @@ describe('export', () => {
     expect(out.frames[1]!.x0Hat[0]![5]).toBeCloseTo(-0.1, 6);
   });
 
+  it('JSON carries each frame\'s per-step metrics per sample, undefined values as null', () => {
+    const run: RunSummary = { ...DEFAULT_CONFIG, batch: 1, runId: 'r', image: null, mask: null, trueLabel: null, sketch: null, repr: null, reprPoint: null, testIndex: null, sketchIndex: null };
+    const metrics = { x0Move: [NaN], epsNorm: [1.234567891], noiseLevel: [0.5], entropy: [Math.log(10)], driftNorm: [0], visibleError: [NaN] };
+    const out = JSON.parse(JSON.stringify(trajectoryExport(run, [{ ...frame(0, 1), metrics }, frame(1, 1)], ['a']))) as ReturnType<typeof trajectoryExport>;
+    expect(out.frames[0]!.metrics).toEqual({ x0Move: [null], epsNorm: [1.23457], noiseLevel: [0.5], entropy: [2.30259], driftNorm: [0], visibleError: [null] });
+    expect(out.frames[1]).not.toHaveProperty('metrics');
+    expect(parseTrajectoryExport(out)).toEqual(out); // the schema knows the metrics
+    expect(() => parseTrajectoryExport({ ...out, frames: [{ ...out.frames[0]!, metrics: { ...out.frames[0]!.metrics, entropy: ['x'] } }] }, 'run.json')).toThrow(/run\.json: frames\[0\]\.metrics\.entropy/);
+  });
+
   it('JSON carries a sketch run\'s edge map and a representation run\'s point and vector', () => {
     const sketch = new Float32Array(1024).fill(1, 40, 90);
     const base: RunSummary = { ...DEFAULT_CONFIG, runId: 'r', image: null, mask: null, trueLabel: null, sketch: null, repr: null, reprPoint: null, testIndex: null, sketchIndex: null };

@@ -1,14 +1,15 @@
 /**
  * Export of a trajectory: JSON (the run's config with its mask, sketch and representation inputs, then
- * per frame the timestep, the label distribution of every sample and the image arrays) and an animated GIF (gifenc) from frames the UI has drawn to RGBA.
+ * per frame the timestep, the label distribution of every sample, the image arrays and the per-step metrics) and an animated GIF (gifenc) from frames the UI has drawn to RGBA.
  * PNGs come from canvases, in the UI (ui/ExportMenu.tsx).
  */
 import { GIFEncoder, applyPalette, quantize } from 'gifenc';
 import * as v from 'valibot';
+import { STEP_METRICS, type StepMetricName } from '../core/step-metrics.ts';
 import type { Frame } from '../engine/protocol.ts';
 import { fields, finite, integer, parseWith, strings } from '../model/schema.ts';
-import { NUM_CLASSES } from './frame-buffer.ts';
 import { encodeBits } from './bits.ts';
+import { classesOf } from './frame-buffer.ts';
 import { encodeMask } from './share.ts';
 import { RunConfigSchema, type RunSummary } from './state.ts';
 
@@ -17,6 +18,8 @@ export const EXPORT_FORMAT = 'mt-diffusion-trajectory/1';
 /** Per sample, one array of numbers. */
 const perSampleArrays = v.array(v.array(finite('an array of numbers per sample'), 'an array of numbers per sample'), 'an array of numbers per sample');
 const nullable = <T>(schema: v.GenericSchema<unknown, T>) => v.nullable(schema);
+/** Per sample, one number or null (a metric undefined at that frame). */
+const perSampleValues = v.array(v.nullable(finite('a number or null per sample')), 'an array of numbers or nulls per sample');
 
 /** The export's JSON: what trajectoryExport writes and what a reader of the file may rely on. */
 export const TrajectoryExportSchema = fields({
@@ -48,6 +51,11 @@ export const TrajectoryExportSchema = fields({
       z: perSampleArrays,
       /** The image head's x̂₀ per sample, 32x32 row-major, model space [-1, 1]. */
       x0Hat: perSampleArrays,
+      /**
+       * The per-step metrics (core/step-metrics.ts), one value per sample; null where undefined (the first
+       * frame's x̂₀ move, ε̂ at t = 0, the visible error outside inpainting). Absent when the frame had none.
+       */
+      metrics: v.optional(fields(Object.fromEntries(STEP_METRICS.map((k) => [k, perSampleValues])) as Record<StepMetricName, typeof perSampleValues>)),
     }),
     'an array of frames',
   ),
@@ -70,6 +78,10 @@ function perSample(values: Float32Array, batch: number): number[][] {
   return Array.from({ length: batch }, (_, b) => Array.from(values.subarray(b * per, (b + 1) * per), round));
 }
 
+function exportedMetrics(m: NonNullable<Frame['metrics']>): Record<StepMetricName, (number | null)[]> {
+  return Object.fromEntries(STEP_METRICS.map((k) => [k, m[k].map((x) => (Number.isFinite(x) ? round(x) : null))])) as Record<StepMetricName, (number | null)[]>;
+}
+
 /** The trajectory as plain JSON data (one entry per frame, in order). */
 export function trajectoryExport(run: RunSummary, frames: readonly Frame[], classNames: readonly string[], size = 32): ExportedTrajectory {
   const { image, mask, sketch, repr, ...config } = run;
@@ -88,9 +100,10 @@ export function trajectoryExport(run: RunSummary, frames: readonly Frame[], clas
     frames: frames.map((f) => ({
       index: f.index,
       t: f.t,
-      labelProbs: Array.from({ length: run.batch }, (_, b) => Array.from(f.labelProbs.subarray(b * NUM_CLASSES, (b + 1) * NUM_CLASSES), round)),
+      labelProbs: Array.from({ length: run.batch }, (_, b) => Array.from(f.labelProbs.subarray(b * classesOf(f), (b + 1) * classesOf(f)), round)),
       z: perSample(f.z, run.batch),
       x0Hat: perSample(f.x0Hat, run.batch),
+      ...(f.metrics ? { metrics: exportedMetrics(f.metrics) } : {}),
     })),
   };
 }

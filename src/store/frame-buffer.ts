@@ -6,9 +6,16 @@
 import type { Frame } from '../engine/protocol.ts';
 import { entropy } from '../core/metrics.ts';
 import { median } from '../core/stats.ts';
-import type { Frames } from './state.ts';
+import { DEFAULT_GEOMETRY, type Frames } from './state.ts';
 
+/** The bundled model's classes (Fashion-MNIST); a model's own count is classesOf(frame). */
 export const NUM_CLASSES = 10;
+
+/** Classes K of a frame's label head: labelProbs holds B*K values, z holds B*side*side. */
+export function classesOf(frame: Pick<Frame, 'z' | 'labelProbs'>, side = DEFAULT_GEOMETRY.imageSize): number {
+  const batch = frame.z.length / (side * side);
+  return batch > 0 ? Math.round(frame.labelProbs.length / batch) : 0;
+}
 
 export class FrameBuffer implements Frames {
   #runId: string | null = null;
@@ -96,7 +103,8 @@ export class FrameBuffer implements Frames {
     const n = Math.min(count, this.#frames.length);
     for (let f = 0; f < n; f++) {
       const frame = this.#frames[f]!;
-      const p = frame.labelProbs.subarray(sample * NUM_CLASSES, (sample + 1) * NUM_CLASSES);
+      const k = classesOf(frame);
+      const p = frame.labelProbs.subarray(sample * k, (sample + 1) * k);
       probs.push(p);
       ent.push(entropy(p));
       t.push(frame.t);

@@ -4,10 +4,14 @@
  * vector. Test images and their sketches are converted once and cached (`sourceCache`,
  * `sketchCache`); a new download of the samples clears the caches.
  */
+import { filesFetch, readModelSamples } from '../model/model-files.ts';
 import { sketchOf, toModelSpace } from '../model/sketch.ts';
+import type { FetchLike } from '../model/weights.ts';
 import type { StoreContext } from './context.ts';
+import { weightsLocation } from './model-source.ts';
 import { pointVector } from './repr.ts';
 import { parseSamplesIndex } from './samples.ts';
+import { parseProjection } from './trajectory-map.ts';
 import { DEFAULT_GEOMETRY, DEFAULT_SKETCH, type Actions } from './state.ts';
 
 export interface Inputs {
@@ -23,6 +27,8 @@ export function createInputs(ctx: StoreContext): Inputs {
   /** Sketch cache: (test index, its edge map). */
   let sketchCache: { key: string; sketch: Float32Array } | null = null;
   let samplesLoading: Promise<void> | null = null;
+  /** The model whose samples are loading. */
+  let loadingFor: StoreContext['model'] | null = null;
   const { get, patch, baseUrl, fetch: doFetch } = ctx;
 
   const sourceImage = (): Float32Array | null => {
@@ -63,24 +69,60 @@ export function createInputs(ctx: StoreContext): Inputs {
     return samples.points ? pointVector(samples.points, editor.reprPoint) : null;
   };
 
+  /** The trajectory map's projection (optional: a failure leaves the rest of the page working, with its message). */
+  const fetchProjection = async () => {
+    try {
+      const res = await doFetch(`${baseUrl}samples/projection.json`);
+      if (!res.ok) throw new Error(`samples/projection.json: HTTP ${res.status}`);
+      let json: unknown;
+      try {
+        json = await res.json();
+      } catch {
+        throw new Error('samples/projection.json: not valid JSON');
+      }
+      patch('samples', { projection: parseProjection(json), projectionError: null });
+    } catch (e) {
+      patch('samples', { projection: null, projectionError: e instanceof Error ? e.message : String(e) });
+    }
+  };
+
+  /** The bundled samples (public/samples), or null when the model is another one. */
+  const bundledSamples = async (): Promise<{ index: unknown; images: Uint8Array } | null> => {
+    const [indexRes, imagesRes] = await Promise.all([doFetch(`${baseUrl}samples/index.json`), doFetch(`${baseUrl}samples/images.bin`)]);
+    if (!indexRes.ok) throw new Error(`samples/index.json: HTTP ${indexRes.status}`);
+    if (!imagesRes.ok) throw new Error(`samples/images.bin: HTTP ${imagesRes.status}`);
+    return { index: await indexRes.json(), images: new Uint8Array(await imagesRes.arrayBuffer()) };
+  };
+
   const fetchSamples = async () => {
+    const source = ctx.model;
     patch('samples', { status: 'loading', error: null });
     try {
-      const [indexRes, imagesRes] = await Promise.all([
-        doFetch(`${baseUrl}samples/index.json`),
-        doFetch(`${baseUrl}samples/images.bin`),
-      ]);
-      if (!indexRes.ok) throw new Error(`samples/index.json: HTTP ${indexRes.status}`);
-      if (!imagesRes.ok) throw new Error(`samples/images.bin: HTTP ${imagesRes.status}`);
-      const index: unknown = await indexRes.json();
-      const images = new Uint8Array(await imagesRes.arrayBuffer());
-      const { count, size, labels, classNames, points } = parseSamplesIndex(index, images.length, get().engine.config?.representation.dim);
+      let got: { index: unknown; images: Uint8Array } | null;
+      if (source.kind === 'bundled') {
+        got = await bundledSamples();
+      } else {
+        // Another model's own samples, beside its model.json and checked against its integrity map.
+        const fetchFn: FetchLike = source.kind === 'files' ? filesFetch(source.files) : (url) => doFetch(url);
+        got = await readModelSamples(fetchFn, weightsLocation(source, baseUrl));
+      }
+      if (ctx.model !== source) return;
       sourceCache = null;
       sketchCache = null;
-      patch('samples', { status: 'ready', count, size, labels, classNames, images, points, error: null });
+      if (got === null) {
+        // No samples: the editors offer only drawing, and there is no representation map.
+        const classNames = get().engine.config?.classNames ?? [];
+        patch('samples', { status: 'ready', count: 0, labels: [], classNames, images: new Uint8Array(0), points: null, error: null });
+        return;
+      }
+      const { count, size, labels, classNames, points } = parseSamplesIndex(got.index, got.images.length, get().engine.config?.representation.dim);
+      patch('samples', { status: 'ready', count, size, labels, classNames, images: got.images, points, error: null });
     } catch (e) {
-      patch('samples', { status: 'error', error: e instanceof Error ? e.message : String(e) });
+      if (ctx.model === source) patch('samples', { status: 'error', error: e instanceof Error ? e.message : String(e) });
     }
+    if (source.kind === 'bundled') await fetchProjection();
+    // The projection is fitted to the bundled test images: another model's map would be meaningless.
+    else patch('samples', { projection: null, projectionError: 'The trajectory map ships with the bundled model only.' });
   };
 
   const actions: Inputs['actions'] = {
@@ -90,9 +132,16 @@ export function createInputs(ctx: StoreContext): Inputs {
     reprTarget,
     loadSamples() {
       // One download at a time (React's StrictMode runs mount effects twice in development).
-      samplesLoading ??= fetchSamples().finally(() => {
-        samplesLoading = null;
-      });
+      // A new model's samples wait for the old model's download, then load afresh.
+      if (samplesLoading !== null && loadingFor !== ctx.model) {
+        return samplesLoading.then(() => (samplesLoading === null ? actions.loadSamples() : samplesLoading));
+      }
+      if (samplesLoading === null) {
+        loadingFor = ctx.model;
+        samplesLoading = fetchSamples().finally(() => {
+          samplesLoading = null;
+        });
+      }
       return samplesLoading;
     },
   };

@@ -5,6 +5,8 @@
  * carries it over a GPU loss or a backend switch. Generate and branch
  * (history-actions.ts) both start runs through launch.
  */
+import { stepCountProblem } from '../core/index.ts';
+import type { LatentEdit } from '../core/latent-edit.ts';
 import type { Frame, Mode, RunRequest } from '../engine/protocol.ts';
 import { NO_COMPARE_RUN, type CompareParts } from './compare-actions.ts';
 import type { StoreContext } from './context.ts';
@@ -13,8 +15,8 @@ import type { EngineParts } from './engine-actions.ts';
 import { FrameBuffer, rollingMedian } from './frame-buffer.ts';
 import type { Inputs } from './inputs.ts';
 import type { Player } from './player.ts';
-import { runRequest } from './request.ts';
-import { DEFAULT_CONFIG, missingInput, modeUsesImage, sanitizeConfig, type Actions, type RunConfig, type RunNode, type RunSummary } from './state.ts';
+import { runRequest, startAt } from './request.ts';
+import { DEFAULT_CONFIG, missingInput, modeUsesImage, SAMPLERS, sanitizeConfig, type Actions, type RunConfig, type RunNode, type RunSummary } from './state.ts';
 import { MS_WINDOW, type TrajectoryParts } from './trajectory.ts';
 
 export interface RunParts {
@@ -27,7 +29,12 @@ export interface RunParts {
    * Starts a run (from noise, or a branch: `parent` and the parent's frames 0..k-1 in `prefill`) in a
    * buffer of its own, added to the history; the run on screen before stays in the history.
    */
-  readonly launch: (request: RunRequest, summary: RunSummary, parent: { runId: string; fromStep: number } | null, prefill: readonly Frame[]) => Promise<void>;
+  readonly launch: (
+    request: RunRequest,
+    summary: RunSummary,
+    parent: { runId: string; fromStep: number; edit?: LatentEdit } | null,
+    prefill: readonly Frame[],
+  ) => Promise<void>;
   readonly actions: Pick<Actions, 'setConfig' | 'rollSeed' | 'generate'>;
 }
 
@@ -39,6 +46,7 @@ export function createRunActions(
     readonly player: Pick<Player, 'stopLoop' | 'startLoop'>;
     readonly engine: Pick<EngineParts, 'pollMemory' | 'runRecovering'>;
     readonly inputs: Pick<Inputs, 'sourceImage' | 'sketchImage' | 'reprTarget'>;
+    readonly view: { readonly actions: Pick<Actions, 'notify'> };
   },
 ): RunParts {
   const { get, set, patch, now, dice } = ctx;
@@ -95,7 +103,10 @@ export function createRunActions(
     for (const f of prefill) buffer.push({ ...f, runId }); // the parent's frames, shared arrays
     ctx.archive.set(runId, buffer);
     channel.open(runId, buffer);
-    const node: RunNode = { runId, parentId: parent?.runId ?? null, fromStep: parent?.fromStep ?? 0, summary, status: 'running', frameCount: prefill.length };
+    const node: RunNode = {
+      runId, parentId: parent?.runId ?? null, fromStep: parent?.fromStep ?? 0, summary, status: 'running', frameCount: prefill.length,
+      ...(parent?.edit ? { edit: parent.edit } : {}),
+    };
     set((s) => ({
       trajectory: {
         runId,
@@ -122,7 +133,7 @@ export function createRunActions(
       // branch point: its request as it was. Classify has no z to continue from.
       channel.flush();
       const last = buffer.length > prefill.length ? buffer.at(buffer.length - 1) : undefined;
-      const start = last && request.mode !== 'classify' ? { start: { z: last.z.slice(), fromStep: last.index } } : {};
+      const start = last && request.mode !== 'classify' ? { start: startAt(buffer, last.index) } : {};
       return { request: { ...request, ...start }, step: last ? last.index : (request.start?.fromStep ?? 0) };
     };
     try {
@@ -156,7 +167,12 @@ export function createRunActions(
       const table = ctx.samplingDefaults;
       if (defaultDriftGuidance(before.mode, table) !== null) lastGuided = before.mode;
       // A mode switch moves an untouched drift guidance to the new mode's measured default (defaults.ts).
-      const next = sanitizeConfig({ ...before, ...followModeDefaults(before, change, lastGuided, table) }, get().engine.config?.schedule.T ?? 1000);
+      const T = get().engine.config?.schedule.T ?? 1000;
+      const asked = { ...before, ...followModeDefaults(before, change, lastGuided, table) };
+      const next = sanitizeConfig(asked, T);
+      // A step count the sampler cannot take (DPM++ 2M with 1 step) is raised to its fewest, and says why.
+      const problem = asked.steps < next.steps && SAMPLERS.includes(next.sampler) ? stepCountProblem(next.sampler, Math.round(asked.steps), T) : null;
+      if (problem !== null) parts.view.actions.notify(`${problem}; using ${next.steps}.`, 'warning');
       const changed = (Object.keys(next) as (keyof RunConfig)[]).some((k) => next[k] !== before[k]);
       if (!changed) return;
       // Changing the config while a run plays cancels it cleanly; a new seed or mode also stops playback.

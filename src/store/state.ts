@@ -8,7 +8,9 @@
  */
 import * as v from 'valibot';
 import type { StoreApi } from 'zustand/vanilla';
+import type { LatentEdit } from '../core/latent-edit.ts';
 import { MAX_SEED } from '../core/rng.ts';
+import { SAMPLER_INFO, SPACINGS, type SamplingSpacing } from '../core/samplers.ts';
 import type { EngineEvent } from '../engine/api.ts';
 import type {
   BackendPreference,
@@ -28,7 +30,7 @@ import type {
 import { DEFAULT_X0_SOURCE, DRIFT_GUIDANCE_MODES, MAX_DRIFT_GUIDANCE, MODES, SAMPLERS, X0_SOURCES } from '../engine/protocol.ts';
 import type { ModelConfig } from '../model/config.ts';
 // The measured defaults table: a leaf itself (it imports only the engine's protocol types).
-import { SAMPLING_DEFAULTS, type SamplingDefaults } from './defaults.ts';
+import { DEFAULT_SAMPLING, SAMPLING_DEFAULTS, type SamplingDefaults } from './defaults.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Constants shared with the UI.
@@ -40,8 +42,8 @@ export const AVAILABLE_HEADS: readonly Head[] = HEADS;
 
 /** Modes this build offers, in the order the mode picker lists them (the protocol's MODES table). */
 export const AVAILABLE_MODES: readonly Mode[] = MODES;
-/** The samplers (core's SAMPLERS table, where each sampler's coefficients live). */
-export { SAMPLERS };
+/** The samplers (core's SAMPLERS table, where each sampler's coefficients live) and the timestep spacings. */
+export { SAMPLERS, SAMPLER_INFO, SPACINGS, type SamplingSpacing };
 export const STEP_PRESETS: readonly number[] = [10, 20, 50, 100, 250, 1000];
 export const FPS_CHOICES: readonly number[] = [2, 5, 10, 20, 30, 60];
 /** The side panels presentation mode can show beside the canvas, in the order its keys and buttons list them. */
@@ -151,6 +153,8 @@ export interface RunNode {
   readonly status: RunStatus;
   /** Frames held (a branch's count includes the parent frames it shares). */
   readonly frameCount: number;
+  /** A latent edit made to the parent at frame `edit.at` that this branch continues from (edit-actions.ts). */
+  readonly edit?: LatentEdit;
 }
 
 export interface HistorySlice {
@@ -240,6 +244,8 @@ export type RunConfig = Pick<RunRequest, 'mode' | 'sampler' | 'steps' | 'eta' | 
   readonly classId: number;
   /** Inpainting: also paste the visible pixels every step (RunRequest.paste). */
   readonly paste: boolean;
+  /** How the steps' timesteps are spread (RunRequest.spacing): 'trailing' or 'karras'. */
+  readonly spacing: SamplingSpacing;
 };
 
 export type RunStatus = 'empty' | 'running' | 'done' | 'cancelled' | 'error';
@@ -341,6 +347,23 @@ export interface EditorSlice {
   readonly reprPoint: number;
 }
 
+/**
+ * The trajectory map's fixed projection (public/samples/projection.json, training/trajectory_map.py): PCA of
+ * the test images in model space, p = basis (v - mean), and the backdrop's points (trajectory-map.ts parses it).
+ */
+export interface TrajectoryProjection {
+  /** Values per image (32 * 32). */
+  readonly dim: number;
+  readonly mean: Float64Array;
+  /** Two unit rows of `dim` values each, row-major. */
+  readonly basis: Float64Array;
+  /** Share of the test images' variance along each direction. */
+  readonly explained: readonly [number, number];
+  /** The backdrop: class and 2-D coordinates (u, v interleaved) of every point. */
+  readonly labels: Int32Array;
+  readonly coords: Float64Array;
+}
+
 export interface SamplesSlice {
   readonly status: 'loading' | 'ready' | 'error';
   readonly count: number;
@@ -353,6 +376,27 @@ export interface SamplesSlice {
   /** The representation map's points (samples, then backdrop), or null (loading, or none shipped). */
   readonly points: MapPoints | null;
   readonly error: string | null;
+  /** The trajectory map's projection, or null (loading, or it failed: projectionError says why). */
+  readonly projection: TrajectoryProjection | null;
+  readonly projectionError: string | null;
+}
+
+/**
+ * Which model runs (model-source.ts): the bundled one, a folder served at a same-origin URL (`?model=`), or
+ * an exported folder from the disk (its files by name; `folder` is the folder's own name).
+ */
+export type ModelSource =
+  | { readonly kind: 'bundled' }
+  /** `url`: absolute, ending in '/'; `param`: the `?model=` value as given. */
+  | { readonly kind: 'url'; readonly url: string; readonly param: string }
+  | { readonly kind: 'files'; readonly folder: string; readonly files: ReadonlyMap<string, Blob> };
+
+export interface ModelSlice {
+  readonly source: ModelSource['kind'];
+  /** Shown in the header and named by the copy-link note. */
+  readonly name: string;
+  /** The `?model=` value of a hosted model (null otherwise). */
+  readonly param: string | null;
 }
 
 /** How a notice is drawn: 'error' for what failed, 'warning' for what was changed or ignored, 'info' otherwise. */
@@ -420,6 +464,11 @@ export interface Actions {
   readonly branch: (fromStep?: number) => Promise<void>;
   /** Shows a run of the history again (its frames are kept; nothing is recomputed). */
   readonly openRun: (runId: string) => void;
+  /**
+   * Applies a latent edit to the run shown (paused or done) and continues from it as a branch with the run's
+   * own settings (edit-actions.ts). Returns why it cannot (nothing started), or null once the branch starts.
+   */
+  readonly branchWithEdit: (edit: LatentEdit) => string | null;
   // notices
   /** Shows `text` in the viewport (default tone 'info') and adds it to the session's notice log. */
   readonly notify: (text: string, tone?: NoticeTone) => void;
@@ -469,6 +518,9 @@ export interface Actions {
   readonly reprTarget: () => Float32Array | null;
   // samples
   readonly loadSamples: () => Promise<void>;
+  // model
+  /** Runs another model (model-actions.ts): the run, compare and history are cleared; the samples reloaded. */
+  readonly loadModel: (source: ModelSource) => Promise<void>;
   /** Stops timers and the playback loop, cancels the run. */
   readonly dispose: () => void;
 }
@@ -481,6 +533,7 @@ export interface AppState {
   readonly view: ViewSlice;
   readonly editor: EditorSlice;
   readonly samples: SamplesSlice;
+  readonly model: ModelSlice;
   readonly compare: CompareSlice;
   readonly history: HistorySlice;
   /** Active notices, oldest first (at most NOTICE_LIMIT): what the toast area shows. */
@@ -506,6 +559,8 @@ export interface StoreDeps {
   /** Memory poll period in ms (0: only after init and runs). */
   readonly memoryPollMs?: number;
   readonly initialConfig?: Partial<RunConfig>;
+  /** The model to start with (default: the bundled one). */
+  readonly model?: ModelSource;
   /** The measured per-mode defaults (default: defaults.ts SAMPLING_DEFAULTS, the shipped weights' table). */
   readonly samplingDefaults?: SamplingDefaults;
 }
@@ -513,8 +568,8 @@ export interface StoreDeps {
 /** The defaults; drift guidance and label commitment are the measured ones (defaults.ts SAMPLING_DEFAULTS). */
 export const DEFAULT_CONFIG: RunConfig = {
   mode: 'joint',
-  sampler: 'ddim',
-  steps: 50,
+  sampler: DEFAULT_SAMPLING.sampler,
+  steps: DEFAULT_SAMPLING.steps,
   eta: 0,
   seed: 42,
   batch: 1,
@@ -525,6 +580,7 @@ export const DEFAULT_CONFIG: RunConfig = {
   clipX0: true,
   paste: true,
   x0From: DEFAULT_X0_SOURCE,
+  spacing: DEFAULT_SAMPLING.spacing,
 };
 
 /**
@@ -562,6 +618,7 @@ export const RunConfigSchema = v.object({
   clipX0: v.boolean(),
   paste: v.boolean(),
   x0From: v.picklist(X0_SOURCES as [X0Source, ...X0Source[]]),
+  spacing: v.picklist(SPACINGS),
 });
 // The schema and the type describe the same object (a field added to one and not the other fails here).
 const _sameConfig: [RunConfig, v.InferOutput<typeof RunConfigSchema>] = [] as unknown as [v.InferOutput<typeof RunConfigSchema>, RunConfig];
@@ -570,17 +627,20 @@ void _sameConfig;
 /** Compare B's knobs: the run config's. */
 export const CompareKnobsSchema = v.pick(RunConfigSchema, ['sampler', 'eta', 'labelGuidance', 'driftGuidance', 'steps']);
 
-/** Clamps and rounds a patch of run config to valid values (CONFIG_LIMITS, with T steps at most). */
+/** Clamps and rounds a patch of run config to valid values (CONFIG_LIMITS, with T steps at most and the sampler's fewest, SAMPLER_INFO minSteps, at least). */
 export function sanitizeConfig(c: RunConfig, T: number = CONFIG_LIMITS.steps.max): RunConfig {
   const clamp = (key: keyof typeof CONFIG_LIMITS, value: number, fallback: number, max: number = CONFIG_LIMITS[key].max): number => {
     const { min, integer } = CONFIG_LIMITS[key];
     const n = Number.isFinite(value) ? value : fallback;
     return Math.min(max, Math.max(min, integer ? Math.round(n) : n));
   };
+  const sampler = SAMPLERS.includes(c.sampler) ? c.sampler : DEFAULT_CONFIG.sampler;
+  // Steps: at least the sampler's fewest (SAMPLER_INFO minSteps), at most T.
+  const steps = Math.max(SAMPLER_INFO[sampler].minSteps, clamp('steps', c.steps, DEFAULT_CONFIG.steps, T));
   return {
     mode: c.mode,
-    sampler: SAMPLERS.includes(c.sampler) ? c.sampler : DEFAULT_CONFIG.sampler,
-    steps: clamp('steps', c.steps, DEFAULT_CONFIG.steps, T),
+    sampler,
+    steps,
     eta: clamp('eta', c.eta, 0),
     seed: clamp('seed', c.seed, DEFAULT_CONFIG.seed),
     batch: c.batch === 16 ? 16 : 1,
@@ -591,5 +651,6 @@ export function sanitizeConfig(c: RunConfig, T: number = CONFIG_LIMITS.steps.max
     clipX0: Boolean(c.clipX0),
     paste: c.paste === true,
     x0From: X0_SOURCES.includes(c.x0From) ? c.x0From : DEFAULT_X0_SOURCE,
+    spacing: SPACINGS.includes(c.spacing) ? c.spacing : DEFAULT_CONFIG.spacing,
   };
 }

@@ -617,8 +617,10 @@ describe('store: samples', () => {
     };
     const store = createAppStore({ fetch: fetchFake, baseUrl: '/app/', memoryPollMs: 0 });
     await Promise.all([store.getState().actions.loadSamples(), store.getState().actions.loadSamples()]);
-    expect(calls).toEqual(['/app/samples/index.json', '/app/samples/images.bin']);
+    expect(calls).toEqual(['/app/samples/index.json', '/app/samples/images.bin', '/app/samples/projection.json']);
     expect(store.getState().samples).toMatchObject({ status: 'ready', count: 2, labels: [1, 0] });
+    // The trajectory map's projection is optional: a bad one is named, the samples stay ready.
+    expect(store.getState().samples.projectionError).toBe('samples/projection.json: mean is not a list');
     expect(store.getState().actions.sourceImage()?.[2 * 32 + 2]).toBeCloseTo(9 / 127.5 - 1, 6);
   });
 

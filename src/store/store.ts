@@ -25,16 +25,20 @@
  *   - compare-actions.ts  compare's run B (its own channel);
  *   - run-actions.ts      the run config, building a run's request, launching runs (generate);
  *   - history-actions.ts  branching and reopening runs of the history;
- *   - editor-actions.ts   image, mask and sketch editors, undo, the representation map.
+ *   - editor-actions.ts   image, mask and sketch editors, undo, the representation map;
+ *   - model-actions.ts    switching the model (bundled, hosted, from the disk; model-source.ts).
  */
 import { createStore } from 'zustand/vanilla';
 import { DEFAULT_COMPARE_KNOBS } from './compare.ts';
 import { createCompareActions } from './compare-actions.ts';
 import { createStoreContext } from './context.ts';
+import { createEditActions } from './edit-actions.ts';
 import { createEditorActions } from './editor-actions.ts';
 import { createEngineActions } from './engine-actions.ts';
 import { createHistoryActions } from './history-actions.ts';
 import { createInputs } from './inputs.ts';
+import { createModelActions } from './model-actions.ts';
+import { modelName } from './model-source.ts';
 import { presetMask } from './mask.ts';
 import { createPlayer } from './player.ts';
 import { followModeDefaults, modeDefaults, type SamplingDefaults } from './defaults.ts';
@@ -65,9 +69,11 @@ export function createAppStore(deps: StoreDeps = {}): AppStore {
     const trajectory = createTrajectory(ctx);
     const engine = createEngineActions(ctx, { trajectory, view });
     const compare = createCompareActions(ctx, { engine });
-    const run = createRunActions(ctx, { trajectory, compare, player, engine, inputs });
+    const run = createRunActions(ctx, { trajectory, compare, player, engine, inputs, view });
     const history = createHistoryActions(ctx, { trajectory, compare, player, run });
     const editor = createEditorActions(ctx, { trajectory, inputs, run });
+    const edits = createEditActions(ctx, { trajectory, run });
+    const model = createModelActions(ctx, { trajectory, compare, engine, inputs, view });
 
     const actions: Actions = {
       ...engine.actions,
@@ -77,8 +83,10 @@ export function createAppStore(deps: StoreDeps = {}): AppStore {
       ...view.actions,
       ...compare.actions,
       ...history.actions,
+      ...edits.actions,
       ...editor.actions,
       ...inputs.actions,
+      ...model.actions,
       dispose() {
         player.stopLoop();
         trajectory.cancelRun();
@@ -132,7 +140,8 @@ export function createAppStore(deps: StoreDeps = {}): AppStore {
         sketchBrushSize: 0.75,
         reprPoint: 0,
       },
-      samples: { status: 'loading', count: 0, size: DEFAULT_GEOMETRY.dataSize, classNames: [], labels: [], images: null, points: null, error: null },
+      samples: { status: 'loading', count: 0, size: DEFAULT_GEOMETRY.dataSize, classNames: [], labels: [], images: null, points: null, error: null, projection: null, projectionError: null },
+      model: { source: ctx.model.kind, name: modelName(ctx.model, null), param: ctx.model.kind === 'url' ? ctx.model.param : null },
       compare: {
         enabled: false,
         knobs: DEFAULT_COMPARE_KNOBS,

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { EDIT_LIMITS, type LatentEdit } from '../core/latent-edit.ts';
 import { DEFAULT_CONFIG, createAppStore } from './store.ts';
 import { MAX_HASH_LENGTH, hashOf, parseHash, syncWithHash } from './url.ts';
 
@@ -89,7 +90,15 @@ describe('URL hash', () => {
       'Ignored img = "-1" from the link (not a test image number).',
       'Ignored explain = "yes" from the link (valid: 0, 1).',
     ]);
-    expect(parseHash('#cmp=euler~0~0~1').notices).toEqual(['Ignored cmp = "euler~0~0~1" from the link (valid: sampler~eta~label guidance~steps~drift guidance, sampler ddim or ddpm).']);
+    expect(parseHash('#cmp=lms~0~0~1').notices).toEqual([
+      'Ignored cmp = "lms~0~0~1" from the link (valid: sampler~eta~label guidance~steps~drift guidance, sampler ddim or ddpm or euler or euler_a or heun or dpmpp_2m).',
+    ]);
+    // The samplers beyond DDPM and DDIM: an unknown one, an unknown spacing, and a step count a sampler cannot take.
+    expect(parseHash('#sampler=lms').notices).toEqual(['Ignored sampler = "lms" from the link (valid: ddim, ddpm, euler, euler_a, heun, dpmpp_2m).']);
+    expect(parseHash('#spacing=log').notices).toEqual(['Ignored spacing = "log" from the link (valid: trailing, karras).']);
+    const few = parseHash('#sampler=dpmpp_2m&steps=1&spacing=karras');
+    expect(few.config).toMatchObject({ sampler: 'dpmpp_2m', steps: 3, spacing: 'karras' });
+    expect(few.notices).toEqual(['steps: DPM++ 2M needs at least 3 steps (its first and last steps are first order), got 1; using 3.']);
   });
 
   it('drift guidance is dg; label-head guidance is lg, and an old link\'s guidance is still read as label guidance', () => {
@@ -176,11 +185,29 @@ describe('URL hash', () => {
     expect(parseHash('#present=slides').notices).toEqual(['Ignored present = "slides" from the link (valid: label, schedule, compare, forward).']);
   });
 
+  it('a link with the longest paint edit still fits, and a malformed edit is ignored with a notice', () => {
+    let x = 7;
+    const noisy = () => Float32Array.from({ length: 1024 }, () => ((x = (x * 1103515245 + 12345) >>> 0) >>> 16) & 1);
+    const dabs = Array.from({ length: EDIT_LIMITS.maxDabs }, (_, i) => ({ x: 31.5 - (i % 5), y: 30.5, r: EDIT_LIMITS.maxRadius, s: -1.99 }));
+    const edits: LatentEdit[] = [{ kind: 'paint', at: 999, sample: 15, dabs }];
+    const link = hashOf({ ...DEFAULT_CONFIG, mode: 'sketch', steps: 1000, seed: 999999, batch: 16, eta: 0.123456789, labelGuidance: 12.3456789, driftGuidance: 9.87654321, labelCommit: 0.876543219 }, 'sketch', {
+      frame: 999, compare: { sampler: 'ddpm', eta: 0.123456789, labelGuidance: 12.3456789, driftGuidance: 9.87654321, steps: 1000 }, explain: false,
+      sketch: { kind: 'drawn', sketch: noisy() }, edits,
+    });
+    expect(link.length).toBeLessThan(MAX_HASH_LENGTH);
+    expect(parseHash(link).edits).toEqual(edits);
+    const bad = parseHash('#mode=joint&frame=3&edit=p3.0_1.2.3');
+    expect(bad.edits).toBeUndefined();
+    expect(bad.frame).toBe(3);
+    expect(bad.notices).toEqual([expect.stringMatching(/^Ignored edit = "p3\.0_1\.2\.3" from the link \(not a latent edit: /) as string]);
+  });
+
   it('every key of the field table round-trips: config, head and each share extra in its mode', () => {
     const config = { ...DEFAULT_CONFIG, sampler: 'ddpm' as const, steps: 37, eta: 0.25, seed: 99, batch: 16 as const, classId: 4, labelGuidance: 1.5, driftGuidance: 2, clipX0: false, paste: false, x0From: 'eps' as const };
     const mask = new Float32Array(1024).map((_, i) => (i % 3 === 0 ? 1 : 0));
     const sketch = new Float32Array(1024).map((_, i) => (i % 5 === 0 ? 1 : 0));
-    const common = { frame: 12, testIndex: 3, compare: { sampler: 'ddim' as const, eta: 0.5, labelGuidance: 1, driftGuidance: 3, steps: 20 }, explain: false, present: 'compare' as const };
+    const edits: LatentEdit[] = [{ kind: 'paint', at: 5, sample: 2, dabs: [{ x: 3.5, y: 31, r: 2, s: -0.75 }] }, { kind: 'renoise', at: 9, to: 4 }];
+    const common = { frame: 12, testIndex: 3, compare: { sampler: 'ddim' as const, eta: 0.5, labelGuidance: 1, driftGuidance: 3, steps: 20 }, explain: false, present: 'compare' as const, edits };
     const cases = [
       { config: { ...config, mode: 'inpaint' as const }, extras: { ...common, mask } },
       { config: { ...config, mode: 'sketch' as const }, extras: { ...common, sketch: { kind: 'drawn' as const, sketch } } },

@@ -10,6 +10,7 @@
  *   - sketch mode: `sketch=t12` (the edge map of bundled test image 12) or `sketch=d<171 base64url chars>`
  *     (a drawn 32x32 sketch, one bit per pixel; bits.ts);
  *   - representation mode: `point=123` (point 123 of the representation map);
+ *   - `edit=p3.0_30.16.3.50*r8.2`: the latent edits from the root run to the run shown (edit-codec.ts);
  *   - the share extras (share.ts): `img` (test image, modes that take an image), `mask` (inpainting),
  *     `cmp=ddpm~0~0~50~2` (compare B's sampler~eta~label guidance~steps~drift guidance; the four-part form of
  *     older links means drift guidance 0), `explain=0`, `br` (the run shown is a branch: the chain of runs it
@@ -29,7 +30,10 @@
  * (plus, for a share extra, its line in syncWithHash that applies it to the store).
  */
 import * as v from 'valibot';
+import { stepCountProblem } from '../core/samplers.ts';
+import type { LatentEdit } from '../core/latent-edit.ts';
 import { X0_SOURCES, type SamplerName } from '../engine/protocol.ts';
+import { decodeEdits, encodeEdits, MAX_LINK_EDITS } from './edit-codec.ts';
 import { decodeMask, encodeMask } from './share.ts';
 import { decodeBits, encodeBits } from './bits.ts';
 import {
@@ -39,6 +43,7 @@ import {
   DEFAULT_GEOMETRY,
   PRESENT_PANELS,
   SAMPLERS,
+  SPACINGS,
   missingInput,
   modeUsesImage,
   sanitizeConfig,
@@ -76,6 +81,11 @@ export interface ShareExtras extends HashInputs {
   readonly present?: PresentPanel;
   /** The run shown is a branch: the runs it came from, root first (branchChain). */
   readonly branch?: readonly BranchLevel[];
+  /**
+   * Latent edits from the root run to the run shown, in order (edit-actions.ts): opening the link runs the
+   * root, applies each edit as a branch when the run before it is done, then shows `frame`.
+   */
+  readonly edits?: readonly LatentEdit[];
 }
 
 /**
@@ -133,6 +143,21 @@ function sketchRef(s: AppState, run: RunSummary | null): SketchRef {
 }
 
 /**
+ * The latent edits that lead from a root run to the run shown (every branch on the way an edit), or
+ * undefined when the run is a root, or when a branch on the way is not an edit (a link cannot carry it).
+ */
+function editChain(s: AppState): LatentEdit[] | undefined {
+  const byId = new Map(s.history.nodes.map((n) => [n.runId, n]));
+  const edits: LatentEdit[] = [];
+  let node = s.trajectory.runId === null ? undefined : byId.get(s.trajectory.runId);
+  while (node?.edit && edits.length <= MAX_LINK_EDITS) {
+    edits.unshift(node.edit);
+    node = node.parentId === null ? undefined : byId.get(node.parentId);
+  }
+  return edits.length > 0 && edits.length <= MAX_LINK_EDITS && node !== undefined && node.parentId === null ? edits : undefined;
+}
+
+/**
  * The share extras of a state. `withFrame` adds the frame shown, and then the link describes the run on
  * screen (its settings, mask, sketch and map point), not controls changed since; the copy-link button
  * always does.
@@ -141,7 +166,9 @@ export function extrasOf(s: AppState, withFrame: boolean): ShareExtras {
   const { config, mask, run, frame } = linkedConfig(s, withFrame);
   const mode = config.mode;
   const testIndex = run ? run.testIndex : s.editor.source === 'test' ? s.editor.testIndex : null;
-  const chain = run ? branchChain(s) : null;
+  // A run reached by latent edits alone links as its edits (edit); any other branch as its chain (br).
+  const edits = frame !== undefined && run ? editChain(s) : undefined;
+  const chain = run && !edits ? branchChain(s) : null;
   return {
     ...(frame !== undefined ? { frame } : {}),
     ...(modeUsesImage(mode) && testIndex !== null ? { testIndex } : {}),
@@ -152,6 +179,7 @@ export function extrasOf(s: AppState, withFrame: boolean): ShareExtras {
     ...(s.compare.enabled ? { compare: s.compare.knobs } : {}),
     ...(s.view.explain ? {} : { explain: false }),
     ...(s.view.present !== null ? { present: s.view.present } : {}),
+    ...(edits ? { edits } : {}),
   };
 }
 
@@ -160,9 +188,11 @@ export function shareHash(s: AppState, withFrame = true): string {
   const config = linkedConfig(s, withFrame).config;
   const extras = extrasOf(s, withFrame);
   const hash = hashOf(config, s.view.head, extras);
-  if (extras.branch === undefined || hash.length - 1 <= MAX_HASH_LENGTH) return hash;
-  // A chain too long for a link: the link opens the branch's own settings from noise (linkCaveat says so).
-  return hashOf(config, s.view.head, { ...extras, branch: [] });
+  if (hash.length - 1 <= MAX_HASH_LENGTH) return hash;
+  // Too long for a link: a branch chain goes first (the link opens the branch's own settings from noise,
+  // linkCaveat says so), then edits (many long strokes): the link keeps the rest rather than being ignored whole.
+  if (extras.branch !== undefined) return hashOf(config, s.view.head, { ...extras, branch: [] });
+  return hashOf(config, s.view.head, { ...extras, edits: undefined });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -246,6 +276,8 @@ const CONFIG_FIELDS: readonly ConfigField[] = [
   config('clipX0', { key: 'clip', ...FLAG }),
   config('paste', { key: 'paste', ...FLAG }),
   config('x0From', { key: 'x0', ...choice(X0_SOURCES) }),
+  // Last, so that the keys of older links keep their order.
+  config('spacing', { key: 'spacing', ...choice(SPACINGS) }),
 ];
 
 const HEAD_FIELD: Field<Head> = { key: 'head', ...choice(AVAILABLE_HEADS) };
@@ -279,6 +311,12 @@ const EXTRA_FIELDS: readonly ExtraField[] = [
   }),
   extra('frame', { key: 'frame', parse: digits(6), valid: 'not a frame number', format: String }),
   extra('testIndex', { key: 'img', parse: digits(6), valid: 'not a test image number', format: String }),
+  extra('edits', {
+    key: 'edit',
+    parse: decodeEdits,
+    valid: `not a latent edit: p<frame>.<sample>_<2x>.<2y>.<size>.<100 × strength>…, or r<frame>.<to frame>; at most ${MAX_LINK_EDITS}, joined by *`,
+    format: encodeEdits,
+  }),
   // explain=1 is the default: valid, and sets nothing.
   extra('explain', { key: 'explain', parse: accepts(v.pipe(v.picklist(['0', '1']), v.transform((t) => (t === '0' ? false : undefined)))), valid: 'valid: 0, 1', format: (e) => (e ? null : '0') }),
   extra('present', { key: 'present', ...choice(PRESENT_PANELS) }),
@@ -375,7 +413,8 @@ export function branchChain(s: AppState): { readonly levels: readonly BranchLeve
   while (node.parentId !== null) {
     const parent = byId.get(node.parentId);
     const inputs = parent ? runInputs(parent.summary) : null;
-    if (!parent || inputs === null || levels.length >= MAX_BRANCH_LEVELS) return { levels, complete: false };
+    // A latent edit is not a change of settings: a chain with one cannot be written as br (editChain may).
+    if (!parent || inputs === null || node.edit || levels.length >= MAX_BRANCH_LEVELS) return { levels, complete: false };
     const own = sanitizeConfig(parent.summary);
     const differs = CONFIG_FIELDS.filter((f) => f.format(own[f.field] as never) !== f.format(shown[f.field] as never));
     const level: Record<string, unknown> = { step: node.fromStep, config: Object.fromEntries(differs.map((f) => [f.field, own[f.field]])) };
@@ -508,7 +547,11 @@ export function parseHash(hash: string): HashState {
   const clean = sanitizeConfig({ ...DEFAULT_CONFIG, ...(config as Partial<RunConfig>) });
   const out: Partial<RunConfig> = Object.fromEntries(Object.keys(config).map((k) => [k, clean[k as keyof RunConfig]]));
   for (const [f, key] of given) {
-    if (config[f.field] !== clean[f.field]) notices.push(`${key} = ${shown(String(config[f.field]))} is out of range; using ${String(clean[f.field])}.`);
+    if (config[f.field] === clean[f.field]) continue;
+    // steps below the sampler's fewest (DPM++ 2M with 1 step): say why.
+    const few = f.field === 'steps' && typeof config.steps === 'number' && config.steps >= 1 && Math.round(config.steps) < clean.steps;
+    const why = few ? stepCountProblem(clean.sampler, Math.round(config.steps as number), Number.MAX_SAFE_INTEGER) : null;
+    notices.push(why !== null ? `${why}; using ${clean.steps}.` : `${key} = ${shown(String(config[f.field]))} is out of range; using ${String(clean[f.field])}.`);
   }
   const head = read(HEAD_FIELD, [HEAD_FIELD.key])?.value ?? undefined;
   // The mode's input and the share extras.
@@ -627,6 +670,62 @@ function restoreFrame(store: AppStore, frame: number | null, chain: readonly Bra
 }
 
 /**
+ * A link with latent edits: once the engine and the mode's input are ready, run the root trajectory, then
+ * apply each edit (branchWithEdit) when the run before it is done, and show `frame` of the last one. An edit
+ * that does not fit its run (core's editProblem) stops the chain there with a notice: the runs so far stay.
+ * Returns the unsubscribe function.
+ */
+function restoreEdits(store: AppStore, edits: readonly LatentEdit[], frame: number | undefined): () => void {
+  let phase: 'wait' | 'starting' | 'running' | 'done' = 'wait';
+  let runId: string | null = null;
+  let next = 0;
+  const finish = () => {
+    phase = 'done';
+    stop();
+  };
+  const check = (): void => {
+    const s = store.getState();
+    if (phase === 'starting' || phase === 'done') return;
+    if (phase === 'wait') {
+      if (s.engine.status !== 'ready' || s.engine.switching) return;
+      if (modeUsesImage(s.config.mode) && s.samples.status !== 'ready') return;
+      if (missingInput(s) !== null && s.samples.status === 'loading') return;
+      phase = 'starting'; // generate() updates the store synchronously: ignore those updates here
+      const before = s.trajectory.runId;
+      void s.actions.generate();
+      runId = store.getState().trajectory.runId;
+      phase = runId !== before ? 'running' : 'wait';
+      if (phase === 'running') check();
+      return;
+    }
+    if (s.trajectory.runId !== runId) return finish(); // the user started something else
+    if (s.trajectory.status === 'running') return;
+    if (s.trajectory.status !== 'done') return finish();
+    if (next < edits.length) {
+      phase = 'starting';
+      const problem = s.actions.branchWithEdit(edits[next]!);
+      if (problem !== null) {
+        s.actions.notify(`The link's edit ${next + 1} of ${edits.length} was not applied: ${problem}`, 'warning');
+        return finish();
+      }
+      next++;
+      runId = store.getState().trajectory.runId;
+      phase = 'running';
+      return;
+    }
+    finish();
+    if (frame !== undefined) {
+      const last = s.trajectory.frameCount - 1;
+      if (frame > last) s.actions.notify(`frame = "${frame}" is past the run's last frame; showing frame ${last}.`, 'warning');
+      s.actions.seek(Math.min(frame, last));
+    }
+  };
+  const stop = store.subscribe(check);
+  queueMicrotask(check);
+  return stop;
+}
+
+/**
  * The link's test image, sketch image and map point, checked against the samples once they have loaded
  * (before that the editor takes any index): one out of range is replaced by the first, with a notice.
  * Returns the unsubscribe function.
@@ -657,7 +756,7 @@ function checkIndices(store: AppStore, initial: HashState): () => void {
 
 /**
  * Applies the hash to the store (config, head, test image, mask, sketch, map point, compare, explanations;
- * a frame runs the trajectory and stops there, a branch chain is replayed first (restoreFrame); its notices become store notices), then keeps the hash in
+ * a frame runs the trajectory and stops there, a branch chain is replayed first (restoreFrame), latent edits replay as branches (restoreEdits); its notices become store notices), then keeps the hash in
  * step with the config, head, mode input and share extras (replaceState: no history entry per slider
  * move), so the address bar at once shows what the page uses. Indices are checked against the samples
  * when they have loaded (checkIndices). Returns the unsubscribe function.
@@ -678,7 +777,11 @@ export function syncWithHash(store: AppStore, location: { hash: string }, replac
   for (const text of initial.notices) actions.notify(text, 'warning');
   const stopIndices = checkIndices(store, initial);
   const chain = initial.branch ?? [];
-  const stopRestore = initial.frame !== undefined || chain.length > 0 ? restoreFrame(store, initial.frame ?? null, chain) : () => undefined;
+  const stopRestore = initial.edits
+    ? restoreEdits(store, initial.edits, initial.frame)
+    : initial.frame !== undefined || chain.length > 0
+      ? restoreFrame(store, initial.frame ?? null, chain)
+      : () => undefined;
   let last = '';
   let lastInputs: readonly unknown[] = [];
   const write = () => {

@@ -18,6 +18,9 @@ import { Foldable } from './Foldable.tsx';
 import { HeadSwitcher } from './HeadSwitcher.tsx';
 import { HistoryPanel } from './HistoryPanel.tsx';
 import { LabelPanel } from './LabelPanel.tsx';
+import { LatentEditor } from './LatentEditor.tsx';
+import { MetricsPanel } from './MetricsPanel.tsx';
+import { ModelPicker } from './ModelPicker.tsx';
 import { ImageSource, useUndoShortcut } from './MaskEditor.tsx';
 import { NoticeArea } from './Notices.tsx';
 import { Player } from './Player.tsx';
@@ -31,6 +34,7 @@ import { StoreProvider, useApp, useAppStore } from './store-context.tsx';
 import { ExplainToggle } from './teach/Explain.tsx';
 import { ForwardView } from './teach/ForwardView.tsx';
 import { SchedulePlot } from './teach/SchedulePlot.tsx';
+import { TrajectoryMap } from './TrajectoryMap.tsx';
 import { Viewer } from './Viewer.tsx';
 
 /** A panel of a column: its component, and (for a secondary panel) the title its fold button names. */
@@ -55,7 +59,10 @@ const CONTROL_PANELS: readonly PanelSlot[] = [
 /** Right column, top to bottom: views of the run on screen. */
 const SIDE_PANELS: readonly PanelSlot[] = [
   { id: 'label', Component: LabelPanel, fold: 'Label head' },
+  { id: 'metrics', Component: MetricsPanel, fold: 'Per-step metrics' },
   { id: 'compare', Component: CompareView },
+  { id: 'edit', Component: LatentEditor },
+  { id: 'map', Component: TrajectoryMap, fold: 'Trajectory map' },
   { id: 'schedule', Component: SchedulePlot, fold: 'Noise schedule' },
   { id: 'forward', Component: ForwardView },
 ];
@@ -93,6 +100,7 @@ function Header() {
           then scrub through the reverse process and switch which decoder head is drawn.
         </p>
       </div>
+      <ModelPicker />
       <div className="header-switches">
         <PresentToggle />
         <ExplainToggle />

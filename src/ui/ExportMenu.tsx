@@ -5,7 +5,7 @@
  */
 import { useState } from 'react';
 import type { Frame } from '../engine/protocol.ts';
-import { encodeGif, linkCaveat, shareHash, trajectoryExport, type AppState } from '../store/index.ts';
+import { encodeGif, linkCaveat, linkNote, shareHash, trajectoryExport, type AppState } from '../store/index.ts';
 import { drawFrame, type DrawOptions } from './draw.ts';
 import { useAppStore, useApp } from './store-context.tsx';
 import { Explain } from './teach/Explain.tsx';
@@ -85,11 +85,15 @@ export function ExportMenu() {
   const copyLink = async () => {
     const url = shareUrl(store.getState(), window.location);
     setLink(url);
+    // A model from the disk cannot travel in a link: say so with the note.
+    const { model } = store.getState();
+    const about = linkNote(model.source, model.name);
+    const suffix = about === null ? '' : ` ${about}`;
     try {
       await navigator.clipboard.writeText(url);
-      setNote('Link copied.');
+      setNote(`Link copied.${suffix}`);
     } catch {
-      setNote('Copy the link below (the clipboard is not available here).');
+      setNote(`Copy the link below (the clipboard is not available here).${suffix}`);
     }
   };
 

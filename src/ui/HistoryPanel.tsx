@@ -6,6 +6,7 @@
  * note says so before branching and offers what does change the branch.
  */
 import { useEffect, useRef } from 'react';
+import { describeEdit } from '../store/edit-codec.ts';
 import { branchChanges, branchRetraces, treeOrder } from '../store/index.ts';
 import { useActions, useApp } from './store-context.tsx';
 import { Explain } from './teach/Explain.tsx';
@@ -98,8 +99,9 @@ export function HistoryPanel() {
                   onClick={() => openRun(node.runId)}
                   data-testid={`history-${node.runId}`}
                   data-parent={node.parentId ?? ''}
+                  data-edit={node.edit?.kind ?? ''}
                 >
-                  {parent ? `↳ from step ${node.fromStep}: ${branchChanges(parent.summary, node.summary)}` : title(node.summary)}
+                  {parent && node.edit ? `↳ ✎ ${describeEdit(node.edit)}` : parent ? `↳ from step ${node.fromStep}: ${branchChanges(parent.summary, node.summary)}` : title(node.summary)}
                   <span className="muted"> · {node.status === 'running' ? 'running' : `${node.frameCount} frames`}</span>
                 </button>
               </li>

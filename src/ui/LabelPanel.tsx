@@ -9,7 +9,7 @@
  */
 import { useState } from 'react';
 import { entropy } from '../core/metrics.ts';
-import { LABEL_SMOOTHING, NUM_CLASSES, argmaxSeries, labelFlips, smoothSeries } from '../store/index.ts';
+import { LABEL_SMOOTHING, NUM_CLASSES, argmaxSeries, classesOf, labelFlips, smoothSeries } from '../store/index.ts';
 import { ChartGrid } from './ChartGrid.tsx';
 import { CLASS_COLORS } from './draw.ts';
 import { useActions, useApp } from './store-context.tsx';
@@ -17,7 +17,8 @@ import { useActions, useApp } from './store-context.tsx';
 const W = 320;
 const H = 150;
 const M = { left: 30, right: 34, top: 8, bottom: 22 };
-const LN10 = Math.log(10);
+/** The largest entropy of K classes, ln K (nats): the chart's right axis ends there. */
+const maxEntropy = (k: number): number => Math.log(Math.max(2, k));
 
 function useClassNames(): readonly string[] {
   const fromSamples = useApp((s) => s.samples.classNames);
@@ -33,16 +34,17 @@ function Bars() {
   const { getFrame } = useActions();
   const names = useClassNames();
   const frame = frameCount > 0 ? getFrame(Math.min(frameIndex, frameCount - 1)) : undefined;
-  const probs = frame ? frame.labelProbs.subarray(sample * NUM_CLASSES, (sample + 1) * NUM_CLASSES) : null;
+  const k = frame ? classesOf(frame) : names.length;
+  const probs = frame ? frame.labelProbs.subarray(sample * k, (sample + 1) * k) : null;
   let best = -1;
-  if (probs) for (let c = 0; c < NUM_CLASSES; c++) if (best < 0 || probs[c]! > probs[best]!) best = c;
+  if (probs) for (let c = 0; c < k; c++) if (best < 0 || probs[c]! > probs[best]!) best = c;
   return (
     <div>
       <p className="label-summary" aria-live="off">
         {probs && best >= 0 ? (
           <>
             Most likely: <strong>{names[best]}</strong> ({(probs[best]! * 100).toFixed(1)}%) · entropy {entropy(probs).toFixed(2)} nats (max{' '}
-            {LN10.toFixed(2)})
+            {maxEntropy(k).toFixed(2)})
             {trueLabel !== null ? (
               <>
                 {' '}
@@ -55,7 +57,7 @@ function Bars() {
         )}
       </p>
       <ul className="bars" aria-label="Class probabilities at the current frame">
-        {names.slice(0, NUM_CLASSES).map((name, c) => {
+        {names.slice(0, k).map((name, c) => {
           const p = probs ? (probs[c] ?? 0) : 0;
           return (
             <li key={name} className={c === best ? 'best' : undefined}>
@@ -141,6 +143,7 @@ function Chart() {
   const commit = useApp((s) => s.trajectory.run?.labelCommit ?? 0);
   const [smooth, setSmooth] = useState(true);
   const { frames } = useActions();
+  const k = useClassNames().length;
   const series = frames().labelSeries(sample, frameCount);
   const smoothed = pasteRun && smooth;
   const probs = smoothed ? smoothSeries(series.probs) : series.probs;
@@ -150,8 +153,8 @@ function Chart() {
   const settled = settledAt(argmaxSeries(series.probs));
   const n = Math.max(total, frameCount, 2);
   const y = (p: number) => M.top + (1 - p) * (H - M.top - M.bottom);
-  const yEnt = (h: number) => y(h / LN10);
-  const lines = Array.from({ length: NUM_CLASSES }, (_, c) => probs.map((p, i) => `${xOf(i, n).toFixed(1)},${y(p[c] ?? 0).toFixed(1)}`).join(' '));
+  const yEnt = (h: number) => y(h / maxEntropy(k));
+  const lines = Array.from({ length: k }, (_, c) => probs.map((p, i) => `${xOf(i, n).toFixed(1)},${y(p[c] ?? 0).toFixed(1)}`).join(' '));
   const ent = entropies.map((h, i) => `${xOf(i, n).toFixed(1)},${yEnt(h).toFixed(1)}`).join(' ');
   const tFirst = series.t[0];
   const tLast = series.t[series.t.length - 1];
@@ -168,7 +171,7 @@ function Chart() {
         data-flips={flipsShown}
         data-flips-raw={flipsRaw}
       >
-        <ChartGrid box={{ width: W, height: H, margin: M }} rightLabel={(p) => (p * LN10).toFixed(1)} rightClass="ent-tick" />
+        <ChartGrid box={{ width: W, height: H, margin: M }} rightLabel={(p) => (p * maxEntropy(k)).toFixed(1)} rightClass="ent-tick" />
         {lines.map((pts, c) =>
           pts ? <polyline key={c} points={pts} fill="none" stroke={CLASS_COLORS[c]} strokeWidth={1.5} data-class={c} /> : null,
         )}

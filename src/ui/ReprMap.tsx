@@ -140,12 +140,13 @@ export function ReprMapCanvas({ size, testId, describedBy }: { size: number; tes
 }
 
 /** Class colours of the map, as real text. */
-export function ClassLegend() {
+/** The class colours; `testId` tells apart the maps that each show one. */
+export function ClassLegend({ testId = 'class-legend' }: { testId?: string }) {
   const fromSamples = useApp((s) => s.samples.classNames);
   const fromConfig = useApp((s) => s.engine.config?.classNames);
   const names = fromSamples.length ? fromSamples : (fromConfig ?? []);
   return (
-    <ul className="class-legend" aria-label="Class colours" data-testid="class-legend">
+    <ul className="class-legend" aria-label="Class colours" data-testid={testId}>
       {names.map((name, c) => (
         <li key={name}>
           <span className="swatch" style={{ background: CLASS_COLORS[c] }} aria-hidden="true" />

@@ -16,6 +16,7 @@ import {
   labelGuidanceApplies,
   missingInput,
   typedNumber,
+  modeUnavailable,
 } from '../store/index.ts';
 import { Explain } from './teach/Explain.tsx';
 import { Icon } from './icons.tsx';
@@ -25,6 +26,9 @@ import { useActions, useApp } from './store-context.tsx';
 
 export function ModePicker() {
   const mode = useApp((s) => s.config.mode);
+  const config = useApp((s) => s.engine.config);
+  // The map is missing only once the samples are in and carry no representations.
+  const hasMap = useApp((s) => s.samples.status !== 'ready' || s.samples.points !== null);
   const { setConfig } = useActions();
   return (
     <fieldset className="panel modes">
@@ -32,9 +36,10 @@ export function ModePicker() {
       <div className="mode-list">
         {AVAILABLE_MODES.map((m) => {
           const info = MODE_INFO[m];
-          const soon = info.soon === true;
+          const why = modeUnavailable(m, config, hasMap);
+          const soon = info.soon === true || why !== null;
           return (
-            <label key={m} className={`mode-option${soon ? ' soon' : ''}${mode === m ? ' checked' : ''}`}>
+            <label key={m} className={`mode-option${soon ? ' soon' : ''}${mode === m ? ' checked' : ''}`} title={why ?? undefined}>
               <input
                 type="radio"
                 name="mode"
@@ -134,7 +139,7 @@ function ClassPicker() {
     <div className="field">
       <label htmlFor={id}>Class</label>
       <select id={id} value={classId} onChange={(e) => setConfig({ classId: Number(e.target.value) })} data-testid="class-picker">
-        {Array.from({ length: 10 }, (_, c) => (
+        {Array.from({ length: names.length || 10 }, (_, c) => (
           <option key={c} value={c}>
             {c} · {names[c] ?? `class ${c}`}
           </option>

@@ -4,7 +4,7 @@
  * (imageSmoothingEnabled = false), so every model pixel is a crisp square.
  */
 import type { Frame } from '../engine/protocol.ts';
-import type { Head } from '../store/index.ts';
+import { classesOf, type Head } from '../store/index.ts';
 
 export const CLASS_COLORS = [
   '#5b9bd5', // T-shirt/top
@@ -125,6 +125,7 @@ function drawBars(
   ctx: CanvasRenderingContext2D,
   probs: Float32Array,
   offset: number,
+  k: number,
   x: number,
   y: number,
   size: number,
@@ -134,14 +135,14 @@ function drawBars(
   ctx.fillRect(x, y, size, size);
   const pad = size * 0.08;
   const labelSpace = size >= 256 ? size * 0.14 : size * 0.18;
-  const w = (size - 2 * pad) / 10;
+  const w = (size - 2 * pad) / k;
   const h = size - 2 * pad - labelSpace;
   let best = 0;
-  for (let c = 1; c < 10; c++) if (probs[offset + c]! > probs[offset + best]!) best = c;
+  for (let c = 1; c < k; c++) if (probs[offset + c]! > probs[offset + best]!) best = c;
   // Axis
   ctx.fillStyle = '#3a4250';
   ctx.fillRect(x + pad, y + pad + h, size - 2 * pad, Math.max(1, size / 256));
-  for (let c = 0; c < 10; c++) {
+  for (let c = 0; c < k; c++) {
     const p = Math.max(0, Math.min(1, probs[offset + c] ?? 0));
     const bh = Math.max(1, p * h);
     ctx.fillStyle = CLASS_COLORS[c]!;
@@ -211,7 +212,7 @@ export function drawFrame(ctx: CanvasRenderingContext2D, frame: Frame, o: DrawOp
     const { x, y, cell } = cellOrigin(i, o.batch, size);
     const offset = i * SIDE * SIDE;
     if (o.head === 'label') {
-      drawBars(ctx, frame.labelProbs, i * 10, x, y, cell, o.classNames);
+      drawBars(ctx, frame.labelProbs, i * classesOf(frame), classesOf(frame), x, y, cell, o.classNames);
     } else if (o.head === 'drift' && values) {
       fillDiverging(image.data, values, offset, o.driftScale);
       blit(ctx, image, x, y, cell);

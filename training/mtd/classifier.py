@@ -1,4 +1,4 @@
-"""An independent Fashion-MNIST CNN, used only to evaluate the diffusion model and to define the
+"""An independent CNN (Fashion-MNIST, or a user's own classes), used only to evaluate the diffusion model and to define the
 representation modality (whitened PCA of its penultimate features)."""
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import torch.nn.functional as F
 
 
 class Classifier(nn.Module):
-    def __init__(self):
+    def __init__(self, classes: int = 10):
         super().__init__()
         self.c1 = nn.Conv2d(1, 32, 3, padding=1)
         self.c2 = nn.Conv2d(32, 64, 3, padding=1)
@@ -17,7 +17,7 @@ class Classifier(nn.Module):
         self.bn2 = nn.BatchNorm2d(64)
         self.bn3 = nn.BatchNorm2d(64)
         self.fc = nn.Linear(64 * 4 * 4, 256)
-        self.out = nn.Linear(256, 10)
+        self.out = nn.Linear(256, classes)
         self.drop = nn.Dropout(0.3)
 
     def features(self, x):

@@ -58,6 +58,21 @@ def load_split(split: str, data_dir: str = DATA_DIR_DEFAULT) -> tuple[np.ndarray
     return images, labels
 
 
+def load_source(split: str, data_dir: str = DATA_DIR_DEFAULT, dataset: str = "") -> tuple[np.ndarray, np.ndarray]:
+    """A split of Fashion-MNIST (data_dir), or of a user's data set (dataset: prepare_data.py's dataset.npz)."""
+    if dataset:
+        from .userdata import load_dataset
+        return load_dataset(dataset)[split]
+    return load_split(split, data_dir)
+
+
+def class_names_of(dataset: str = "") -> list[str]:
+    if dataset:
+        from .userdata import load_dataset
+        return load_dataset(dataset)["class_names"]
+    return list(CLASS_NAMES)
+
+
 def to_model_space(images_u8: np.ndarray) -> np.ndarray:
     """uint8 [N,28,28] -> float32 [N,1,32,32] in [-1, 1], padding = -1 (background)."""
     x = images_u8.astype(np.float32) / 127.5 - 1.0
