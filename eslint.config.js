@@ -9,7 +9,7 @@ import { layerConfigs } from './tools/eslint-layers.js';
 export default tseslint.config(
   {
     name: 'mt-diffusion/ignores',
-    ignores: ['dist/', 'dist-*/', 'coverage/', 'node_modules/', 'public/', 'training/', 'test-results/', 'e2e/.tmp/'],
+    ignores: ['dist/', 'dist-*/', 'coverage/', 'node_modules/', 'public/', 'training/', 'test-results/', 'e2e/.tmp/', 'bench/.gpu/'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,

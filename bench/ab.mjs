@@ -35,6 +35,11 @@ const MEASURES = [
   ['wasm batch 16, kernel ms/step (tf.profile)', (r) => r.profile.find((/** @type {any} */ p) => p.backend === 'wasm' && p.batch === 16)?.totalMs],
   ['cpu batch 1, kernel ms/step (tf.profile)', (r) => r.profile.find((/** @type {any} */ p) => p.backend === 'cpu' && p.batch === 1)?.totalMs],
   ['kernels per step (wasm batch 1)', (r) => r.profile.find((/** @type {any} */ p) => p.backend === 'wasm' && p.batch === 1)?.kernelCount],
+  ["wasm-mt batch 16 with the UI's drift guidance (w = 2), ms/step", (r) => r.backends.find((/** @type {any} */ b) => b.id === 'wasm-mt')?.batch16Ui?.median],
+  ['wasm-mt first batch-16 step / later ones (×)', (r) => {
+    const b = r.backends.find((/** @type {any} */ x) => x.id === 'wasm-mt');
+    return b?.firstStepMs?.batch16 && b?.batch16?.median ? b.firstStepMs.batch16 / b.batch16.median : null;
+  }],
 ];
 
 const pick = (/** @type {any[]} */ runs, /** @type {(r: any) => number | null | undefined} */ f) =>

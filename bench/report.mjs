@@ -5,6 +5,8 @@
  * bench/report.json. No I/O here; tested by bench/report.test.ts.
  */
 
+import { gpuSection } from './gpu-report.mjs';
+
 /**
  * @typedef {{ n: number, median: number, min: number, max: number, mean: number }} Stats
  * @typedef {{ numTensors: number, numBytes: number, gpuBytes?: number }} Memory
@@ -90,6 +92,56 @@ const triple = (s) => (s ? `${fmtMs(s.median)} (${fmtMs(s.min)}–${fmtMs(s.max)
 const fmtX = (x, digits = 2) => (x === null || x === undefined ? '–' : `${x.toFixed(digits)}×`);
 
 /**
+ * The issue's goals, each beside its measured value in this run (null where this run did not measure it).
+ * Ratios are within the run (the machine is shared: absolute times move with its load).
+ * @param {any} r the report object of bench/run.mjs
+ * @returns {{ measure: string, goal: string, value: string, met: boolean | null, note: string }[]}
+ */
+export function goals(r) {
+  const ok = (/** @type {any[]} */ xs) => (xs ?? []).filter((x) => x && x.ok);
+  const prof = (/** @type {string} */ backend, /** @type {number} */ batch) => ok(r.profile).find((p) => p.backend === backend && p.batch === batch);
+  const wasm = ok(r.backends).filter((b) => b.backend === 'wasm');
+  const bestB16 = wasm.filter((b) => b.batch16).sort((a, b) => a.batch16.median - b.batch16.median)[0];
+  const bestB1 = wasm.filter((b) => b.batch1).sort((a, b) => a.batch1.median - b.batch1.median)[0];
+  const native = (/** @type {number} */ batch) => (r.native?.available ? r.native.forward.find((/** @type {any} */ f) => f.batch === batch)?.medianMs : null);
+  const rows = [];
+  const p1 = prof('wasm', 1);
+  rows.push({ measure: 'kernels per reverse step (wasm, tf.profile)', goal: '≤ 250', value: p1 ? String(Math.round(p1.kernelCount)) : '–', met: p1 ? p1.kernelCount <= 250 : null, note: 'before: 467 (main, same profile)' });
+  const r16 = ratio(bestB16?.batch16?.median, native(16));
+  rows.push({ measure: 'wasm batch 16 vs native PyTorch forward', goal: '≤ 1.0×', value: r16 === null ? '–' : `${r16.toFixed(2)}× (${bestB16.id} ${fmtMs(bestB16.batch16.median)} vs ${fmtMs(native(16))} ms)`, met: r16 === null ? null : r16 <= 1, note: `wasm ${bestB16?.detail?.threads ?? '?'} thread vs torch ${r.native?.threads ?? '?'} threads` });
+  const r1 = ratio(bestB1?.batch1?.median, native(1));
+  rows.push({ measure: 'wasm batch 1 vs native', goal: '≤ 0.5× (hold)', value: r1 === null ? '–' : `${r1.toFixed(2)}× (${bestB1.id} ${fmtMs(bestB1.batch1.median)} vs ${fmtMs(native(1))} ms)`, met: r1 === null ? null : r1 <= 0.5, note: '' });
+  const p16 = prof('wasm', 16);
+  const mt = wasm.find((b) => b.id === 'wasm-mt');
+  const peak = r.peak?.ok ? r.peak : null;
+  const stepGflops = p16 && mt?.batch16 ? p16.flops / (mt.batch16.median / 1000) / 1e9 : null;
+  const frac = stepGflops !== null && peak ? stepGflops / peak.conv2dGflops : null;
+  rows.push({
+    measure: 'model step FLOP/s vs the backend\'s measured peak (wasm, batch 16)', goal: '≥ 0.6',
+    value: frac === null ? '–' : `${frac.toFixed(2)} (${stepGflops?.toFixed(1)} of ${peak?.conv2dGflops.toFixed(1)} GFLOP/s conv2d peak; matMul peak ${peak?.matMulGflops.toFixed(1)})`,
+    met: frac === null ? null : frac >= 0.6, note: p16 ? `step FLOPs ${(p16.flops / 1e9).toFixed(2)} G (convolutions and matrix products)` : '',
+  });
+  const g = r.grid?.ok ? r.grid : null;
+  const warmGrid = g?.runs?.[1]?.wallMs ?? null;
+  rows.push({
+    measure: 'grid of 16 × 50 steps in the UI', goal: '≤ 6 s', value: g ? g.runs.map((/** @type {any} */ x) => `${(x.wallMs / 1000).toFixed(1)} s`).join(' then ') : '–',
+    met: warmGrid === null ? null : warmGrid <= 6000, note: g ? `${g.backend}; drift guidance w = ${g.config.driftGuidance}: two forwards per step` : '',
+  });
+  const real = (r.gpu ?? []).find((/** @type {any} */ x) => x.webgpu?.adapter && !x.webgpu.adapter.software && x.webgpu.stepMs);
+  rows.push({
+    measure: 'real GPU, Node + Dawn: batch 1 / batch 16 ms per step', goal: '≤ 5 / ≤ 8 ms',
+    value: real ? `${fmtMs(real.webgpu.stepMs[1])} / ${fmtMs(real.webgpu.stepMs[16])} (${real.webgpu.adapter.description || real.webgpu.adapter.vendor})` : 'not measured (no GPU lent)',
+    met: real ? real.webgpu.stepMs[1] <= 5 && real.webgpu.stepMs[16] <= 8 : null, note: real ? '' : 'the pack for a GPU machine: see "Real GPU"',
+  });
+  const long = wasm.find((b) => b.memory && b.memory.steps >= 1000) ?? wasm[0];
+  rows.push({
+    measure: `tensors after ${long?.memory?.steps ?? '?'} steps`, goal: '0 growth', value: long?.memory ? `${long.memory.growth.tensors} (${long.memory.before.numTensors} → ${long.memory.after.numTensors})` : '–',
+    met: long?.memory ? long.memory.growth.tensors === 0 : null, note: long?.id ?? '',
+  });
+  return rows;
+}
+
+/**
  * bench/REPORT.md from the report object that bench/run.mjs writes to bench/report.json.
  * @param {any} r
  * @returns {string}
@@ -109,6 +161,15 @@ export function toMarkdown(r) {
   line();
   line(`**GPU machine numbers: not measured.** ${m.gpu ?? 'No GPU machine was available.'} Every browser figure below is CPU-only (WebGPU/WebGL through SwiftShader). On a real GPU, WebGPU is expected to win and \`auto\` measures that at start-up.`);
   line();
+
+  if (r.goals && r.goals.length) {
+    line('## Goals (issue "Performance")');
+    line();
+    line('| measure | goal | this run | met | note |');
+    line('|---|---|---|---|---|');
+    for (const g of r.goals) line(`| ${g.measure} | ${g.goal} | ${g.value} | ${g.met === null ? '–' : g.met ? 'yes' : '**no**'} | ${g.note} |`);
+    line();
+  }
 
   line('## Headline');
   line();
@@ -134,19 +195,21 @@ export function toMarkdown(r) {
   line();
   line('Step = one reverse step of the default run (joint image + label, DDIM η = 0, guidance 0): the forward pass with every head, the sampler update and one async readback of the frame, timed in the worker (`frame.ms`). Median (min–max, n).');
   line();
-  line('| backend | page | batch 1 ms/step | batch 16 ms/step | time to first frame | compile / warm-up | first step after warm-up (b1 / b16) | notes |');
-  line('|---|---|---|---|---|---|---|---|');
+  line('| backend | page | batch 1 ms/step | batch 16 ms/step | batch 16, UI default (w = 2) | time to first frame | compile / warm-up | warm(16) ms | first step after warm-up (b1 / b16) | notes |');
+  line('|---|---|---|---|---|---|---|---|---|---|');
   for (const b of r.backends) {
     if (!b.ok) {
-      line(`| ${b.id} | ${b.isolated ? 'isolated' : 'not isolated'} | – | – | – | – | – | failed: ${b.error} |`);
+      line(`| ${b.id} | ${b.isolated ? 'isolated' : 'not isolated'} | – | – | – | – | – | – | – | failed: ${b.error} |`);
       continue;
     }
     const cold = b.coldStart;
     const compile = cold.compileMs !== null && cold.compileMs !== undefined ? `compile ${fmtMs(cold.compileMs)} ms; warm-up ${fmtMs(cold.warmupMs)} ms` : `warm-up step ${fmtMs(cold.warmupMs)} ms`;
-    line(`| ${b.id} | ${b.isolated ? 'isolated' : 'not isolated'} | ${triple(b.batch1)} | ${triple(b.batch16)} | ${fmtMs(cold.timeToFirstFrameMs)} ms (weights ${fmtMs(cold.loadMs)}) | ${compile} | ${fmtMs(b.firstStepMs?.batch1)} / ${fmtMs(b.firstStepMs?.batch16)} | ${b.notes ?? ''} |`);
+    line(`| ${b.id} | ${b.isolated ? 'isolated' : 'not isolated'} | ${triple(b.batch1)} | ${triple(b.batch16)} | ${triple(b.batch16Ui)} | ${fmtMs(cold.timeToFirstFrameMs)} ms (weights ${fmtMs(cold.loadMs)}) | ${compile} | ${fmtMs(b.warm16Ms)} | ${fmtMs(b.firstStepMs?.batch1)} / ${fmtMs(b.firstStepMs?.batch16)} | ${b.notes ?? ''} |`);
   }
   line();
-  line('Time to first frame = worker start + weights fetched and decoded + backend initialised + shaders compiled (GPUs: both batch shapes, `*_COMPILE_ONLY`) + one warm-up step + the first frame of a run. The weights come from the browser\'s HTTP cache after the first backend.');
+  line('Time to first frame = worker start + weights fetched and decoded + backend initialised + batch-1 shaders compiled (GPUs, `*_COMPILE_ONLY`) + one warm-up step + the first frame of a run. The weights come from the browser\'s HTTP cache after the first backend. ' +
+    'Batch 16 is warmed when the grid is picked (`warm(16)`: its shaders on GPUs and one step), not at start-up; "first step" of batch 16 is measured after that warm. ' +
+    'The UI\'s default joint run has drift guidance w = 2 (the weights\' measured default), two forwards per step: that column is what a grid step costs in the UI.');
   line();
 
   line('## Memory (tf.memory() in the worker, around one long run after warm-up)');
@@ -204,13 +267,52 @@ export function toMarkdown(r) {
         line(`- ${p.backend} batch ${p.batch}: failed: ${p.error}`);
         continue;
       }
-      line(`**${p.backend}, batch ${p.batch}** (${p.runs} profiled steps on the page thread): ${p.kernelCount} kernels per step, kernel time ${fmtMs(p.totalMs)} ms, wall ${fmtMs(p.wallMs)} ms per profiled step.`);
+      const flops = typeof p.flops === 'number' ? `, ${(p.flops / 1e9).toFixed(3)} GFLOP per step (convolutions and matrix products)` : '';
+      line(`**${p.backend}, batch ${p.batch}** (${p.runs} profiled steps on the page thread): ${p.kernelCount} kernels per step, kernel time ${fmtMs(p.totalMs)} ms, wall ${fmtMs(p.wallMs)} ms per profiled step${flops}.`);
       line();
-      line('| kernel | ms / step | calls / step | share |');
-      line('|---|---|---|---|');
-      for (const k of p.kernels.slice(0, 12)) line(`| ${k.name} | ${fmtMs(k.ms)} | ${k.calls} | ${((100 * k.ms) / p.totalMs).toFixed(1)}% |`);
+      const peak = r.peak?.ok && r.peak.backend === p.backend ? r.peak : null;
+      line(`| kernel | ms / step | calls / step | share | GFLOP/s${peak ? ' (of the conv2d peak)' : ''} |`);
+      line('|---|---|---|---|---|');
+      for (const k of p.kernels.slice(0, 12)) {
+        const gf = k.flops && k.ms > 0 ? k.flops / (k.ms / 1000) / 1e9 : null;
+        line(`| ${k.name} | ${fmtMs(k.ms)} | ${k.calls} | ${((100 * k.ms) / p.totalMs).toFixed(1)}% | ${gf === null ? '–' : `${gf.toFixed(1)}${peak ? ` (${(gf / peak.conv2dGflops).toFixed(2)})` : ''}`} |`);
+      }
       line();
     }
+  }
+
+  if (r.peak) {
+    line("## The backend's own peak");
+    line();
+    line(r.peak.ok
+      ? `${r.peak.backend} on the page thread, same thread count as the model: matMul ${r.peak.matMulShape} **${r.peak.matMulGflops.toFixed(1)} GFLOP/s**; conv2d ${r.peak.conv2dShape} (3x3, 'same') **${r.peak.conv2dGflops.toFixed(1)} GFLOP/s** (best of 3 after one untimed run). The profile tables above give each kernel's GFLOP/s as a share of the conv2d peak.`
+      : `failed: ${r.peak.error}`);
+    line();
+  }
+
+  if (r.grid) {
+    line("## The UI's grid (16 samples × 50 steps)");
+    line();
+    if (r.grid.ok) {
+      const c = r.grid.config;
+      line(`The real page on ${r.grid.backend}: batch 16 picked (the store warms it), ${r.grid.pauseMs} ms later Generate with the UI's defaults (${c.mode}, ${c.sampler}, ${c.steps} steps, drift guidance w = ${c.driftGuidance}); from the click to 'done': ` +
+        `${r.grid.runs.map((/** @type {any} */ x, /** @type {number} */ i) => `run ${i + 1} ${(x.wallMs / 1000).toFixed(1)} s (${x.frames} frames)`).join(', ')}.`);
+      line();
+      line('Why a UI grid step costs more than the bench\'s batch-16 step: the UI\'s joint default has drift guidance w = 2, a second forward on y_t every step (the "UI default" column above), and the first batch-16 step used to build its shapes inside the run (now `warm(16)` when the grid is picked).');
+    } else line(`failed: ${r.grid.error}`);
+    line();
+  }
+
+  line('## Real GPU (WebGPU in Node through Dawn)');
+  line();
+  const real = (r.gpu ?? []).filter((/** @type {any} */ x) => x.webgpu?.adapter && !x.webgpu.adapter.software);
+  if (real.length === 0) {
+    line('**Not measured**: no GPU machine was lent to the sessions so far. `npm run bench:gpu -- --pack bench/.gpu/pack` writes a self-contained folder (< 64 MiB: Node, Dawn, a Vulkan loader, the bundle, the weights) whose `run.sh` needs nothing but a Linux machine with an NVIDIA GPU; on such a machine run `sh bench/.gpu/pack/run.sh`, copy its `gpu-report-*.json` to `bench/gpu-report-gpu.json`, and `node bench/run.mjs --report-only` puts it here and in the goals.');
+    line();
+  }
+  for (const g of r.gpu ?? []) {
+    line(gpuSection(g));
+    line();
   }
 
   if (r.longTasks) {

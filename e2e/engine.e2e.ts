@@ -193,12 +193,15 @@ describe('engine in the browser (worker, comlink, backends)', () => {
     }
   });
 
-  it('the model matches its PyTorch parity fixture on WebGPU (max |diff| <= 1e-3 per head)', { timeout: 300_000 }, async () => {
-    const diffs = value(await page.evaluate(() => window.__engineTest.parity('webgpu')));
-    numbers['parityWebgpu'] = diffs;
-    expect(Object.keys(diffs).sort()).toEqual(['encoded', 'eps', 'label', 'masked', 'repr', 'sketch']);
-    for (const [head, d] of Object.entries(diffs)) expect(d, head).toBeLessThanOrEqual(PARITY_TOLERANCE);
-    expect(problems.pageErrors).toEqual([]);
-    expect(problems.failedRequests).toEqual([]);
-  });
+  // The fused kernels (src/model/fused.ts) are written once per backend: each backend is checked.
+  for (const backend of ['webgpu', 'webgl', 'wasm', 'cpu'] as const) {
+    it(`the model matches its PyTorch parity fixture on ${backend} (max |diff| <= 1e-3 per head)`, { timeout: 300_000 }, async () => {
+      const diffs = value(await page.evaluate((b) => window.__engineTest.parity(b), backend));
+      numbers[`parity-${backend}`] = diffs;
+      expect(Object.keys(diffs).sort()).toEqual(['encoded', 'eps', 'label', 'masked', 'repr', 'sketch']);
+      for (const [head, d] of Object.entries(diffs)) expect(d, head).toBeLessThanOrEqual(PARITY_TOLERANCE);
+      expect(problems.pageErrors).toEqual([]);
+      expect(problems.failedRequests).toEqual([]);
+    });
+  }
 });

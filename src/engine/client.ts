@@ -19,6 +19,8 @@ export interface EngineClient {
   run(request: RunRequest, onFrame: (frame: Frame) => void): Promise<'done' | 'cancelled'>;
   /** Cancels the run `runId` (no-op when it is not the current one); the run resolves 'cancelled'. */
   cancel(runId: string): Promise<void>;
+  /** Readies batch `batch` (shaders, buffers) after the run in progress; ms it took (0: already warm). */
+  warm(batch: 1 | 16): Promise<number>;
   memory(): Promise<MemoryStats>;
   /** Aborts a running init (the weights download); that init rejects with kind 'cancelled'. */
   cancelInit(): Promise<void>;
@@ -95,6 +97,8 @@ export function createEngine(): EngineClient {
     run: (request, onFrame) => call(() => remote.run(request, Comlink.proxy(onFrame))),
 
     cancel: (runId) => call(() => remote.cancel(runId)),
+
+    warm: (batch) => call(() => remote.warm(batch)),
 
     memory: () => call(() => remote.memory()),
     cancelInit: () => call(() => remote.cancelInit()),

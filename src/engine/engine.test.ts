@@ -100,6 +100,20 @@ describe('engine core', { timeout: 60_000 }, () => {
     expect(engine.memory().numTensors).toBe(before);
   });
 
+  it('warm(16) readies the grid once, after the run in flight, without leaking tensors; a bad batch is an input error', async () => {
+    const before = engine.memory().numTensors;
+    const frames: number[] = [];
+    const run = engine.run(request({ runId: 'w', steps: 2 }), (f) => frames.push(f.index));
+    const warmed = engine.warm(16);
+    expect(await run).toBe('done');
+    expect(frames).toEqual([0, 1, 2]); // the run was not disturbed
+    expect(await warmed).toBeGreaterThan(0);
+    expect(await engine.warm(16)).toBe(0); // already warm
+    expect(await engine.warm(1)).toBe(0); // init warmed batch 1
+    expect(engine.memory().numTensors).toBe(before);
+    await expect(engine.warm(4 as 16)).rejects.toMatchObject({ kind: 'input', message: /batch must be 1 or 16, got 4/ });
+  });
+
   it('reports nothing to subscribers when no device is lost; the test hook needs webgpu', () => {
     const events: EngineEvent[] = [];
     engine.subscribe((e) => events.push(e));

@@ -10,7 +10,7 @@ import type { EngineEvent, EngineWorkerApi } from './api.ts';
 import { activateBackend, activeWebGlContext, activeWebGpuDevice, resetBackend, selectBackend, type Activation } from './backends.ts';
 import { EngineError, toEngineError } from './errors.ts';
 import type { BackendName, BackendPreference, BackendReport, Frame, InitOptions, InitResult, LoadProgress, MemoryStats, RunRequest } from './protocol.ts';
-import { createBench, release, toCpuModel, upload, warmUp, type Model, type Resident } from './resident.ts';
+import { createBench, release, toCpuModel, upload, warmBatch, warmUp, type Model, type Resident } from './resident.ts';
 import { runTrajectory, type RunEnd } from './runner.ts';
 
 export interface EngineOptions {
@@ -24,6 +24,8 @@ export interface EngineOptions {
 
 interface Active extends Resident {
   readonly report: BackendReport;
+  /** The batch sizes whose shaders and buffers are ready (warmUp: 1; warm(): more). */
+  readonly warmed: Set<1 | 16>;
 }
 
 interface CurrentRun {
@@ -52,6 +54,8 @@ export function createEngineCore(options: EngineOptions = {}): EngineWorkerApi {
   let model: Model | null = null;
   let active: Active | null = null;
   let current: CurrentRun | null = null;
+  /** A warm() in progress: a run waits for it (WebGPU refuses to run pipelines still compiling). */
+  let warming: Promise<unknown> | null = null;
   /** Set when the active WebGPU device or WebGL context is lost; every run fails with it until setBackend. */
   let lost: EngineError | null = null;
   /** The init in progress (cancelInit aborts its weights download). */
@@ -152,7 +156,7 @@ export function createEngineCore(options: EngineOptions = {}): EngineWorkerApi {
       release(resident);
       throw e;
     }
-    active = { ...resident, report };
+    active = { ...resident, report, warmed: new Set([1]) };
     watchDevice();
     const warmupMs = performance.now() - started;
     onProgress({ phase: 'warmup', fraction: 1, message: `warm-up took ${warmupMs.toFixed(0)} ms` });
@@ -208,6 +212,7 @@ export function createEngineCore(options: EngineOptions = {}): EngineWorkerApi {
       const controller = new AbortController();
       const done = (async (): Promise<RunEnd> => {
         if (previous) await previous.done.catch(() => undefined); // one trajectory at a time
+        if (warming) await warming.catch(() => undefined);
         if (controller.signal.aborted) return 'cancelled';
         const m = requireModel();
         if (lost !== null) throw lost;
@@ -248,6 +253,30 @@ export function createEngineCore(options: EngineOptions = {}): EngineWorkerApi {
       if (current?.runId === runId) current.controller.abort();
     },
 
+    async warm(batch: 1 | 16): Promise<number> {
+      try {
+        if (batch !== 1 && batch !== 16) throw new EngineError('input', `warm: batch must be 1 or 16, got ${String(batch)}`);
+        const m = requireModel();
+        const target = active;
+        if (target === null) throw new EngineError('internal', 'no backend is active: call setBackend()');
+        if (target.warmed.has(batch)) return 0;
+        await current?.done.catch(() => undefined); // after the run in progress
+        await warming?.catch(() => undefined);
+        if (active !== target || lost !== null || target.warmed.has(batch)) return 0; // switched, lost or warmed meanwhile
+        const job = warmBatch(target.network, m.tables, batch);
+        warming = job;
+        try {
+          const ms = await job;
+          target.warmed.add(batch);
+          return ms;
+        } finally {
+          if (warming === job) warming = null;
+        }
+      } catch (e) {
+        throw toEngineError(e);
+      }
+    },
+
     memory(): MemoryStats {
       // tf.memory() would initialise the highest-priority backend (WebGPU) when none is set yet.
       if (tf.getBackend() === null || tf.getBackend() === undefined) return { numTensors: 0, numBytes: 0 };
@@ -270,7 +299,7 @@ export function createEngineCore(options: EngineOptions = {}): EngineWorkerApi {
             try {
               await activate(previous);
               const report: BackendReport = { chosen: previous, preference: previous, attempts: [], summary: `${previous} (kept after a failed switch)` };
-              active = { ...upload(m), report };
+              active = { ...upload(m), report, warmed: new Set() };
               watchDevice();
             } catch {
               // nothing usable: the caller must pick another backend

@@ -33,7 +33,7 @@ export function guidedForward(
 ): GuidedForward {
   let out: HeadOutputs | undefined;
   const logLikelihood = (zt: tf.Tensor): tf.Scalar => {
-    const o = network.forward(zt as tf.Tensor4D, t);
+    const o = network.forward(zt as tf.Tensor4D, t, { differentiable: true });
     // tf.grad runs this inside its own tidy: keep the heads so the sampler can use them.
     out = { eps: tf.keep(o.eps), masked: tf.keep(o.masked), sketch: tf.keep(o.sketch), label: tf.keep(o.label), repr: tf.keep(o.repr) };
     const [B, K] = o.label.shape;

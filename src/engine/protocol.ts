@@ -226,6 +226,11 @@ export interface EngineApi {
    */
   run(request: RunRequest, onFrame: (frame: Frame) => void): Promise<'done' | 'cancelled'>;
   cancel(runId: string): void;
+  /**
+   * Readies batch `batch` on the active backend (compiles its shaders, runs one step), after the run in
+   * progress; resolves with the milliseconds it took (0: already warm). Init warms batch 1 only.
+   */
+  warm(batch: 1 | 16): Promise<number>;
   memory(): MemoryStats;
   /**
    * Switch backend at runtime (stops a run in progress: it resolves 'cancelled'; re-uploads the weights,

@@ -74,7 +74,7 @@ export function release(r: Resident): void {
 }
 
 /** Runs `build` with the backend's compile-only flag set, then waits for the parallel compiles. */
-async function compileOnly(build: () => tf.Tensor[]): Promise<void> {
+export async function compileOnly(build: () => tf.Tensor[]): Promise<void> {
   const name = tf.getBackend();
   const flag = name === 'webgpu' ? 'WEBGPU_ENGINE_COMPILE_ONLY' : name === 'webgl' ? 'ENGINE_COMPILE_ONLY' : null;
   if (flag === null) return;
@@ -122,19 +122,30 @@ export function createBench(m: Model): Bench {
   };
 }
 
-/** Compiles the run shapes (batch 1 and 16) on GPUs, then runs one real batch-1 step everywhere. */
+/**
+ * Compiles the batch-1 run shapes on GPUs, then runs one real batch-1 step everywhere. Batch 16 is warmed
+ * on demand (warmBatch), when the user picks the grid: its shaders and buffers cost seconds on a software
+ * GPU and are wasted on a page that never shows a grid.
+ */
 export async function warmUp(network: Network, tables: Tables, progress: (fraction: number, message: string) => void): Promise<void> {
+  await warmBatch(network, tables, 1, (ms) => progress(0.6, `compiled the batch-1 shaders in ${ms.toFixed(0)} ms`));
+}
+
+/**
+ * Readies batch `batch`: compiles its shaders (GPUs), then runs one real step of it (every backend: wasm's
+ * first step of a new shape allocates and packs, 3-4 times a later step's cost). Returns the wall time.
+ */
+export async function warmBatch(network: Network, tables: Tables, batch: 1 | 16, compiled?: (ms: number) => void): Promise<number> {
+  const started = performance.now();
   if (GPU_BACKENDS.includes(tf.getBackend())) {
-    for (const batch of [1, 16] as const) {
-      const started = performance.now();
-      await compileOnly(() => warmupStep(network, tables, batch));
-      progress(batch === 1 ? 0.4 : 0.8, `compiled the batch-${batch} shaders in ${(performance.now() - started).toFixed(0)} ms`);
-    }
+    await compileOnly(() => warmupStep(network, tables, batch));
+    compiled?.(performance.now() - started);
   }
-  const out = warmupStep(network, tables, 1);
+  const out = warmupStep(network, tables, batch);
   try {
     await Promise.all(out.map((x) => x.data()));
   } finally {
     tf.dispose(out);
   }
+  return performance.now() - started;
 }

@@ -4,11 +4,9 @@
  * client.ts, and check the model's parity fixture on a chosen backend on this thread.
  * Everything crosses page.evaluate as plain JSON (typed arrays as number arrays; errors as data).
  */
-import * as tf from '@tensorflow/tfjs';
 import { createNetwork, disposeWeights, loadWeights } from '../model/index.ts';
 import { activateBackend } from './backends.ts';
-import { makeTables } from './plan.ts';
-import { warmupStep } from './runner.ts';
+import { measurePeak, parityDiffs, profileStep, type ParityFixture, type Peak, type StepProfile } from './measure.ts';
 import { createEngine, type EngineClient } from './client.ts';
 import { toEngineErrorInfo } from './errors.ts';
 import type { BackendName, BackendPreference, EngineErrorInfo, Frame, RunRequest } from './protocol.ts';
@@ -48,67 +46,23 @@ async function attempt<T>(f: () => Promise<T>): Promise<Result<T>> {
   }
 }
 
-interface ParityFixture {
-  readonly batch: number;
-  readonly imageSize: number;
-  readonly inputs: Record<'z' | 't' | 'labelProbs' | 'image' | 'mask' | 'sketch' | 'repr', number[]> & { readonly given: Record<'label' | 'masked' | 'sketch' | 'repr', number[]> };
-  readonly outputs: Record<'eps' | 'masked' | 'sketch' | 'label' | 'repr' | 'encoded', number[]>;
-}
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let m = a.length === b.length ? 0 : Infinity;
-  for (let i = 0; i < a.length; i++) {
-    const d = Math.abs(a[i]! - b[i]!);
-    m = Number.isNaN(d) ? Infinity : Math.max(m, d);
-  }
-  return m;
-}
-
-interface KernelTime {
-  readonly name: string;
-  readonly ms: number;
-  readonly calls: number;
-}
-
-/**
- * tf.profile of one joint DDIM reverse step (runner.ts warmupStep: the default run's kernels, forward and
- * sampler update) on `backend`, on this thread; per-kernel times summed by kernel name over `runs` steps
- * after one untimed step. For bench/run.mjs.
- */
-async function profileStep(backend: BackendName, batch: 1 | 16, runs: number): Promise<{ kernels: KernelTime[]; totalMs: number; wallMs: number; kernelCount: number }> {
+/** tf.profile of one reverse step on `backend`, on this thread (measure.ts profileStep). For bench/run.mjs. */
+async function profile(backend: BackendName, batch: 1 | 16, runs: number): Promise<StepProfile> {
   await activateBackend(backend);
   const loaded = await loadWeights('/weights/');
   const net = createNetwork(loaded.config, loaded.weights);
-  const tables = makeTables(loaded.config);
   try {
-    const step = async (): Promise<void> => {
-      const out = warmupStep(net, tables, batch);
-      await Promise.all(out.map((t) => t.data()));
-      tf.dispose(out);
-    };
-    await step();
-    const byName = new Map<string, { ms: number; calls: number }>();
-    let kernelCount = 0;
-    const started = performance.now();
-    for (let r = 0; r < runs; r++) {
-      const info = await tf.profile(step);
-      for (const k of info.kernels) {
-        // tf.profile has awaited every kernelTimeMs; { error } where the backend cannot time kernels.
-        const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
-        const e = byName.get(k.name) ?? { ms: 0, calls: 0 };
-        e.ms += ms;
-        e.calls += 1;
-        byName.set(k.name, e);
-        kernelCount++;
-      }
-    }
-    const wallMs = (performance.now() - started) / runs;
-    const kernels = [...byName].map(([name, e]) => ({ name, ms: e.ms / runs, calls: e.calls / runs })).sort((a, b) => b.ms - a.ms);
-    return { kernels, totalMs: kernels.reduce((s, k) => s + k.ms, 0), wallMs, kernelCount: kernelCount / runs };
+    return await profileStep(net, batch, runs);
   } finally {
     net.dispose();
     disposeWeights(loaded.weights);
   }
+}
+
+/** The backend's own peak (measure.ts measurePeak), on this thread. For bench/run.mjs. */
+async function peak(backend: BackendName): Promise<Peak> {
+  await activateBackend(backend);
+  return measurePeak();
 }
 
 /** public/fixtures/parity.json (PyTorch outputs) against the TF.js network on `backend`, on this thread. */
@@ -118,28 +72,7 @@ async function parity(backend: BackendName): Promise<Record<string, number>> {
   const loaded = await loadWeights('/weights/');
   const net = createNetwork(loaded.config, loaded.weights);
   try {
-    const B = fixture.batch;
-    const S = fixture.imageSize;
-    const D = loaded.config.representation.dim;
-    const i = fixture.inputs;
-    const outs = tf.tidy(() => {
-      const o = net.forward(tf.tensor4d(i.z, [B, S, S, 1]), tf.tensor1d(i.t, 'int32'));
-      const e = net.encode({
-        labelProbs: tf.tensor2d(i.labelProbs, [B, 10]),
-        image: tf.tensor4d(i.image, [B, S, S, 1]),
-        mask: tf.tensor4d(i.mask, [B, S, S, 1]),
-        sketch: tf.tensor4d(i.sketch, [B, S, S, 1]),
-        repr: tf.tensor2d(i.repr, [B, D]),
-        given: { label: tf.tensor1d(i.given.label), masked: tf.tensor1d(i.given.masked), sketch: tf.tensor1d(i.given.sketch), repr: tf.tensor1d(i.given.repr) },
-      });
-      return { eps: o.eps, masked: o.masked, sketch: o.sketch, label: o.label, repr: o.repr, encoded: e };
-    });
-    const diffs: Record<string, number> = {};
-    for (const [name, t] of Object.entries(outs)) {
-      diffs[name] = maxAbsDiff(await t.data(), fixture.outputs[name as keyof ParityFixture['outputs']]);
-      t.dispose();
-    }
-    return diffs;
+    return await parityDiffs(net, fixture);
   } finally {
     net.dispose();
     disposeWeights(loaded.weights);
@@ -195,7 +128,8 @@ export function installEngineTestHook(): void {
         const after = await e.memory();
         return { end, ms, firstFrameMs, wallMs, before, after };
       }),
-    profile: (backend: BackendName, batch: 1 | 16, runs: number) => attempt(() => profileStep(backend, batch, runs)),
+    profile: (backend: BackendName, batch: 1 | 16, runs: number) => attempt(() => profile(backend, batch, runs)),
+    peak: (backend: BackendName) => attempt(() => peak(backend)),
     /** Starts run `a`, then `b` as soon as `a` delivered its first frame; returns both outcomes. */
     supersede: (a: PlainRequest, b: PlainRequest) =>
       attempt(async () => {
@@ -211,6 +145,13 @@ export function installEngineTestHook(): void {
         const framesB: number[] = [];
         const endB = await e.run(toRequest(b), (f) => framesB.push(f.index));
         return { endA: await runA, framesA, endB, framesB };
+      }),
+    /** engine.warm(batch), timed on the page (ms) beside the worker's own figure. */
+    warm: (batch: 1 | 16) =>
+      attempt(async () => {
+        const started = performance.now();
+        const workerMs = await need().warm(batch);
+        return { workerMs, wallMs: performance.now() - started };
       }),
     memory: () => attempt(() => need().memory()),
     setBackend: (preference: BackendPreference) => attempt(() => need().setBackend(preference)),

@@ -58,6 +58,7 @@ const api: EngineWorkerApi = {
       }
     }),
   cancel: (runId) => core.cancel(runId),
+  warm: (batch) => guarded(() => core.warm(batch)),
   cancelInit: () => core.cancelInit(),
   memory: () => core.memory(),
   setBackend: (preference, onProgress) =>

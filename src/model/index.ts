@@ -24,6 +24,6 @@ export {
   type LoadedWeights,
   type ParsedManifest,
 } from './weights.ts';
-export { createNetwork, type Network, type HeadOutputs, type EncodeInputs, type GivenFlags } from './network.ts';
+export { createNetwork, type ForwardOptions, type Network, type HeadOutputs, type EncodeInputs, type GivenFlags } from './network.ts';
 export { sketchOf, toModelSpace, type ImageGeometry, type SketchParams } from './sketch.ts';
 export { filesFetch, modelFolderFiles, readModelSamples, type PickedFile, type ModelSamplesFiles } from './model-files.ts';

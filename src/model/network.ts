@@ -13,6 +13,7 @@ import { expectedWeights } from './architecture.ts';
 import { carrierValues } from './carrier.ts';
 import type { ModelConfig } from './config.ts';
 import { WeightsError } from './errors.ts';
+import { groupNorm as fusedGroupNorm, groupNormReference, registerFusedKernels, silu as fusedSilu } from './fused.ts';
 
 export interface HeadOutputs {
   /** eps-prediction [B, S, S, 1]. */
@@ -54,10 +55,19 @@ export interface EncodeInputs {
   readonly present?: Readonly<Record<keyof GivenFlags, boolean>>;
 }
 
+export interface ForwardOptions {
+  /**
+   * The caller differentiates through this forward (tf.grad: label guidance). GroupNorm then runs op by op
+   * (the fused kernel has no gradient) and convs add their bias separately (tf.fused's custom gradient
+   * computes the filter and bias gradients too, eagerly: about 4 times slower for the input's gradient).
+   */
+  readonly differentiable?: boolean;
+}
+
 export interface Network {
   readonly config: ModelConfig;
-  /** Backbone + every head at (z_t, t); t is [B] (int32 or float32). */
-  forward(z: tf.Tensor4D, t: tf.Tensor1D): HeadOutputs;
+  /** Backbone + every head at (z_t, t); t is [B] (int32 or float32). Same values either way within float32 rounding. */
+  forward(z: tf.Tensor4D, t: tf.Tensor1D, options?: ForwardOptions): HeadOutputs;
   /** sum_i g_i E_i(x^i) (model.py MTDiffusion.encode). */
   encode(inputs: EncodeInputs): tf.Tensor4D;
   /** Frees the network's own constants; the weights belong to the caller (disposeWeights). */
@@ -110,31 +120,111 @@ export function createNetwork(config: ModelConfig, weights: tf.NamedTensorMap): 
   const freqValues = new Float32Array(half);
   const lnBase = Math.fround(-Math.log(10000));
   for (let i = 0; i < half; i++) freqValues[i] = Math.exp(Math.fround(Math.fround(lnBase * i) / half));
-  const freqs = tf.keep(tf.tensor2d(freqValues, [1, half])); // [1, half]
+  const freqs = tf.keep(tf.tensor3d(freqValues, [1, 1, half])); // [1, 1, half]
   // tanh(table) of E_label(p) = p tanh(table) (model.py LabelEncoder).
   const tanhTable = tf.keep(tf.tidy(() => tf.tanh(w2('encoders/label/table')))); // [K, S*S]
   // The spatial encoders' carrier (model.py carrier_map), or null when the weights have none.
   const carrierData = carrierValues(S, config.encoders.carrier);
   const carrier = carrierData === null ? null : tf.keep(tf.tensor4d(carrierData, [1, S, S, 1])); // [1, S, S, 1]
 
-  // ---- ops (all called inside a tidy) -------------------------------------------------------
+  registerFusedKernels();
+  const C2 = config.backbone.channels[2];
+  // model.py Attention's qkv conv cut once into q, k, v 1x1 convs (channel blocks [0, C), [C, 2C), [2C, 3C)),
+  // q's pre-multiplied by 1/sqrt(C): q.k/sqrt(C) without a Slice or a Div per step.
+  type QkvParts = [tf.Tensor4D, tf.Tensor1D, tf.Tensor4D, tf.Tensor1D, tf.Tensor4D, tf.Tensor1D];
+  const attnQkv = tf.tidy((): QkvParts => {
+    const kernel = w4('backbone/mid_attn/qkv/kernel'); // [1, 1, C, 3C]
+    const bias = w1('backbone/mid_attn/qkv/bias'); // [3C]
+    const inv = 1 / Math.sqrt(C2);
+    const part = (i: number, scale: number): [tf.Tensor4D, tf.Tensor1D] => [
+      tf.mul<tf.Tensor4D>(tf.slice(kernel, [0, 0, 0, i * C2], [1, 1, C2, C2]), scale), // [1, 1, C, C]
+      tf.mul<tf.Tensor1D>(tf.slice(bias, [i * C2], [C2]), scale), // [C]
+    ];
+    return [...part(0, inv), ...part(1, 1), ...part(2, 1)];
+  }).map((t) => tf.keep(t)) as QkvParts;
 
-  const silu = <T extends tf.Tensor>(x: T): T => tf.mul<T>(x, tf.sigmoid(x)); // F.silu: x sigmoid(x)
-
-  /** nn.Conv2d(k, stride 1, padding k//2) == TF 'same' for odd k; plus bias when present. */
-  const conv = (x: tf.Tensor4D, name: string, bias = true): tf.Tensor4D => {
-    const y = tf.conv2d(x, w4(`${name}/kernel`), 1, 'same'); // [B, H, W, cout]
-    return bias ? tf.add(y, w1(`${name}/bias`)) : y;
+  // Every ResBlock's time projection temb(silu(t_emb)) as one matMul: the kernels side by side [te, N] and
+  // the biases [N]; a block reads its columns [offset, offset + cout) (the GroupNorm kernel's addendOffset).
+  const resBlockNames = ['down0', 'down1', 'down2', 'mid1', 'mid2', 'up2', 'up1', 'up0'].map((b) => `backbone/${b}`);
+  const projectionOffsets = new Map<string, number>();
+  let projectionWidth = 0;
+  for (const name of resBlockNames) {
+    projectionOffsets.set(name, projectionWidth);
+    projectionWidth += w1(`${name}/temb/bias`).shape[0];
+  }
+  const projectionKernel = tf.keep(tf.tidy(() => tf.reshape<tf.Rank.R3>(tf.concat(resBlockNames.map((n) => w2(`${n}/temb/kernel`)), 1), [1, -1, projectionWidth]))); // [1, te, N]
+  const projectionBias = tf.keep(tf.concat(resBlockNames.map((n) => w1(`${n}/temb/bias`)))); // [N]
+  // Linear kernels as [1, in, out] (the _FusedMatMul kernel takes rank-3 operands), made on first use.
+  const kernels3 = new Map<string, tf.Tensor3D>();
+  const kernel3 = (name: string): tf.Tensor3D => {
+    let k = kernels3.get(name);
+    if (k === undefined) {
+      const k2 = w2(`${name}/kernel`);
+      k = tf.keep(tf.reshape<tf.Rank.R3>(k2, [1, ...k2.shape]));
+      kernels3.set(name, k);
+    }
+    return k;
   };
 
-  /**
-   * model.py Down: Conv2d(3, stride 2, padding 1): zero padding of 1 on every side (not TF 'same', which
-   * pads 0 before and 1 after here), given to the conv as its explicit padding (no separate PadV2 kernel).
-   */
-  const downsample = (x: tf.Tensor4D, name: string): tf.Tensor4D => {
-    const y = tf.conv2d(x, w4(`${name}/conv/kernel`), 2, [[0, 0], [1, 1], [1, 1], [0, 0]]); // [B, H/2, W/2, C]
-    return tf.add(y, w1(`${name}/conv/bias`));
+  // ---- ops (all called inside a tidy); `fused` picks one-kernel forms, `!fused` differentiable ones ----
+
+  type Pad = 'same' | [[number, number], [number, number], [number, number], [number, number]];
+  /** A ResBlock's time projection: the [1, B, N] rows of every block's projections and its first column. */
+  interface Projection {
+    readonly rows: tf.Tensor3D;
+    readonly offset: number;
+  }
+
+  const layers = (fused: boolean) => {
+    /** F.silu: x sigmoid(x). */
+    const silu = <T extends tf.Tensor>(x: T): T => (fused ? fusedSilu(x) : tf.mul<T>(x, tf.sigmoid(x)));
+    /** y = conv(x, kernel) + bias; fused: one FusedConv2D kernel (tf.fused.conv2d's kernel, without its custom-gradient wrapper). */
+    const convWith = (x: tf.Tensor4D, kernel: tf.Tensor4D, bias: tf.Tensor1D | null, strides: number, pad: Pad): tf.Tensor4D => {
+      if (fused && bias !== null) {
+        const attrs = { strides, pad, dataFormat: 'NHWC', dilations: [1, 1], activation: 'linear' };
+        return tf.engine().runKernel<tf.Tensor4D>('FusedConv2D', { x, filter: kernel, bias }, attrs); // [B, H', W', cout]
+      }
+      const y = tf.conv2d(x, kernel, strides, pad); // [B, H', W', cout]
+      return bias === null ? y : tf.add(y, bias);
+    };
+    /** nn.Conv2d(k, stride 1, padding k//2) == TF 'same' for odd k; plus bias when present. */
+    const conv = (x: tf.Tensor4D, name: string, bias = true): tf.Tensor4D =>
+      convWith(x, w4(`${name}/kernel`), bias ? w1(`${name}/bias`) : null, 1, 'same');
+    /**
+     * model.py Down: Conv2d(3, stride 2, padding 1): zero padding of 1 on every side (not TF 'same', which
+     * pads 0 before and 1 after here), given to the conv as its explicit padding (no separate PadV2 kernel).
+     */
+    const downsample = (x: tf.Tensor4D, name: string): tf.Tensor4D =>
+      convWith(x, w4(`${name}/conv/kernel`), w1(`${name}/conv/bias`), 2, [[0, 0], [1, 1], [1, 1], [0, 0]]); // [B, H/2, W/2, C]
+    /** x W + b on rows [1, B, in] -> [1, B, out]; fused: one _FusedMatMul kernel. */
+    const linearWith = (x: tf.Tensor3D, kernel: tf.Tensor3D, bias: tf.Tensor1D): tf.Tensor3D => {
+      if (fused) {
+        const attrs = { transposeA: false, transposeB: false, activation: 'linear' };
+        return tf.engine().runKernel<tf.Tensor3D>('_FusedMatMul', { a: x, b: kernel, bias }, attrs);
+      }
+      return tf.add<tf.Tensor3D>(tf.matMul(x, kernel), bias);
+    };
+    /** nn.Linear: x W^T + b, with the kernel stored transposed as [in, out]; rows [1, B, in] -> [1, B, out]. */
+    const dense = (x: tf.Tensor3D, name: string): tf.Tensor3D => linearWith(x, kernel3(name), w1(`${name}/bias`));
+    /** Every ResBlock's temb(silu(t_emb)) [1, B, N]; `project` picks a block's columns. */
+    const projections = (siluTemb: tf.Tensor3D): ((block: string) => Projection) => {
+      if (fused) {
+        const rows = linearWith(siluTemb, projectionKernel, projectionBias); // [1, B, N]
+        return (block) => ({ rows, offset: projectionOffsets.get(block) ?? 0 });
+      }
+      return (block) => ({ rows: dense(siluTemb, `${block}/temb`), offset: 0 }); // [1, B, cout]
+    };
+    /**
+     * nn.GroupNorm(G, C, eps) of x (+ a time projection first), then F.silu when `act`: src/model/fused.ts
+     * (one kernel, or the op-by-op formula when differentiable).
+     */
+    const groupNorm = (x: tf.Tensor4D, name: string, act: boolean, projection: Projection | null = null): tf.Tensor4D =>
+      (fused ? fusedGroupNorm : groupNormReference)(x, w1(`${name}/gamma`), w1(`${name}/beta`), projection?.rows ?? null, {
+        groups, eps: groupNormEps, silu: act, addendOffset: projection?.offset ?? 0,
+      });
+    return { silu, conv, convWith, downsample, dense, projections, groupNorm };
   };
+  type Layers = ReturnType<typeof layers>;
 
   /** model.py upsample2x: F.interpolate(scale 2, 'nearest'): out[y, x] = in[floor(y/2), floor(x/2)]. */
   const upsample2x = (x: tf.Tensor4D): tf.Tensor4D => {
@@ -143,88 +233,74 @@ export function createNetwork(config: ModelConfig, weights: tf.NamedTensorMap): 
     return tf.image.resizeNearestNeighbor(x, [2 * h, 2 * wd], false, false); // [B, 2H, 2W, C]
   };
 
-  /** nn.Linear: x W^T + b, with the kernel stored transposed as [in, out]. */
-  const dense = (x: tf.Tensor2D, name: string, bias = true): tf.Tensor2D => {
-    const y = tf.matMul<tf.Tensor2D>(x, w2(`${name}/kernel`)); // [B, out]
-    return bias ? tf.add<tf.Tensor2D>(y, w1(`${name}/bias`)) : y;
-  };
-
-  /**
-   * nn.GroupNorm(G, C, eps): per sample and group, mean and biased variance over (H, W, C/G),
-   * y = (x - mu) / sqrt(var + eps) * gamma + beta. Groups are contiguous channel blocks.
-   */
-  const groupNorm = (x: tf.Tensor4D, name: string): tf.Tensor4D => {
-    const [b, h, wd, c] = x.shape;
-    const grouped = tf.reshape(x, [b, h, wd, groups, c / groups]); // [B, H, W, G, C/G]
-    const { mean, variance } = tf.moments(grouped, [1, 2, 4], true); // [B, 1, 1, G, 1] each
-    const normed = tf.mul(tf.sub(grouped, mean), tf.rsqrt(tf.add(variance, groupNormEps))); // [B, H, W, G, C/G]
-    const y = tf.reshape(normed, [b, h, wd, c]); // [B, H, W, C]
-    return tf.add(tf.mul(y, w1(`${name}/gamma`)), w1(`${name}/beta`));
-  };
-
   /**
    * model.py ResBlock: h = conv1(silu(norm1(x))) + temb(silu(t_emb))[:, None, None];
    * h = conv2(silu(norm2(h))); out = skip(x) + h (skip = 1x1 conv when cin != cout).
+   * The time projection enters norm2 as its addend (norm2(conv1(...) + tproj): no Add kernel; fused, every
+   * block's projection comes from one matMul).
    */
-  const resBlock = (x: tf.Tensor4D, siluTemb: tf.Tensor2D, name: string): tf.Tensor4D => {
-    const cout = w4(`${name}/conv1/kernel`).shape[3];
-    let h = conv(silu(groupNorm(x, `${name}/norm1`)), `${name}/conv1`); // [B, H, W, cout]
-    const tproj = tf.reshape(dense(siluTemb, `${name}/temb`), [-1, 1, 1, cout]); // [B, 1, 1, cout]
-    h = tf.add(h, tproj);
-    h = conv(silu(groupNorm(h, `${name}/norm2`)), `${name}/conv2`); // [B, H, W, cout]
-    const skip = weights[`${name}/skip/kernel`] === undefined ? x : conv(x, `${name}/skip`); // [B, H, W, cout]
+  const resBlock = (L: Layers, x: tf.Tensor4D, project: (block: string) => Projection, name: string): tf.Tensor4D => {
+    const h1 = L.conv(L.groupNorm(x, `${name}/norm1`, true), `${name}/conv1`); // [B, H, W, cout]
+    const h = L.conv(L.groupNorm(h1, `${name}/norm2`, true, project(name)), `${name}/conv2`); // [B, H, W, cout]
+    const skip = weights[`${name}/skip/kernel`] === undefined ? x : L.conv(x, `${name}/skip`); // [B, H, W, cout]
     return tf.add(skip, h);
   };
 
   /**
    * model.py Attention (one head over the HW positions): qkv = 1x1 conv of norm(x), channel blocks
    * q = [0, C), k = [C, 2C), v = [2C, 3C); A = softmax_j(q_i . k_j / sqrt(C)); out_i = sum_j A_ij v_j;
-   * x + proj(out).
+   * x + proj(out). q, k, v are three 1x1 convs (attnQkv; q carries the 1/sqrt(C)).
    */
-  const attention = (x: tf.Tensor4D, name: string): tf.Tensor4D => {
+  const attention = (L: Layers, x: tf.Tensor4D, name: string): tf.Tensor4D => {
     const [b, h, wd, c] = x.shape;
-    const qkv = tf.reshape(conv(groupNorm(x, `${name}/norm`), `${name}/qkv`), [b, h * wd, 3 * c]); // [B, HW, 3C]
-    const q = tf.slice(qkv, [0, 0, 0], [b, h * wd, c]); // [B, HW, C]
-    const k = tf.slice(qkv, [0, 0, c], [b, h * wd, c]); // [B, HW, C]
-    const v = tf.slice(qkv, [0, 0, 2 * c], [b, h * wd, c]); // [B, HW, C]
-    const scores = tf.div(tf.matMul(q, k, false, true), Math.sqrt(c)); // [B, HW(query i), HW(key j)]
-    const attn = tf.softmax(scores, -1); // softmax over keys j
+    const n = L.groupNorm(x, `${name}/norm`, false); // [B, H, W, C]
+    const [qk, qb, kk, kb, vk, vb] = attnQkv;
+    const q = tf.reshape<tf.Rank.R3>(L.convWith(n, qk, qb, 1, 'same'), [b, h * wd, c]); // [B, HW, C], / sqrt(C)
+    const k = tf.reshape<tf.Rank.R3>(L.convWith(n, kk, kb, 1, 'same'), [b, h * wd, c]); // [B, HW, C]
+    const v = tf.reshape<tf.Rank.R3>(L.convWith(n, vk, vb, 1, 'same'), [b, h * wd, c]); // [B, HW, C]
+    const attn = tf.softmax(tf.matMul(q, k, false, true), -1); // [B, HW(query i), HW(key j)], softmax over keys j
     const out = tf.reshape<tf.Rank.R4>(tf.matMul(attn, v), [b, h, wd, c]); // [B, H, W, C]
-    return tf.add(x, conv(out, `${name}/proj`));
+    return tf.add(x, L.conv(out, `${name}/proj`));
   };
 
-  /** model.py timestep_embedding: [sin(t f_i), cos(t f_i)] -> [B, timeFreqDim]. */
-  const timestepEmbedding = (t: tf.Tensor1D): tf.Tensor2D => {
-    const args = tf.mul<tf.Tensor2D>(tf.reshape(tf.cast(t, 'float32'), [-1, 1]), freqs); // [B, half]
-    return tf.concat<tf.Tensor2D>([tf.sin(args), tf.cos(args)], 1); // [B, 2 half]
+  /** model.py timestep_embedding: [sin(t f_i), cos(t f_i)] -> rows [1, B, timeFreqDim]. */
+  const timestepEmbedding = (t: tf.Tensor1D): tf.Tensor3D => {
+    const args = tf.mul<tf.Tensor3D>(tf.reshape(tf.cast(t, 'float32'), [1, -1, 1]), freqs); // [1, B, half]
+    return tf.concat<tf.Tensor3D>([tf.sin(args), tf.cos(args)], 2); // [1, B, 2 half]
   };
 
   /** model.py Backbone.forward -> feat [B, S, S, c0] and pooled [B, c2]. */
-  const backbone = (z: tf.Tensor4D, t: tf.Tensor1D): { feat: tf.Tensor4D; pooled: tf.Tensor2D } => {
-    const temb = dense(silu(dense(timestepEmbedding(t), 'backbone/time_mlp1')), 'backbone/time_mlp2'); // [B, te]
-    const st = silu(temb); // F.silu(temb), shared by every ResBlock
-    const h = conv(z, 'backbone/conv_in'); // [B, S, S, c0]
-    const d0 = resBlock(h, st, 'backbone/down0'); // [B, S, S, c0]
-    const d1 = resBlock(downsample(d0, 'backbone/downsample0'), st, 'backbone/down1'); // [B, S/2, S/2, c1]
-    const d2 = resBlock(downsample(d1, 'backbone/downsample1'), st, 'backbone/down2'); // [B, S/4, S/4, c2]
-    const m1 = resBlock(d2, st, 'backbone/mid1'); // [B, S/4, S/4, c2]
-    const m = resBlock(attention(m1, 'backbone/mid_attn'), st, 'backbone/mid2'); // [B, S/4, S/4, c2]
-    const pooled = tf.mean<tf.Tensor2D>(m, [1, 2]); // [B, c2]: m.mean(dim=(2, 3))
+  const backbone = (L: Layers, z: tf.Tensor4D, t: tf.Tensor1D): { feat: tf.Tensor4D; pooled: tf.Tensor3D } => {
+    const temb = L.dense(L.silu(L.dense(timestepEmbedding(t), 'backbone/time_mlp1')), 'backbone/time_mlp2'); // [1, B, te]
+    const st = L.projections(L.silu(temb)); // temb(F.silu(temb)) of every ResBlock
+    const h = L.conv(z, 'backbone/conv_in'); // [B, S, S, c0]
+    const d0 = resBlock(L, h, st, 'backbone/down0'); // [B, S, S, c0]
+    const d1 = resBlock(L, L.downsample(d0, 'backbone/downsample0'), st, 'backbone/down1'); // [B, S/2, S/2, c1]
+    const d2 = resBlock(L, L.downsample(d1, 'backbone/downsample1'), st, 'backbone/down2'); // [B, S/4, S/4, c2]
+    const m1 = resBlock(L, d2, st, 'backbone/mid1'); // [B, S/4, S/4, c2]
+    const m = resBlock(L, attention(L, m1, 'backbone/mid_attn'), st, 'backbone/mid2'); // [B, S/4, S/4, c2]
+    const pooled = tf.reshape<tf.Rank.R3>(tf.mean(m, [1, 2]), [1, -1, m.shape[3]]); // rows [1, B, c2]: m.mean(dim=(2, 3))
     // torch.cat([a, skip], 1) on channels == concat on the last axis, same order.
-    let u = resBlock(tf.concat<tf.Tensor4D>([m, d2], 3), st, 'backbone/up2'); // [B, S/4, S/4, c2]
-    u = resBlock(tf.concat<tf.Tensor4D>([upsample2x(u), d1], 3), st, 'backbone/up1'); // [B, S/2, S/2, c1]
-    u = resBlock(tf.concat<tf.Tensor4D>([upsample2x(u), d0], 3), st, 'backbone/up0'); // [B, S, S, c0]
-    const feat = silu(groupNorm(u, 'backbone/norm_out')); // [B, S, S, c0]
+    let u = resBlock(L, tf.concat<tf.Tensor4D>([m, d2], 3), st, 'backbone/up2'); // [B, S/4, S/4, c2]
+    u = resBlock(L, tf.concat<tf.Tensor4D>([upsample2x(u), d1], 3), st, 'backbone/up1'); // [B, S/2, S/2, c1]
+    u = resBlock(L, tf.concat<tf.Tensor4D>([upsample2x(u), d0], 3), st, 'backbone/up0'); // [B, S, S, c0]
+    const feat = L.groupNorm(u, 'backbone/norm_out', true); // silu(norm_out(u)) [B, S, S, c0]
     return { feat, pooled };
   };
 
   /** model.py ConvHead: conv2(silu(conv1(feat))) -> [B, S, S, 1]. */
-  const convHead = (feat: tf.Tensor4D, name: string): tf.Tensor4D =>
-    conv(silu(conv(feat, `${name}/conv1`)), `${name}/conv2`);
+  const convHead = (L: Layers, feat: tf.Tensor4D, name: string): tf.Tensor4D =>
+    L.conv(L.silu(L.conv(feat, `${name}/conv1`)), `${name}/conv2`);
 
-  /** model.py MLPHead: fc2(silu(fc1(pooled))). */
-  const mlpHead = (pooled: tf.Tensor2D, name: string): tf.Tensor2D =>
-    dense(silu(dense(pooled, `${name}/fc1`)), `${name}/fc2`);
+  /** model.py MLPHead: fc2(silu(fc1(pooled))) -> [B, out]. */
+  const mlpHead = (L: Layers, pooled: tf.Tensor3D, name: string): tf.Tensor2D => {
+    const y = L.dense(L.silu(L.dense(pooled, `${name}/fc1`)), `${name}/fc2`); // [1, B, out]
+    return tf.reshape(y, y.shape.slice(1) as [number, number]);
+  };
+
+  const fusedLayers = layers(true);
+  const plainLayers = layers(false);
+  const { conv, silu } = plainLayers; // the encoders (no biases: nothing to fuse)
 
   /** model.py ConvEncoder (no biases): tanh(conv3(silu(conv2(silu(conv1(x)))))) -> [B, S, S, 1]. */
   const convEncoder = (x: tf.Tensor4D, name: string): tf.Tensor4D => {
@@ -241,18 +317,19 @@ export function createNetwork(config: ModelConfig, weights: tf.NamedTensorMap): 
     if (disposed) throw new Error('network: used after dispose()');
   };
 
-  const forward = (z: tf.Tensor4D, t: tf.Tensor1D): HeadOutputs => {
+  const forward = (z: tf.Tensor4D, t: tf.Tensor1D, options: ForwardOptions = {}): HeadOutputs => {
     assertLive();
     expectShape('z', z, [null, S, S, 1]);
     expectShape('t', t, [z.shape[0]]);
+    const L = options.differentiable === true ? plainLayers : fusedLayers;
     return tf.tidy(() => {
-      const { feat, pooled } = backbone(z, t);
+      const { feat, pooled } = backbone(L, z, t);
       return {
-        eps: conv(feat, 'heads/eps'), // [B, S, S, 1]
-        masked: convHead(feat, 'heads/masked'), // [B, S, S, 1]
-        sketch: convHead(feat, 'heads/sketch'), // [B, S, S, 1]
-        label: mlpHead(pooled, 'heads/label'), // [B, K]
-        repr: mlpHead(pooled, 'heads/repr'), // [B, D]
+        eps: L.conv(feat, 'heads/eps'), // [B, S, S, 1]
+        masked: convHead(L, feat, 'heads/masked'), // [B, S, S, 1]
+        sketch: convHead(L, feat, 'heads/sketch'), // [B, S, S, 1]
+        label: mlpHead(L, pooled, 'heads/label'), // [B, K]
+        repr: mlpHead(L, pooled, 'heads/repr'), // [B, D]
       };
     });
   };
@@ -276,7 +353,7 @@ export function createNetwork(config: ModelConfig, weights: tf.NamedTensorMap): 
         convEncoder(tf.concat<tf.Tensor4D>([tf.mul(inputs.image, inputs.mask), inputs.mask], 3), 'encoders/masked'); // [B, S, S, 1]
       const eSketch = (): tf.Tensor4D => convEncoder(inputs.sketch, 'encoders/sketch'); // [B, S, S, 1]
       // E_repr(r) = tanh(r W^T), reshaped like E_label.
-      const eRepr = (): tf.Tensor4D => tf.reshape(tf.tanh(dense(inputs.repr, 'encoders/repr/linear', false)), [B, S, S, 1]); // [B, S, S, 1]
+      const eRepr = (): tf.Tensor4D => tf.reshape(tf.tanh(tf.matMul(inputs.repr, w2('encoders/repr/linear/kernel'))), [B, S, S, 1]); // [B, S, S, 1]
       // sum_i g_i E_i(x^i), summed in model.py's order; an absent term adds exactly 0, so skipping it changes nothing.
       const terms: [keyof GivenFlags, () => tf.Tensor4D][] = [['label', eLabel], ['masked', eMasked], ['sketch', eSketch], ['repr', eRepr]];
       let sum: tf.Tensor4D | null = null;
@@ -298,6 +375,8 @@ export function createNetwork(config: ModelConfig, weights: tf.NamedTensorMap): 
       disposed = true;
       freqs.dispose();
       tanhTable.dispose();
+      tf.dispose([...attnQkv, projectionKernel, projectionBias, ...kernels3.values()]);
+      kernels3.clear();
       carrier?.dispose();
     },
   };

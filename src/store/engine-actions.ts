@@ -40,6 +40,12 @@ export interface EngineParts {
   ) => Promise<'done' | 'cancelled' | 'stale' | { error: EngineErrorInfo }>;
   /** Loads ctx.model into the engine from the beginning (another model; model-actions.ts). */
   readonly reload: () => Promise<void>;
+  /**
+   * Warms the config's batch size on the engine (its shaders and buffers) when it is not 1: called when the
+   * user picks the grid and when a backend becomes ready with the grid picked, not at page load. Informational:
+   * a failure shows when the run itself fails.
+   */
+  readonly warmConfigBatch: () => void;
   readonly actions: Pick<Actions, 'startEngine' | 'retryEngine' | 'setBackend' | 'cancelLoading' | 'refreshMemory'>;
 }
 
@@ -62,6 +68,12 @@ export function createEngineActions(
    * 'cancelled' while still current) waits for `done` and continues from its last frame (runRecovering).
    */
   let manual: { readonly epoch: number; readonly done: Promise<boolean> } = { epoch: 0, done: Promise.resolve(true) };
+
+  const warmConfigBatch = () => {
+    const { batch } = get().config;
+    if (batch === 1 || !ctx.engine?.warm || get().engine.status !== 'ready' || get().engine.switching) return;
+    ctx.engine.warm(batch).catch(() => undefined);
+  };
 
   const pollMemory = async () => {
     if (!ctx.engine || get().engine.status !== 'ready') return;
@@ -128,6 +140,7 @@ export function createEngineActions(
       });
       startMemoryPoll();
       void pollMemory();
+      warmConfigBatch();
     } catch (e) {
       patch('engine', { status: 'error', error: toErrorInfo(e, 'backend') });
     }
@@ -215,6 +228,7 @@ export function createEngineActions(
       patch('engine', { status: 'ready', report, switching: false, switchProgress: null, msPerStep: null, ...warmup });
       startMemoryPoll();
       void pollMemory();
+      warmConfigBatch();
       finish(true);
     } catch (e) {
       patch('engine', { switching: false, switchProgress: null, status: 'error', error: toErrorInfo(e, 'backend') });
@@ -251,5 +265,5 @@ export function createEngineActions(
     return engineStarting;
   };
 
-  return { pollMemory, startMemoryPoll, stopMemoryPoll, recoverBackend, runRecovering, reload, actions };
+  return { pollMemory, startMemoryPoll, stopMemoryPoll, recoverBackend, runRecovering, reload, warmConfigBatch, actions };
 }

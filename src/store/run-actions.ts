@@ -44,7 +44,7 @@ export function createRunActions(
     readonly trajectory: Pick<TrajectoryParts, 'channel' | 'cancelRun' | 'updateNode'>;
     readonly compare: CompareParts;
     readonly player: Pick<Player, 'stopLoop' | 'startLoop'>;
-    readonly engine: Pick<EngineParts, 'pollMemory' | 'runRecovering'>;
+    readonly engine: Pick<EngineParts, 'pollMemory' | 'runRecovering' | 'warmConfigBatch'>;
     readonly inputs: Pick<Inputs, 'sourceImage' | 'sketchImage' | 'reprTarget'>;
     readonly view: { readonly actions: Pick<Actions, 'notify'> };
   },
@@ -53,7 +53,7 @@ export function createRunActions(
   const { channel, cancelRun, updateNode } = parts.trajectory;
   const { cancelCompare, dropCompare } = parts.compare;
   const { stopLoop, startLoop } = parts.player;
-  const { pollMemory, runRecovering } = parts.engine;
+  const { pollMemory, runRecovering, warmConfigBatch } = parts.engine;
   const { sourceImage, sketchImage, reprTarget } = parts.inputs;
 
   const buildRequest: RunParts['buildRequest'] = (config, runId) => {
@@ -185,6 +185,7 @@ export function createRunActions(
       set({ config: next });
       if (get().trajectory.run) patch('trajectory', { stale: true });
       if (next.batch !== before.batch && get().view.sample >= next.batch) patch('view', { sample: 0 });
+      if (next.batch !== before.batch) warmConfigBatch(); // the grid's shapes, while the user looks
     },
     rollSeed() {
       actions.setConfig({ seed: dice.nextUint32() % 1_000_000 });

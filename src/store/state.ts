@@ -115,6 +115,8 @@ export interface EngineLike {
   init(options: InitOptions, onProgress: (p: LoadProgress) => void): Promise<InitResult>;
   run(request: RunRequest, onFrame: (frame: Frame) => void): Promise<'done' | 'cancelled'>;
   cancel(runId: string): Awaitable<void>;
+  /** Readies batch `batch` after the run in progress (optional: engines without it warm on the first run). */
+  warm?(batch: 1 | 16): Promise<number>;
   /** Aborts a running init (optional: engines without it cannot cancel loading). */
   cancelInit?(): Awaitable<void>;
   memory(): Awaitable<MemoryStats>;

@@ -76,6 +76,13 @@ class FakeEngine implements EngineLike {
     return { numTensors: 3, numBytes: 300 };
   }
 
+  warmed: number[] = [];
+
+  warm(batch: 1 | 16): Promise<number> {
+    this.warmed.push(batch);
+    return Promise.resolve(5);
+  }
+
   backendSwitches = 0;
   listeners: ((event: EngineEvent) => void)[] = [];
 
@@ -115,6 +122,19 @@ describe('store: engine slice', () => {
     expect(engine.warmupMs).toBe(7);
     await flushPromises();
     expect(store.getState().engine.memory?.numTensors).toBe(3);
+  });
+
+  it('warms batch 16 when the grid is picked (not at start-up), and again on a new backend', async () => {
+    const fake = new FakeEngine();
+    const store = await readyStore(fake);
+    expect(fake.warmed).toEqual([]);
+    store.getState().actions.setConfig({ batch: 16 });
+    expect(fake.warmed).toEqual([16]);
+    store.getState().actions.setConfig({ batch: 1 });
+    expect(fake.warmed).toEqual([16]);
+    store.getState().actions.setConfig({ batch: 16 });
+    await store.getState().actions.setBackend('cpu');
+    expect(fake.warmed).toEqual([16, 16, 16]);
   });
 
   it('turns an init failure into an explained error and can retry', async () => {
