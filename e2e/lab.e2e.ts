@@ -30,10 +30,12 @@ interface Lab {
   };
 }
 
-export async function labShot(page: Page, name: string): Promise<void> {
+/** A full-page screenshot to e2e/.tmp/`name`.png, and of the panel `panel` (a test id) alone to `name`-panel.png. */
+export async function labShot(page: Page, name: string, panel?: string): Promise<void> {
   mkdirSync(TMP, { recursive: true });
   await settle(page);
   await page.screenshot({ path: `${TMP}/${name}.png`, fullPage: true });
+  if (panel) await page.getByTestId(panel).screenshot({ path: `${TMP}/${name}-panel.png` });
 }
 
 export async function frameOf(page: Page, i: number): Promise<LabFrame> {
@@ -112,7 +114,7 @@ describe('per-step metrics', () => {
     const b10 = await page.evaluate(() => (window as unknown as { mtdPlayground: Lab }).mtdPlayground.getState().actions.getCompareFrame(10)!.metrics!.entropy[0]);
     expect((await readout(page, 'entropy')).b).toBeCloseTo(b10!, 6); // A's frame 5 of 10 = B's 10 of 20
     expect(await page.getByTestId('metric-line-b').count()).toBeGreaterThanOrEqual(5);
-    await labShot(page, 'metrics-compare');
+    await labShot(page, 'metrics-compare', 'metrics-panel');
     await page.getByTestId('compare-toggle').uncheck();
   });
 
@@ -126,7 +128,7 @@ describe('per-step metrics', () => {
     expect(mid.metrics!.visibleError[0]).toBeLessThan(1);
     expect(last.metrics!.visibleError[0]).toBeLessThan(1e-5);
     await expect(page.getByTestId('metric-visibleError').count()).resolves.toBe(1);
-    await labShot(page, 'metrics-inpaint');
+    await labShot(page, 'metrics-inpaint', 'metrics-panel');
 
     await pickMode(page, 'unconditional');
     await setConfig(page, { batch: 16 });
@@ -197,7 +199,7 @@ describe('trajectory map', () => {
     expect(z3.u).toBeCloseTo(zu, 6);
     expect(z3.v).toBeCloseTo(zv, 6);
     expect(Math.hypot(z3.u - at3.u, z3.v - at3.v)).toBeGreaterThan(0.1); // z_t is not x^_0 mid-run
-    await labShot(page, 'trajectory-map-z');
+    await labShot(page, 'trajectory-map-z', 'trajectory-map-panel');
     await page.getByTestId('trajectory-field-x0Hat').check();
   });
 
@@ -214,7 +216,7 @@ describe('trajectory map', () => {
     expect(await map.getAttribute('data-paths')).toBe('16');
     expect(await map.getAttribute('data-paths-b')).toBe('16');
     await page.getByTestId('trajectory-marker-b').waitFor();
-    await labShot(page, 'trajectory-map-compare');
+    await labShot(page, 'trajectory-map-compare', 'trajectory-map-panel');
     await page.getByTestId('compare-toggle').uncheck();
     await setConfig(page, { batch: 1 });
   });
@@ -261,6 +263,7 @@ async function waitBranchDone(page: Page, before: string): Promise<string> {
 
 /** A stroke on the editor canvas from (x0, y0) to (x1, y1) in latent pixels, in `n` moves. */
 async function stroke(page: Page, from: [number, number], to: [number, number], n = 6): Promise<void> {
+  await page.getByTestId('edit-canvas').scrollIntoViewIfNeeded();
   const box = (await page.getByTestId('edit-canvas').boundingBox())!;
   const px = (x: number) => box.x + (x / 32) * box.width;
   const py = (y: number) => box.y + (y / 32) * box.height;
@@ -303,7 +306,7 @@ describe('latent editing', () => {
     expect(await page.getByTestId('edit-canvas').getAttribute('data-dabs')).toBe(String(afterFirst));
     await page.getByTestId('edit-brighten').check();
     await stroke(page, [16, 8], [16, 22]);
-    await labShot(page, 'latent-editor');
+    await labShot(page, 'latent-editor', 'latent-editor');
     await page.getByTestId('edit-continue').click();
     const child = await waitBranchDone(page, parent);
     const s = await editState(page);
@@ -323,7 +326,7 @@ describe('latent editing', () => {
     const link = new URL(page.url()).hash;
     const z7 = await zOf(page, 7);
     const pixels = await canvasBytes(page);
-    await labShot(page, 'latent-edit-history');
+    await labShot(page, 'latent-edit-history', 'history');
     const other = await openPlayground(`/${link}`);
     try {
       await other.page.waitForFunction(() => {
@@ -337,7 +340,7 @@ describe('latent editing', () => {
     } finally {
       await other.session.close();
     }
-  });
+  }, 300_000); // two runs here, then a second browser replays both (~100 s on a loaded 2-core machine)
 
   it('re-noise: z_j is x^_0 of step k diffused to step j with that step\'s drift', async () => {
     const parent = await generateAndWait(page);
@@ -375,7 +378,7 @@ describe('latent editing', () => {
 
     const bad = await openPlayground('/#mode=joint&steps=10&frame=3&edit=p3.0_1.2', { waitReady: false });
     try {
-      await bad.page.getByText('Ignored edit = "p3.0_1.2" from the link (not a latent edit:', { exact: false }).waitFor({ timeout: 30_000 });
+      await bad.page.getByTestId('notice').getByText('Ignored edit = "p3.0_1.2" from the link (not a latent edit:', { exact: false }).waitFor({ timeout: 30_000 });
     } finally {
       await bad.session.close();
     }
