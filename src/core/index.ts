@@ -4,5 +4,6 @@ export * from './drift.ts';
 export * from './samplers.ts';
 export * from './rng.ts';
 export * from './metrics.ts';
+export * from './stats.ts';
 export * from './step-metrics.ts';
 export * from './latent-edit.ts';

@@ -182,7 +182,7 @@ export function stepCountProblem(sampler: SamplerName, steps: number, T: number)
 
 /**
  * The x^_0 <-> eps conversions at t on y_t (DDPM eq. 4, y_t = sqrt(aB_t) x_0 + sqrt(1 - aB_t) eps):
- *   x^_0 = x0FromY y_t + x0FromEps eps^        (x0FromY = 1/sqrt(aB_t), x0FromEps = -sqrt(1/aB_t - 1); predictX0FromEps)
+ *   x^_0 = x0FromY y_t + x0FromEps eps^        (x0FromY = 1/sqrt(aB_t), x0FromEps = -sqrt(1/aB_t - 1); DDPM eq. 4 solved for x_0)
  *   eps  = epsFromY y_t + epsFromX0 x^_0       (epsFromY = 1/sqrt(1 - aB_t), epsFromX0 = -sqrt(aB_t)/sqrt(1 - aB_t))
  * Two uses of the same scalars beside the plain conversion:
  *   - clipping x^_0 keeps the step consistent (diffusers' DDIMScheduler): eps' = eps^ + epsFromX0 (x0_clipped - x0_raw),

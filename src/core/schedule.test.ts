@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { createRng } from './rng.ts';
+import { conversions } from './samplers.ts';
 import {
   logSnr,
   makeBetas,
   makeSchedule,
   posteriorCoefficients,
-  predictEpsFromX0,
-  predictX0FromEps,
   qPosteriorMean,
   qSample,
   type Schedule,
@@ -112,17 +111,18 @@ describe('config validation', () => {
   });
 });
 
-describe('qSample / predictX0FromEps / predictEpsFromX0 / qPosteriorMean', () => {
+describe('qSample / conversions / qPosteriorMean', () => {
   const rng = createRng(7);
   const x0 = Float32Array.from(rng.gaussian(64), (v) => Math.tanh(v));
   const eps = rng.gaussian(64);
   const drift = rng.gaussian(64);
 
-  it('round-trips x0 and eps through z_t at every kind of t', () => {
+  it('round-trips x0 and eps through z_t at every kind of t (samplers.ts conversions)', () => {
     for (const t of [1, 2, 500, 1000]) {
       const yt = qSample(linear, x0, t, eps);
-      const x0Back = predictX0FromEps(linear, yt, t, eps);
-      const epsBack = predictEpsFromX0(linear, yt, t, x0);
+      const cv = conversions(linear, t);
+      const x0Back = Float32Array.from(yt, (y, i) => cv.x0FromY * y + cv.x0FromEps * eps[i]!);
+      const epsBack = Float32Array.from(yt, (y, i) => cv.epsFromY * y + cv.epsFromX0 * x0[i]!);
       for (let i = 0; i < 64; i++) {
         expect(x0Back[i]).toBeCloseTo(x0[i]!, t === 1000 ? 2 : 4); // 1/sqrt(aB_T) ~ 157 amplifies float32 rounding
         expect(epsBack[i]).toBeCloseTo(eps[i]!, t === 1 ? 2 : 4);
@@ -148,7 +148,7 @@ describe('qSample / predictX0FromEps / predictEpsFromX0 / qPosteriorMean', () =>
 
   it('rejects bad t and mismatched lengths', () => {
     expect(() => qSample(linear, x0, 1001, eps)).toThrow(/t must be an integer in 0..1000/);
-    expect(() => predictX0FromEps(linear, x0, 0, eps)).toThrow(/1..1000/);
+    expect(() => conversions(linear, 0)).toThrow(/1..1000/);
     expect(() => qSample(linear, x0, 5, eps.subarray(1))).toThrow(/differ in length/);
   });
 

@@ -230,28 +230,6 @@ export function qSample(
   return out;
 }
 
-/** x_0 = (y_t - sqrt(1 - alphaBar_t) eps) / sqrt(alphaBar_t) (DDPM eq. 4 solved for x_0), on the drift-free y_t. */
-export function predictX0FromEps(schedule: Schedule, yt: ArrayLike<number>, t: number, eps: ArrayLike<number>): Float32Array {
-  assertTimestep(schedule, t);
-  const n = assertSameLength('predictX0FromEps', yt, eps);
-  const a = schedule.sqrtRecipAlphaBar[t]!;
-  const b = schedule.sqrtRecipm1AlphaBar[t]!;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = a * yt[i]! - b * eps[i]!;
-  return out;
-}
-
-/** eps = (y_t - sqrt(alphaBar_t) x_0) / sqrt(1 - alphaBar_t), the inverse of predictX0FromEps. */
-export function predictEpsFromX0(schedule: Schedule, yt: ArrayLike<number>, t: number, x0: ArrayLike<number>): Float32Array {
-  assertTimestep(schedule, t);
-  const n = assertSameLength('predictEpsFromX0', yt, x0);
-  const a = schedule.sqrtAlphaBar[t]!;
-  const b = schedule.sqrtOneMinusAlphaBar[t]!;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = (yt[i]! - a * x0[i]!) / b;
-  return out;
-}
-
 /**
  * Mean of q(y_{t-1} | y_t, y_0) = coef1_t y_0 + coef2_t y_t (DDPM eq. 7), on the drift-free chain.
  * With the drift, the posterior mean of z_{t-1} is this plus c_{t-1}, evaluated at y_t = z_t - c_t.

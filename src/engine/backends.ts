@@ -12,6 +12,7 @@ import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import { median } from '../core/stats.ts';
 import { EngineError } from './errors.ts';
 import { BACKEND_NAMES, type BackendAttempt, type BackendName, type BackendPreference, type BackendReport } from './protocol.ts';
 
@@ -225,12 +226,6 @@ function listChoices(attempts: readonly BackendAttempt[]): string {
 }
 
 const ms = (x: number): string => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 function withTimeout<T>(p: Promise<T>, timeoutMs: number, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;

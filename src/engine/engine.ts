@@ -8,7 +8,6 @@ import * as tf from '@tensorflow/tfjs';
 import { filesFetch, loadWeights, type FetchLike } from '../model/index.ts';
 import type { EngineEvent, EngineWorkerApi } from './api.ts';
 import { activateBackend, activeWebGlContext, activeWebGpuDevice, resetBackend, selectBackend, type Activation } from './backends.ts';
-import { CancelToken } from './cancel.ts';
 import { EngineError, toEngineError } from './errors.ts';
 import type { BackendName, BackendPreference, BackendReport, Frame, InitOptions, InitResult, LoadProgress, MemoryStats, RunRequest } from './protocol.ts';
 import { createBench, release, toCpuModel, upload, warmBatch, warmUp, type Model, type Resident } from './resident.ts';
@@ -31,7 +30,8 @@ interface Active extends Resident {
 
 interface CurrentRun {
   readonly runId: string;
-  readonly token: CancelToken;
+  /** Aborted by cancel(), by a newer run, or with the EngineError that ends it (device loss). */
+  readonly controller: AbortController;
   readonly done: Promise<RunEnd>;
 }
 
@@ -89,7 +89,7 @@ export function createEngineCore(options: EngineOptions = {}): EngineWorkerApi {
     if (lost !== null) return lost;
     const what = backend === 'webgpu' ? 'the WebGPU device was lost' : 'the WebGL context was lost';
     lost = new EngineError('device-lost', `${what} (${why}); switch backend with setBackend() and resume from the last frame`, { detail: backend });
-    current?.token.cancel(lost);
+    current?.controller.abort(lost);
     emit({ type: 'device-lost', backend, message: lost.message });
     return lost;
   };
@@ -166,7 +166,7 @@ export function createEngineCore(options: EngineOptions = {}): EngineWorkerApi {
   const stopRun = async (): Promise<void> => {
     const run = current;
     if (run === null) return;
-    run.token.cancel();
+    run.controller.abort();
     await run.done.catch(() => undefined);
   };
 
@@ -208,16 +208,16 @@ export function createEngineCore(options: EngineOptions = {}): EngineWorkerApi {
 
     async run(request: RunRequest, onFrame: (frame: Frame) => void): Promise<RunEnd> {
       const previous = current;
-      previous?.token.cancel();
-      const token = new CancelToken();
+      previous?.controller.abort();
+      const controller = new AbortController();
       const done = (async (): Promise<RunEnd> => {
         if (previous) await previous.done.catch(() => undefined); // one trajectory at a time
         if (warming) await warming.catch(() => undefined);
-        if (token.cancelled) return 'cancelled';
+        if (controller.signal.aborted) return 'cancelled';
         const m = requireModel();
         if (lost !== null) throw lost;
         if (active === null) throw new EngineError('internal', 'no backend is active: call setBackend()');
-        const gen = runTrajectory(active.network, m.tables, request, token);
+        const gen = runTrajectory(active.network, m.tables, request, controller.signal);
         for (;;) {
           let r: IteratorResult<Frame, RunEnd>;
           try {
@@ -238,7 +238,7 @@ export function createEngineCore(options: EngineOptions = {}): EngineWorkerApi {
           await yieldToEventLoop();
         }
       })();
-      const run: CurrentRun = { runId: request.runId, token, done };
+      const run: CurrentRun = { runId: request.runId, controller, done };
       current = run;
       try {
         return await done;
@@ -250,7 +250,7 @@ export function createEngineCore(options: EngineOptions = {}): EngineWorkerApi {
     },
 
     cancel(runId: string): void {
-      if (current?.runId === runId) current.token.cancel();
+      if (current?.runId === runId) current.controller.abort();
     },
 
     async warm(batch: 1 | 16): Promise<number> {

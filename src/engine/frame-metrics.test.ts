@@ -6,7 +6,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stepMetrics, STEP_METRICS } from '../core/index.ts';
 import { loadParityFixture } from '../model/testing.ts';
-import { CancelToken } from './cancel.ts';
 import { frameBuffers } from './frames.ts';
 import type { Frame, RunRequest } from './protocol.ts';
 import { runTrajectory } from './runner.ts';
@@ -25,7 +24,7 @@ afterAll(() => m.dispose());
 /** Runs like the worker: each frame's arrays are copied for the test, then the frame's buffers are detached. */
 async function run(req: RunRequest): Promise<Frame[]> {
   const out: Frame[] = [];
-  for await (const f of runTrajectory(m.network, m.tables, req, new CancelToken())) {
+  for await (const f of runTrajectory(m.network, m.tables, req, new AbortController().signal)) {
     out.push({ ...f, z: f.z.slice(), x0Hat: f.x0Hat.slice(), drift: f.drift.slice(), labelProbs: f.labelProbs.slice() });
     structuredClone(frameBuffers(f), { transfer: frameBuffers(f) });
     expect(f.x0Hat.length).toBe(0); // detached, as after a postMessage transfer

@@ -6,7 +6,6 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Network } from '../model/index.ts';
-import { CancelToken } from './cancel.ts';
 import { makeTables, type Tables } from './plan.ts';
 import type { RunRequest } from './protocol.ts';
 import { runTrajectory, warmupStep } from './runner.ts';
@@ -183,6 +182,6 @@ export interface TimedRun {
 export async function timedRun(net: Network, tables: Tables, request: RunRequest): Promise<TimedRun> {
   const ms: number[] = [];
   const started = performance.now();
-  for await (const frame of runTrajectory(net, tables, request, new CancelToken())) ms.push(frame.ms);
+  for await (const frame of runTrajectory(net, tables, request, new AbortController().signal)) ms.push(frame.ms);
   return { ms, wallMs: performance.now() - started };
 }

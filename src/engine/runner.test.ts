@@ -6,7 +6,6 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pasteNoise, referenceStep, stepNoise, type StepArgs } from '../core/index.ts';
 import { loadParityFixture, maxAbsDiff } from '../model/testing.ts';
-import { CancelToken } from './cancel.ts';
 import { EngineError } from './errors.ts';
 import type { Frame } from './protocol.ts';
 import { createConditions } from './conditions.ts';
@@ -383,7 +382,7 @@ describe('runTrajectory: errors, cancellation, memory', { timeout: 60_000 }, () 
     const bad = (over: Parameters<typeof request>[0], re: RegExp): void => {
       let caught: unknown;
       try {
-        runTrajectory(m.network, m.tables, request(over), new CancelToken());
+        runTrajectory(m.network, m.tables, request(over), new AbortController().signal);
       } catch (e) {
         caught = e;
       }
@@ -416,17 +415,26 @@ describe('runTrajectory: errors, cancellation, memory', { timeout: 60_000 }, () 
   });
 
   it('cancel stops within one step, also while a readback is pending', async () => {
-    const token = new CancelToken();
-    const gen = runTrajectory(m.network, m.tables, request({ steps: 10 }), token);
+    const token = new AbortController();
+    const gen = runTrajectory(m.network, m.tables, request({ steps: 10 }), token.signal);
     expect((await gen.next()).value).toMatchObject({ index: 0 });
-    token.cancel();
+    token.abort();
     expect(await gen.next()).toEqual({ done: true, value: 'cancelled' });
 
-    const token2 = new CancelToken();
-    const gen2 = runTrajectory(m.network, m.tables, request({ steps: 10 }), token2);
+    const token2 = new AbortController();
+    const gen2 = runTrajectory(m.network, m.tables, request({ steps: 10 }), token2.signal);
     const pending = gen2.next();
-    token2.cancel();
+    token2.abort();
     expect(await pending).toEqual({ done: true, value: 'cancelled' });
+  });
+
+  it('a run aborted with an EngineError (a lost GPU) ends with that error, not as cancelled', async () => {
+    const lost = new EngineError('device-lost', 'the WebGL context was lost', { detail: 'webgl' });
+    const token = new AbortController();
+    const gen = runTrajectory(m.network, m.tables, request({ steps: 10 }), token.signal);
+    expect((await gen.next()).value).toMatchObject({ index: 0 });
+    token.abort(lost);
+    await expect(gen.next()).rejects.toBe(lost);
   });
 
   it('names the step where NaN appears', async () => {
@@ -470,7 +478,7 @@ describe('runTrajectory: errors, cancellation, memory', { timeout: 60_000 }, () 
     const before = tf.memory().numTensors;
     for (const r of runs) await collect(m.network, m.tables, r);
     // An abandoned generator (consumer stops pulling) frees everything on return().
-    const gen = runTrajectory(m.network, m.tables, request({ steps: 5 }), new CancelToken());
+    const gen = runTrajectory(m.network, m.tables, request({ steps: 5 }), new AbortController().signal);
     await gen.next();
     await gen.return('cancelled');
     expect(tf.memory().numTensors).toBe(before);
@@ -481,7 +489,7 @@ describe('runTrajectory: Heun, DPM-Solver++(2M), spacing and NFE', { timeout: 12
   const badRequest = (over: Parameters<typeof request>[0], re: RegExp): void => {
     let caught: unknown;
     try {
-      runTrajectory(m.network, m.tables, request(over), new CancelToken());
+      runTrajectory(m.network, m.tables, request(over), new AbortController().signal);
     } catch (e) {
       caught = e;
     }

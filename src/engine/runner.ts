@@ -31,8 +31,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { initialNoise, pasteCoefficients, pasteNoise, qSample, SAMPLER_INFO, stepCoefficients, stepNoise, type StepCoefficients } from '../core/index.ts';
 import type { HeadOutputs, Network } from '../model/index.ts';
-import type { CancelToken } from './cancel.ts';
 import { createConditions, type Conditions } from './conditions.ts';
+import { EngineError } from './errors.ts';
 import { metricsTracker } from './frame-metrics.ts';
 import { assertFiniteFrame, packFrame, splitTail, unpackFrame } from './frames.ts';
 import { guidedForward, headTensors } from './label-guidance.ts';
@@ -41,27 +41,35 @@ import type { Frame, RunRequest } from './protocol.ts';
 import { correctorStep, estimateX0, estimateX0FromHead, reverseStep, stepEstimate, type X0Estimate } from './update.ts';
 
 export type RunEnd = 'done' | 'cancelled';
-export type Trajectory = AsyncGenerator<Frame, RunEnd, void>;
+export type FrameGenerator = AsyncGenerator<Frame, RunEnd, void>;
 
 /**
  * Validates the request (throws EngineError 'input' right away) and returns the frame generator.
  * Ending early (`return()` on the generator, or the token) disposes everything the run holds.
  */
-export function runTrajectory(network: Network, tables: Tables, request: RunRequest, cancel: CancelToken): Trajectory {
+export function runTrajectory(network: Network, tables: Tables, request: RunRequest, signal: AbortSignal): FrameGenerator {
   const plan = planRun(request, network.config, tables);
-  return plan.mode === 'classify' ? forwardFrames(network, tables, plan, cancel) : reverseFrames(network, tables, plan, cancel);
+  return plan.mode === 'classify' ? forwardFrames(network, tables, plan, signal) : reverseFrames(network, tables, plan, signal);
 }
 
-/** What a cancelled run ends with: its error when it was cancelled by a failure (device loss), else 'cancelled'. */
-function ended(cancel: CancelToken): 'cancelled' {
-  if (cancel.reason !== undefined) throw cancel.reason;
+/** What a cancelled run ends with: its error when it was aborted by a failure (device loss), else 'cancelled'. */
+function ended(signal: AbortSignal): 'cancelled' {
+  if (signal.reason instanceof EngineError) throw signal.reason;
   return 'cancelled';
 }
 
-/** Awaits the one readback of a step, or the cancel token, whichever comes first (null: cancelled). */
-async function readback(packed: tf.Tensor1D, cancel: CancelToken): Promise<Float32Array | null> {
+/** Resolves (never rejects) once `signal` aborts: the readbacks race it, so a cancel lands within one step. */
+function whenAborted(signal: AbortSignal): Promise<null> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve(null);
+    else signal.addEventListener('abort', () => resolve(null), { once: true });
+  });
+}
+
+/** Awaits the one readback of a step, or the abort, whichever comes first (null: cancelled). */
+async function readback(packed: tf.Tensor1D, aborted: Promise<null>): Promise<Float32Array | null> {
   const read = packed.data<'float32'>();
-  const first = await Promise.race([read, cancel.whenCancelled.then(() => null)]);
+  const first = await Promise.race([read, aborted]);
   if (first === null) {
     // The backend still owns the pending read: free the tensor once it settles.
     read.then(() => packed.dispose(), () => packed.dispose());
@@ -183,7 +191,8 @@ function reverseFrame(network: Network, tables: Tables, plan: RunPlan, cond: Con
   }
 }
 
-async function* reverseFrames(network: Network, tables: Tables, plan: RunPlan, cancel: CancelToken): Trajectory {
+async function* reverseFrames(network: Network, tables: Tables, plan: RunPlan, signal: AbortSignal): FrameGenerator {
+  const aborted = whenAborted(signal);
   const B = plan.batch;
   const S = plan.size;
   const cond = createConditions(network, plan);
@@ -195,13 +204,13 @@ async function* reverseFrames(network: Network, tables: Tables, plan: RunPlan, c
   let nfe = plan.startNfe;
   try {
     for (let k = plan.firstFrame; k < plan.frameT.length; k++) {
-      if (cancel.cancelled) return ended(cancel);
+      if (signal.aborted) return ended(signal);
       const started = now();
       const step = stepAt(tables, plan, k, prevX0 !== null);
       const [packed, after] = reverseFrame(network, tables, plan, cond, z, k, prevX0) as [tf.Tensor1D, tf.Tensor4D | undefined];
       next = after ?? null;
-      const read = await readback(packed, cancel);
-      if (read === null || cancel.cancelled) return ended(cancel);
+      const read = await readback(packed, aborted);
+      if (read === null || signal.aborted) return ended(signal);
       const { values, tail: x0Model } = splitTail(read, tail);
       const unpacked = unpackFrame(values, { ...plan, runId: plan.runId, index: k, t: plan.frameT[k]!, ms: now() - started, nfe });
       assertFiniteFrame(unpacked, B);
@@ -223,7 +232,8 @@ async function* reverseFrames(network: Network, tables: Tables, plan: RunPlan, c
   }
 }
 
-async function* forwardFrames(network: Network, tables: Tables, plan: RunPlan, cancel: CancelToken): Trajectory {
+async function* forwardFrames(network: Network, tables: Tables, plan: RunPlan, signal: AbortSignal): FrameGenerator {
+  const aborted = whenAborted(signal);
   const { schedule } = tables;
   const B = plan.batch;
   const S = plan.size;
@@ -231,7 +241,7 @@ async function* forwardFrames(network: Network, tables: Tables, plan: RunPlan, c
   const eps = initialNoise(plan.seed, B * S * S); // one eps for the whole forward path
   const metrics = metricsTracker(schedule, plan);
   for (let k = 0; k < plan.frameT.length; k++) {
-    if (cancel.cancelled) return ended(cancel);
+    if (signal.aborted) return ended(signal);
     const started = now();
     const t = plan.frameT[k]!;
     const zt = qSample(schedule, x, t, eps); // sqrt(aB_t) x + sqrt(1 - aB_t) eps, no drift
@@ -248,8 +258,8 @@ async function* forwardFrames(network: Network, tables: Tables, plan: RunPlan, c
             : estimateX0(schedule, z, out.eps, t, plan.clipX0).x0;
       return packFrame({ z, x0Hat: x0, masked: out.masked, sketch: out.sketch, drift: tf.zerosLike(z), labelProbs: tf.softmax(out.label), repr: out.repr });
     });
-    const values = await readback(packed, cancel);
-    if (values === null || cancel.cancelled) return ended(cancel);
+    const values = await readback(packed, aborted);
+    if (values === null || signal.aborted) return ended(signal);
     const frame = unpackFrame(values, { ...plan, runId: plan.runId, index: k, t, ms: now() - started });
     assertFiniteFrame(frame, B);
     yield metrics.add(frame, null);

@@ -7,7 +7,6 @@ import { createNetwork, disposeWeights, loadWeights, type LoadedWeights, type Ne
 import { memoryFetch, readWeightFiles } from '../model/testing.ts';
 import { makeTables, type Tables } from './plan.ts';
 import type { Frame, RunRequest } from './protocol.ts';
-import { CancelToken } from './cancel.ts';
 import { runTrajectory, type RunEnd } from './runner.ts';
 
 export interface TestModel {
@@ -52,10 +51,10 @@ export async function collect(
   network: Network,
   tables: Tables,
   req: RunRequest,
-  cancel: CancelToken = new CancelToken(),
+  signal: AbortSignal = new AbortController().signal,
 ): Promise<{ frames: Frame[]; end: RunEnd }> {
   const frames: Frame[] = [];
-  const gen = runTrajectory(network, tables, req, cancel);
+  const gen = runTrajectory(network, tables, req, signal);
   for (;;) {
     const r = await gen.next();
     if (r.done) return { frames, end: r.value };

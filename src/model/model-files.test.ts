@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { WeightsError } from './errors.ts';
 import { filesFetch, modelFolderFiles, readModelSamples, type PickedFile } from './model-files.ts';
-import { sha256Hex } from './sha256.ts';
+import { sha256Hex } from './digest.ts';
 import { readWeightFiles } from './testing.ts';
 import { disposeWeights, loadWeights } from './weights.ts';
 

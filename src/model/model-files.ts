@@ -6,7 +6,7 @@
  * samples.bin, named by model.json's "samples" and listed in its "integrity" map) are checked like a shard.
  */
 import { WeightsError } from './errors.ts';
-import { sha256Hex } from './sha256.ts';
+import { sha256Hex } from './digest.ts';
 import { MODEL_JSON, type FetchLike } from './weights.ts';
 
 /** The file name a URL asks for: its last path segment. */

@@ -13,9 +13,9 @@ import * as tf from '@tensorflow/tfjs';
 import * as v from 'valibot';
 import { expectedWeights, type ExpectedWeight } from './architecture.ts';
 import { validateConfig, type ModelConfig } from './config.ts';
+import { sha256Hex } from './digest.ts';
 import { WeightsError } from './errors.ts';
 import { fields, integer, notArray, parseWith } from './schema.ts';
-import { sha256Hex } from './sha256.ts';
 
 export const WEIGHTS_FORMAT = 'mt-diffusion-tfjs';
 export const SUPPORTED_FORMAT_VERSION = 1;

@@ -7,7 +7,7 @@
 import type { BackendPreference, EngineErrorInfo, Frame, RunRequest } from '../engine/protocol.ts';
 import { validateConfig, type ModelConfig } from '../model/config.ts';
 import type { StoreContext } from './context.ts';
-import { toErrorInfo } from './engine-api.ts';
+import { toErrorInfo } from './error-info.ts';
 import { modelName, weightsLocation } from './model-source.ts';
 import type { Actions } from './state.ts';
 import type { TrajectoryParts } from './trajectory.ts';

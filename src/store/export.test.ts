@@ -3,7 +3,7 @@ import { parseGif } from '../../e2e/gif.ts';
 import type { Frame } from '../engine/protocol.ts';
 import { encodeGif, parseTrajectoryExport, trajectoryExport } from './export.ts';
 import { decodeMask } from './share.ts';
-import { decodeSketchBits } from './sketch-bits.ts';
+import { decodeBits } from './bits.ts';
 import { DEFAULT_CONFIG, type RunSummary } from './store.ts';
 
 function frame(index: number, batch: number): Frame {
@@ -73,7 +73,7 @@ describe('export', () => {
     const sketch = new Float32Array(1024).fill(1, 40, 90);
     const base: RunSummary = { ...DEFAULT_CONFIG, runId: 'r', image: null, mask: null, trueLabel: null, sketch: null, repr: null, reprPoint: null, testIndex: null, sketchIndex: null };
     const out = trajectoryExport({ ...base, mode: 'sketch', sketch }, [frame(0, 1)], []);
-    expect(decodeSketchBits(String(out.config['sketch']), 32)).toEqual(sketch);
+    expect(decodeBits(String(out.config['sketch']), 1024)).toEqual(sketch);
     expect(out.config['x0From']).toBe('masked');
     const repr = trajectoryExport({ ...base, mode: 'representation', repr: Float32Array.from([1, -0.5, 0.25]), reprPoint: 9 }, [frame(0, 1)], []);
     expect(repr.config).toMatchObject({ reprPoint: 9, repr: '1,-0.5,0.25', sketch: null });

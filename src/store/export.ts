@@ -8,9 +8,9 @@ import * as v from 'valibot';
 import { STEP_METRICS, type StepMetricName } from '../core/step-metrics.ts';
 import type { Frame } from '../engine/protocol.ts';
 import { fields, finite, integer, parseWith, strings } from '../model/schema.ts';
+import { encodeBits } from './bits.ts';
 import { classesOf } from './frame-buffer.ts';
 import { encodeMask } from './share.ts';
-import { encodeSketchBits } from './sketch-bits.ts';
 import { RunConfigSchema, type RunSummary } from './state.ts';
 
 export const EXPORT_FORMAT = 'mt-diffusion-trajectory/1';
@@ -91,8 +91,8 @@ export function trajectoryExport(run: RunSummary, frames: readonly Frame[], clas
     config: {
       ...config,
       mask: mask && mask.length === size * size ? encodeMask(mask) : null,
-      // Sketch mode: the given edge map as in the URL (sketch-bits.ts); representation mode: the vector.
-      sketch: sketch && sketch.length === size * size ? encodeSketchBits(sketch) : null,
+      // Sketch mode: the given edge map as in the URL (bits.ts); representation mode: the vector.
+      sketch: sketch && sketch.length === size * size ? encodeBits(sketch) : null,
       repr: repr ? Array.from(repr, round).join(',') : null,
     },
     classNames: [...classNames],

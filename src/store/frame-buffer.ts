@@ -5,6 +5,7 @@
  */
 import type { Frame } from '../engine/protocol.ts';
 import { entropy } from '../core/metrics.ts';
+import { median } from '../core/stats.ts';
 import { DEFAULT_GEOMETRY, type Frames } from './state.ts';
 
 /** The bundled model's classes (Fashion-MNIST); a model's own count is classesOf(frame). */
@@ -115,8 +116,5 @@ export class FrameBuffer implements Frames {
 /** Median of the last `window` values (the rolling ms/step shown in the status panel). */
 export function rollingMedian(values: readonly number[], window: number): number | null {
   const tail = values.slice(Math.max(0, values.length - window)).filter((v) => Number.isFinite(v));
-  if (tail.length === 0) return null;
-  tail.sort((a, b) => a - b);
-  const mid = tail.length >> 1;
-  return tail.length % 2 === 1 ? tail[mid]! : (tail[mid - 1]! + tail[mid]!) / 2;
+  return tail.length === 0 ? null : median(tail);
 }

@@ -2,12 +2,12 @@
 export * from './store.ts';
 export { FrameBuffer, rollingMedian, NUM_CLASSES, classesOf } from './frame-buffer.ts';
 export { presetMask, paintStroke, filledMask, hiddenCount, MASK_PRESETS } from './mask.ts';
-export { toErrorInfo } from './engine-api.ts';
+export { toErrorInfo } from './error-info.ts';
 export { hashOf, parseHash, syncWithHash, shareHash, extrasOf, branchChain, linkCaveat, MAX_BRANCH_LEVELS, type BranchLevel, type HashState, type HashInputs, type ShareExtras, type SketchRef } from './url.ts';
 export { parseSamplesIndex, type ParsedSamples } from './samples.ts';
 export { BUNDLED, BUNDLED_NAME, parseModelParam, searchFor, modelName, linkNote, modeUnavailable } from './model-source.ts';
 export { mapBounds, toCanvas, fromCanvas, nearestPoint, neighbourInDirection, pointUV, pointVector, reprTrail, type MapBounds, type XY } from './repr.ts';
-export { encodeSketchBits, decodeSketchBits, edgeCount } from './sketch-bits.ts';
+export { encodeBits, decodeBits, edgeCount } from './bits.ts';
 export { compareIndex, frameDiff, DEFAULT_COMPARE_KNOBS, type FrameDiff } from './compare.ts';
 export { treeOrder, branchChanges, branchRetraces, seedActsAfterStart } from './branches.ts';
 export { encodeMask, decodeMask, MASK_CELLS } from './share.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BackendReport, Frame, InitOptions, InitResult, RunRequest } from '../engine/protocol.ts';
-import { sha256Hex } from '../model/sha256.ts';
+import { sha256Hex } from '../model/digest.ts';
 import { readRepoJson } from '../model/testing.ts';
 import { BUNDLED } from './model-source.ts';
 import { createAppStore } from './store.ts';

@@ -4,55 +4,20 @@
  *
  * Mask encoding (32x32 = 1024 cells, 1 = visible, 0 = hidden), whichever is shorter:
  *   - `r<first>.<run>.<run>...`: run-length, runs in base 36, alternating from the first cell's value;
- *   - `b<base64url>`: one bit per cell, row-major, most significant bit first (171 characters).
+ *   - `b<base64url>`: one bit per cell (bits.ts, the bit-packer sketches use too; 171 characters).
  * Parsing validates everything (alphabet, run total = 1024, length); an invalid mask is ignored.
  */
+import { decodeBits, encodeBits, isOn } from './bits.ts';
+
 export const MASK_CELLS = 32 * 32;
-
-const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-
-function encodeBits(mask: Float32Array): string {
-  const bytes = new Uint8Array(Math.ceil(mask.length / 8));
-  for (let i = 0; i < mask.length; i++) if (mask[i]! >= 0.5) bytes[i >> 3]! |= 0x80 >> (i & 7);
-  let out = '';
-  for (let i = 0; i < bytes.length; i += 3) {
-    const n = (bytes[i]! << 16) | ((bytes[i + 1] ?? 0) << 8) | (bytes[i + 2] ?? 0);
-    const chars = Math.min(4, Math.ceil(((bytes.length - i) * 8) / 6));
-    for (let c = 0; c < chars; c++) out += B64[(n >> (18 - 6 * c)) & 63];
-  }
-  return out;
-}
-
-function decodeBits(text: string, cells: number): Float32Array | null {
-  const bytesNeeded = Math.ceil(cells / 8);
-  if (text.length !== Math.ceil((bytesNeeded * 8) / 6)) return null;
-  const bytes = new Uint8Array(bytesNeeded);
-  let acc = 0;
-  let bits = 0;
-  let k = 0;
-  for (const ch of text) {
-    const v = B64.indexOf(ch);
-    if (v < 0) return null;
-    acc = (acc << 6) | v;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      if (k < bytesNeeded) bytes[k++] = (acc >> bits) & 0xff;
-      acc &= (1 << bits) - 1;
-    }
-  }
-  const mask = new Float32Array(cells);
-  for (let i = 0; i < cells; i++) mask[i] = bytes[i >> 3]! & (0x80 >> (i & 7)) ? 1 : 0;
-  return mask;
-}
 
 function encodeRuns(mask: Float32Array): string {
   const runs: number[] = [];
-  let value = mask[0]! >= 0.5 ? 1 : 0;
+  let value = isOn(mask[0]!) ? 1 : 0;
   const first = value;
   let run = 0;
   for (let i = 0; i < mask.length; i++) {
-    const v = mask[i]! >= 0.5 ? 1 : 0;
+    const v = isOn(mask[i]!) ? 1 : 0;
     if (v === value) run++;
     else {
       runs.push(run);

@@ -106,19 +106,33 @@ const NOTICE = [
 /** How a notice quotes a value from the link (its first 32 characters; url.ts cuts longer ones). */
 const shown = (t: string): string => JSON.stringify(t.replace(/\s+/g, ' ').slice(0, 32)).slice(0, -1);
 
-/** Every value a parsed link sets lies inside its documented range. */
-function expectInRange(h: HashState): void {
-  expect(v.is(v.partial(RunConfigSchema), h.config)).toBe(true);
-  if (h.head !== undefined) expect(AVAILABLE_HEADS).toContain(h.head);
-  if (h.compare !== undefined) expect(v.is(CompareKnobsSchema, h.compare)).toBe(true);
-  for (const n of [h.frame, h.testIndex]) if (n !== undefined) expect(Number.isInteger(n) && n >= 0 && n <= 999_999).toBe(true);
-  if (h.point !== undefined) expect(Number.isInteger(h.point) && h.point >= 0 && h.point <= 999_999_999).toBe(true);
-  const binary = (a: Float32Array) => a.length === MASK_CELLS && a.every((x) => x === 0 || x === 1);
-  if (h.mask !== undefined) expect(binary(h.mask)).toBe(true);
-  if (h.sketch?.kind === 'drawn') expect(binary(h.sketch.sketch)).toBe(true);
-  if (h.sketch?.kind === 'test') expect(Number.isInteger(h.sketch.index) && h.sketch.index >= 0).toBe(true);
-  if (h.explain !== undefined) expect(h.explain).toBe(false);
-  for (const n of h.notices) expect(NOTICE.some((re) => re.test(n)), n).toBe(true);
+/** Throws `what` unless `ok` (plain checks: vitest's expect costs more than the codec itself, 10,000 times). */
+function check(ok: boolean, what: string): void {
+  if (!ok) throw new Error(what);
+}
+
+const PartialConfigSchema = v.partial(RunConfigSchema);
+const binary = (a: Float32Array): boolean => a.length === MASK_CELLS && a.every((x) => x === 0 || x === 1);
+const within = (n: number | undefined, max: number): boolean => n === undefined || (Number.isInteger(n) && n >= 0 && n <= max);
+
+/** Every value a parsed link sets lies inside its documented range; every notice is one of NOTICE's sentences. */
+function checkInRange(h: HashState): void {
+  check(v.is(PartialConfigSchema, h.config), `config out of range: ${JSON.stringify(h.config)}`);
+  check(h.head === undefined || AVAILABLE_HEADS.includes(h.head), `head ${h.head}`);
+  check(h.compare === undefined || v.is(CompareKnobsSchema, h.compare), `compare ${JSON.stringify(h.compare)}`);
+  check(within(h.frame, 999_999) && within(h.testIndex, 999_999) && within(h.point, 999_999_999), 'an index out of range');
+  check(h.mask === undefined || binary(h.mask), 'mask not 1024 cells of 0 / 1');
+  check(h.sketch?.kind !== 'drawn' || binary(h.sketch.sketch), 'sketch not 1024 cells of 0 / 1');
+  check(h.sketch?.kind !== 'test' || within(h.sketch.index, Number.MAX_SAFE_INTEGER), 'sketch image index');
+  check(h.explain === undefined || h.explain === false, 'explain');
+  for (const n of h.notices) check(NOTICE.some((re) => re.test(n)), `not a notice sentence: ${n}`);
+}
+
+/** JSON with sorted keys: two states compare equal when this text does. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_k, x: unknown) =>
+    x !== null && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : 1))) : x,
+  );
 }
 
 /** The state with its 1024-cell arrays as strings of cells (vitest compares a typed array cell by cell, slowly). */
@@ -132,18 +146,19 @@ function plain<T extends ShareExtras>(h: T): unknown {
 }
 
 describe('share links: format then parse', () => {
-  it('is the identity on 2,000 valid states, with no notice', () => {
+  it('is the identity on 2,000 valid states, with no notice', { timeout: 180_000 }, () => {
     fc.assert(
       fc.property(validState, ({ config, head, extras }) => {
-        expect(v.is(RunConfigSchema, config)).toBe(true);
+        check(v.is(RunConfigSchema, config), 'the arbitrary made an invalid config');
         const hash = hashOf(config, head, extras);
-        expect(hash.length).toBeLessThan(MAX_HASH_LENGTH);
+        check(hash.length < MAX_HASH_LENGTH, `a valid state's link is ${hash.length} characters long`);
         const parsed = parseHash(hash);
         // A mode's input is written in its own mode only.
         const { sketch, point, ...rest } = extras;
         const written = { ...rest, ...(config.mode === 'sketch' && sketch ? { sketch } : {}), ...(config.mode === 'representation' && point !== undefined ? { point } : {}) };
-        expect(plain(parsed)).toEqual(plain({ config, head, notices: [], ...written }));
-        expect(hashOf(config, head, parsed)).toBe(hash);
+        const want = canonical(plain({ config, head, notices: [], ...written }));
+        check(canonical(plain(parsed)) === want, `parse(format(state)) differs from the state: ${canonical(plain(parsed))} != ${want}`);
+        check(hashOf(config, head, parsed) === hash, 'format(parse(link)) differs from the link');
       }),
       { numRuns: 2000, seed: 14 },
     );
@@ -180,33 +195,36 @@ describe('share links: 10,000 random and mutated links', () => {
   });
   const random = fc.oneof(fc.string({ maxLength: 300 }), fc.string({ unit: 'binary', maxLength: 120 }), fc.string({ minLength: MAX_HASH_LENGTH - 5, maxLength: MAX_HASH_LENGTH + 40 }));
 
-  it('never throw; every value in range; every key not used is named in a notice; parse(format(parse)) is stable', () => {
+  // Seconds on an idle core; the timeout is for a machine shared by many jobs.
+  it('never throw; every value in range; every key not used is named in a notice; parse(format(parse)) is stable', { timeout: 180_000 }, () => {
     let noticed = 0;
     fc.assert(
       fc.property(fc.oneof({ weight: 3, arbitrary: mutated }, { weight: 1, arbitrary: random }), (hash) => {
         const parsed = parseHash(hash);
-        expectInRange(parsed);
+        checkInRange(parsed);
         if (parsed.notices.length > 0) noticed++;
         const raw = hash.replace(/^#/, '');
         if (raw.length > MAX_HASH_LENGTH) {
-          expect(parsed).toEqual({ config: {}, notices: [expect.stringMatching(/characters long/)] });
+          check(Object.keys(parsed).length === 2 && Object.keys(parsed.config).length === 0, 'an over-long link set something');
+          check(parsed.notices.length === 1 && /characters long/.test(parsed.notices[0]!), 'an over-long link without its one notice');
           return;
         }
         const notices = parsed.notices.join('\n');
-        const keys = [...new Set(new URLSearchParams(raw).keys())];
+        const params = new URLSearchParams(raw);
+        const keys = [...new Set(params.keys())];
         const unknown = keys.filter((k) => !(k in LANDS));
-        if (unknown.length > 0) expect(notices).toMatch(/this page does not have/);
-        for (const k of unknown.slice(0, 5)) expect(notices).toContain(shown(k));
+        check(unknown.length === 0 || notices.includes('this page does not have'), 'unknown keys without a notice');
+        for (const k of unknown.slice(0, 5)) check(notices.includes(shown(k)), `unknown key ${k} not named`);
         for (const k of keys.filter((k) => k in LANDS)) {
-          const used = LANDS[k]!(parsed) !== undefined || (k === 'explain' && new URLSearchParams(raw).get(k) === '1');
+          const used = LANDS[k]!(parsed) !== undefined || (k === 'explain' && params.get(k) === '1');
           // A key whose value was not taken as it stands says so (rejected, clamped or replaced by its new name).
-          if (!used) expect(notices).toContain(`${k} = `);
+          check(used || notices.includes(`${k} = `), `${k} = ${params.get(k)} dropped without a notice`);
         }
         // The state a link gives writes a link that gives it again, now without notices.
         const config = { ...DEFAULT_CONFIG, ...parsed.config };
         const again = parseHash(hashOf(config, parsed.head ?? 'z', parsed));
-        expect(again.notices).toEqual([]);
-        expect(again.config).toEqual(config);
+        check(again.notices.length === 0, `notices on the second parse: ${again.notices.join(' | ')}`);
+        check(canonical(again.config) === canonical(config), 'the second parse gives another config');
       }),
       { numRuns: 10_000, seed: 14 },
     );

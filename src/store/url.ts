@@ -8,7 +8,7 @@
  * `x0`: the head x^_0 comes from, RunRequest.x0From: `masked` or `eps`). `guidance`, the name of label
  * guidance before drift guidance existed, is still read as `lg` (a link that has both uses `lg`). Then
  *   - sketch mode: `sketch=t12` (the edge map of bundled test image 12) or `sketch=d<171 base64url chars>`
- *     (a drawn 32x32 sketch, one bit per pixel; sketch-bits.ts);
+ *     (a drawn 32x32 sketch, one bit per pixel; bits.ts);
  *   - representation mode: `point=123` (point 123 of the representation map);
  *   - `edit=p3.0_30.16.3.50*r8.2`: the latent edits from the root run to the run shown (edit-codec.ts);
  *   - the share extras (share.ts): `img` (test image, modes that take an image), `mask` (inpainting),
@@ -35,7 +35,7 @@ import type { LatentEdit } from '../core/latent-edit.ts';
 import { X0_SOURCES, type SamplerName } from '../engine/protocol.ts';
 import { decodeEdits, encodeEdits, MAX_LINK_EDITS } from './edit-codec.ts';
 import { decodeMask, encodeMask } from './share.ts';
-import { decodeSketchBits, encodeSketchBits } from './sketch-bits.ts';
+import { decodeBits, encodeBits } from './bits.ts';
 import {
   AVAILABLE_HEADS,
   AVAILABLE_MODES,
@@ -292,7 +292,7 @@ const EXTRA_FIELDS: readonly ExtraField[] = [
     key: 'sketch',
     parse: parseSketch,
     valid: `valid: t<test image>, or d and ${Math.ceil((DEFAULT_GEOMETRY.imageSize ** 2) / 6)} characters of a drawn sketch`,
-    format: (s, c) => (c.mode !== 'sketch' ? null : s.kind === 'test' ? `t${s.index}` : `d${encodeSketchBits(s.sketch)}`),
+    format: (s, c) => (c.mode !== 'sketch' ? null : s.kind === 'test' ? `t${s.index}` : `d${encodeBits(s.sketch)}`),
   }),
   extra('point', { key: 'point', parse: digits(9), valid: 'not a map point', format: (i, c) => (c.mode === 'representation' ? String(i) : null) }),
   extra('mask', { key: 'mask', parse: decodeMask, valid: 'not a mask', format: encodeMask }),
@@ -354,7 +354,7 @@ function parseSketch(text: string): SketchRef | null {
     return i === null ? null : { kind: 'test', index: i };
   }
   if (text.startsWith('d')) {
-    const sketch = decodeSketchBits(text.slice(1), DEFAULT_GEOMETRY.imageSize);
+    const sketch = decodeBits(text.slice(1), DEFAULT_GEOMETRY.imageSize ** 2);
     return sketch === null ? null : { kind: 'drawn', sketch };
   }
   return null;

@@ -133,7 +133,7 @@ def denoise(model, tables: Tables, cond: Conditions, z: torch.Tensor, t: int, cl
         forwards += 1
         if cond.x0_from == "eps":
             eps_hat = eps_hat + cond.drift_guidance * (eps_raw - out_u["eps"])
-    x0 = cv.x0_from_y * y + cv.x0_from_eps * eps_hat   # predictX0FromEps on y_t
+    x0 = cv.x0_from_y * y + cv.x0_from_eps * eps_hat   # conversions (samplers.ts) on y_t
     if cond.x0_from == "masked":
         # x_0 from the masked-image head, which predicts the whole image from z_t (with every
         # given modality's drift in it) and is well conditioned at large t, where the eps head's
