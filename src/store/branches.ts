@@ -4,7 +4,7 @@
  * from frame k of its parent: it holds the parent's frames 0..k-1 (the same arrays), and the engine
  * continues from the parent's z at frame k (RunRequest.start) with the branch's own settings.
  */
-import type { RunNode, RunSummary } from './state.ts';
+import { SAMPLER_INFO, type RunNode, type RunSummary } from './state.ts';
 
 /** Nodes in tree order (parents before children, siblings by creation) with their depth. */
 export function treeOrder(nodes: readonly RunNode[]): { node: RunNode; depth: number }[] {
@@ -30,8 +30,8 @@ export function branchChanges(parent: RunSummary, child: RunSummary): string {
   const out: string[] = [];
   if (child.mode !== parent.mode) out.push(`mode ${child.mode}`);
   if (child.seed !== parent.seed) out.push(`seed ${child.seed}`);
-  if (child.sampler !== parent.sampler) out.push(child.sampler.toUpperCase());
-  if (child.sampler === 'ddim' && child.eta !== parent.eta) out.push(`η ${child.eta}`);
+  if (child.sampler !== parent.sampler) out.push(SAMPLER_INFO[child.sampler].title);
+  if (SAMPLER_INFO[child.sampler].usesEta && child.eta !== parent.eta) out.push(`η ${child.eta}`);
   if (child.classId !== parent.classId && child.mode === 'conditional') out.push(`class ${child.classId}`);
   if (child.labelGuidance !== parent.labelGuidance) out.push(`label guidance ${child.labelGuidance}`);
   if (child.driftGuidance !== parent.driftGuidance) out.push(`drift guidance ${child.driftGuidance}`);

@@ -6,6 +6,7 @@
  */
 import { sketchOf, toModelSpace } from '../model/sketch.ts';
 import type { StoreContext } from './context.ts';
+import { parseQuality } from './quality.ts';
 import { pointVector } from './repr.ts';
 import { parseSamplesIndex } from './samples.ts';
 import { DEFAULT_GEOMETRY, DEFAULT_SKETCH, type Actions } from './state.ts';
@@ -14,7 +15,7 @@ export interface Inputs {
   readonly sourceImage: () => Float32Array | null;
   readonly sketchImage: () => Float32Array | null;
   readonly reprTarget: () => Float32Array | null;
-  readonly actions: Pick<Actions, 'sourceImage' | 'testImage' | 'sketchImage' | 'reprTarget' | 'loadSamples'>;
+  readonly actions: Pick<Actions, 'sourceImage' | 'testImage' | 'sketchImage' | 'reprTarget' | 'loadSamples' | 'loadQuality'>;
 }
 
 export function createInputs(ctx: StoreContext): Inputs {
@@ -83,11 +84,30 @@ export function createInputs(ctx: StoreContext): Inputs {
     }
   };
 
+  let qualityLoading: Promise<void> | null = null;
+  const fetchQuality = async () => {
+    patch('quality', { status: 'loading', error: null });
+    try {
+      const res = await doFetch(`${baseUrl}weights/report.json`);
+      if (!res.ok) throw new Error(`weights/report.json: HTTP ${res.status}`);
+      patch('quality', { status: 'ready', curve: parseQuality(await res.json()), error: null });
+    } catch (e) {
+      patch('quality', { status: 'error', curve: null, error: e instanceof Error ? e.message : String(e) });
+    }
+  };
+
   const actions: Inputs['actions'] = {
     sourceImage,
     testImage,
     sketchImage,
     reprTarget,
+    loadQuality() {
+      if (get().quality.status === 'ready') return Promise.resolve();
+      qualityLoading ??= fetchQuality().finally(() => {
+        qualityLoading = null;
+      });
+      return qualityLoading;
+    },
     loadSamples() {
       // One download at a time (React's StrictMode runs mount effects twice in development).
       samplesLoading ??= fetchSamples().finally(() => {

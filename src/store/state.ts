@@ -29,6 +29,7 @@ import { DEFAULT_X0_SOURCE, DRIFT_GUIDANCE_MODES, MAX_DRIFT_GUIDANCE, MODES, SAM
 import type { ModelConfig } from '../model/config.ts';
 // The measured defaults table: a leaf itself (it imports only the engine's protocol types).
 import { DEFAULT_SAMPLING, SAMPLING_DEFAULTS, type SamplingDefaults } from './defaults.ts';
+import type { QualityCurve } from './quality.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Constants shared with the UI.
@@ -326,6 +327,13 @@ export interface EditorSlice {
   readonly reprPoint: number;
 }
 
+export interface QualitySlice {
+  readonly status: 'idle' | 'loading' | 'ready' | 'error';
+  /** null when the report has no curve (yet). */
+  readonly curve: QualityCurve | null;
+  readonly error: string | null;
+}
+
 export interface SamplesSlice {
   readonly status: 'loading' | 'ready' | 'error';
   readonly count: number;
@@ -436,6 +444,8 @@ export interface Actions {
   readonly reprTarget: () => Float32Array | null;
   // samples
   readonly loadSamples: () => Promise<void>;
+  /** Fetches weights/report.json's quality curve once (quality slice). */
+  readonly loadQuality: () => Promise<void>;
   /** Stops timers and the playback loop, cancels the run. */
   readonly dispose: () => void;
 }
@@ -448,6 +458,8 @@ export interface AppState {
   readonly view: ViewSlice;
   readonly editor: EditorSlice;
   readonly samples: SamplesSlice;
+  /** The quality-versus-NFE curve of the weights (report.json qualityVsNfe; quality.ts), loaded by loadQuality. */
+  readonly quality: QualitySlice;
   readonly compare: CompareSlice;
   readonly history: HistorySlice;
   readonly notices: readonly Notice[];

@@ -132,6 +132,7 @@ export function createAppStore(deps: StoreDeps = {}): AppStore {
         reprPoint: 0,
       },
       samples: { status: 'loading', count: 0, size: DEFAULT_GEOMETRY.dataSize, classNames: [], labels: [], images: null, points: null, error: null },
+      quality: { status: 'idle', curve: null, error: null },
       compare: {
         enabled: false,
         knobs: DEFAULT_COMPARE_KNOBS,

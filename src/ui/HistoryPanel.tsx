@@ -4,12 +4,12 @@
  * step k* continues the run on screen from the frame shown with the settings now in the controls.
  */
 import { branchChanges, treeOrder } from '../store/index.ts';
+import { samplerLabel } from './labels.ts';
 import { useActions, useApp } from './store-context.tsx';
 import { Explain } from './teach/Explain.tsx';
 
-function title(run: { mode: string; sampler: string; eta: number; steps: number; seed: number }): string {
-  const sampler = run.sampler === 'ddim' ? `DDIM η=${run.eta}` : 'DDPM';
-  return `${run.mode} · ${sampler} · ${run.steps} steps · seed ${run.seed}`;
+function title(run: Parameters<typeof samplerLabel>[0] & { mode: string; steps: number; seed: number }): string {
+  return `${run.mode} · ${samplerLabel(run)} · ${run.steps} steps · seed ${run.seed}`;
 }
 
 export function HistoryPanel() {

@@ -4,6 +4,7 @@
  * Keyboard (anywhere outside a text field): Space play/pause, ←/→ step, Home/End jump.
  */
 import { useEffect } from 'react';
+import { modelEvaluations } from '../core/samplers.ts';
 import { FPS_CHOICES } from '../store/index.ts';
 import { Icon } from './icons.tsx';
 import { useActions, useApp, useAppStore } from './store-context.tsx';
@@ -12,8 +13,11 @@ function FrameCounter() {
   const frameIndex = useApp((s) => s.player.frameIndex);
   const frameCount = useApp((s) => s.trajectory.frameCount);
   const steps = useApp((s) => s.trajectory.run?.steps ?? 0);
+  const sampler = useApp((s) => s.trajectory.run?.sampler);
   const status = useApp((s) => s.trajectory.status);
   const { getFrame } = useActions();
+  // Network evaluations (NFE) before this frame, of the run's total (Heun: 2 a step but the last).
+  const totalNfe = sampler === undefined ? null : modelEvaluations(sampler, steps);
   const frame = frameCount > 0 ? getFrame(Math.min(frameIndex, frameCount - 1)) : undefined;
   const progress = status === 'running' ? ` · computing ${frameCount} / ${steps + 1} frames` : '';
   return (
@@ -21,6 +25,12 @@ function FrameCounter() {
       {frame ? (
         <>
           step <strong>{frame.index}</strong> / {steps} · t = <strong>{frame.t}</strong>
+          {frame.nfe !== undefined && totalNfe !== null && (
+            <span data-testid="nfe">
+              {' '}
+              · NFE <strong>{frame.nfe}</strong> / {totalNfe}
+            </span>
+          )}
           <span className="muted">{progress}</span>
         </>
       ) : (
