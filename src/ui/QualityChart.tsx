@@ -29,14 +29,15 @@ export function QualityChart() {
   const all = curve.lines.flatMap((l) => l.points);
   const nfes = all.map((p) => p.evaluations);
   const fds = [...all.map((p) => p.frechetDistance), curve.floor];
-  const [x0, x1] = [Math.log(Math.min(...nfes)), Math.log(Math.max(...nfes))];
+  // The x axis spans the budgets the evaluation measures (5 to 100) even while only some are in.
+  const [x0, x1] = [Math.log(Math.min(5, ...nfes)), Math.log(Math.max(100, ...nfes))];
   const [y0, y1] = [Math.log(Math.min(...fds) * 0.9), Math.log(Math.max(...fds) * 1.1)];
   const sx = (nfe: number): number => PAD.left + ((Math.log(nfe) - x0) / Math.max(1e-9, x1 - x0)) * (W - PAD.left - PAD.right);
   const sy = (fd: number): number => PAD.top + (1 - (Math.log(fd) - y0) / Math.max(1e-9, y1 - y0)) * (H - PAD.top - PAD.bottom);
   const current = qualityLineOf(curve, c.sampler, c.spacing, c.eta);
   const nfe = modelEvaluations(c.sampler, c.steps);
   const at = current === null ? null : frechetAt(current, nfe);
-  const xTicks = [...new Set(curve.lines.flatMap((l) => l.points.map((p) => p.nfe)))].sort((a, b) => a - b);
+  const xTicks = [...new Set([5, 10, 20, 50, 100, ...curve.lines.flatMap((l) => l.points.map((p) => p.nfe))])].sort((a, b) => a - b);
   const yTicks = [10, 20, 50, 100, 200, 500, 1000].filter((v) => Math.log(v) >= y0 && Math.log(v) <= y1);
   const where =
     current === null
