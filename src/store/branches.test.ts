@@ -53,6 +53,28 @@ describe('branches and history', () => {
     expect(fake.requests).toHaveLength(2); // reopening recomputed nothing
   });
 
+  it("a DPM++ 2M branch carries frame k - 1's x0Hat (its history), the NFE so far and the parent's spacing", async () => {
+    const { actions } = store.getState();
+    actions.setConfig({ sampler: 'dpmpp_2m', spacing: 'karras' });
+    await actions.generate();
+    actions.seek(3);
+    actions.setConfig({ seed: 9, spacing: 'trailing' });
+    await actions.branch();
+    const req = fake.requests.at(-1)!;
+    expect(req).toMatchObject({ sampler: 'dpmpp_2m', spacing: 'karras', seed: 9 });
+    expect(req.start?.prevX0).toEqual(actions.getFrame(2)!.x0Hat);
+    expect(store.getState().config.spacing).toBe('karras');
+  });
+
+  it('raises a step count the sampler cannot take to its fewest, with a notice that says why', () => {
+    const { actions } = store.getState();
+    actions.setConfig({ sampler: 'dpmpp_2m', steps: 1 });
+    expect(store.getState().config).toMatchObject({ sampler: 'dpmpp_2m', steps: 3 });
+    expect(store.getState().notices.at(-1)?.text).toBe('steps: DPM++ 2M needs at least 3 steps (its first and last steps are first order), got 1; using 3.');
+    actions.setConfig({ sampler: 'ddim', steps: 1 });
+    expect(store.getState().config.steps).toBe(1);
+  });
+
   it('refuses a branch from the last frame or in classify mode', async () => {
     const { actions } = store.getState();
     await actions.generate();

@@ -5,7 +5,7 @@
  * continues from the parent's z at frame k (RunRequest.start) with the branch's own settings.
  */
 import { runRequest } from './request.ts';
-import type { RunConfig, RunNode, RunSummary } from './state.ts';
+import { SAMPLER_INFO, type RunConfig, type RunNode, type RunSummary } from './state.ts';
 
 /** Nodes in tree order (parents before children, siblings by creation) with their depth. */
 export function treeOrder(nodes: readonly RunNode[]): { node: RunNode; depth: number }[] {
@@ -31,8 +31,8 @@ export function branchChanges(parent: RunSummary, child: RunSummary): string {
   const out: string[] = [];
   if (child.mode !== parent.mode) out.push(`mode ${child.mode}`);
   if (child.seed !== parent.seed) out.push(`seed ${child.seed}`);
-  if (child.sampler !== parent.sampler) out.push(child.sampler.toUpperCase());
-  if (child.sampler === 'ddim' && child.eta !== parent.eta) out.push(`η ${child.eta}`);
+  if (child.sampler !== parent.sampler) out.push(SAMPLER_INFO[child.sampler].title);
+  if (SAMPLER_INFO[child.sampler].usesEta && child.eta !== parent.eta) out.push(`η ${child.eta}`);
   if (child.classId !== parent.classId && child.mode === 'conditional') out.push(`class ${child.classId}`);
   if (child.labelGuidance !== parent.labelGuidance) out.push(`label guidance ${child.labelGuidance}`);
   if (child.driftGuidance !== parent.driftGuidance) out.push(`drift guidance ${child.driftGuidance}`);
@@ -56,7 +56,8 @@ export function branchChanges(parent: RunSummary, child: RunSummary): string {
  * re-noises the visible pixels every step (samplers.ts stepNoise, pasteNoise).
  */
 export function seedActsAfterStart(config: Pick<RunConfig, 'mode' | 'sampler' | 'eta' | 'paste'>): boolean {
-  return config.sampler === 'ddpm' || config.eta > 0 || (config.mode === 'inpaint' && config.paste);
+  // DDPM and an η-sampler (DDIM, Euler a) with η > 0 draw fresh noise every step; the ODE samplers never do.
+  return config.sampler === 'ddpm' || (SAMPLER_INFO[config.sampler].usesEta && config.eta > 0) || (config.mode === 'inpaint' && config.paste);
 }
 
 /**

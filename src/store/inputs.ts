@@ -9,6 +9,7 @@ import { sketchOf, toModelSpace } from '../model/sketch.ts';
 import type { FetchLike } from '../model/weights.ts';
 import type { StoreContext } from './context.ts';
 import { weightsLocation } from './model-source.ts';
+import { parseQuality } from './quality.ts';
 import { pointVector } from './repr.ts';
 import { parseSamplesIndex } from './samples.ts';
 import { parseProjection } from './trajectory-map.ts';
@@ -18,7 +19,7 @@ export interface Inputs {
   readonly sourceImage: () => Float32Array | null;
   readonly sketchImage: () => Float32Array | null;
   readonly reprTarget: () => Float32Array | null;
-  readonly actions: Pick<Actions, 'sourceImage' | 'testImage' | 'sketchImage' | 'reprTarget' | 'loadSamples'>;
+  readonly actions: Pick<Actions, 'sourceImage' | 'testImage' | 'sketchImage' | 'reprTarget' | 'loadSamples' | 'loadQuality'>;
 }
 
 export function createInputs(ctx: StoreContext): Inputs {
@@ -125,11 +126,30 @@ export function createInputs(ctx: StoreContext): Inputs {
     else patch('samples', { projection: null, projectionError: 'The trajectory map ships with the bundled model only.' });
   };
 
+  let qualityLoading: Promise<void> | null = null;
+  const fetchQuality = async () => {
+    patch('quality', { status: 'loading', error: null });
+    try {
+      const res = await doFetch(`${baseUrl}weights/report.json`);
+      if (!res.ok) throw new Error(`weights/report.json: HTTP ${res.status}`);
+      patch('quality', { status: 'ready', curve: parseQuality(await res.json()), error: null });
+    } catch (e) {
+      patch('quality', { status: 'error', curve: null, error: e instanceof Error ? e.message : String(e) });
+    }
+  };
+
   const actions: Inputs['actions'] = {
     sourceImage,
     testImage,
     sketchImage,
     reprTarget,
+    loadQuality() {
+      if (get().quality.status === 'ready') return Promise.resolve();
+      qualityLoading ??= fetchQuality().finally(() => {
+        qualityLoading = null;
+      });
+      return qualityLoading;
+    },
     loadSamples() {
       // One download at a time (React's StrictMode runs mount effects twice in development).
       // A new model's samples wait for the old model's download, then load afresh.

@@ -31,6 +31,7 @@ import { DEFAULT_X0_SOURCE, DRIFT_GUIDANCE_MODES, MAX_DRIFT_GUIDANCE, MODES, SAM
 import type { ModelConfig } from '../model/config.ts';
 // The measured defaults table: a leaf itself (it imports only the engine's protocol types).
 import { DEFAULT_SAMPLING, SAMPLING_DEFAULTS, type SamplingDefaults } from './defaults.ts';
+import type { QualityCurve } from './quality.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Constants shared with the UI.
@@ -366,6 +367,13 @@ export interface TrajectoryProjection {
   readonly coords: Float64Array;
 }
 
+export interface QualitySlice {
+  readonly status: 'idle' | 'loading' | 'ready' | 'error';
+  /** null when the report has no curve (yet). */
+  readonly curve: QualityCurve | null;
+  readonly error: string | null;
+}
+
 export interface SamplesSlice {
   readonly status: 'loading' | 'ready' | 'error';
   readonly count: number;
@@ -523,6 +531,8 @@ export interface Actions {
   // model
   /** Runs another model (model-actions.ts): the run, compare and history are cleared; the samples reloaded. */
   readonly loadModel: (source: ModelSource) => Promise<void>;
+  /** Fetches weights/report.json's quality curve once (quality slice). */
+  readonly loadQuality: () => Promise<void>;
   /** Stops timers and the playback loop, cancels the run. */
   readonly dispose: () => void;
 }
@@ -536,6 +546,8 @@ export interface AppState {
   readonly editor: EditorSlice;
   readonly samples: SamplesSlice;
   readonly model: ModelSlice;
+  /** The quality-versus-NFE curve of the weights (report.json qualityVsNfe; quality.ts), loaded by loadQuality. */
+  readonly quality: QualitySlice;
   readonly compare: CompareSlice;
   readonly history: HistorySlice;
   /** Active notices, oldest first (at most NOTICE_LIMIT): what the toast area shows. */

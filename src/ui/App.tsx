@@ -147,6 +147,7 @@ function Playground() {
     const { actions } = store.getState();
     void actions.startEngine();
     if (store.getState().samples.images === null) void actions.loadSamples();
+    void actions.loadQuality();
   }, [store]);
   return (
     <div className={present ? 'app presenting' : 'app'}>

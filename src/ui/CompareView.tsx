@@ -8,6 +8,7 @@ import {
   MAX_DRIFT_GUIDANCE,
   MAX_LABEL_GUIDANCE,
   SAMPLERS,
+  SAMPLER_INFO,
   STEP_PRESETS,
   compareIndex,
   driftGuidanceApplies,
@@ -16,6 +17,7 @@ import {
   type AppState,
 } from '../store/index.ts';
 import { drawFrame, clearCanvas } from './draw.ts';
+import { samplerLabel } from './labels.ts';
 import { useActions, useApp, useAppStore } from './store-context.tsx';
 import { Explain } from './teach/Explain.tsx';
 import { useStoreCanvas } from './useStoreCanvas.ts';
@@ -64,7 +66,7 @@ function SideCanvas({ side }: { side: 'A' | 'B' }) {
 
 function describe(run: AppState['compare']['run']): string {
   if (!run) return '—';
-  const sampler = run.sampler === 'ddim' ? `DDIM η=${run.eta}` : 'DDPM';
+  const sampler = samplerLabel(run);
   const dg = driftGuidanceApplies(run.mode) ? ` · drift guidance w=${run.driftGuidance}` : '';
   const lg = labelGuidanceApplies(run.mode) ? ` · label-head guidance ${run.labelGuidance}` : '';
   return `${sampler} · ${run.steps} steps${lg}${dg}`;
@@ -134,14 +136,14 @@ export function CompareView() {
               <select value={knobs.sampler} onChange={(e) => setCompare({ sampler: e.target.value as SamplerName })} data-testid="compare-sampler">
                 {SAMPLERS.map((s) => (
                   <option key={s} value={s}>
-                    {s.toUpperCase()}
+                    {SAMPLER_INFO[s].title}
                   </option>
                 ))}
               </select>
             </label>
             <label>
               B η
-              <input type="number" min={0} max={1} step={0.1} value={knobs.eta} disabled={knobs.sampler !== 'ddim'} onChange={(e) => setCompare({ eta: Number(e.target.value) })} data-testid="compare-eta" />
+              <input type="number" min={0} max={1} step={0.1} value={knobs.eta} disabled={!SAMPLER_INFO[knobs.sampler].usesEta} onChange={(e) => setCompare({ eta: Number(e.target.value) })} data-testid="compare-eta" />
             </label>
             <label>
               B label-head guidance

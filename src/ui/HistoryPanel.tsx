@@ -8,12 +8,12 @@
 import { useEffect, useRef } from 'react';
 import { describeEdit } from '../store/edit-codec.ts';
 import { branchChanges, branchRetraces, treeOrder } from '../store/index.ts';
+import { samplerLabel } from './labels.ts';
 import { useActions, useApp } from './store-context.tsx';
 import { Explain } from './teach/Explain.tsx';
 
-function title(run: { mode: string; sampler: string; eta: number; steps: number; seed: number }): string {
-  const sampler = run.sampler === 'ddim' ? `DDIM η=${run.eta}` : 'DDPM';
-  return `${run.mode} · ${sampler} · ${run.steps} steps · seed ${run.seed}`;
+function title(run: Parameters<typeof samplerLabel>[0] & { mode: string; steps: number; seed: number }): string {
+  return `${run.mode} · ${samplerLabel(run)} · ${run.steps} steps · seed ${run.seed}`;
 }
 
 /** The note shown when a branch with the settings now in the controls would retrace its parent exactly. */
@@ -29,7 +29,7 @@ function RetraceNote({ k }: { k: number }) {
     <div className="run-note" role="note" data-testid="branch-no-effect" data-reason={retraces}>
       {retraces === 'seed' ? (
         <p>
-          Only the seed changed, and it would do nothing here: DDIM with η = 0 uses the seed only to draw the starting noise z<sub>T</sub>.
+          Only the seed changed, and it would do nothing here: a deterministic sampler (DDIM with η = 0, Euler, Heun, DPM++ 2M) uses the seed only to draw the starting noise z<sub>T</sub>.
           From z<sub>{k}</sub> on every step is deterministic, so this branch would retrace its parent exactly.
         </p>
       ) : (

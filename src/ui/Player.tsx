@@ -4,6 +4,8 @@
  * Its keys (Space, arrows, Home/End) are the page's shortcuts (shortcuts.ts), listed by KeyHint. *Follow live*
  * (on by default) shows the newest frame while a run computes.
  */
+import { useEffect } from 'react';
+import { modelEvaluations } from '../core/samplers.ts';
 import { FPS_CHOICES } from '../store/index.ts';
 import { Icon } from './icons.tsx';
 import { KEY_HINTS } from './shortcuts.ts';
@@ -13,8 +15,11 @@ function FrameCounter() {
   const frameIndex = useApp((s) => s.player.frameIndex);
   const frameCount = useApp((s) => s.trajectory.frameCount);
   const steps = useApp((s) => s.trajectory.run?.steps ?? 0);
+  const sampler = useApp((s) => s.trajectory.run?.sampler);
   const status = useApp((s) => s.trajectory.status);
   const { getFrame } = useActions();
+  // Network evaluations (NFE) before this frame, of the run's total (Heun: 2 a step but the last).
+  const totalNfe = sampler === undefined ? null : modelEvaluations(sampler, steps);
   const frame = frameCount > 0 ? getFrame(Math.min(frameIndex, frameCount - 1)) : undefined;
   const progress = status === 'running' ? ` · computing ${frameCount} / ${steps + 1} frames` : '';
   return (
@@ -22,6 +27,12 @@ function FrameCounter() {
       {frame ? (
         <>
           step <strong>{frame.index}</strong> / {steps} · t = <strong>{frame.t}</strong>
+          {frame.nfe !== undefined && totalNfe !== null && (
+            <span data-testid="nfe">
+              {' '}
+              · NFE <strong>{frame.nfe}</strong> / {totalNfe}
+            </span>
+          )}
           <span className="muted">{progress}</span>
         </>
       ) : (

@@ -3,9 +3,11 @@
  * guidance, drift guidance (CFG), label commitment (joint), x̂₀ clipping and the Generate button. Changing any of them while a run is going cancels it.
  */
 import { useId, useState } from 'react';
+import { modelEvaluations } from '../core/samplers.ts';
 import {
   AVAILABLE_MODES,
   SAMPLERS,
+  SAMPLER_INFO,
   MAX_DRIFT_GUIDANCE,
   MAX_LABEL_COMMIT,
   MAX_LABEL_GUIDANCE,
@@ -20,7 +22,8 @@ import {
 } from '../store/index.ts';
 import { Explain } from './teach/Explain.tsx';
 import { Icon } from './icons.tsx';
-import { MODE_INFO } from './labels.ts';
+import { MODE_INFO, samplerLabel } from './labels.ts';
+import { QualityChart } from './QualityChart.tsx';
 import { useActions, useApp } from './store-context.tsx';
 
 
@@ -207,7 +210,7 @@ function RunSummary() {
   const point = useApp((s) => s.editor.reprPoint);
   const parts = [
     MODE_INFO[c.mode].title,
-    c.sampler === 'ddim' ? `DDIM η=${c.eta.toFixed(2)}` : 'DDPM',
+    samplerLabel(c),
     `${c.steps} steps`,
     `seed ${c.seed}`,
     c.batch === 16 ? 'grid of 16' : '1 image',
@@ -247,19 +250,27 @@ export function RunControls() {
         </legend>
         <div className="segmented" role="radiogroup" aria-label="Sampler">
           {SAMPLERS.map((s) => (
-            <label key={s}>
+            <label key={s} title={SAMPLER_INFO[s].summary}>
               <input type="radio" name="sampler" value={s} checked={c.sampler === s} onChange={() => setConfig({ sampler: s })} />
-              <span>{s.toUpperCase()}</span>
+              <span>{SAMPLER_INFO[s].title}</span>
             </label>
           ))}
         </div>
+        <p className="muted small" data-testid="sampler-summary">
+          {SAMPLER_INFO[c.sampler].summary}
+        </p>
+        <label className="inline-check small">
+          <input type="checkbox" checked={c.spacing === 'karras'} onChange={(e) => setConfig({ spacing: e.target.checked ? 'karras' : 'trailing' })} data-testid="karras" />
+          Karras σ spacing (ρ = 7; more steps at low noise)
+        </label>
+        <QualityChart />
       </fieldset>
 
       <div className={forward ? 'field not-used' : 'field'}>
         <label htmlFor={etaId}>
-          DDIM η <output htmlFor={etaId}>{c.eta.toFixed(2)}</output>
+          η <output htmlFor={etaId}>{c.eta.toFixed(2)}</output>
           <span className="muted small">
-            {forward ? ' (not used in classify)' : c.sampler === 'ddim' ? (c.eta === 0 ? ' deterministic' : ' stochastic') : ' (DDIM only)'}
+            {forward ? ' (not used in classify)' : SAMPLER_INFO[c.sampler].usesEta ? (c.eta === 0 ? ' deterministic' : ' stochastic') : ` (${SAMPLERS.filter((s) => SAMPLER_INFO[s].usesEta).map((s) => SAMPLER_INFO[s].title).join(' and ')} only)`}
           </span>
         </label>
         <input
@@ -269,7 +280,7 @@ export function RunControls() {
           max={1}
           step={0.05}
           value={c.eta}
-          disabled={c.sampler !== 'ddim' || forward}
+          disabled={!SAMPLER_INFO[c.sampler].usesEta || forward}
           onChange={(e) => setConfig({ eta: Number(e.target.value) })}
           data-testid="eta"
         />
@@ -287,6 +298,10 @@ export function RunControls() {
         <div className="inline-field">
           <NumberField label="Steps" value={c.steps} min={1} max={T} onCommit={(v) => setConfig({ steps: v })} testId="steps" />
         </div>
+        <p className="muted small" data-testid="nfe-hint">
+          NFE {modelEvaluations(c.sampler, c.steps)} (network evaluations
+          {driftGuidanceApplies(c.mode) && c.driftGuidance > 0 ? `; ${2 * modelEvaluations(c.sampler, c.steps)} forwards with drift guidance` : ''})
+        </p>
       </fieldset>
 
       <div className="field inline-field">

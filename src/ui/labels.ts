@@ -1,4 +1,5 @@
 /** User-facing names and one-line explanations of modes and heads. */
+import { SAMPLER_INFO, type SamplerName, type SamplingSpacing } from '../core/samplers.ts';
 import type { Mode } from '../engine/protocol.ts';
 import type { Head } from '../store/index.ts';
 
@@ -11,6 +12,16 @@ export const MODE_INFO: Readonly<Record<Mode, { title: string; description: stri
   sketch: { title: 'Sketch → image', description: 'Draw a sketch or take a test image’s edges; generate a garment from it.' },
   representation: { title: 'Representation → image', description: 'Click a point on the representation map; generate an image with that representation.' },
 };
+
+/**
+ * One name for a run's sampler, everywhere it is shown (summary, compare, history): its title, eta where the
+ * sampler takes it, and the spacing when it is Karras'. `DDIM η=0.00`, `DPM++ 2M · Karras`.
+ */
+export function samplerLabel(run: { readonly sampler: SamplerName; readonly eta: number; readonly spacing?: SamplingSpacing }): string {
+  const info = SAMPLER_INFO[run.sampler];
+  const title = info.usesEta ? `${info.title} η=${run.eta.toFixed(2)}` : info.title;
+  return run.spacing === 'karras' ? `${title} · Karras` : title;
+}
 
 export const HEAD_INFO: Readonly<Record<Head, { tab: string; title: string; description: string; soon?: boolean }>> = {
   z: { tab: 'z_t', title: 'z_t', description: 'the noisy latent at this step of the chain.' },
