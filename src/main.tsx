@@ -5,6 +5,7 @@ import { createAppStore, syncWithHash } from './store/index.ts';
 import { App } from './ui/App.tsx';
 import './ui/styles.css';
 import './ui/runs.css';
+import './ui/layout.css';
 
 const container = document.getElementById('root');
 if (!container) throw new Error('index.html has no #root element');

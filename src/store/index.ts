@@ -5,7 +5,7 @@ export { presetMask, paintStroke, filledMask, hiddenCount, MASK_PRESETS } from '
 export { toErrorInfo } from './engine-api.ts';
 export { hashOf, parseHash, syncWithHash, shareHash, extrasOf, branchChain, linkCaveat, MAX_BRANCH_LEVELS, type BranchLevel, type HashState, type HashInputs, type ShareExtras, type SketchRef } from './url.ts';
 export { parseSamplesIndex, type ParsedSamples } from './samples.ts';
-export { mapBounds, toCanvas, fromCanvas, nearestPoint, pointUV, pointVector, reprTrail, type MapBounds, type XY } from './repr.ts';
+export { mapBounds, toCanvas, fromCanvas, nearestPoint, neighbourInDirection, pointUV, pointVector, reprTrail, type MapBounds, type XY } from './repr.ts';
 export { encodeSketchBits, decodeSketchBits, edgeCount } from './sketch-bits.ts';
 export { compareIndex, frameDiff, DEFAULT_COMPARE_KNOBS, type FrameDiff } from './compare.ts';
 export { treeOrder, branchChanges, branchRetraces, seedActsAfterStart } from './branches.ts';

@@ -45,6 +45,10 @@ export const STEP_PRESETS: readonly number[] = [10, 20, 50, 100, 250, 1000];
 export const FPS_CHOICES: readonly number[] = [2, 5, 10, 20, 30, 60];
 /** Largest seed (core/rng.ts). */
 export { MAX_SEED };
+/** The side panels presentation mode can show beside the canvas, in the order its keys and buttons list them. */
+export const PRESENT_PANELS = ['label', 'schedule', 'compare', 'forward'] as const;
+export type PresentPanel = (typeof PRESENT_PANELS)[number];
+
 /** Largest label-head guidance scale the controls offer. */
 export const MAX_LABEL_GUIDANCE = 30;
 /** Largest drift guidance w (the engine's limit, RunRequest.driftGuidance). */
@@ -287,6 +291,8 @@ export interface ViewSlice {
   readonly showMask: boolean;
   /** Show the short explanations written for students (off: a clean demo). */
   readonly explain: boolean;
+  /** Presentation mode's side panel, or null: the full playground (URL `present=`). */
+  readonly present: PresentPanel | null;
 }
 
 /** Compare: run B from the same starting noise as the current run A, other knobs. */
@@ -348,11 +354,21 @@ export interface SamplesSlice {
   readonly error: string | null;
 }
 
-/** A message to the user that is not an error: a link that was clamped, a backend that was replaced. */
+/** How a notice is drawn: 'error' for what failed, 'warning' for what was changed or ignored, 'info' otherwise. */
+export type NoticeTone = 'info' | 'warning' | 'error';
+
+/**
+ * A message to the user (a link that was clamped, a typed value that was out of range, a backend that
+ * was replaced). The toast area shows the active ones (`AppState.notices`) in the viewport; the status
+ * panel lists every one of the session (`AppState.noticeLog`).
+ */
 export interface Notice {
   readonly id: number;
-  readonly tone: 'info' | 'warning';
+  readonly tone: NoticeTone;
+  /** Plain text (never HTML). */
   readonly text: string;
+  /** When it was raised (ms since the epoch, Date.now()). */
+  readonly at: number;
 }
 
 export interface Actions {
@@ -387,6 +403,8 @@ export interface Actions {
   readonly selectSample: (sample: number) => void;
   readonly setShowMask: (show: boolean) => void;
   readonly setExplain: (explain: boolean) => void;
+  /** Presentation mode with `panel` beside the canvas; null leaves it. */
+  readonly setPresent: (panel: PresentPanel | null) => void;
   // compare
   readonly setCompare: (patch: Partial<CompareKnobs> & { readonly enabled?: boolean }) => void;
   /** Runs B for the current run A (Generate does it by itself while compare is on). */
@@ -402,8 +420,12 @@ export interface Actions {
   /** Shows a run of the history again (its frames are kept; nothing is recomputed). */
   readonly openRun: (runId: string) => void;
   // notices
-  readonly notify: (text: string, tone?: Notice['tone']) => void;
+  /** Shows `text` in the viewport (default tone 'info') and adds it to the session's notice log. */
+  readonly notify: (text: string, tone?: NoticeTone) => void;
+  /** Hides an active notice (the log keeps it). */
   readonly dismissNotice: (id: number) => void;
+  /** Hides every active notice. */
+  readonly dismissAllNotices: () => void;
   // editor
   readonly pickTestImage: (index: number) => void;
   readonly pickDrawnImage: () => void;
@@ -460,7 +482,10 @@ export interface AppState {
   readonly samples: SamplesSlice;
   readonly compare: CompareSlice;
   readonly history: HistorySlice;
+  /** Active notices, oldest first (at most NOTICE_LIMIT): what the toast area shows. */
   readonly notices: readonly Notice[];
+  /** Every notice of the session, oldest first (at most NOTICE_LOG_LIMIT); dismissing does not remove. */
+  readonly noticeLog: readonly Notice[];
   readonly actions: Actions;
 }
 

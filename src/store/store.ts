@@ -116,7 +116,7 @@ export function createAppStore(deps: StoreDeps = {}): AppStore {
         elapsedMs: null,
       },
       player: { frameIndex: 0, playing: false, fps: 20, follow: true },
-      view: { head: 'z', sample: 0, showMask: true, explain: true },
+      view: { head: 'z', sample: 0, showMask: true, explain: true, present: null },
       editor: {
         source: 'test',
         testIndex: 0,
@@ -145,6 +145,7 @@ export function createAppStore(deps: StoreDeps = {}): AppStore {
       },
       history: { nodes: [] },
       notices: [],
+      noticeLog: [],
       actions,
     };
   });

@@ -171,11 +171,16 @@ describe('URL hash', () => {
     stop();
   });
 
+  it('present= opens presentation mode with a known side panel; another value is ignored with a notice', () => {
+    expect(parseHash('#present=schedule')).toEqual({ config: {}, notices: [], present: 'schedule' });
+    expect(parseHash('#present=slides').notices).toEqual(['Ignored present = "slides" from the link (valid: label, schedule, compare, forward).']);
+  });
+
   it('every key of the field table round-trips: config, head and each share extra in its mode', () => {
     const config = { ...DEFAULT_CONFIG, sampler: 'ddpm' as const, steps: 37, eta: 0.25, seed: 99, batch: 16 as const, classId: 4, labelGuidance: 1.5, driftGuidance: 2, clipX0: false, paste: false, x0From: 'eps' as const };
     const mask = new Float32Array(1024).map((_, i) => (i % 3 === 0 ? 1 : 0));
     const sketch = new Float32Array(1024).map((_, i) => (i % 5 === 0 ? 1 : 0));
-    const common = { frame: 12, testIndex: 3, compare: { sampler: 'ddim' as const, eta: 0.5, labelGuidance: 1, driftGuidance: 3, steps: 20 }, explain: false };
+    const common = { frame: 12, testIndex: 3, compare: { sampler: 'ddim' as const, eta: 0.5, labelGuidance: 1, driftGuidance: 3, steps: 20 }, explain: false, present: 'compare' as const };
     const cases = [
       { config: { ...config, mode: 'inpaint' as const }, extras: { ...common, mask } },
       { config: { ...config, mode: 'sketch' as const }, extras: { ...common, sketch: { kind: 'drawn' as const, sketch } } },

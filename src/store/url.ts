@@ -36,6 +36,7 @@ import {
   AVAILABLE_MODES,
   DEFAULT_CONFIG,
   DEFAULT_GEOMETRY,
+  PRESENT_PANELS,
   SAMPLERS,
   missingInput,
   modeUsesImage,
@@ -44,6 +45,7 @@ import {
   type CompareKnobs,
   type AppStore,
   type Head,
+  type PresentPanel,
   type RunConfig,
   type RunSummary,
 } from './state.ts';
@@ -71,6 +73,8 @@ export interface ShareExtras extends HashInputs {
   readonly explain?: boolean;
   /** The run shown is a branch: the runs it came from, root first (branchChain). */
   readonly branch?: readonly BranchLevel[];
+  /** Presentation mode with this side panel. */
+  readonly present?: PresentPanel;
 }
 
 /**
@@ -146,6 +150,7 @@ export function extrasOf(s: AppState, withFrame: boolean): ShareExtras {
     ...(mode === 'representation' ? { point: run?.reprPoint ?? s.editor.reprPoint } : {}),
     ...(s.compare.enabled ? { compare: s.compare.knobs } : {}),
     ...(s.view.explain ? {} : { explain: false }),
+    ...(s.view.present !== null ? { present: s.view.present } : {}),
   };
 }
 
@@ -265,6 +270,7 @@ const EXTRA_FIELDS: readonly ExtraField[] = [
   extra('frame', { key: 'frame', parse: digits(6), valid: 'not a frame number', format: String }),
   extra('testIndex', { key: 'img', parse: digits(6), valid: 'not a test image number', format: String }),
   extra('explain', { key: 'explain', parse: (t) => (t === '0' ? false : t === '1' ? undefined : null), valid: 'valid: 0, 1', format: (e) => (e ? null : '0') }),
+  extra('present', { key: 'present', ...choice(PRESENT_PANELS) }),
 ];
 
 /** Every key a link may have (hashOf writes all but the old names). */
@@ -657,6 +663,7 @@ export function syncWithHash(store: AppStore, location: { hash: string }, replac
   if (initial.point !== undefined) actions.pickReprPoint(initial.point);
   if (initial.compare) actions.setCompare({ ...initial.compare, enabled: true });
   if (initial.explain === false) actions.setExplain(false);
+  if (initial.present) actions.setPresent(initial.present);
   for (const text of initial.notices) actions.notify(text, 'warning');
   const stopIndices = checkIndices(store, initial);
   const chain = initial.branch ?? [];

@@ -208,7 +208,7 @@ export function LabelPanel() {
   return (
     <section className="panel label-panel" aria-labelledby="label-title">
       <h2 id="label-title">
-        Label head{batch > 1 ? ` · sample ${sample + 1} of ${batch}` : ''}
+        Label head{batch > 1 ? ` · sample #${sample} of ${batch}` : ''}
       </h2>
       <Bars />
       <Chart />

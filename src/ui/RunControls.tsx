@@ -201,7 +201,7 @@ function RunSummary() {
   // The seed draws z_T: the same seed starts every mode from the same noise (hence similar pictures).
   const lastMode = useApp((s) => s.trajectory.run?.mode ?? null);
   const lastSeed = useApp((s) => s.trajectory.run?.seed ?? null);
-  const sketch = useApp((s) => (s.editor.sketchSource === 'test' ? `sketch of test image #${s.editor.testIndex + 1}` : 'your sketch'));
+  const sketch = useApp((s) => (s.editor.sketchSource === 'test' ? `sketch of test image #${s.editor.testIndex}` : 'your sketch'));
   const point = useApp((s) => s.editor.reprPoint);
   const parts = [
     MODE_INFO[c.mode].title,
@@ -391,9 +391,10 @@ export function RunControls() {
       <div className="field">
         <label htmlFor="x0-from">x̂₀ from</label>
         <select id="x0-from" value={c.x0From} onChange={(e) => setConfig({ x0From: e.target.value === 'eps' ? 'eps' : 'masked' })} data-testid="x0-from">
-          <option value="masked">masked-image head (follows the conditions)</option>
-          <option value="eps">ε head (textbook; weak conditioning here)</option>
+          <option value="masked">masked-image head</option>
+          <option value="eps">ε head (textbook)</option>
         </select>
+        <p className="muted small">The masked-image head follows the conditions; the ε head is the textbook choice, with weak conditioning here.</p>
       </div>
       {c.mode === 'inpaint' && (
         <label className="inline-check">
