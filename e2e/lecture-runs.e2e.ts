@@ -285,6 +285,8 @@ describe('lecture-ready runs', () => {
     await waitCanvasFrame(page, { frame: 10, head: 'drift' });
     expect(await page.getByTestId('drift-note').count()).toBe(0); // mid-chain the drift is drawn
     expect(await page.getByTestId('x0-source').textContent()).toMatch(/← masked head/);
+    await page.getByTestId('head-x0').check({ force: true });
+    expect(await page.getByTestId('step-label').textContent()).toMatch(/^label head: .+ \d+%$/); // the label at each step, on x̂₀
     expect(await page.getByTestId('label-settled').textContent()).toMatch(/settles at frame \d+ of 20/);
     await setSteps(page, 250);
     await page.getByTestId('generate').click();

@@ -5,7 +5,7 @@
  * The representation head is not an image: its view is the representation map (ReprMap.tsx).
  */
 import type { KeyboardEvent } from 'react';
-import type { AppState } from '../store/index.ts';
+import { NUM_CLASSES, type AppState } from '../store/index.ts';
 import { CANVAS_SIZE, cellOrigin, clearCanvas, drawFrame } from './draw.ts';
 import { HEAD_INFO } from './labels.ts';
 import { ClassLegend, ReprMapCanvas } from './ReprMap.tsx';
@@ -200,6 +200,33 @@ function driftBlank(s: AppState): string | null {
   return 'ĉ_t = 0 at this frame.';
 }
 
+/**
+ * The label head's reading at the frame shown, in a corner of the canvas (batch 1, image heads): the label
+ * at each step beside x̂₀ or z_t, without looking away to the label panel.
+ */
+function stepLabel(s: AppState): string | null {
+  const t = s.trajectory;
+  const head = s.view.head;
+  if (!t.run || t.run.batch !== 1 || t.frameCount === 0 || head === 'label' || head === 'repr' || head === 'drift') return null;
+  const frame = s.actions.getFrame(Math.min(s.player.frameIndex, t.frameCount - 1));
+  if (!frame) return null;
+  const p = frame.labelProbs.subarray(0, NUM_CLASSES);
+  let best = 0;
+  for (let c = 1; c < NUM_CLASSES; c++) if (p[c]! > p[best]!) best = c;
+  const names = s.samples.classNames.length ? s.samples.classNames : (s.engine.config?.classNames ?? []);
+  return `label head: ${names[best] ?? `class ${best}`} ${(p[best]! * 100).toFixed(0)}%`;
+}
+
+function StepLabel() {
+  const text = useApp(stepLabel);
+  if (text === null) return null;
+  return (
+    <p className="canvas-tag" aria-hidden="true" data-testid="step-label">
+      {text}
+    </p>
+  );
+}
+
 function DriftNote() {
   const text = useApp(driftBlank);
   if (text === null) return null;
@@ -240,6 +267,7 @@ export function Viewer() {
           <GridCells />
           <EmptyState />
           <DriftNote />
+          <StepLabel />
         </div>
       </div>
       <Caption />
