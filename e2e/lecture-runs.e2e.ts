@@ -194,6 +194,75 @@ describe('lecture-ready runs', () => {
     await setSteps(page, 20);
   });
 
+  it('classify marks the sampler and η as unused and draws a readable x̂₀ at t = T', async () => {
+    await pickMode(page, 'classify');
+    expect(await page.getByRole('radiogroup', { name: 'Sampler' }).getByRole('radio', { name: 'DDPM' }).isDisabled()).toBe(true);
+    expect(await page.getByTestId('eta').isDisabled()).toBe(true);
+    expect(await page.getByTestId('not-used-note').textContent()).toMatch(/not used: classify runs the forward process/);
+    await generateAndWait(page);
+    const last = await full(page);
+    const x0 = await x0Of(page, last.trajectory.frameCount - 1);
+    let jump = 0;
+    for (let i = 0; i < x0.length; i++) if (i % 32 !== 31) jump += Math.abs(x0[i + 1]! - x0[i]!);
+    jump /= x0.length - 32;
+    console.log(`classify x̂₀ at t = T: mean neighbour jump ${((jump * 255) / 2).toFixed(1)} / 255`);
+    expect((jump * 255) / 2).toBeLessThan(30); // noise saturated to ±1 jumps ~ 128 / 255
+    expect(await page.getByTestId('schedule-plot').getAttribute('data-direction')).toBe('forward'); // t = 0 .. T, as the chart
+    await page.getByTestId('head-x0').check({ force: true });
+    await waitCanvasFrame(page, { frame: last.trajectory.frameCount - 1, head: 'x0' });
+    await shot(page, 'classify-x0');
+  });
+
+  it("inpainting with paste: the label chart is smoothed and says why it jumps; the same noise without paste shows the drift's part", { timeout: 240_000 }, async () => {
+    await pickMode(page, 'inpaint');
+    await page.getByRole('radiogroup', { name: 'Sampler' }).getByRole('radio', { name: 'DDIM' }).check({ force: true });
+    await page.getByTestId('seed').fill('7');
+    await page.getByTestId('seed').press('Enter');
+    await setSteps(page, 50);
+    const withPaste = await generateAndWait(page);
+    const chart = page.getByTestId('label-chart');
+    expect(await chart.getAttribute('data-smoothed')).toBe('1');
+    const raw = Number(await chart.getAttribute('data-flips-raw'));
+    const shown = Number(await chart.getAttribute('data-flips'));
+    expect(await page.getByTestId('paste-note').textContent()).toMatch(new RegExp(`changes ${raw} times over the run; the chart shows a 5-frame running mean \\(${shown} changes\\)`));
+    expect(shown).toBeLessThanOrEqual(raw);
+    await page.getByTestId('paste-note').scrollIntoViewIfNeeded();
+    await shot(page, 'inpaint-paste-note');
+    await page.getByTestId('same-noise-no-paste').click();
+    const driftOnly = await waitRunDone(page, withPaste);
+    expect(await page.getByTestId(`history-${driftOnly}`).textContent()).toMatch(/from step 0: drift only \(no paste\)/);
+    expect(await page.getByTestId('paste-note').count()).toBe(0);
+    const alone = Number(await chart.getAttribute('data-flips-raw'));
+    console.log(`inpainting label chart (test image 0, seed 7, DDIM 50): most likely class changes ${raw} times with paste (raw), ${shown} smoothed, ${alone} with the drift only`);
+    await setSteps(page, 20);
+  });
+
+  it('newcomer hints: x̂₀ names its head, the drift view says why it is blank, Restart from noise, when the label settles', { timeout: 240_000 }, async () => {
+    await pickMode(page, 'unconditional');
+    await generateAndWait(page);
+    await page.getByTestId('head-drift').check({ force: true });
+    await page.getByTestId('drift-note').waitFor();
+    expect(await page.getByTestId('drift-note').textContent()).toMatch(/No drift in unconditional generation/);
+    await pickMode(page, 'joint');
+    await generateAndWait(page);
+    await scrubTo(page, 20);
+    await waitCanvasFrame(page, { frame: 20, head: 'drift' });
+    expect(await page.getByTestId('drift-note').textContent()).toMatch(/κ₀ = 0/);
+    await shot(page, 'drift-note');
+    await scrubTo(page, 10);
+    await waitCanvasFrame(page, { frame: 10, head: 'drift' });
+    expect(await page.getByTestId('drift-note').count()).toBe(0); // mid-chain the drift is drawn
+    expect(await page.getByTestId('x0-source').textContent()).toMatch(/← masked head/);
+    await page.getByTestId('head-x0').check({ force: true });
+    expect(await page.getByTestId('step-label').textContent()).toMatch(/^label head: .+ \d+%$/); // the label at each step, on x̂₀
+    expect(await page.getByTestId('label-settled').textContent()).toMatch(/settles at frame \d+ of 20/);
+    await setSteps(page, 250);
+    await page.getByTestId('generate').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="generate"]')?.textContent === 'Restart from noise');
+    await page.getByTestId('stop').click();
+    await setSteps(page, 20);
+  });
+
   it('a backend switch mid-run shows its phases, refreshes the warm-up figure, and the run continues from its last frame', { timeout: 400_000 }, async () => {
     await setSteps(page, 20);
     const s0 = await full(page);
@@ -223,76 +292,6 @@ describe('lecture-ready runs', () => {
     expect(notice).toMatch(new RegExp(`Switched to ${target} at step (\\d+); the run continues from step \\1\\.`));
     console.log(`backend switch: ${s0.engine.report?.chosen} -> ${target}, warm-up ${s0.engine.warmupMs?.toFixed(0)} -> ${s.engine.warmupMs?.toFixed(0)} ms; ${notice.split('\n').at(-1)}`);
     expect(s.history.nodes.filter((n) => n.runId === runId)).toHaveLength(1);
-    await setSteps(page, 20);
-  });
-
-  it('classify marks the sampler and η as unused and draws a readable x̂₀ at t = T', async () => {
-    await pickMode(page, 'classify');
-    expect(await page.getByRole('radiogroup', { name: 'Sampler' }).getByRole('radio', { name: 'DDPM' }).isDisabled()).toBe(true);
-    expect(await page.getByTestId('eta').isDisabled()).toBe(true);
-    expect(await page.getByTestId('not-used-note').textContent()).toMatch(/not used: classify runs the forward process/);
-    await generateAndWait(page);
-    const last = await full(page);
-    const x0 = await x0Of(page, last.trajectory.frameCount - 1);
-    let jump = 0;
-    for (let i = 0; i < x0.length; i++) if (i % 32 !== 31) jump += Math.abs(x0[i + 1]! - x0[i]!);
-    jump /= x0.length - 32;
-    console.log(`classify x̂₀ at t = T: mean neighbour jump ${((jump * 255) / 2).toFixed(1)} / 255`);
-    expect((jump * 255) / 2).toBeLessThan(30); // noise saturated to ±1 jumps ~ 128 / 255
-    expect(await page.getByTestId('schedule-plot').getAttribute('data-direction')).toBe('forward'); // t = 0 .. T, as the chart
-    await page.getByTestId('head-x0').check({ force: true });
-    await waitCanvasFrame(page, { frame: last.trajectory.frameCount - 1, head: 'x0' });
-    await shot(page, 'classify-x0');
-  });
-
-  it("inpainting with paste: the label chart is smoothed and says why it jumps; the same noise without paste shows the drift's part", async () => {
-    await pickMode(page, 'inpaint');
-    await page.getByRole('radiogroup', { name: 'Sampler' }).getByRole('radio', { name: 'DDIM' }).check({ force: true });
-    await page.getByTestId('seed').fill('7');
-    await page.getByTestId('seed').press('Enter');
-    await setSteps(page, 50);
-    const withPaste = await generateAndWait(page);
-    const chart = page.getByTestId('label-chart');
-    expect(await chart.getAttribute('data-smoothed')).toBe('1');
-    const raw = Number(await chart.getAttribute('data-flips-raw'));
-    const shown = Number(await chart.getAttribute('data-flips'));
-    expect(await page.getByTestId('paste-note').textContent()).toMatch(new RegExp(`changes ${raw} times over the run; the chart shows a 5-frame running mean \\(${shown} changes\\)`));
-    expect(shown).toBeLessThanOrEqual(raw);
-    await page.getByTestId('paste-note').scrollIntoViewIfNeeded();
-    await shot(page, 'inpaint-paste-note');
-    await page.getByTestId('same-noise-no-paste').click();
-    const driftOnly = await waitRunDone(page, withPaste);
-    expect(await page.getByTestId(`history-${driftOnly}`).textContent()).toMatch(/from step 0: drift only \(no paste\)/);
-    expect(await page.getByTestId('paste-note').count()).toBe(0);
-    const alone = Number(await chart.getAttribute('data-flips-raw'));
-    console.log(`inpainting label chart (test image 0, seed 7, DDIM 50): most likely class changes ${raw} times with paste (raw), ${shown} smoothed, ${alone} with the drift only`);
-    await setSteps(page, 20);
-  });
-
-  it('newcomer hints: x̂₀ names its head, the drift view says why it is blank, Restart from noise, when the label settles', async () => {
-    await pickMode(page, 'unconditional');
-    await generateAndWait(page);
-    await page.getByTestId('head-drift').check({ force: true });
-    await page.getByTestId('drift-note').waitFor();
-    expect(await page.getByTestId('drift-note').textContent()).toMatch(/No drift in unconditional generation/);
-    await pickMode(page, 'joint');
-    await generateAndWait(page);
-    await scrubTo(page, 20);
-    await waitCanvasFrame(page, { frame: 20, head: 'drift' });
-    expect(await page.getByTestId('drift-note').textContent()).toMatch(/κ₀ = 0/);
-    await shot(page, 'drift-note');
-    await scrubTo(page, 10);
-    await waitCanvasFrame(page, { frame: 10, head: 'drift' });
-    expect(await page.getByTestId('drift-note').count()).toBe(0); // mid-chain the drift is drawn
-    expect(await page.getByTestId('x0-source').textContent()).toMatch(/← masked head/);
-    await page.getByTestId('head-x0').check({ force: true });
-    expect(await page.getByTestId('step-label').textContent()).toMatch(/^label head: .+ \d+%$/); // the label at each step, on x̂₀
-    expect(await page.getByTestId('label-settled').textContent()).toMatch(/settles at frame \d+ of 20/);
-    await setSteps(page, 250);
-    await page.getByTestId('generate').click();
-    await page.waitForFunction(() => document.querySelector('[data-testid="generate"]')?.textContent === 'Restart from noise');
-    await page.getByTestId('stop').click();
-    await setSteps(page, 20);
     expect(problems.pageErrors).toEqual([]);
   });
 });
