@@ -225,7 +225,7 @@ describe('runTrajectory: modes', { timeout: 60_000 }, () => {
     expect(sqrtAlphaBar[1000]!).toBeLessThan(0.01);
   });
 
-  it("classify: x̂₀ follows x0From; the masked-image head's reads at t = T, where the eps estimate is noise", async () => {
+  it("classify: x̂₀ follows x0From; the masked-image head's reads at t = T, where the eps estimate is noise", { timeout: 180_000 }, async () => {
     const last = async (x0From: 'masked' | 'eps') => (await collect(m.network, m.tables, request({ mode: 'classify', image, steps: 2, x0From }))).frames[2]!;
     const masked = await last('masked');
     const eps = await last('eps');

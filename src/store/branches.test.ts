@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { branchChanges, treeOrder } from './branches.ts';
+import { branchChanges, branchRetraces, treeOrder } from './branches.ts';
 import { compareIndex, frameDiff } from './compare.ts';
 import { DEFAULT_CONFIG, createAppStore, type AppStore, type RunSummary } from './store.ts';
 import { AutoEngine } from './testing.ts';
@@ -154,6 +154,25 @@ describe('branches and history', () => {
     expect(branchChanges(parent, { ...parent, runId: 'b', labelCommit: 0.5 })).toBe('label commitment 0.5');
     expect(branchChanges({ ...parent, mode: 'sketch' }, { ...parent, mode: 'sketch', runId: 'b', labelCommit: 0.5 })).toBe('same settings');
     expect(branchChanges({ ...parent, sketch: null, reprPoint: 1 }, { ...parent, sketch: null, reprPoint: 4 })).toBe('point 4');
+  });
+
+  it('knows when a branch would retrace its parent: nothing changed, or only the seed under DDIM η = 0', () => {
+    const parent: RunSummary = { ...DEFAULT_CONFIG, runId: 'a', image: null, mask: null, trueLabel: null, sketch: null, repr: null, reprPoint: null, testIndex: null, sketchIndex: null };
+    expect(branchRetraces(parent, { ...parent }, null)).toBe('same');
+    expect(branchRetraces(parent, { ...parent, steps: 999, batch: 16 }, null)).toBe('same'); // a branch keeps the parent's
+    expect(branchRetraces(parent, { ...parent, seed: 7 }, null)).toBe('seed');
+    expect(branchRetraces(parent, { ...parent, seed: 7, sampler: 'ddpm' }, null)).toBeNull();
+    expect(branchRetraces(parent, { ...parent, seed: 7, eta: 0.5 }, null)).toBeNull();
+    expect(branchRetraces(parent, { ...parent, labelGuidance: 2 }, null)).toBeNull();
+    // The class acts in class-conditional mode only.
+    expect(branchRetraces(parent, { ...parent, classId: 3 }, null)).toBe('same');
+    expect(branchRetraces({ ...parent, mode: 'conditional' }, { ...parent, mode: 'conditional', classId: 3 }, null)).toBeNull();
+    // Inpainting: paste draws noise every step (the seed matters), and the mask is compared.
+    const mask = new Float32Array(1024).fill(1);
+    const inpaint: RunSummary = { ...parent, mode: 'inpaint', mask, paste: true };
+    expect(branchRetraces(inpaint, { ...inpaint, seed: 7 }, mask)).toBeNull();
+    expect(branchRetraces({ ...inpaint, paste: false }, { ...inpaint, paste: false, seed: 7 }, mask)).toBe('seed');
+    expect(branchRetraces(inpaint, { ...inpaint }, new Float32Array(1024))).toBeNull();
   });
 
   it('maps frames across step counts', () => {

@@ -170,10 +170,10 @@ export function GenerateBar() {
           className="primary generate"
           onClick={() => void generate()}
           disabled={!ready}
-          title={missing ?? undefined}
+          title={missing ?? (running ? 'Stops this run (it leaves the history, unfinished) and starts again from z_T with the settings now in the controls' : undefined)}
           data-testid="generate"
         >
-          {status === 'loading' ? 'Loading model…' : switching ? 'Switching backend…' : running ? `${label} again` : label}
+          {status === 'loading' ? 'Loading model…' : switching ? 'Switching backend…' : running ? 'Restart from noise' : label}
         </button>
         {running && (
           <button type="button" className="secondary" onClick={cancelRun} data-testid="stop">
@@ -206,13 +206,16 @@ export function SwitchProgress({ testId = 'switch-progress' }: { testId?: string
 
 function RunSummary() {
   const c = useApp((s) => s.config);
+  // The seed draws z_T: the same seed starts every mode from the same noise (hence similar pictures).
+  const lastMode = useApp((s) => s.trajectory.run?.mode ?? null);
+  const lastSeed = useApp((s) => s.trajectory.run?.seed ?? null);
   const sketch = useApp((s) => (s.editor.sketchSource === 'test' ? `sketch of test image #${s.editor.testIndex}` : 'your sketch'));
   const point = useApp((s) => s.editor.reprPoint);
   const parts = [
     MODE_INFO[c.mode].title,
     samplerLabel(c),
     `${c.steps} steps`,
-    `seed ${c.seed}`,
+    lastMode !== null && lastMode !== c.mode && lastSeed === c.seed ? `seed ${c.seed} (the same z_T as the last run; 🎲 for another)` : `seed ${c.seed}`,
     c.batch === 16 ? 'grid of 16' : '1 image',
   ];
   if (c.mode === 'conditional') parts.splice(1, 0, `class ${c.classId}`);
@@ -306,7 +309,13 @@ export function RunControls() {
 
       <div className="field inline-field">
         <NumberField label="Seed" value={c.seed} min={0} max={MAX_SEED} onCommit={(v) => setConfig({ seed: v })} testId="seed" />
-        <button type="button" className="dice" onClick={rollSeed} aria-label="New random seed" title="New random seed">
+        <button
+          type="button"
+          className="dice"
+          onClick={rollSeed}
+          aria-label="New random seed"
+          title="New random seed (the seed draws the starting noise z_T: the same seed starts every mode from the same z_T)"
+        >
           <Icon name="dice" />
         </button>
       </div>

@@ -5,7 +5,7 @@
  * The representation head is not an image: its view is the representation map (ReprMap.tsx).
  */
 import type { KeyboardEvent } from 'react';
-import type { AppState } from '../store/index.ts';
+import { NUM_CLASSES, type AppState } from '../store/index.ts';
 import { CANVAS_SIZE, cellOrigin, clearCanvas, drawFrame } from './draw.ts';
 import { HEAD_INFO } from './labels.ts';
 import { ClassLegend, ReprMapCanvas } from './ReprMap.tsx';
@@ -182,6 +182,61 @@ function Caption() {
   );
 }
 
+/**
+ * Why the drift view is black, on the canvas: a mode without a condition has no drift, and where there is
+ * one, kappa_t (core/drift.ts) is 0 at t = 0 and ~0 at t = T, and joint's label drift waits for commitment.
+ */
+function driftBlank(s: AppState): string | null {
+  const t = s.trajectory;
+  if (s.view.head !== 'drift' || !t.run || t.frameCount === 0) return null;
+  const frame = s.actions.getFrame(Math.min(s.player.frameIndex, t.frameCount - 1));
+  // Below 1e-4 the view is black (κ_T ~ 1e-16 leaves values that are not exactly 0).
+  if (!frame || frame.drift.some((v) => Math.abs(v) > 1e-4)) return null;
+  if (t.run.mode === 'classify') return 'No drift in classify: it runs the forward process q(z_t | x), noise without a condition.';
+  if (t.run.mode === 'unconditional') return 'No drift in unconditional generation: there is no condition to drift toward.';
+  if (frame.t === 0) return 'Blank at the last frame: κ₀ = 0, so ĉ₀ = κ₀ E = 0 and z₀ = y₀ (the drift is a bump in the middle of the chain).';
+  if (frame.t >= (s.engine.config?.schedule.T ?? 1000) * 0.99) return 'Blank at the start: κ_T ≈ 0, so z_T carries no drift yet (it grows toward the middle of the chain).';
+  if (t.run.mode === 'joint') return 'No drift yet: the label is not committed (label commitment): its drift joins once the label head is sure enough.';
+  return 'ĉ_t = 0 at this frame.';
+}
+
+/**
+ * The label head's reading at the frame shown, in a corner of the canvas (batch 1, image heads): the label
+ * at each step beside x̂₀ or z_t, without looking away to the label panel.
+ */
+function stepLabel(s: AppState): string | null {
+  const t = s.trajectory;
+  const head = s.view.head;
+  if (!t.run || t.run.batch !== 1 || t.frameCount === 0 || head === 'label' || head === 'repr' || head === 'drift') return null;
+  const frame = s.actions.getFrame(Math.min(s.player.frameIndex, t.frameCount - 1));
+  if (!frame) return null;
+  const p = frame.labelProbs.subarray(0, NUM_CLASSES);
+  let best = 0;
+  for (let c = 1; c < NUM_CLASSES; c++) if (p[c]! > p[best]!) best = c;
+  const names = s.samples.classNames.length ? s.samples.classNames : (s.engine.config?.classNames ?? []);
+  return `label head: ${names[best] ?? `class ${best}`} ${(p[best]! * 100).toFixed(0)}%`;
+}
+
+function StepLabel() {
+  const text = useApp(stepLabel);
+  if (text === null) return null;
+  return (
+    <p className="canvas-tag" aria-hidden="true" data-testid="step-label">
+      {text}
+    </p>
+  );
+}
+
+function DriftNote() {
+  const text = useApp(driftBlank);
+  if (text === null) return null;
+  return (
+    <p className="canvas-note" role="note" data-testid="drift-note">
+      {text}
+    </p>
+  );
+}
+
 function StaleNotice() {
   const stale = useApp((s) => s.trajectory.stale);
   const status = useApp((s) => s.trajectory.status);
@@ -211,6 +266,8 @@ export function Viewer() {
           <HeadView />
           <GridCells />
           <EmptyState />
+          <DriftNote />
+          <StepLabel />
         </div>
       </div>
       <Caption />

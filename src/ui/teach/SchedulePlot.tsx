@@ -1,5 +1,6 @@
 /**
- * The noise schedule of the loaded model over t = T .. 0 (left to right, the direction of denoising):
+ * The noise schedule of the loaded model over t = T .. 0 (left to right, the direction of denoising; 0 .. T for
+ * classify, whose frames run the forward process, as its label chart does):
  * ᾱ_t (how much of the image is left), κ_t (how strongly the conditions drift z_t), log SNR (right axis),
  * and the timesteps the sampler visits (ticks). The cursor is the current frame's t: it follows the
  * scrubber. Hand-drawn SVG like the label chart; the curves are drawn once, only the cursor moves.
@@ -20,7 +21,8 @@ function useTables() {
   return useMemo(() => (config ? scheduleTables(config) : scheduleTables()), [config]);
 }
 
-const xOf = (t: number, T: number) => M.left + ((T - t) / T) * (W - M.left - M.right);
+/** x of t: T .. 0 left to right (denoising), or 0 .. T for classify's forward frames (the label chart's order). */
+const xOf = (t: number, T: number, forward: boolean) => M.left + ((forward ? t : T - t) / T) * (W - M.left - M.right);
 const y = (v: number) => M.top + (1 - v) * (H - M.top - M.bottom);
 const ySnr = (l: number) => y((Math.max(-SNR_LIM, Math.min(SNR_LIM, l)) + SNR_LIM) / (2 * SNR_LIM));
 
@@ -48,10 +50,10 @@ function Readout({ tables }: { tables: ScheduleTables }) {
   );
 }
 
-function Cursor({ tables }: { tables: ScheduleTables }) {
+function Cursor({ tables, forward }: { tables: ScheduleTables; forward: boolean }) {
   const t = useFrameT();
   if (t === undefined) return null;
-  const x = xOf(t, tables.T);
+  const x = xOf(t, tables.T, forward);
   return (
     <g data-testid="schedule-cursor" data-t={t} data-x={x.toFixed(2)}>
       <line className="cursor" x1={x} x2={x} y1={M.top} y2={H - M.bottom} />
@@ -66,7 +68,9 @@ export function SchedulePlot() {
   const { T } = tables;
   const runSteps = useApp((s) => s.trajectory.run?.steps ?? s.config.steps);
   const runMode = useApp((s) => s.trajectory.run?.mode ?? s.config.mode);
-  const x = (t: number) => xOf(t, T);
+  // The frames' order: classify's forward frames run t = 0 .. T, as its label chart does.
+  const forward = runMode === 'classify';
+  const x = (t: number) => xOf(t, T, forward);
 
   const paths = useMemo(() => {
     const pts = (f: (t: number) => number) => {
@@ -81,9 +85,9 @@ export function SchedulePlot() {
       kappa: pts((t) => y(tables.kappa[t]!)),
       snr: pts((t) => ySnr(tables.logSnr[t]!)),
     };
-    // x depends only on T
+    // x depends only on T and the direction
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [tables]);
+  }, [tables, forward]);
 
   const chosen = useMemo(() => frameTimesteps(T, runSteps, runMode === 'classify'), [T, runSteps, runMode]);
   const kappaMax = useMemo(() => Math.max(...tables.kappa), [tables]);
@@ -92,7 +96,7 @@ export function SchedulePlot() {
     <section className="panel schedule-panel" aria-labelledby="schedule-title">
       <h2 id="schedule-title">Noise schedule</h2>
       <Readout tables={tables} />
-      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={`ᾱ_t, κ_t and log SNR over t = ${T} to 0, with the ${chosen.length - 1} sampler steps`} data-testid="schedule-plot">
+      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={`ᾱ_t, κ_t and log SNR over t = ${forward ? `0 to ${T}` : `${T} to 0`}, with the ${chosen.length - 1} sampler steps`} data-testid="schedule-plot" data-direction={forward ? 'forward' : 'reverse'}>
         <ChartGrid box={{ width: W, height: H, margin: M }} rightLabel={(v) => String(Math.round(-SNR_LIM + v * 2 * SNR_LIM))} rightClass="snr-tick" />
         <polyline points={paths.alphaBar} fill="none" className="curve-alphabar" data-testid="curve-alphabar" />
         <polyline points={paths.kappa} fill="none" className="curve-kappa" data-testid="curve-kappa" />
@@ -102,12 +106,12 @@ export function SchedulePlot() {
             ? chosen.map((s, i) => <line key={i} x1={x(s)} x2={x(s)} y1={H - M.bottom} y2={H - M.bottom + 5} className="step-tick" />)
             : null}
         </g>
-        <Cursor tables={tables} />
+        <Cursor tables={tables} forward={forward} />
         <text x={M.left} y={H - 8} className="tick" textAnchor="start">
-          t={T}
+          t={forward ? 0 : T}
         </text>
         <text x={W - M.right} y={H - 8} className="tick" textAnchor="end">
-          t=0
+          t={forward ? T : 0}
         </text>
         <text x={W / 2} y={H - 8} className="tick" textAnchor="middle">
           ticks: the {chosen.length - 1} steps the sampler takes
