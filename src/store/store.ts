@@ -142,7 +142,6 @@ export function createAppStore(deps: StoreDeps = {}): AppStore {
       },
       samples: { status: 'loading', count: 0, size: DEFAULT_GEOMETRY.dataSize, classNames: [], labels: [], images: null, points: null, error: null, projection: null, projectionError: null },
       model: { source: ctx.model.kind, name: modelName(ctx.model, null), param: ctx.model.kind === 'url' ? ctx.model.param : null },
-      samples: { status: 'loading', count: 0, size: DEFAULT_GEOMETRY.dataSize, classNames: [], labels: [], images: null, points: null, error: null },
       quality: { status: 'idle', curve: null, error: null },
       compare: {
         enabled: false,

@@ -4,7 +4,6 @@
  * Its keys (Space, arrows, Home/End) are the page's shortcuts (shortcuts.ts), listed by KeyHint. *Follow live*
  * (on by default) shows the newest frame while a run computes.
  */
-import { useEffect } from 'react';
 import { modelEvaluations } from '../core/samplers.ts';
 import { FPS_CHOICES } from '../store/index.ts';
 import { Icon } from './icons.tsx';
