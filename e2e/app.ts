@@ -6,8 +6,11 @@ import { mkdirSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { launchBrowser, type BrowserSession, type PageProblems } from './harness.ts';
 
-/** Where the tests' screenshots go (the README shows them). */
-export const SHOTS = 'docs/screenshots';
+/**
+ * Where the tests' screenshots go: e2e/.tmp/shots (ignored) unless SHOTS names another folder;
+ * `SHOTS=docs/screenshots` regenerates the README's.
+ */
+export const SHOTS = process.env['SHOTS'] ?? 'e2e/.tmp/shots';
 
 export interface AppFrame {
   readonly runId: string;
@@ -38,6 +41,7 @@ export interface AppHook {
       run: { steps: number; seed: number; sampler: string } | null;
     };
     player: { frameIndex: number; playing: boolean };
+    view: { head: string; sample: number; present: string | null };
     editor: { source: string; drawn: Float32Array; undoDepth: number };
     notices: { id: number; tone: string; text: string }[];
     compare: { enabled: boolean; status: string; frameCount: number; runId: string | null };

@@ -57,6 +57,10 @@ export interface LaunchOptions {
    * page.route, which a service worker's cache would bypass. Default 'allow'.
    */
   readonly serviceWorkers?: 'allow' | 'block';
+  /** Page size (default 1280x800). */
+  readonly viewport?: { readonly width: number; readonly height: number };
+  /** A touch screen: (pointer: coarse) and (hover: none) match, taps instead of clicks. */
+  readonly hasTouch?: boolean;
 }
 
 /** Launches Chromium with a fresh --user-data-dir. Close it with `session.close()`. */
@@ -70,7 +74,8 @@ export async function launchBrowser(options: LaunchOptions = {}): Promise<Browse
     executablePath,
     headless: true,
     args: [...CHROMIUM_ARGS],
-    viewport: { width: 1280, height: 800 },
+    viewport: options.viewport ?? { width: 1280, height: 800 },
+    hasTouch: options.hasTouch ?? false,
     serviceWorkers: options.serviceWorkers ?? 'allow',
   });
   return {

@@ -4,6 +4,8 @@ import { createEngine } from './engine/client.ts';
 import { createAppStore, parseModelParam, syncWithHash } from './store/index.ts';
 import { App } from './ui/App.tsx';
 import './ui/styles.css';
+import './ui/layout.css';
+import './ui/runs.css';
 
 const container = document.getElementById('root');
 if (!container) throw new Error('index.html has no #root element');

@@ -6,6 +6,9 @@ samples (the Frechet distance of joint samples n = 2,000), each Frechet distance
 same number of held-out real images, and each headline beside its goal and the previous weights' value
 (read from the report.json being replaced).
   --quick: n = 200, Frechet n = 500, DDIM 20: minutes instead of most of an hour, for development.
+  --quality-vs-nfe: only the quality curve of every sampler (QUALITY_LINES) at --quality-nfe budgets: class-
+  conditional Frechet distance and accuracy, n = --quality-n; resumable (each point is kept in
+  <out>/quality_vs_nfe.json as it finishes) and merged into report.json's "qualityVsNfe" after every point.
 """
 from __future__ import annotations
 
@@ -23,6 +26,7 @@ from mtd import device as devices  # noqa: E402
 from mtd.classifier import Classifier  # noqa: E402
 from mtd.data import CLASS_NAMES, MaskBank, load_split, sketch_of, to_model_space  # noqa: E402
 from mtd.model import MTDiffusion  # noqa: E402
+from mtd.coefficients import SAMPLER_TITLES, model_evaluations, steps_for_evaluations  # noqa: E402
 from mtd.sampling import SAMPLING_DEFAULTS, Conditions, batched, sample, to_uint8  # noqa: E402
 from mtd.schedule import Tables  # noqa: E402
 from train import holdout_split  # noqa: E402
@@ -120,6 +124,170 @@ def headline_of(r: dict) -> dict:
     return out
 
 
+# The quality curve's lines: each sampler as the playground offers it. DDPM and DDIM on trailing timesteps;
+# Euler and Euler a on Karras timesteps (on trailing ones Euler is DDIM(0) and Euler a(eta) is DDIM(eta) exactly,
+# coefficients.py); Heun and DPM-Solver++(2M) on both (QUALITY_DEFAULT_LINES: the ones measured by default).
+# DDPM also at NFE 100 (it is the slowest to converge).
+QUALITY_LINES = (
+    {"id": "ddpm", "sampler": "ddpm", "eta": 0.0, "spacing": "trailing", "extraNfe": (100,)},
+    {"id": "ddim", "sampler": "ddim", "eta": 0.0, "spacing": "trailing"},
+    {"id": "euler-karras", "sampler": "euler", "eta": 0.0, "spacing": "karras"},
+    {"id": "euler_a-karras", "sampler": "euler_a", "eta": 1.0, "spacing": "karras"},
+    {"id": "heun", "sampler": "heun", "eta": 0.0, "spacing": "trailing"},
+    {"id": "heun-karras", "sampler": "heun", "eta": 0.0, "spacing": "karras"},
+    {"id": "dpmpp_2m", "sampler": "dpmpp_2m", "eta": 0.0, "spacing": "trailing"},
+    {"id": "dpmpp_2m-karras", "sampler": "dpmpp_2m", "eta": 0.0, "spacing": "karras"},
+)
+QUALITY_DEFAULT_LINES = "ddpm,ddim,euler-karras,euler_a-karras,heun,heun-karras,dpmpp_2m,dpmpp_2m-karras"
+QUALITY_NFE = (5, 10, 20, 50)
+
+
+def quality_points(lines, budgets):
+    """(line, nfe budget, steps) in the order they are measured: cheapest budgets first, so a cut-short run
+    still has whole low-NFE columns."""
+    pts = [(line, nfe, steps_for_evaluations(line["sampler"], nfe))
+           for line in lines for nfe in (*budgets, *[b for b in line.get("extraNfe", ()) if b > max(budgets)])]
+    return sorted(pts, key=lambda p: p[1])
+
+
+def quality_report(lines, done: dict, meta: dict) -> dict:
+    """report.json's "qualityVsNfe": per line its measured points, NFE ascending."""
+    out_lines = []
+    for line in lines:
+        pts = sorted((v for k, v in done.items() if k.split("@")[0] == line["id"]), key=lambda v: v["nfe"])
+        if pts:
+            out_lines.append({"id": line["id"], "sampler": line["sampler"], "eta": line["eta"], "spacing": line["spacing"],
+                              "title": SAMPLER_TITLES[line["sampler"]], "points": pts})
+    return {**meta, "lines": out_lines}
+
+
+def quality_vs_nfe(args, model, tables, report_path, log):
+    """Class-conditional samples (n/10 per class, the same classes and seeds for every line and budget) of every
+    sampler line at every NFE budget, scored with the independent classifier: the Frechet distance (its features,
+    against the test split) beside the floor of n held-out real images, and its accuracy on the asked class.
+    Sampling does not need the classifier: each point's images are kept in <out>/quality/ and scored as soon as
+    <out>/classifier.pt exists (train_classifier.py may still be running), so a run can start at once and resume."""
+    n = args.quality_n
+    if n < 10 or n % 10:
+        raise SystemExit(f"--quality-n must be a positive multiple of 10 (n/10 samples per class), got {n}")
+    budgets = tuple(int(b) for b in args.quality_nfe.split(","))
+    known = {ln["id"] for ln in QUALITY_LINES}
+    asked = args.quality_lines.split(",")
+    if not set(asked) <= known:
+        raise SystemExit(f"--quality-lines: unknown {sorted(set(asked) - known)}; valid: {', '.join(sorted(known))}")
+    lines = [next(ln for ln in QUALITY_LINES if ln["id"] == a) for a in asked]   # in the order asked
+    want = torch.arange(10).repeat_interleave(n // 10)
+    dg = args.quality_drift_guidance
+    image_dir = os.path.join(args.out, "quality", f"n{n}-dg{dg:g}")
+    os.makedirs(image_dir, exist_ok=True)
+    partial_path = os.path.join(args.out, "quality_vs_nfe.json")
+    done = {}
+    if os.path.exists(partial_path):
+        saved = json.load(open(partial_path))
+        if saved.get("n") == n and saved.get("driftGuidance") == dg:
+            done = saved["points"]
+            log(f"quality: resuming, {len(done)} points already scored in {partial_path}")
+    scorer = {}
+
+    def score_ready():
+        """Scores every kept point without a score, once the classifier exists; writes both JSON files."""
+        if not os.path.exists(os.path.join(args.out, "representation.npz")):
+            return
+        if not scorer:
+            judge = Judge(args.out, args.dev)
+            te_u8, _ = load_split("t10k")
+            tr_u8, _ = load_split("train")
+            _, hold_idx = holdout_split(len(tr_u8), args.holdout_seed)
+            f_test = judge.features(torch.from_numpy(to_model_space(te_u8)))
+            floor = frechet(judge.features(torch.from_numpy(to_model_space(tr_u8[hold_idx[:n]]))), f_test)
+            scorer.update(judge=judge, f_test=f_test, floor=floor)
+            log(f"quality: classifier loaded (test accuracy {judge.test_accuracy:.4f}), floor at n = {n}: {floor:.2f}")
+        judge, f_test, floor = scorer["judge"], scorer["f_test"], scorer["floor"]
+        if os.path.exists(partial_path):   # another process of the same curve may have scored points meanwhile
+            saved = json.load(open(partial_path))
+            if saved.get("n") == n and saved.get("driftGuidance") == dg:
+                done.update({k: v for k, v in saved["points"].items() if k not in done})
+        changed = False
+        for name in sorted(os.listdir(image_dir)):
+            key = name[:-3]
+            if not name.endswith(".pt") or key in done:
+                continue
+            kept = torch.load(os.path.join(image_dir, name))
+            images = kept["images"].float()
+            value = frechet(judge.features(images), f_test)
+            done[key] = {**kept["meta"], "frechetDistance": value, "ratioToFloor": value / floor,
+                         "accuracy": float((judge.predict(images) == want.numpy()).mean())}
+            log(f"quality {key}: steps {kept['meta']['steps']}, NFE {kept['meta']['evaluations']}, FD {value:.2f} "
+                f"(floor {floor:.2f}), accuracy {done[key]['accuracy']:.3f}")
+            changed = True
+        if not changed and not args.quality_score_only:
+            return
+        meta = {"n": n, "mode": "class-conditional", "driftGuidance": dg, "x0From": "masked", "clipX0": True,
+                "floor": floor, "classifierTestAccuracy": judge.test_accuracy, "nfeBudgets": list(budgets),
+                "command": "training/eval.py --quality-vs-nfe" + (f" --quality-n {n}" if n != 1000 else ""),
+                "note": "NFE = model evaluations (Heun: 2 per step but the last, so the largest step count within the "
+                        "budget); Frechet distance on the independent classifier's features against the test split, "
+                        "floor = n held-out real images; the same classes and seeds for every point."}
+        tmp = partial_path + ".tmp"
+        with open(tmp, "w") as fh:
+            json.dump({"n": n, "driftGuidance": dg, "points": done}, fh, indent=1)
+        os.replace(tmp, partial_path)
+        report = json.load(open(report_path)) if os.path.exists(report_path) else {}
+        report["qualityVsNfe"] = quality_report(QUALITY_LINES, done, meta)
+        with open(report_path + ".tmp", "w") as fh:
+            json.dump(report, fh, indent=1)
+        os.replace(report_path + ".tmp", report_path)
+
+    score_ready()
+    if args.quality_score_only:
+        return done
+    for line, nfe, steps in quality_points(lines, budgets):
+        key = f"{line['id']}@{nfe}"
+        path = os.path.join(image_dir, key + ".pt")
+        if key in done or os.path.exists(path):
+            continue
+        t0 = time.time()
+        evaluations = []
+
+        def one(s, c):
+            r = sample(model, tables, c, Conditions(label=want[s:s + c], drift_guidance=dg),
+                       sampler=line["sampler"], steps=steps, eta=line["eta"], spacing=line["spacing"],
+                       seed=args.seed * 100003 + 7 + s)
+            evaluations.append(r["evaluations"])
+            return r
+        out = batched(one, n, args.quality_batch)
+        assert evaluations[0] == model_evaluations(line["sampler"], steps) <= nfe
+        meta = {"nfe": nfe, "steps": steps, "evaluations": evaluations[0], "seconds": round(time.time() - t0)}
+        torch.save({"images": out["image"].half(), "meta": meta}, path + ".tmp")
+        os.replace(path + ".tmp", path)
+        log(f"quality {key}: sampled {n} in {meta['seconds']} s ({n * evaluations[0] / max(1, meta['seconds']):.1f} evaluations/s)")
+        score_ready()
+    score_ready()
+    return done
+
+
+def quality_main(args, dev, log):
+    """--quality-vs-nfe: the model (the run's checkpoint if --out has one, else the shipped weights, which are
+    already float16) and only the quality curve."""
+    ckpt_path = os.path.join(args.out, "ckpt.pt")
+    if os.path.exists(ckpt_path):
+        ck = devices.load(ckpt_path)
+        cfg = ck["config"]
+        model = MTDiffusion(cfg)
+        model.load_state_dict(ck["ema"])
+        model.eval()
+        round_to_fp16_(model)
+        args.holdout_seed = ck["args"]["seed"]
+    else:
+        from mtd.shipped import load_shipped
+        model, cfg, _ = load_shipped(args.weights)
+        args.holdout_seed = cfg.get("seed", 0)
+        log(f"quality: no {ckpt_path}; using the shipped weights in {args.weights}")
+    args.dev = dev
+    model = devices.OnDevice(model, dev)
+    quality_vs_nfe(args, model, Tables(cfg["schedule"], cfg["drift"]), os.path.join(args.weights, "report.json"), log)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--out", default="training/runs/main")
@@ -134,6 +302,15 @@ def main():
     ap.add_argument("--label-guidance", type=float, default=10.0, help="label-head guidance scale of the guided rows")
     ap.add_argument("--device", default="cpu", help="where the networks run: cpu (default), cuda, or auto")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--quality-vs-nfe", action="store_true", help="only the quality-versus-NFE curve of every sampler")
+    ap.add_argument("--quality-n", type=int, default=1000, help="samples per quality point (default 1000)")
+    ap.add_argument("--quality-nfe", default=",".join(map(str, QUALITY_NFE)), help="NFE budgets (default 5,10,20,50)")
+    ap.add_argument("--quality-lines", default=QUALITY_DEFAULT_LINES, help="comma-separated QUALITY_LINES ids")
+    ap.add_argument("--quality-score-only", action="store_true",
+                    help="only score the kept quality images and rewrite report.json's qualityVsNfe (no sampling)")
+    ap.add_argument("--quality-batch", type=int, default=100, help="samples per batch of the quality curve (default 100)")
+    ap.add_argument("--quality-drift-guidance", type=float, default=0.0,
+                    help="drift guidance of the quality samples (default 0: the samplers alone; > 0 doubles the forwards)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     dev = devices.pick(args.device)
@@ -143,6 +320,8 @@ def main():
     steps = args.steps or (20 if args.quick else 50)
     dflt = SAMPLING_DEFAULTS
     log = lambda *a: print(f"[{time.time() - t_start:6.0f}s]", *a, flush=True)  # noqa: E731
+    if args.quality_vs_nfe:
+        return quality_main(args, dev, log)
 
     ck = devices.load(os.path.join(args.out, "ckpt.pt"))
     cfg = ck["config"]
@@ -329,6 +508,8 @@ def main():
         "classFrechetRatio": ccb["ratioToFloor"],
         "reprDistance": report["repr"]["meanDistance"], "labelHeadT0": report["labelHead"]["atT0"]}
     report["previous"] = previous
+    if os.path.exists(report_path) and "qualityVsNfe" in json.load(open(report_path)):   # measured by --quality-vs-nfe
+        report["qualityVsNfe"] = json.load(open(report_path))["qualityVsNfe"]
     report["evalSeconds"] = round(time.time() - t_start)
     for extra in ("diagnosis.json", "diagnosisPrevious.json", "ablations.json"):   # written by diagnose.py / ablate.py into the run dir
         path = os.path.join(args.out, extra)

@@ -154,12 +154,14 @@ def write_fixture(model, cfg, path, seed=7):
         json.dump(fixture, f)
 
 
-def write_trajectory_fixture(model, cfg, path):
+def write_trajectory_fixture(model, cfg, path, samplers_path=None):
     """Short trajectories sampled by PyTorch with the playground's own noise streams (mtd/rng.py:
     initial_noise, step_noise, paste_noise), so the browser runner must reproduce them: joint DDIM,
     class-conditional DDPM, inpainting DDIM(eta), inpainting with paste, and drift guidance (on the
     masked-image head, with label guidance before it, and on the eps head), and label commitment in
-    joint generation (the generated label's drift only while the label head is sure)."""
+    joint generation (the generated label's drift only while the label head is sure). samplers_path (beside
+    it, so that neither file passes 1 MB): Euler, Euler a, Heun (with drift guidance) and DPM-Solver++(2M)
+    (joint; inpainting with paste), on Karras or trailing timesteps, with the NFE before every frame."""
     from mtd import rng
     from mtd.sampling import Conditions, sample
     tables = Tables(cfg["schedule"], cfg["drift"])
@@ -198,6 +200,23 @@ def write_trajectory_fixture(model, cfg, path):
         {"name": "joint-lc-ddim", "mode": "joint", "sampler": "ddim", "steps": 6, "eta": 0.0, "seed": 3,
          "cond": Conditions(generate={"label"}, label_commit=0.5), "seeds": range(3, 64)},
     ]
+    sampler_cases = [
+        # The EDM-style samplers and DPM-Solver++(2M) (coefficients.py), on Karras timesteps or trailing ones.
+        {"name": "unconditional-euler-karras", "mode": "unconditional", "sampler": "euler", "steps": 3, "eta": 0.0,
+         "seed": 19, "spacing": "karras", "cond": Conditions()},
+        {"name": "conditional-euler-a", "mode": "conditional", "sampler": "euler_a", "steps": 3, "eta": 1.0, "seed": 23,
+         "classId": 4, "spacing": "karras", "cond": Conditions(label=torch.tensor([4]))},
+        # Heun: a second model evaluation per step (each with drift guidance's second forward: 2 x 2 a step). On
+        # trailing timesteps: Karras ones end with a corrector at t = 1 that multiplies float32 differences by ~300.
+        {"name": "sketch-heun-dg", "mode": "sketch", "sampler": "heun", "steps": 3, "eta": 0.0, "seed": 29,
+         "sketch": flat(sketch), "driftGuidance": 2.0,
+         "cond": Conditions(sketch=sketch, drift_guidance=2.0)},
+        {"name": "joint-dpmpp2m", "mode": "joint", "sampler": "dpmpp_2m", "steps": 4, "eta": 0.0, "seed": 31,
+         "cond": Conditions(generate={"label"})},
+        # 2M's history is the x0_hat a frame holds: composited with the visible pixels.
+        {"name": "inpaint-dpmpp2m-karras", "mode": "inpaint", "sampler": "dpmpp_2m", "steps": 3, "eta": 0.0, "seed": 37,
+         "image": flat(x), "mask": flat(box), "spacing": "karras", "paste": True, "cond": Conditions(masked=(x, box), paste=True)},
+    ]
     n = 32 * 32
 
     def run(c, cond, seed):
@@ -206,7 +225,7 @@ def write_trajectory_fixture(model, cfg, path):
         pasted = lambda t: torch.from_numpy(rng.paste_noise(seed, t, n)).reshape(1, 1, 32, 32)  # noqa: E731
         rec = []
         res = sample(model, tables, 1, cond, sampler=c["sampler"], steps=c["steps"], eta=c["eta"],
-                     z_T=z_T, step_noise=noise, paste_noise=pasted, record=rec)
+                     spacing=c.get("spacing", "trailing"), z_T=z_T, step_noise=noise, paste_noise=pasted, record=rec)
         return rec, res
 
     def commits_both_ways(rec):
@@ -214,8 +233,9 @@ def write_trajectory_fixture(model, cfg, path):
         inner = [bool(r["drift"].abs().max() > 0) for r in rec if float(tables.kappa[r["t"]]) > 0]
         return any(inner) and not all(inner)
 
-    out = []
-    for c in cases:
+    out, out_samplers = [], []
+    for c in [*cases, *sampler_cases]:
+        new_sampler = any(c is x for x in sampler_cases)
         cond = c.pop("cond")
         seeds = c.pop("seeds", None)
         if seeds is None:
@@ -235,15 +255,21 @@ def write_trajectory_fixture(model, cfg, path):
                       f"using seed {seeds[0]}", file=sys.stderr)
         c.update({"batch": 1, "clipX0": True, "x0From": cond.x0_from, "labelGuidance": cond.label_guidance,
                   "driftGuidance": cond.drift_guidance, "labelCommit": cond.label_commit, "paste": cond.paste,
+                  **({"spacing": c.get("spacing", "trailing"), "nfe": [r["nfe"] for r in rec] + [res["evaluations"]],
+                      "forwards": res["forwards"]} if new_sampler else {}),
                   "steps_t": [r["t"] for r in rec],
                   "z": [flat(r["z"]) for r in rec], "x0Hat": [flat(r["x0_hat"]) for r in rec],
                   "labelProbs": [flat(r["probs"]) for r in rec], "drift": [flat(r["drift"]) for r in rec],
                   "final": flat(res["image"])})
-        out.append(c)
+        (out_samplers if new_sampler else out).append(c)
+    description = ("PyTorch trajectories (training/mtd/sampling.py) with the playground's noise streams; z[k] is "
+                   "z_t before step k, final is the output image; arrays are 32x32 row-major.")
     with open(path, "w") as f:
-        json.dump({"description": "PyTorch trajectories (training/mtd/sampling.py) with the playground's noise "
-                   "streams; z[k] is z_t before step k, final is the output image; arrays are 32x32 row-major.",
-                   "cases": out}, f)
+        json.dump({"description": description, "cases": out}, f)
+    if samplers_path is not None:
+        with open(samplers_path, "w") as f:
+            json.dump({"description": description + " nfe[k]: model evaluations before frame k (the last entry: the "
+                       "run's total); forwards: network forwards, drift guidance's included.", "cases": out_samplers}, f)
 
 
 def main():
@@ -258,7 +284,8 @@ def main():
                     help="take the model from TF.js weights (e.g. public/weights, mtd/shipped.py) instead of a "
                          "checkpoint; needs --fixtures-only")
     ap.add_argument("--fixtures-only", action="store_true",
-                    help="write only the fixtures (parity.json, and trajectory.json and coefficients.json beside it), "
+                    help="write only the fixtures (parity.json, and trajectory.json, trajectory-samplers.json and "
+                         "coefficients.json beside it), "
                          "not the weights")
     ap.add_argument("--fp32", action="store_true", help="store float32 instead of float16")
     ap.add_argument("--seed", type=int, default=0)
@@ -299,11 +326,12 @@ def main():
     if not args.fixture:
         return
     trajectory = os.path.join(os.path.dirname(args.fixture), "trajectory.json")
+    trajectory_samplers = os.path.join(os.path.dirname(args.fixture), "trajectory-samplers.json")
     write_fixture(model, cfg, args.fixture)
-    write_trajectory_fixture(model, cfg, trajectory)
+    write_trajectory_fixture(model, cfg, trajectory, trajectory_samplers)
     coefficients = os.path.join(os.path.dirname(args.fixture), "coefficients.json")
     write_coefficient_fixture(coefficients)   # no model: the sampler coefficients alone (mtd/coefficients.py)
-    print(f"fixtures {args.fixture}, {trajectory}, {coefficients}")
+    print(f"fixtures {args.fixture}, {trajectory}, {trajectory_samplers}, {coefficients}")
 
 
 if __name__ == "__main__":

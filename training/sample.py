@@ -27,7 +27,8 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 from mtd import rng  # noqa: E402
 from mtd.data import CLASS_NAMES, PAD, DataMissingError, MaskBank, load_split, sketch_of, to_model_space  # noqa: E402
-from mtd.sampling import SAMPLING_DEFAULTS, Conditions, batched, sample, timestep_subsequence, to_uint8  # noqa: E402
+from mtd.coefficients import ETA_SAMPLERS, SAMPLERS, SPACINGS, sampling_timesteps, step_count_problem  # noqa: E402
+from mtd.sampling import SAMPLING_DEFAULTS, Conditions, batched, sample, to_uint8  # noqa: E402
 from mtd.schedule import Tables  # noqa: E402
 from mtd.shipped import load_shipped  # noqa: E402
 
@@ -37,7 +38,6 @@ MODES = {"joint": "joint", "class": "conditional", "inpaint": "inpaint", "sketch
 SOURCE_MODES = ("inpaint", "sketch", "repr")      # conditioned on a test-set image
 LABEL_GUIDED_MODES = ("joint", "class")           # modes with a label for the label head to guide
 MASKS = ("box", "centre", "stroke", "half")
-SAMPLERS = ("ddim", "ddpm")
 X0_SOURCES = ("masked", "eps")
 DEFAULT_N = 100
 MAX_BATCH = 250
@@ -103,7 +103,9 @@ def build_parser() -> argparse.ArgumentParser:
     s = ap.add_argument_group("sampler")
     s.add_argument("--sampler", choices=SAMPLERS, default="ddim", help="default ddim")
     s.add_argument("--steps", type=int, default=50, help="reverse steps, 1..T (default 50)")
-    s.add_argument("--eta", type=float, default=0.0, help="DDIM eta in 0..1 (ddim only; default 0)")
+    s.add_argument("--eta", type=float, default=0.0, help="noise amount eta in 0..1 (ddim and euler_a only; default 0)")
+    s.add_argument("--spacing", choices=SPACINGS, default="trailing",
+                   help="timesteps: trailing (default) or karras (Karras et al. 2022 eq. 5, rho 7)")
     s.add_argument("--seed", type=int, default=0, help="sample i uses noise seed SEED + i (default 0)")
     s.add_argument("--drift-guidance", "--guidance", dest="drift_guidance", type=float, default=None, metavar="W",
                    help="classifier-free guidance scale in the common space, >= 0 (0 = off; --guidance is an alias; "
@@ -160,10 +162,10 @@ def check_args(ap: argparse.ArgumentParser, a: argparse.Namespace) -> None:
     for name, v in (("--eta", a.eta), ("--drift-guidance", a.drift_guidance), ("--label-guidance", a.label_guidance)):
         if not math.isfinite(v):
             ap.error(f"{name} must be a finite number (got {v})")
-    if a.sampler == "ddim" and not 0 <= a.eta <= 1:
+    if a.sampler in ETA_SAMPLERS and not 0 <= a.eta <= 1:
         ap.error(f"--eta {a.eta} is out of range; valid: 0..1")
-    if a.sampler == "ddpm" and a.eta != 0:
-        ap.error("--eta applies to --sampler ddim only (DDPM's noise is fixed)")
+    if a.sampler not in ETA_SAMPLERS and a.eta != 0:
+        ap.error(f"--eta applies to --sampler {' and '.join(ETA_SAMPLERS)} only ({a.sampler} takes no eta)")
     if a.drift_guidance < 0:
         ap.error(f"--drift-guidance must be 0 (off) or more (got {a.drift_guidance})")
     if a.drift_guidance > 0 and a.mode == "uncond":
@@ -255,7 +257,8 @@ def noise_streams(seeds: list[int], ts: list[int], sampler: str, eta: float):
     last = ts[-1]   # its step goes to t = 0: no noise is added
 
     def step_noise(t):
-        return zeros if t == last or (sampler == "ddim" and eta == 0) else draw(rng.step_noise, t)
+        stochastic = sampler == "ddpm" or (sampler in ETA_SAMPLERS and eta > 0)
+        return zeros if t == last or not stochastic else draw(rng.step_noise, t)
 
     def paste_noise(t_prev):
         return zeros if t_prev == 0 else draw(rng.paste_noise, t_prev)
@@ -321,11 +324,14 @@ def main(argv: list[str] | None = None) -> dict[str, np.ndarray]:
     T = cfg["schedule"]["T"]
     if a.steps > T:
         ap.error(f"--steps {a.steps} is out of range; valid: 1..{T} (T of the weights' schedule)")
+    problem = step_count_problem(a.sampler, a.steps, T)
+    if problem is not None:
+        ap.error(f"--{problem}")
     if a.mode == "repr" and rep_all.shape[1] != cfg["representation"]["dim"]:
         ap.error(f"{a.samples_index}: representations are {rep_all.shape[1]}-d, the weights expect "
                  f"{cfg['representation']['dim']}-d")
     tables = Tables(cfg["schedule"], cfg["drift"])
-    ts = timestep_subsequence(T, a.steps)
+    ts = sampling_timesteps(tables.alpha_bar, a.steps, a.spacing)
 
     def conditions(s: int, c: int) -> Conditions:
         common = dict(x0_from=a.x0_from, drift_guidance=a.drift_guidance, label_guidance=a.label_guidance)
@@ -346,7 +352,7 @@ def main(argv: list[str] | None = None) -> dict[str, np.ndarray]:
 
     def one_batch(s: int, c: int) -> dict:
         z_T, step_noise, paste_noise = noise_streams(list(range(a.seed + s, a.seed + s + c)), ts, a.sampler, a.eta)
-        res = sample(model, tables, c, conditions(s, c), sampler=a.sampler, steps=a.steps, eta=a.eta, clip=a.clip,
+        res = sample(model, tables, c, conditions(s, c), sampler=a.sampler, steps=a.steps, eta=a.eta, clip=a.clip, spacing=a.spacing,
                      z_T=z_T, step_noise=step_noise, paste_noise=paste_noise)
         log(f"batch {s // a.batch_size + 1}/{batches}: samples {s}..{s + c - 1} ({time.time() - t0:.1f} s)")
         return res
@@ -367,7 +373,7 @@ def main(argv: list[str] | None = None) -> dict[str, np.ndarray]:
         arrays["masks"] = mask_all[:, 0, PAD:PAD + 28, PAD:PAD + 28].numpy().astype(np.uint8)
     config = {
         "mode": a.mode, "playgroundMode": MODES[a.mode], "n": n, "sampler": a.sampler, "steps": a.steps,
-        "eta": a.eta, "seed": a.seed, "noise": "sample i: the playground's noise streams of seed + i",
+        "spacing": a.spacing, "eta": a.eta, "seed": a.seed, "noise": "sample i: the playground's noise streams of seed + i",
         "driftGuidance": a.drift_guidance, "labelGuidance": a.label_guidance, "labelCommit": a.label_commit, "x0From": a.x0_from, "clipX0": a.clip,
         "batchSize": a.batch_size, "weights": weights_identity(a.weights, cfg),
     }

@@ -4,11 +4,20 @@ import { maxAbsDiff } from './metrics.ts';
 import { createRng, stepNoise } from './rng.ts';
 import {
   conversions,
+  edmSigma,
+  karrasTimesteps,
+  modelEvaluations,
   pasteCoefficients,
   referenceStep,
+  SAMPLER_INFO,
+  SAMPLERS,
+  samplingTimesteps,
   stepCoefficients,
+  stepCountProblem,
   stepPairs,
+  stepsForEvaluations,
   timestepSubsequence,
+  type SamplerName,
   type StepArgs,
 } from './samplers.ts';
 import { makeSchedule, type Schedule } from './schedule.ts';
@@ -422,9 +431,195 @@ describe('stepCoefficients, conversions, pasteCoefficients', () => {
 
   it('validates its arguments', () => {
     expect(() => stepCoefficients(linear, 'ddim', -1, 10, 9)).toThrow(/eta must be/);
-    expect(() => stepCoefficients(linear, 'euler' as 'ddim', 0, 10, 9)).toThrow(/unknown sampler euler; valid: ddim, ddpm/);
+    expect(() => stepCoefficients(linear, 'lms' as 'ddim', 0, 10, 9)).toThrow(/unknown sampler lms; valid: ddim, ddpm, euler, euler_a, heun, dpmpp_2m/);
+    expect(() => stepCoefficients(linear, 'euler_a', -0.5, 10, 9)).toThrow(/eta must be/);
+    expect(() => stepCoefficients(linear, 'dpmpp_2m', 0, 10, 9, 10)).toThrow(/tBefore must be an integer in 11..1000/);
+    expect(() => samplingTimesteps(linear, 10, 'log' as 'karras')).toThrow(/unknown spacing "log"; valid: trailing, karras/);
     expect(() => stepCoefficients(linear, 'ddpm', 0, 10, 10)).toThrow(/tPrev must be/);
     expect(() => conversions(linear, 0)).toThrow(/t must be/);
     expect(() => pasteCoefficients(linear, 1000)).toThrow(/tPrev must be/);
+  });
+});
+
+describe('Euler, Euler a, Heun and DPM-Solver++(2M) in the coefficient form', () => {
+  /** Both as coefficients on (x^_0, y_t), eps written as epsFromY y + epsFromX0 x^_0. */
+  const onX0Y = (s: Schedule, sampler: SamplerName, eta: number, t: number, tPrev: number): [number, number, number] => {
+    const c = stepCoefficients(s, sampler, eta, t, tPrev);
+    const cv = conversions(s, t);
+    return [c.x0 + c.eps * cv.epsFromX0, c.y + c.eps * cv.epsFromY, c.sigma];
+  };
+
+  it('on the same timesteps Euler is DDIM(0) and Euler a(eta) is DDIM(eta), to 1e-9', () => {
+    for (const [t, tPrev] of [[1000, 980], [600, 300], [20, 1], [20, 0]] as const) {
+      for (const eta of [0, 0.5, 1]) {
+        const e = onX0Y(linear, eta === 0 ? 'euler' : 'euler_a', eta, t, tPrev);
+        const d = onX0Y(linear, 'ddim', eta, t, tPrev);
+        e.forEach((v, i) => expect(Math.abs(v - d[i]!)).toBeLessThan(1e-9 * Math.max(1, Math.abs(d[i]!))));
+      }
+    }
+  });
+
+  it("Heun's predictor is Euler, its corrector splits Euler's eps term in two, and its last step has none", () => {
+    const h = stepCoefficients(linear, 'heun', 0, 500, 300);
+    const e = stepCoefficients(linear, 'euler', 0, 500, 300);
+    expect([h.x0, h.y, h.eps, h.sigma]).toEqual([e.x0, e.y, e.eps, e.sigma]);
+    expect(h.corrector!.y).toBe(e.y);
+    expect(h.corrector!.eps + h.corrector!.epsNext).toBeCloseTo(e.eps, 12);
+    expect(stepCoefficients(linear, 'heun', 0, 20, 0).corrector).toBeNull();
+    expect([2, 3, 10].map((n) => modelEvaluations('heun', n))).toEqual([3, 5, 19]);
+    expect([5, 10, 20, 50].map((n) => stepsForEvaluations('heun', n))).toEqual([3, 5, 10, 25]);
+    expect(stepsForEvaluations('dpmpp_2m', 10)).toBe(10);
+  });
+
+  it("DPM-Solver++(2M)'s first and last steps are DDIM(0); its extrapolation keeps a constant x^_0", () => {
+    for (const [t, tPrev] of [[1000, 900], [40, 0]] as const) {
+      const a = onX0Y(linear, 'dpmpp_2m', 0, t, tPrev);
+      const d = onX0Y(linear, 'ddim', 0, t, tPrev);
+      a.forEach((v, i) => expect(v).toBeCloseTo(d[i]!, 9));
+    }
+    expect(stepCoefficients(linear, 'dpmpp_2m', 0, 40, 0, 80).prevX0).toBe(0);
+    const m = stepCoefficients(linear, 'dpmpp_2m', 0, 500, 300, 700);
+    expect(m.prevX0).toBeLessThan(0);
+    expect(m.x0 + m.prevX0).toBeCloseTo(stepCoefficients(linear, 'dpmpp_2m', 0, 500, 300).x0, 12);
+  });
+
+  it('Karras timesteps: T first, 1 last, strictly decreasing, every t at N = T, eq. 5 in the middle', () => {
+    for (const n of [1, 2, 3, 7, 50, 999, 1000]) {
+      const ts = karrasTimesteps(linear, n);
+      expect(ts.length).toBe(n);
+      expect(ts[0]).toBe(1000);
+      for (let i = 1; i < n; i++) expect(ts[i]).toBeLessThan(ts[i - 1]!);
+      if (n > 1) expect(ts.at(-1)).toBe(1);
+    }
+    expect(karrasTimesteps(linear, 1000)).toEqual(Array.from({ length: 1000 }, (_, i) => 1000 - i));
+    expect(karrasTimesteps(linear, 10)).toEqual([1000, 938, 865, 776, 664, 512, 302, 103, 19, 1]);
+    const mid = (edmSigma(linear, 1000) ** (1 / 7) / 2 + edmSigma(linear, 1) ** (1 / 7) / 2) ** 7;
+    const t = karrasTimesteps(linear, 3)[1]!;
+    const off = (u: number): number => Math.abs(Math.log(edmSigma(linear, u) / mid));
+    expect(off(t)).toBeLessThanOrEqual(off(t + 1));
+    expect(off(t)).toBeLessThanOrEqual(off(t - 1));
+    expect(samplingTimesteps(linear, 16, 'trailing')).toEqual(timestepSubsequence(1000, 16));
+  });
+
+  it('the step-count rule names the field and the reason', () => {
+    expect(stepCountProblem('dpmpp_2m', 1, 1000)).toBe('steps: DPM++ 2M needs at least 3 steps (its first and last steps are first order), got 1');
+    expect(stepCountProblem('heun', 1, 1000)).toBe('steps: Heun needs at least 2 steps (its last step is an Euler step), got 1');
+    expect(stepCountProblem('dpmpp_2m', 3, 1000)).toBeNull();
+    expect(stepCountProblem('ddim', 0, 1000)).toBe('steps must be an integer in 1..1000, got 0');
+    for (const name of SAMPLERS) expect(stepCountProblem(name, SAMPLER_INFO[name].minSteps, 1000)).toBeNull();
+  });
+
+  it('referenceStep applies the 2M history and the Heun corrector (one model call more)', () => {
+    const n = 16;
+    const rng = createRng(5);
+    const zt = rng.fork('z').gaussian(n);
+    const epsHat = rng.fork('e').gaussian(n);
+    const prevX0 = Float64Array.from(rng.fork('p').gaussian(n), (v) => 0.5 * v);
+    const co = stepCoefficients(linear, 'dpmpp_2m', 0, 500, 300, 700);
+    const cv = conversions(linear, 500);
+    const r = referenceStep({ schedule: linear, sampler: 'dpmpp_2m', eta: 0, zt, epsHat, t: 500, tPrev: 300, tBefore: 700, prevX0, clipX0: false });
+    const x0 = Float64Array.from(zt, (y, i) => cv.x0FromY * y + cv.x0FromEps * epsHat[i]!);
+    expectAllClose(r.prev, Float64Array.from(zt, (y, i) => co.x0 * x0[i]! + co.y * y + co.prevX0 * prevX0[i]!));
+    expect(() => referenceStep({ schedule: linear, sampler: 'dpmpp_2m', eta: 0, zt, epsHat, t: 500, tPrev: 300, tBefore: 700, clipX0: false })).toThrow(/needs the previous step's x\^_0/);
+    // Heun: the model at tPrev is asked once, on the Euler predictor.
+    const seen: number[] = [];
+    const epsNext = rng.fork('n').gaussian(n);
+    const h = referenceStep({
+      schedule: linear, sampler: 'heun', eta: 0, zt, epsHat, t: 500, tPrev: 300, clipX0: false,
+      epsAt: (z, t) => {
+        seen.push(t);
+        expectAllClose(z, referenceStep({ schedule: linear, sampler: 'euler', eta: 0, zt, epsHat, t: 500, tPrev: 300, clipX0: false }).prev);
+        return epsNext;
+      },
+    });
+    expect(seen).toEqual([300]);
+    expect(h.evaluations).toBe(2);
+    const hc = stepCoefficients(linear, 'heun', 0, 500, 300).corrector!;
+    expectAllClose(h.prev, Float64Array.from(zt, (y, i) => hc.y * y + hc.eps * epsHat[i]! + hc.epsNext * epsNext[i]!));
+  });
+});
+
+/**
+ * Golden order tests on an analytic model: data x_0 ~ N(MU, S^2) per coordinate, so the exact x^_0 is
+ * E[x_0 | y_t] = MU + sqrt(aB) S^2 / (aB S^2 + 1 - aB) (y_t - sqrt(aB) MU), and the probability-flow ODE in
+ * x = y / sqrt(aB), sigma = edmSigma keeps (x - MU) / sqrt(S^2 + sigma^2) constant: its exact solution. Each
+ * solver runs in Float64 with stepCoefficients over a mesh that refines (no final jump to 0, where every solver
+ * lands on x^_0 itself); the error must fall with the number of steps N as N^-order.
+ */
+describe('golden order: error against the exact probability-flow ODE solution falls at the solver\'s order', () => {
+  const MU = 0.3;
+  const S = 0.5;
+  const s = linear;
+  const exactX0 = (y: number, t: number): number => {
+    const a = s.alphaBar[t]!;
+    return MU + ((Math.sqrt(a) * S * S) / (a * S * S + 1 - a)) * (y - Math.sqrt(a) * MU);
+  };
+  const epsOf = (y: number, t: number): number => {
+    const cv = conversions(s, t);
+    return cv.epsFromY * y + cv.epsFromX0 * exactX0(y, t);
+  };
+
+  function solve(sampler: SamplerName, ts: number[], y0: number): number {
+    let y = y0;
+    let prevX0 = 0;
+    for (let k = 0; k + 1 < ts.length; k++) {
+      const t = ts[k]!;
+      const tPrev = ts[k + 1]!;
+      const co = stepCoefficients(s, sampler, 0, t, tPrev, k > 0 ? ts[k - 1]! : null);
+      const x0 = exactX0(y, t);
+      const eps = epsOf(y, t);
+      let next = co.x0 * x0 + co.y * y + co.eps * eps + co.prevX0 * prevX0;
+      if (co.corrector !== null) next = co.corrector.y * y + co.corrector.eps * eps + co.corrector.epsNext * epsOf(next, tPrev);
+      y = next;
+      prevX0 = x0;
+    }
+    return y;
+  }
+
+  function odeError(sampler: SamplerName, ts: number[]): number {
+    const [t0, t1] = [ts[0]!, ts.at(-1)!];
+    const [s0, s1] = [edmSigma(s, t0), edmSigma(s, t1)];
+    let worst = 0;
+    for (let i = 0; i <= 12; i++) {
+      const y0 = -3 + i / 2; // standard normal quantiles at t = T (aB ~ 0)
+      const exact = Math.sqrt(s.alphaBar[t1]!) * (MU + (y0 / Math.sqrt(s.alphaBar[t0]!) - MU) * Math.sqrt((S * S + s1 * s1) / (S * S + s0 * s0)));
+      worst = Math.max(worst, Math.abs(solve(sampler, ts, y0) - exact));
+    }
+    return worst;
+  }
+
+  const orders = (sampler: SamplerName, grids: number[][]): number[] =>
+    grids.slice(1).map((g, i) => Math.log(odeError(sampler, grids[i]!) / odeError(sampler, g)) / Math.log((g.length - 1) / (grids[i]!.length - 1)));
+  // Uniform-in-t steps from T to 200 (25, 50, 100, 200 steps).
+  const uniform = [25, 50, 100, 200].map((n) => Array.from({ length: n + 1 }, (_, i) => 1000 - (i * 800) / n));
+
+  it('Euler and DDIM: order 1', () => {
+    for (const sampler of ['euler', 'ddim'] as const) {
+      for (const p of orders(sampler, uniform)) {
+        expect(p, sampler).toBeGreaterThan(0.8);
+        expect(p, sampler).toBeLessThan(1.3);
+      }
+    }
+  });
+
+  it('Heun and DPM-Solver++(2M): order 2', () => {
+    for (const sampler of ['heun', 'dpmpp_2m'] as const) {
+      for (const p of orders(sampler, uniform)) {
+        expect(p, sampler).toBeGreaterThan(1.7);
+        expect(p, sampler).toBeLessThan(2.4);
+      }
+    }
+  });
+
+  it('at equal model evaluations the second-order solvers win (Heun 25 steps = 49 NFE vs Euler 50)', () => {
+    expect(odeError('heun', uniform[0]!) * 1.5).toBeLessThan(odeError('euler', uniform[1]!));
+    expect(odeError('dpmpp_2m', uniform[1]!) * 4).toBeLessThan(odeError('euler', uniform[1]!));
+  });
+
+  it('on Karras timesteps (to t = 1) too', () => {
+    const grids = [25, 50, 100].map((n) => karrasTimesteps(s, n));
+    for (const [sampler, lo] of [['euler', 0.7], ['heun', 1.5], ['dpmpp_2m', 1.5]] as const) {
+      for (const p of orders(sampler, grids)) expect(p, sampler).toBeGreaterThan(lo);
+    }
   });
 });

@@ -23,7 +23,7 @@ export interface EngineClient {
   /** Aborts a running init (the weights download); that init rejects with kind 'cancelled'. */
   cancelInit(): Promise<void>;
   /** Re-creates the model on another backend (re-uploads the weights, re-warms). Also the recovery from 'device-lost'. */
-  setBackend(preference: BackendPreference): Promise<BackendReport>;
+  setBackend(preference: BackendPreference, onProgress?: (p: LoadProgress) => void): Promise<BackendReport>;
   /** Engine events (device loss, worker crash); returns an unsubscribe function. */
   onEvent(listener: (event: EngineEvent) => void): () => void;
   /** Test hook (the e2e tests): simulates WebGPU device loss. */
@@ -98,7 +98,7 @@ export function createEngine(): EngineClient {
 
     memory: () => call(() => remote.memory()),
     cancelInit: () => call(() => remote.cancelInit()),
-    setBackend: (preference) => call(() => remote.setBackend(preference)),
+    setBackend: (preference, onProgress) => call(() => remote.setBackend(preference, onProgress ? Comlink.proxy(onProgress) : undefined)),
 
     onEvent(listener) {
       listeners.add(listener);

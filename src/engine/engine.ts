@@ -255,14 +255,15 @@ export function createEngineCore(options: EngineOptions = {}): EngineWorkerApi {
       return { numTensors: m.numTensors, numBytes: m.numBytes, ...(typeof m.numBytesInGPU === 'number' ? { gpuBytes: m.numBytesInGPU } : {}) };
     },
 
-    async setBackend(preference: BackendPreference): Promise<BackendReport> {
+    async setBackend(preference: BackendPreference, onProgress: (p: LoadProgress) => void = () => {}): Promise<BackendReport> {
       try {
         const m = requireModel();
         await stopRun();
         const previous = active?.report.chosen ?? null;
         dropActive();
         try {
-          return (await bringUp(preference, m, () => {})).report;
+          const { report, warmupMs } = await bringUp(preference, m, onProgress);
+          return { ...report, warmupMs };
         } catch (e) {
           // Keep the engine usable on the backend it had, when that one still works.
           if (previous !== null && lost === null && active === null) {

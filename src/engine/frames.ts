@@ -34,6 +34,8 @@ export interface FrameMeta {
   readonly classes: number;
   readonly reprDim: number;
   readonly ms: number;
+  /** Model evaluations before this frame (reverse runs). */
+  readonly nfe?: number;
 }
 
 /** Splits packed values into a Frame; every field gets its own ArrayBuffer (transferable). */
@@ -50,7 +52,7 @@ export function unpackFrame(values: Float32Array, m: FrameMeta): Frame {
     parts[k] = values.slice(offset, offset + lengths[k]);
     offset += lengths[k];
   }
-  return { runId: m.runId, index: m.index, t: m.t, ms: m.ms, ...parts };
+  return { runId: m.runId, index: m.index, t: m.t, ms: m.ms, ...(m.nfe === undefined ? {} : { nfe: m.nfe }), ...parts };
 }
 
 /** Throws EngineError('numerics') naming the frame, field and sample when any value is NaN or +-Inf. */

@@ -3,7 +3,17 @@
  * given and what is generated (sampling.py `Conditions`), and batch-sized copies of the inputs.
  * Every problem is an EngineError of kind 'input' naming the field.
  */
-import { assertSeed, makeDrift, makeSchedule, timestepSubsequence, type DriftTable, type Schedule } from '../core/index.ts';
+import {
+  assertSeed,
+  makeDrift,
+  makeSchedule,
+  samplingTimesteps,
+  SPACINGS,
+  stepCountProblem,
+  type DriftTable,
+  type SamplingSpacing,
+  type Schedule,
+} from '../core/index.ts';
 import type { ModelConfig } from '../model/index.ts';
 import { EngineError } from './errors.ts';
 import {
@@ -39,6 +49,7 @@ export interface RunPlan {
   readonly mode: Mode;
   readonly sampler: SamplerName;
   readonly eta: number;
+  readonly spacing: SamplingSpacing;
   readonly clipX0: boolean;
   /** Head whose x^_0 drives the step (RunRequest.x0From). */
   readonly x0From: X0Source;
@@ -60,6 +71,10 @@ export interface RunPlan {
   readonly firstFrame: number;
   /** z at the first frame (B*S*S), when branching. */
   readonly startZ: Float32Array | null;
+  /** DPM-Solver++(2M) history when branching: the x0Hat of the frame before firstFrame (B*S*S), else null. */
+  readonly startPrevX0: Float32Array | null;
+  /** NFE before firstFrame (start.nfe when branching, else 0). */
+  readonly startNfe: number;
   /** Label-head guidance scale s (RunRequest.labelGuidance) and its target; null target: off. */
   readonly labelGuidance: number;
   readonly labelGuidanceTarget: LabelGuidanceTarget | null;
@@ -122,9 +137,10 @@ export function planRun(request: RunRequest, config: ModelConfig, tables: Tables
     throw bad(`unknown sampler ${JSON.stringify(request.sampler)}; valid: ${SAMPLERS.join(', ')}`);
   }
   if (typeof request.runId !== 'string' || request.runId === '') throw bad('runId must be a non-empty string');
-  if (!Number.isInteger(request.steps) || request.steps < 1 || request.steps > T) {
-    throw bad(`steps must be an integer in 1..${T}, got ${request.steps}`);
-  }
+  const stepProblem = stepCountProblem(request.sampler, request.steps, T);
+  if (stepProblem !== null) throw bad(stepProblem);
+  const spacing = request.spacing ?? 'trailing';
+  if (!(SPACINGS as readonly string[]).includes(spacing)) throw bad(`unknown spacing ${JSON.stringify(spacing)}; valid: ${SPACINGS.join(', ')}`);
   if (!(Number.isFinite(request.eta) && request.eta >= 0)) throw bad(`eta must be a finite number >= 0, got ${request.eta}`);
   if (request.batch !== 1 && request.batch !== 16) throw bad(`batch must be 1 or 16, got ${String(request.batch)}`);
   if (!(Number.isFinite(request.labelGuidance) && request.labelGuidance >= 0)) {
@@ -193,11 +209,13 @@ export function planRun(request: RunRequest, config: ModelConfig, tables: Tables
   }
 
   const steps = request.steps;
-  const sub = timestepSubsequence(T, steps); // descending, first = T
+  const sub = samplingTimesteps(tables.schedule, steps, spacing); // descending, first = T
   const frameT = mode === 'classify' ? [0, ...[...sub].reverse()] : [...sub, 0];
 
   let firstFrame = 0;
   let startZ: Float32Array | null = null;
+  let startPrevX0: Float32Array | null = null;
+  let startNfe = 0;
   if (request.start !== undefined) {
     if (mode === 'classify') throw bad("mode 'classify' cannot branch (start is for the reverse process)");
     const { fromStep, z } = request.start;
@@ -206,6 +224,18 @@ export function planRun(request: RunRequest, config: ModelConfig, tables: Tables
     checkFinite('start.z', z);
     firstFrame = fromStep;
     startZ = z;
+    const { prevX0, nfe } = request.start;
+    if (prevX0 !== undefined) {
+      if (!(prevX0 instanceof Float32Array) || prevX0.length !== B * n) throw bad(`start.prevX0 must be a Float32Array of ${B * n} values (batch ${B} x ${S} x ${S})`);
+      if (fromStep === 0) throw bad('start.prevX0 needs fromStep > 0 (it is the x0Hat of frame fromStep - 1)');
+      checkFinite('start.prevX0', prevX0);
+      startPrevX0 = prevX0;
+    }
+    if (nfe !== undefined) {
+      // A branch counts its parent's evaluations before the branch point (another sampler's, maybe).
+      if (!Number.isInteger(nfe) || nfe < 0) throw bad(`start.nfe must be an integer >= 0, got ${nfe}`);
+      startNfe = nfe;
+    }
   }
 
   return {
@@ -213,6 +243,7 @@ export function planRun(request: RunRequest, config: ModelConfig, tables: Tables
     mode,
     sampler: request.sampler,
     eta: request.eta,
+    spacing,
     clipX0: request.clipX0,
     x0From: request.x0From ?? DEFAULT_X0_SOURCE,
     seed: request.seed,
@@ -225,6 +256,8 @@ export function planRun(request: RunRequest, config: ModelConfig, tables: Tables
     frameT,
     firstFrame,
     startZ,
+    startPrevX0,
+    startNfe,
     labelGuidance: request.labelGuidance,
     labelGuidanceTarget,
     driftGuidance,

@@ -3,7 +3,7 @@
  * (src/store). Everything here crosses a postMessage boundary (via comlink), so it is plain data:
  * numbers, strings, typed arrays. Frames are CPU-side copies, never tfjs tensors.
  */
-import type { SamplerName } from '../core/index.ts';
+import type { SamplerName, SamplingSpacing } from '../core/index.ts';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 export type BackendPreference = 'auto' | BackendName;
@@ -28,6 +28,8 @@ export interface BackendReport {
   readonly attempts: readonly BackendAttempt[];
   /** One-sentence summary, e.g. "auto picked wasm (4 threads): 15 ms/step vs webgpu 1800 ms/step". */
   readonly summary: string;
+  /** setBackend's answer: ms the warm-up on the new backend took (InitResult.warmupMs of a switch). */
+  readonly warmupMs?: number;
 }
 
 export type LoadPhase = 'backend' | 'weights' | 'warmup' | 'ready';
@@ -77,7 +79,7 @@ export const MODES = ['joint', 'conditional', 'inpaint', 'classify', 'sketch', '
 export type Mode = (typeof MODES)[number];
 
 /** The sampler names are core's table (src/core/samplers.ts SAMPLERS), where each sampler's coefficients live. */
-export { SAMPLERS, type SamplerName } from '../core/index.ts';
+export { SAMPLERS, SPACINGS, type SamplerName, type SamplingSpacing } from '../core/index.ts';
 
 /**
  * Modes whose run has a drift to guide by (RunRequest.driftGuidance): every mode that gives or generates
@@ -95,10 +97,12 @@ export interface RunRequest {
   readonly runId: string;
   readonly mode: Mode;
   readonly sampler: SamplerName;
-  /** Number of reverse steps (1..T). */
+  /** Number of reverse steps (1..T, and at least the sampler's SAMPLER_INFO minSteps). */
   readonly steps: number;
-  /** DDIM eta (0 = deterministic). Ignored for DDPM. */
+  /** eta of DDIM and Euler a (0 = deterministic); ignored by the other samplers. */
   readonly eta: number;
+  /** How the steps' timesteps are spread (core samplingTimesteps): 'trailing' (default) or 'karras'. */
+  readonly spacing?: SamplingSpacing;
   readonly seed: number;
   readonly batch: 1 | 16;
   /** Clip x0-hat to [-1, 1] (default true). */
@@ -146,8 +150,12 @@ export interface RunRequest {
    * textbook estimate, which amplifies the eps head's drift-removal error by 1/sqrt(aB) at large t.
    */
   readonly x0From?: X0Source;
-  /** Branching: start from this frame's z_t (B*32*32) at timestep index `fromStep` of the schedule. */
-  readonly start?: { readonly z: Float32Array; readonly fromStep: number };
+  /**
+   * Branching: start from this frame's z_t (B*32*32) at timestep index `fromStep` of the schedule. A
+   * DPM-Solver++(2M) branch with fromStep > 0 also needs `prevX0`, frame fromStep - 1's x0Hat (its multistep
+   * history; without it the first step is first order); `nfe` is the parent's count at that frame (default 0).
+   */
+  readonly start?: { readonly z: Float32Array; readonly fromStep: number; readonly prevX0?: Float32Array; readonly nfe?: number };
   /** Use a different noise seed for the steps after `start` (branch with another seed). */
   readonly noiseSeed?: number;
 }
@@ -175,6 +183,11 @@ export interface Frame {
   readonly drift: Float32Array;
   /** Wall time of this step (forward + readback + sampler), ms. */
   readonly ms: number;
+  /**
+   * Network evaluations (NFE) the sampler made before this frame (guidance's extra forwards not counted): the
+   * run's total is the last frame's. Heun: 2 a step but the last. Absent in frames from before it was counted.
+   */
+  readonly nfe?: number;
 }
 
 export interface MemoryStats {
@@ -209,6 +222,9 @@ export interface EngineApi {
   run(request: RunRequest, onFrame: (frame: Frame) => void): Promise<'done' | 'cancelled'>;
   cancel(runId: string): void;
   memory(): MemoryStats;
-  /** Switch backend at runtime (re-uploads the weights, re-warms). */
-  setBackend(preference: BackendPreference): Promise<BackendReport>;
+  /**
+   * Switch backend at runtime (stops a run in progress: it resolves 'cancelled'; re-uploads the weights,
+   * re-warms), with the same progress phases as init's 'backend' and 'warmup'.
+   */
+  setBackend(preference: BackendPreference, onProgress?: (p: LoadProgress) => void): Promise<BackendReport>;
 }

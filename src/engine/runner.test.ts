@@ -226,6 +226,22 @@ describe('runTrajectory: modes', { timeout: 60_000 }, () => {
     expect(sqrtAlphaBar[1000]!).toBeLessThan(0.01);
   });
 
+  it("classify: x̂₀ follows x0From; the masked-image head's reads at t = T, where the eps estimate is noise", async () => {
+    const last = async (x0From: 'masked' | 'eps') => (await collect(m.network, m.tables, request({ mode: 'classify', image, steps: 2, x0From }))).frames[2]!;
+    const masked = await last('masked');
+    const eps = await last('eps');
+    expect(masked.t).toBe(1000);
+    // The masked head's prediction, clipped (clipX0 is on by default).
+    expect(maxAbsDiff(masked.x0Hat, masked.masked.map((v) => Math.min(1, Math.max(-1, v))))).toBeLessThan(1e-6);
+    /** Mean |difference| of horizontal neighbours: noise jumps, an image is smooth. */
+    const jump = (x: Float32Array) => {
+      let sum = 0;
+      for (let i = 0; i < x.length; i++) if (i % 32 !== 31) sum += Math.abs(x[i + 1]! - x[i]!);
+      return sum / (x.length - 32);
+    };
+    expect(jump(masked.x0Hat)).toBeLessThan(jump(eps.x0Hat) / 3);
+  });
+
   it('label-head (classifier) guidance: eps~ = eps^ - s sqrt(1 - aB_t) grad log p(y | z_t)', async () => {
     const s = 2;
     const base = request({ mode: 'conditional', classId: 4, steps: 1, clipX0: false });
@@ -457,6 +473,82 @@ describe('runTrajectory: errors, cancellation, memory', { timeout: 60_000 }, () 
     const gen = runTrajectory(m.network, m.tables, request({ steps: 5 }), new CancelToken());
     await gen.next();
     await gen.return('cancelled');
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('runTrajectory: Heun, DPM-Solver++(2M), spacing and NFE', { timeout: 120_000 }, () => {
+  const badRequest = (over: Parameters<typeof request>[0], re: RegExp): void => {
+    let caught: unknown;
+    try {
+      runTrajectory(m.network, m.tables, request(over), new CancelToken());
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(EngineError);
+    expect((caught as EngineError).kind).toBe('input');
+    expect((caught as EngineError).message).toMatch(re);
+  };
+
+  it('Heun: each step is core referenceStep with the model asked again at tPrev on the predictor; NFE 0, 2, 3', async () => {
+    const req = request({ sampler: 'heun', steps: 2, seed: 21, x0From: 'eps' });
+    const f = (await collect(m.network, m.tables, req)).frames;
+    expect(f.map((x) => x.t)).toEqual([1000, 500, 0]);
+    expect(f.map((x) => x.nfe)).toEqual([0, 2, 3]);
+    const asked: number[] = [];
+    const ref = referenceStep({
+      schedule: m.tables.schedule, sampler: 'heun', eta: 0, zt: f[0]!.z, epsHat: epsAt(f[0]!.z, 1000), t: 1000, tPrev: 500, clipX0: true,
+      epsAt: (z, t) => {
+        asked.push(t);
+        return epsAt(z, t);
+      },
+    });
+    expect(asked).toEqual([500]);
+    // From t = T the Euler form y' = 44 y_t - 43 eps cancels in float32 (tensors) against the float64 reference:
+    // ~3e-4 seen; a wrong coefficient is O(0.1).
+    expect(maxAbsDiff(f[1]!.z, ref.prev), 'z after the corrected step').toBeLessThan(1e-3);
+    // The last step (to t = 0) is an Euler step: one evaluation.
+    const last = referenceStep({ schedule: m.tables.schedule, sampler: 'heun', eta: 0, zt: f[1]!.z, epsHat: epsAt(f[1]!.z, 500), t: 500, tPrev: 0, clipX0: true });
+    expect(last.evaluations).toBe(1);
+    expect(maxAbsDiff(f[2]!.x0Hat, last.prev)).toBeLessThan(1e-4);
+  });
+
+  it("DPM-Solver++(2M): the second step uses frame 0's x0Hat; a branch given start.prevX0 retraces its parent, one without takes a first-order step", async () => {
+    const req = request({ sampler: 'dpmpp_2m', steps: 3, seed: 8, x0From: 'eps', spacing: 'karras' });
+    const f = (await collect(m.network, m.tables, req)).frames;
+    expect(f.map((x) => x.t)).toEqual([1000, 594, 1, 0]);
+    expect(f.map((x) => x.nfe)).toEqual([0, 1, 2, 3]);
+    const ref = referenceStep({
+      schedule: m.tables.schedule, sampler: 'dpmpp_2m', eta: 0, zt: f[1]!.z, epsHat: epsAt(f[1]!.z, 594), t: 594, tPrev: 1, clipX0: true,
+      tBefore: 1000, prevX0: f[0]!.x0Hat,
+    });
+    expect(maxAbsDiff(f[2]!.z, ref.prev), 'z after the second-order step').toBeLessThan(1e-4);
+    const same = (await collect(m.network, m.tables, { ...req, start: { z: f[1]!.z, fromStep: 1, prevX0: f[0]!.x0Hat, nfe: 1 } })).frames;
+    expectSameFrames(f.slice(1), same);
+    expect(same.map((x) => x.nfe)).toEqual([1, 2, 3]);
+    const without = (await collect(m.network, m.tables, { ...req, start: { z: f[1]!.z, fromStep: 1 } })).frames;
+    expect(maxAbsDiff(without[1]!.z, f[2]!.z), 'without the history the step is first order').toBeGreaterThan(1e-3);
+    expect(without.map((x) => x.nfe)).toEqual([0, 1, 2]);
+  });
+
+  it('rejects a step count the sampler cannot take, an unknown spacing and a malformed history', () => {
+    badRequest({ sampler: 'dpmpp_2m', steps: 1 }, /steps: DPM\+\+ 2M needs at least 3 steps \(its first and last steps are first order\), got 1/);
+    badRequest({ sampler: 'heun', steps: 1 }, /steps: Heun needs at least 2 steps/);
+    badRequest({ sampler: 'lms' as never }, /unknown sampler "lms"; valid: ddim, ddpm, euler, euler_a, heun, dpmpp_2m/);
+    badRequest({ spacing: 'log' as never }, /unknown spacing "log"; valid: trailing, karras/);
+    badRequest({ sampler: 'dpmpp_2m', start: { z: new Float32Array(1024), fromStep: 1, prevX0: new Float32Array(3) } }, /start\.prevX0 must be a Float32Array of 1024 values/);
+    badRequest({ sampler: 'dpmpp_2m', start: { z: new Float32Array(1024), fromStep: 0, prevX0: new Float32Array(1024) } }, /start\.prevX0 needs fromStep > 0/);
+    badRequest({ sampler: 'heun', start: { z: new Float32Array(1024), fromStep: 1, nfe: -1 } }, /start\.nfe must be an integer >= 0, got -1/);
+  });
+
+  it('leaves tf.memory().numTensors unchanged: Heun with both guidances, 2M inpainting with paste', { timeout: 240_000 }, async () => {
+    const runs = [
+      request({ mode: 'conditional', classId: 2, sampler: 'heun', steps: 2, labelGuidance: 1, driftGuidance: 1 }),
+      request({ mode: 'inpaint', image, mask, paste: true, sampler: 'dpmpp_2m', steps: 3, spacing: 'karras' }),
+    ];
+    await collect(m.network, m.tables, runs[0]!); // burn-in
+    const before = tf.memory().numTensors;
+    for (const r of runs) await collect(m.network, m.tables, r);
     expect(tf.memory().numTensors).toBe(before);
   });
 });

@@ -6,12 +6,16 @@
  * inpainting with paste (the visible pixels of y_{t-1} from pasteNoise(seed, t_{t-1}), composited exactly at
  * t = 0), drift guidance on the masked-image head (sketch; class-conditional after label-head guidance) and
  * on the eps head (joint DDPM), and label commitment (joint DDIM, the generated label's drift given only at
- * the steps where the label head is sure; the case has both kinds of step). Regenerate it from the shipped weights with
+ * the steps where the label head is sure; the case has both kinds of step). public/fixtures/trajectory-samplers.json
+ * (beside it, so that neither file passes 1 MB) has the samplers beyond DDPM and DDIM with the NFE before every
+ * frame: Euler and Euler a on Karras timesteps, Heun with drift guidance (2 evaluations a step, each 2 forwards),
+ * DPM-Solver++(2M) in joint mode and in inpainting with paste on Karras timesteps (its history: the composited
+ * x0Hat of the frame before). Regenerate both from the shipped weights with
  * `/usr/bin/python3 training/export.py --from-weights public/weights --fixtures-only`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { maxAbsDiff, readRepoJson } from '../model/testing.ts';
-import type { Mode, RunRequest, SamplerName, X0Source } from './protocol.ts';
+import type { Mode, RunRequest, SamplerName, SamplingSpacing, X0Source } from './protocol.ts';
 import { collect, loadTestModel, request, type TestModel } from './testing.ts';
 
 interface TrajectoryCase {
@@ -30,6 +34,9 @@ interface TrajectoryCase {
   readonly labelGuidance: number;
   readonly driftGuidance: number;
   readonly labelCommit: number;
+  /** trajectory-samplers.json only: the spacing and the NFE before each frame (the last entry: the run's total). */
+  readonly spacing?: SamplingSpacing;
+  readonly nfe?: number[];
   /** t of each reverse step, descending. */
   readonly steps_t: number[];
   /** z_t before each step (32x32 each). */
@@ -46,7 +53,8 @@ let cases: TrajectoryCase[];
 
 beforeAll(async () => {
   m = await loadTestModel();
-  cases = ((await readRepoJson('public/fixtures/trajectory.json')) as { cases: TrajectoryCase[] }).cases;
+  const read = async (file: string): Promise<TrajectoryCase[]> => ((await readRepoJson(file)) as { cases: TrajectoryCase[] }).cases;
+  cases = [...(await read('public/fixtures/trajectory.json')), ...(await read('public/fixtures/trajectory-samplers.json'))];
 });
 afterAll(() => m.dispose());
 
@@ -54,7 +62,10 @@ afterAll(() => m.dispose());
 const TOL = 2e-3;
 
 describe('runner matches the PyTorch sampler (trajectory fixture)', { timeout: 120_000 }, () => {
-  const names = ['joint-ddim', 'conditional-ddpm', 'inpaint-ddim-eta', 'inpaint-paste-ddpm', 'sketch-dg-ddim', 'conditional-lg-dg-ddim', 'joint-dg-eps-ddpm', 'joint-lc-ddim'];
+  const names = [
+    'joint-ddim', 'conditional-ddpm', 'inpaint-ddim-eta', 'inpaint-paste-ddpm', 'sketch-dg-ddim', 'conditional-lg-dg-ddim', 'joint-dg-eps-ddpm', 'joint-lc-ddim',
+    'unconditional-euler-karras', 'conditional-euler-a', 'sketch-heun-dg', 'joint-dpmpp2m', 'inpaint-dpmpp2m-karras',
+  ];
   it('the fixture has exactly these cases', () => {
     expect(cases.map((c) => c.name).sort()).toEqual([...names].sort());
   });
@@ -77,10 +88,12 @@ describe('runner matches the PyTorch sampler (trajectory fixture)', { timeout: 1
         labelGuidance: c!.labelGuidance,
         driftGuidance: c!.driftGuidance,
         labelCommit: c!.labelCommit,
+        ...(c!.spacing === undefined ? {} : { spacing: c!.spacing }),
       });
       const { frames, end } = await collect(m.network, m.tables, req);
       expect(end).toBe('done');
       expect(frames.map((f) => f.t)).toEqual([...c!.steps_t, 0]);
+      if (c!.nfe !== undefined) expect(frames.map((f) => f.nfe), 'NFE before every frame').toEqual(c!.nfe);
       c!.steps_t.forEach((_, k) => {
         const f = frames[k]!;
         expect(maxAbsDiff(f.z, c!.z[k]!), `z at step ${k}`).toBeLessThan(TOL);

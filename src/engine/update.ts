@@ -5,7 +5,7 @@
  * shift and drift guidance). Element-wise work stays on the backend. Call inside a tf.tidy.
  */
 import * as tf from '@tensorflow/tfjs';
-import { conversions, type Schedule, type StepCoefficients } from '../core/index.ts';
+import { conversions, type CorrectorCoefficients, type Schedule, type StepCoefficients } from '../core/index.ts';
 import type { X0Source } from './protocol.ts';
 
 export interface X0Estimate {
@@ -125,10 +125,26 @@ export function stepEstimate(a: EstimateInputs): X0Estimate {
 }
 
 /**
- * y_prev = x0 x^_0 + y y_t + eps eps + sigma xi with one step's coefficients (core stepCoefficients); add
- * c^_prev to get z_prev. xi ~ N(0, I) [B, S, S, 1] is needed when sigma > 0.
+ * y_prev = x0 x^_0 + y y_t + eps eps + sigma xi (+ prevX0 x^_0 of the step before: DPM-Solver++(2M)) with one
+ * step's coefficients (core stepCoefficients); add c^_prev to get z_prev. xi ~ N(0, I) [B, S, S, 1] is needed
+ * when sigma > 0, the previous x^_0 when prevX0 != 0.
  */
-export function reverseStep(co: StepCoefficients, y: tf.Tensor4D, estimate: X0Estimate, noise: tf.Tensor4D | null): tf.Tensor4D {
+export function reverseStep(co: StepCoefficients, y: tf.Tensor4D, estimate: X0Estimate, noise: tf.Tensor4D | null, prevX0: tf.Tensor4D | null = null): tf.Tensor4D {
   if (co.sigma !== 0 && noise === null) throw new Error(`a step with sigma ${co.sigma} > 0 needs noise`);
-  return combine([[estimate.x0, co.x0], [y, co.y], [estimate.eps, co.eps], ...(noise === null ? [] : [[noise, co.sigma] as const])]); // [B, S, S, 1]
+  if (co.prevX0 !== 0 && prevX0 === null) throw new Error(`a step with prevX0 ${co.prevX0} needs the previous step's x^_0`);
+  return combine([
+    [estimate.x0, co.x0],
+    [y, co.y],
+    [estimate.eps, co.eps],
+    ...(noise === null ? [] : [[noise, co.sigma] as const]),
+    ...(prevX0 === null ? [] : [[prevX0, co.prevX0] as const]),
+  ]); // [B, S, S, 1]
+}
+
+/**
+ * Heun's corrector (Karras et al. 2022, Alg. 1 line 10-11): y_prev = y y_t + eps eps(t) + epsNext eps(tPrev), with
+ * eps(tPrev) the one consistent with the x^_0 of the model's second evaluation, on the predictor at tPrev.
+ */
+export function correctorStep(cc: CorrectorCoefficients, y: tf.Tensor4D, estimate: X0Estimate, next: X0Estimate): tf.Tensor4D {
+  return combine([[y, cc.y], [estimate.eps, cc.eps], [next.eps, cc.epsNext]]); // [B, S, S, 1]
 }

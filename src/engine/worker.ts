@@ -60,7 +60,17 @@ const api: EngineWorkerApi = {
   cancel: (runId) => core.cancel(runId),
   cancelInit: () => core.cancelInit(),
   memory: () => core.memory(),
-  setBackend: (preference) => guarded(() => core.setBackend(preference)),
+  setBackend: (preference, onProgress) =>
+    guarded(async () => {
+      if (!onProgress) return core.setBackend(preference);
+      const delivered: Promise<unknown>[] = [];
+      try {
+        return await core.setBackend(preference, (p: LoadProgress) => void delivered.push(Promise.resolve(onProgress(p)).catch(() => undefined)));
+      } finally {
+        await Promise.all(delivered);
+        release(onProgress);
+      }
+    }),
   subscribe: (listener: (event: EngineEvent) => void) => core.subscribe((event) => void Promise.resolve(listener(event)).catch(() => undefined)),
   ping: () => true,
   loseDeviceForTesting: () => core.loseDeviceForTesting(),

@@ -1,43 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { BackendReport, Frame, InitResult, RunRequest } from '../engine/protocol.ts';
 import { branchChanges, treeOrder } from './branches.ts';
 import { compareIndex, frameDiff } from './compare.ts';
-import type { EngineLike } from './state.ts';
 import { DEFAULT_CONFIG, createAppStore, type AppStore, type RunSummary } from './store.ts';
-
-const REPORT: BackendReport = { chosen: 'wasm', preference: 'auto', attempts: [], summary: 'wasm' };
-
-/** z of frame k: seed * 1000 + k for a run from noise; a branch continues its start z plus (k - fromStep). */
-function frameOf(request: RunRequest, index: number): Frame {
-  const n = request.batch * 1024;
-  const base = request.start ? request.start.z[0]! - request.start.fromStep : request.seed * 1000;
-  const probs = new Float32Array(request.batch * 10).fill(0.1);
-  return {
-    runId: request.runId, index, t: Math.round(1000 * (1 - index / request.steps)),
-    z: new Float32Array(n).fill(base + index), x0Hat: new Float32Array(n).fill(request.sampler === 'ddpm' ? 0.5 : 0),
-    masked: new Float32Array(n), sketch: new Float32Array(n), labelProbs: probs, repr: new Float32Array(request.batch * 8), drift: new Float32Array(n), ms: 1,
-  };
-}
-
-/** Runs every request to the end at once. */
-class AutoEngine implements EngineLike {
-  requests: RunRequest[] = [];
-  init(): Promise<InitResult> {
-    return Promise.resolve({ backend: REPORT, config: {}, trained: true, weightsBytes: 1, loadMs: 1, warmupMs: 1 });
-  }
-  run(request: RunRequest, onFrame: (f: Frame) => void): Promise<'done' | 'cancelled'> {
-    this.requests.push(request);
-    for (let i = request.start?.fromStep ?? 0; i <= request.steps; i++) onFrame(frameOf(request, i));
-    return Promise.resolve('done');
-  }
-  cancel(): void {}
-  memory() {
-    return { numTensors: 0, numBytes: 0 };
-  }
-  setBackend(): Promise<BackendReport> {
-    return Promise.resolve(REPORT);
-  }
-}
+import { AutoEngine } from './testing.ts';
 
 describe('branches and history', () => {
   let fake: AutoEngine;
@@ -140,7 +105,7 @@ describe('branches and history', () => {
     const br = fake.requests.at(-1)!;
     expect(br).toMatchObject({ mode: 'sketch', x0From: 'masked', start: { fromStep: 2 } });
     expect(br.sketch).toEqual(sketch);
-    expect(store.getState().trajectory.run).toMatchObject({ mode: 'sketch', repr: null, reprPoint: null });
+    expect(store.getState().trajectory.run).toMatchObject({ mode: 'sketch', repr: null, reprPoint: null, testIndex: null, sketchIndex: null });
     expect(store.getState().trajectory.run?.sketch).toEqual(sketch);
   });
 
@@ -159,7 +124,7 @@ describe('branches and history', () => {
   it('names what a branch changed, the x0 source and the mode inputs included', () => {
     const sketch = new Float32Array(1024);
     // Guidances set here, not taken from DEFAULT_CONFIG, so the branch's values below are changes whatever the defaults.
-    const parent: RunSummary = { ...DEFAULT_CONFIG, labelGuidance: 0, driftGuidance: 0, runId: 'a', image: null, mask: null, trueLabel: null, sketch, repr: null, reprPoint: null };
+    const parent: RunSummary = { ...DEFAULT_CONFIG, labelGuidance: 0, driftGuidance: 0, runId: 'a', image: null, mask: null, trueLabel: null, sketch, repr: null, reprPoint: null, testIndex: null, sketchIndex: null };
     expect(branchChanges(parent, { ...parent, runId: 'b' })).toBe('same settings');
     expect(branchChanges(parent, { ...parent, runId: 'b', seed: 7, x0From: 'eps', sketch: new Float32Array(1024).fill(1, 0, 3) })).toBe('seed 7, x̂₀ from eps, sketch');
     expect(branchChanges(parent, { ...parent, runId: 'b', driftGuidance: 2, labelGuidance: 1 })).toBe('label guidance 1, drift guidance 2');

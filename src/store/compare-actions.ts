@@ -5,7 +5,7 @@
  */
 import type { StoreContext } from './context.ts';
 import type { EngineParts } from './engine-actions.ts';
-import { runRequest } from './request.ts';
+import { runRequest, startAt } from './request.ts';
 import { createRunChannel } from './run-channel.ts';
 import { sanitizeConfig, type Actions, type CompareKnobs, type RunSummary } from './state.ts';
 
@@ -69,7 +69,7 @@ export function createCompareActions(ctx: StoreContext, parts: { readonly engine
       // (the frame at that index comes again and is dropped by the buffer as a duplicate).
       const resume = () => {
         const last = channel.buffer.at(channel.buffer.length - 1);
-        return { request: last ? { ...request, start: { z: last.z.slice(), fromStep: last.index } } : request, step: last ? last.index : 0 };
+        return { request: last ? { ...request, start: startAt(channel.buffer, last.index) } : request, step: last ? last.index : 0 };
       };
       const outcome = await runRecovering(request, channel.onFrame, () => channel.isCurrent(runId), resume);
       if (outcome === 'stale') return;

@@ -6,7 +6,7 @@
  * DEFAULT_CONFIG (state.ts) takes its drift guidance and label commitment from here, and a mode switch
  * moves drift guidance to the new mode's default unless the user has changed it (followModeDefaults).
  */
-import type { Mode } from '../engine/protocol.ts';
+import type { Mode, SamplerName, SamplingSpacing } from '../engine/protocol.ts';
 
 /** The modes that have a drift guidance default: those with a condition (protocol.ts DRIFT_GUIDANCE_MODES). */
 export type DriftGuidanceMode = Exclude<Mode, 'unconditional' | 'classify'>;
@@ -21,6 +21,16 @@ export interface SamplingDefaults {
 export const SAMPLING_DEFAULTS: SamplingDefaults = {
   driftGuidance: { joint: 2, conditional: 2, inpaint: 0, sketch: 4, representation: 0 },
   labelCommit: 0.3,
+};
+
+/**
+ * The sampler a new page starts with, chosen by the quality curve (public/weights/report.json `qualityVsNfe`,
+ * measured by training/eval.py --quality-vs-nfe; README "Samplers"): DDIM, 50 steps, trailing timesteps.
+ */
+export const DEFAULT_SAMPLING: { readonly sampler: SamplerName; readonly steps: number; readonly spacing: SamplingSpacing } = {
+  sampler: 'ddim',
+  steps: 50,
+  spacing: 'trailing',
 };
 
 /** The mode names of Python's table (sampling.py, training/sample.py --mode) -> the store's Mode. */

@@ -57,6 +57,11 @@ export function createEngineActions(
    */
   let recovery: { readonly message: string; readonly result: Promise<boolean> } | null = null;
   let memoryTimer: ReturnType<typeof setInterval> | null = null;
+  /**
+   * The backend switch asked for by hand, latest first: a run the engine stopped for it (it resolves
+   * 'cancelled' while still current) waits for `done` and continues from its last frame (runRecovering).
+   */
+  let manual: { readonly epoch: number; readonly done: Promise<boolean> } = { epoch: 0, done: Promise.resolve(true) };
 
   const pollMemory = async () => {
     if (!ctx.engine || get().engine.status !== 'ready') return;
@@ -162,8 +167,18 @@ export function createEngineActions(
     for (;;) {
       try {
         if (!ctx.engine) throw new Error('No inference engine is configured.');
+        const epoch = manual.epoch;
         const result = await ctx.engine.run(attempt, onFrame);
-        return isCurrent() ? result : 'stale';
+        if (!isCurrent()) return 'stale';
+        if (result !== 'cancelled' || manual.epoch === epoch) return result;
+        // Stopped by a backend switch (a cancel by the user makes the run stale): continue from the last frame.
+        const next = resume();
+        if (!(await manual.done)) return { error: get().engine.error ?? { kind: 'backend', message: 'The backend switch failed.' } };
+        if (!isCurrent()) return 'stale';
+        const chosen = get().engine.report?.chosen ?? 'the new backend';
+        parts.view.actions.notify(`Switched to ${chosen} at step ${next.step}; the run continues from step ${next.step}.`, 'info');
+        attempt = next.request;
+        continue;
       } catch (e) {
         if (!isCurrent()) return 'stale';
         const error = toErrorInfo(e, 'internal');
@@ -178,19 +193,32 @@ export function createEngineActions(
     }
   };
 
+  /**
+   * Switches backend by hand, with its phases in engine.switchProgress and the new warm-up time. A run in
+   * progress is not lost: the engine stops it and it continues from its last frame on the new backend
+   * (runRecovering), as after a GPU loss.
+   */
   const switchBackend = async (preference: BackendPreference) => {
     if (!ctx.engine) return;
-    cancelRun();
-    patch('engine', { switching: true, preference, error: null });
+    const running = get().trajectory.status === 'running' || get().compare.status === 'running';
+    const first = running ? 'stopping the run at its last frame' : `starting ${preference}`;
+    patch('engine', { switching: true, preference, error: null, switchProgress: { phase: 'backend', fraction: 0, message: first } });
     // A loss on the backend switched to is a new loss, even with the same message as the last one.
     recovery = null;
+    let finish: (ok: boolean) => void = () => undefined;
+    manual = { epoch: manual.epoch + 1, done: new Promise<boolean>((r) => (finish = r)) };
     try {
-      const report = await ctx.engine.setBackend(preference);
-      patch('engine', { status: 'ready', report, switching: false, msPerStep: null });
+      const report = await ctx.engine.setBackend(preference, (p) => {
+        if (get().engine.switching) patch('engine', { switchProgress: p });
+      });
+      const warmup = report.warmupMs !== undefined ? { warmupMs: report.warmupMs } : {};
+      patch('engine', { status: 'ready', report, switching: false, switchProgress: null, msPerStep: null, ...warmup });
       startMemoryPoll();
       void pollMemory();
+      finish(true);
     } catch (e) {
-      patch('engine', { switching: false, status: 'error', error: toErrorInfo(e, 'backend') });
+      patch('engine', { switching: false, switchProgress: null, status: 'error', error: toErrorInfo(e, 'backend') });
+      finish(false);
     }
   };
 

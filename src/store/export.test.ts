@@ -18,7 +18,7 @@ function frame(index: number, batch: number): Frame {
 
 describe('export', () => {
   it('JSON is what its schema says, and a malformed file is refused naming the field', () => {
-    const run: RunSummary = { ...DEFAULT_CONFIG, runId: 'r', image: null, mask: null, trueLabel: null, sketch: null, repr: new Float32Array([0.5, -1]), reprPoint: 4 };
+    const run: RunSummary = { ...DEFAULT_CONFIG, runId: 'r', image: null, mask: null, trueLabel: null, sketch: null, testIndex: null, sketchIndex: null, repr: new Float32Array([0.5, -1]), reprPoint: 4 };
     const exported = trajectoryExport(run, [0, 1].map((i) => frame(i, 1)), ['a', 'b']);
     const json: unknown = JSON.parse(JSON.stringify(exported));
     expect(parseTrajectoryExport(json)).toEqual(json); // nothing dropped or changed
@@ -36,7 +36,7 @@ describe('export', () => {
   it('JSON has the config and one entry per frame with per-sample arrays', () => {
     const mask = new Float32Array(1024).fill(1).fill(0, 0, 100);
     // Guidances set here, not taken from DEFAULT_CONFIG (whose drift guidance is the measured default).
-    const run: RunSummary = { ...DEFAULT_CONFIG, mode: 'inpaint', labelGuidance: 0, driftGuidance: 0, batch: 16, runId: 'r', image: new Float32Array(1024), mask, trueLabel: 3, sketch: null, repr: null, reprPoint: null };
+    const run: RunSummary = { ...DEFAULT_CONFIG, mode: 'inpaint', labelGuidance: 0, driftGuidance: 0, batch: 16, runId: 'r', image: new Float32Array(1024), mask, trueLabel: 3, sketch: null, repr: null, reprPoint: null, testIndex: null, sketchIndex: null };
     const frames = [0, 1, 2].map((i) => frame(i, 16));
     const out = JSON.parse(JSON.stringify(trajectoryExport(run, frames, ['a']))) as ReturnType<typeof trajectoryExport>;
     expect(out.frames).toHaveLength(3);
@@ -61,7 +61,7 @@ describe('export', () => {
 
   it('JSON carries a sketch run\'s edge map and a representation run\'s point and vector', () => {
     const sketch = new Float32Array(1024).fill(1, 40, 90);
-    const base: RunSummary = { ...DEFAULT_CONFIG, runId: 'r', image: null, mask: null, trueLabel: null, sketch: null, repr: null, reprPoint: null };
+    const base: RunSummary = { ...DEFAULT_CONFIG, runId: 'r', image: null, mask: null, trueLabel: null, sketch: null, repr: null, reprPoint: null, testIndex: null, sketchIndex: null };
     const out = trajectoryExport({ ...base, mode: 'sketch', sketch }, [frame(0, 1)], []);
     expect(decodeSketchBits(String(out.config['sketch']), 32)).toEqual(sketch);
     expect(out.config['x0From']).toBe('masked');

@@ -27,6 +27,9 @@ export const TrajectoryExportSchema = fields({
     runId: v.string('a string'),
     trueLabel: nullable(integer(0)),
     reprPoint: nullable(integer(0)),
+    /** The bundled test image the run's input came from (image or sketch), null for a drawn or uploaded one. */
+    testIndex: nullable(integer(0)),
+    sketchIndex: nullable(integer(0)),
     mask: nullable(v.string('a string')),
     sketch: nullable(v.string('a string')),
     /** Representation mode: the vector, comma-separated. */

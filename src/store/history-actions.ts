@@ -8,6 +8,7 @@ import type { RunRequest } from '../engine/protocol.ts';
 import { NO_COMPARE_RUN, type CompareParts } from './compare-actions.ts';
 import type { StoreContext } from './context.ts';
 import type { Player } from './player.ts';
+import { startAt } from './request.ts';
 import type { RunParts } from './run-actions.ts';
 import { sanitizeConfig, type Actions, type RunConfig } from './state.ts';
 import type { TrajectoryParts } from './trajectory.ts';
@@ -42,14 +43,13 @@ export function createHistoryActions(
       const fail = (message: string) => patch('trajectory', { error: { kind: 'input', message } });
       if (parent.mode === 'classify' || config.mode === 'classify') return fail('Classify runs the forward process: it cannot branch.');
       if (!(k >= 0 && k < parent.steps && k < buffer.length)) return fail(`Branch from a frame in 0..${Math.min(parent.steps, buffer.length) - 1}.`);
-      const from = buffer.at(k)!;
-      // The branch keeps the parent's timesteps (steps) and batch; every other setting is the controls'.
-      const branchConfig: RunConfig = { ...config, steps: parent.steps, batch: parent.batch };
+      // The branch keeps the parent's timesteps (steps and spacing) and batch; every other setting is the controls'.
+      const branchConfig: RunConfig = { ...config, steps: parent.steps, batch: parent.batch, spacing: parent.spacing };
       const built = buildRequest(branchConfig, ctx.newRunId());
       if (!built) return;
-      const request: RunRequest = { ...built.request, start: { z: from.z.slice(), fromStep: k } };
+      const request: RunRequest = { ...built.request, start: startAt(buffer, k) };
       const prefill = buffer.all().slice(0, k);
-      if (get().config.steps !== parent.steps || get().config.batch !== parent.batch) set({ config: branchConfig });
+      if (get().config.steps !== parent.steps || get().config.batch !== parent.batch || get().config.spacing !== parent.spacing) set({ config: branchConfig });
       await launch(request, built.summary, { runId: parentId, fromStep: k }, prefill);
     },
     openRun(runId) {

@@ -1,7 +1,9 @@
 /**
  * The playback loop and the player's actions. The loop holds a cancel token (TF Playground's `Player`):
  * play, pause, seek, a new run, a new seed or mode bump `playToken` and the old loop stops at its
- * next tick. While a run is still producing frames the loop waits at the last frame instead of stopping.
+ * next tick. While a run is still producing frames the loop waits at the last frame instead of stopping,
+ * and with follow live on (the default) each tick of a run in progress shows the newest frame: playback
+ * never lags the computation by more than one tick (1/fps s).
  */
 import type { StoreContext } from './context.ts';
 import type { Actions } from './state.ts';
@@ -11,7 +13,7 @@ export interface Player {
   readonly stopLoop: () => void;
   /** Starts a loop from the frame shown, at `player.fps`. */
   readonly startLoop: () => void;
-  readonly actions: Pick<Actions, 'play' | 'pause' | 'togglePlay' | 'seek' | 'stepBy' | 'jumpToStart' | 'jumpToEnd' | 'setFps'>;
+  readonly actions: Pick<Actions, 'play' | 'pause' | 'togglePlay' | 'seek' | 'stepBy' | 'jumpToStart' | 'jumpToEnd' | 'setFps' | 'setFollow'>;
 }
 
 export function createPlayer(ctx: StoreContext): Player {
@@ -32,7 +34,10 @@ export function createPlayer(ctx: StoreContext): Player {
     const tick = () => {
       if (token !== playToken) return; // a newer play/pause/seek/run invalidated this loop
       const { player, trajectory } = get();
-      if (player.frameIndex < trajectory.frameCount - 1) {
+      const newest = trajectory.frameCount - 1;
+      if (player.follow && trajectory.status === 'running' && player.frameIndex < newest) {
+        patch('player', { frameIndex: newest });
+      } else if (player.frameIndex < newest) {
         patch('player', { frameIndex: player.frameIndex + 1 });
       } else if (trajectory.status !== 'running') {
         patch('player', { playing: false });
@@ -74,6 +79,13 @@ export function createPlayer(ctx: StoreContext): Player {
     },
     jumpToEnd() {
       actions.seek(get().trajectory.frameCount - 1);
+    },
+    setFollow(follow) {
+      patch('player', { follow });
+      if (follow && get().trajectory.status === 'running') {
+        patch('player', { frameIndex: Math.max(0, get().trajectory.frameCount - 1) });
+        actions.play();
+      }
     },
     setFps(fps) {
       if (!Number.isFinite(fps) || fps <= 0) return;

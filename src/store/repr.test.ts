@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Frame } from '../engine/protocol.ts';
-import { fromCanvas, mapBounds, nearestPoint, pointVector, reprTrail, toCanvas } from './repr.ts';
+import { fromCanvas, mapBounds, nearestPoint, neighbourInDirection, pointVector, reprTrail, toCanvas } from './repr.ts';
 import type { MapPoints } from './state.ts';
 
 /** Points with D = 3: (u, v, w). */
@@ -9,6 +9,25 @@ function points(rows: number[][]): MapPoints {
 }
 
 describe('representation map', () => {
+  it('an arrow moves to the nearest point in its 90-degree cone, and stays when the cone is empty', () => {
+    // 0 at the origin; 1 right and a little up; 2 far right; 3 up; 4 up-left, outside the cone of "right".
+    const p = points([
+      [0, 0, 0],
+      [1, 0.2, 0],
+      [3, 0, 0],
+      [0, 2, 0],
+      [-2, 1.5, 0],
+    ]);
+    expect(neighbourInDirection(p, 0, 1, 0)).toBe(1);
+    expect(neighbourInDirection(p, 1, 1, 0)).toBe(2);
+    expect(neighbourInDirection(p, 0, 0, 1)).toBe(3);
+    expect(neighbourInDirection(p, 0, -1, 0)).toBe(4);
+    expect(neighbourInDirection(p, 0, 0, -1)).toBe(0);
+    expect(neighbourInDirection(p, 3, -1, 0)).toBe(4);
+    expect(neighbourInDirection(p, 2, 1, 0)).toBe(2);
+    expect(neighbourInDirection(p, 9, 1, 0)).toBe(9);
+  });
+
   const pts = points([
     [-2, 0, 9],
     [2, 1, 8],

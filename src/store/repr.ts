@@ -77,6 +77,30 @@ export function nearestPoint(points: MapPoints, p: UV): number {
   return best;
 }
 
+/**
+ * The point a keyboard arrow moves to from point `from`: the nearest one (in (u, v)) inside the 90° cone
+ * around direction (du, dv) (v upwards, as drawn), or `from` itself when that cone is empty.
+ */
+export function neighbourInDirection(points: MapPoints, from: number, du: number, dv: number): number {
+  if (from < 0 || from >= points.count) return from;
+  const o = pointUV(points, from);
+  let best = from;
+  let bestD = Infinity;
+  for (let i = 0; i < points.count; i++) {
+    const u = points.reprs[i * points.dim]! - o.u;
+    const v = points.reprs[i * points.dim + 1]! - o.v;
+    const along = u * du + v * dv; // du, dv is a unit axis direction
+    const across = Math.abs(u * dv - v * du);
+    if (along <= 0 || across > along) continue;
+    const d = u * u + v * v;
+    if (d < bestD) {
+      bestD = d;
+      best = i;
+    }
+  }
+  return best;
+}
+
 /** The full D-dimensional vector of point i (a copy), or null for an index out of range. */
 export function pointVector(points: MapPoints, i: number): Float32Array | null {
   if (!Number.isInteger(i) || i < 0 || i >= points.count) return null;

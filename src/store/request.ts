@@ -3,7 +3,7 @@
  * both runs that send one (run-actions.ts buildRequest for A, compare-actions.ts for B), so that a new
  * RunRequest field reaches both.
  */
-import type { RunRequest } from '../engine/protocol.ts';
+import type { Frame, RunRequest } from '../engine/protocol.ts';
 import { driftGuidanceApplies, labelCommitApplies, labelGuidanceApplies, type RunConfig } from './state.ts';
 
 /** The mode's inputs (null where the mode takes none); each is copied into the request. */
@@ -14,6 +14,23 @@ export interface RunInputs {
   readonly repr: Float32Array | null;
 }
 
+/**
+ * RunRequest.start at frame k of a run's frames (indexed by frame index): its z, the NFE so far, and frame k - 1's
+ * x0Hat, DPM-Solver++(2M)'s history (the runner uses it only for that sampler). Branches, the resume after a lost
+ * GPU (A and B) and edited branches all start here, so a 2M run continues exactly.
+ */
+export function startAt(frames: { at(index: number): Frame | undefined }, k: number): NonNullable<RunRequest['start']> {
+  const from = frames.at(k);
+  if (from === undefined) throw new RangeError(`no frame ${k} to start from`);
+  const before = k > 0 ? frames.at(k - 1) : undefined;
+  return {
+    z: from.z.slice(),
+    fromStep: from.index,
+    ...(before === undefined ? {} : { prevX0: before.x0Hat.slice() }),
+    ...(from.nfe === undefined ? {} : { nfe: from.nfe }),
+  };
+}
+
 export function runRequest(runId: string, config: RunConfig, inputs: RunInputs): RunRequest {
   const { image, mask, sketch, repr } = inputs;
   return {
@@ -22,6 +39,7 @@ export function runRequest(runId: string, config: RunConfig, inputs: RunInputs):
     sampler: config.sampler,
     steps: config.steps,
     eta: config.eta,
+    spacing: config.spacing,
     seed: config.seed,
     batch: config.batch,
     clipX0: config.clipX0,

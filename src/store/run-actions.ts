@@ -1,9 +1,11 @@
 /**
  * The run config and starting runs: setConfig (a change cancels what runs), buildRequest (the engine
  * request and run summary from the config and the editor's inputs) and launch, which starts a run in a
- * buffer of its own, adds it to the history, and carries it over a GPU loss. Generate and branch
+ * buffer of its own, adds it to the history (dropping a run it supersedes before that one finished), and
+ * carries it over a GPU loss or a backend switch. Generate and branch
  * (history-actions.ts) both start runs through launch.
  */
+import { stepCountProblem } from '../core/index.ts';
 import type { Frame, Mode, RunRequest } from '../engine/protocol.ts';
 import { NO_COMPARE_RUN, type CompareParts } from './compare-actions.ts';
 import type { StoreContext } from './context.ts';
@@ -12,8 +14,8 @@ import type { EngineParts } from './engine-actions.ts';
 import { FrameBuffer, rollingMedian } from './frame-buffer.ts';
 import type { Inputs } from './inputs.ts';
 import type { Player } from './player.ts';
-import { runRequest } from './request.ts';
-import { DEFAULT_CONFIG, missingInput, modeUsesImage, sanitizeConfig, type Actions, type RunConfig, type RunNode, type RunSummary } from './state.ts';
+import { runRequest, startAt } from './request.ts';
+import { DEFAULT_CONFIG, missingInput, modeUsesImage, SAMPLERS, sanitizeConfig, type Actions, type RunConfig, type RunNode, type RunSummary } from './state.ts';
 import { MS_WINDOW, type TrajectoryParts } from './trajectory.ts';
 
 export interface RunParts {
@@ -38,6 +40,7 @@ export function createRunActions(
     readonly player: Pick<Player, 'stopLoop' | 'startLoop'>;
     readonly engine: Pick<EngineParts, 'pollMemory' | 'runRecovering'>;
     readonly inputs: Pick<Inputs, 'sourceImage' | 'sketchImage' | 'reprTarget'>;
+    readonly view: { readonly actions: Pick<Actions, 'notify'> };
   },
 ): RunParts {
   const { get, set, patch, now, dice } = ctx;
@@ -73,13 +76,19 @@ export function createRunActions(
       sketch: sketch ? sketch.slice() : null,
       repr: repr ? repr.slice() : null,
       reprPoint: repr ? editor.reprPoint : null,
+      testIndex: image && editor.source === 'test' ? editor.testIndex : null,
+      sketchIndex: sketch && editor.sketchSource === 'test' ? editor.testIndex : null,
     };
     return { request, summary };
   };
 
   const launch: RunParts['launch'] = async (request, summary, parent, prefill) => {
     if (!ctx.engine || get().engine.status !== 'ready' || get().engine.switching) return;
+    // A run still computing when another starts is superseded: it leaves the history with its frames (a
+    // burst of Generate clicks leaves one run, not one half-run per click). A run stopped or done stays.
+    const superseded = get().trajectory.status === 'running' ? get().trajectory.runId : null;
     cancelRun();
+    if (superseded !== null) ctx.archive.delete(superseded);
     dropCompare();
     stopLoop();
     const { runId } = request;
@@ -104,7 +113,7 @@ export function createRunActions(
       engine: { ...s.engine, msPerStep: null },
       view: { ...s.view, sample: Math.min(s.view.sample, summary.batch - 1) },
       compare: { ...s.compare, ...NO_COMPARE_RUN },
-      history: { nodes: [...s.history.nodes, node] },
+      history: { nodes: [...s.history.nodes.filter((n) => n.runId !== superseded), node] },
     }));
     startLoop();
     // A WebGPU device or WebGL context loss mid-run moves the engine to wasm (runRecovering) and the same
@@ -115,7 +124,7 @@ export function createRunActions(
       // branch point: its request as it was. Classify has no z to continue from.
       channel.flush();
       const last = buffer.length > prefill.length ? buffer.at(buffer.length - 1) : undefined;
-      const start = last && request.mode !== 'classify' ? { start: { z: last.z.slice(), fromStep: last.index } } : {};
+      const start = last && request.mode !== 'classify' ? { start: startAt(buffer, last.index) } : {};
       return { request: { ...request, ...start }, step: last ? last.index : (request.start?.fromStep ?? 0) };
     };
     try {
@@ -149,7 +158,12 @@ export function createRunActions(
       const table = ctx.samplingDefaults;
       if (defaultDriftGuidance(before.mode, table) !== null) lastGuided = before.mode;
       // A mode switch moves an untouched drift guidance to the new mode's measured default (defaults.ts).
-      const next = sanitizeConfig({ ...before, ...followModeDefaults(before, change, lastGuided, table) }, get().engine.config?.schedule.T ?? 1000);
+      const T = get().engine.config?.schedule.T ?? 1000;
+      const asked = { ...before, ...followModeDefaults(before, change, lastGuided, table) };
+      const next = sanitizeConfig(asked, T);
+      // A step count the sampler cannot take (DPM++ 2M with 1 step) is raised to its fewest, and says why.
+      const problem = asked.steps < next.steps && SAMPLERS.includes(next.sampler) ? stepCountProblem(next.sampler, Math.round(asked.steps), T) : null;
+      if (problem !== null) parts.view.actions.notify(`${problem}; using ${next.steps}.`, 'warning');
       const changed = (Object.keys(next) as (keyof RunConfig)[]).some((k) => next[k] !== before[k]);
       if (!changed) return;
       // Changing the config while a run plays cancels it cleanly; a new seed or mode also stops playback.

@@ -47,7 +47,7 @@ describe('URL share extras', () => {
   });
 
   it('drops invalid extras', () => {
-    const parsed = parseHash('#frame=-3&img=abc&mask=r1.5&cmp=euler~0~0~20&explain=maybe');
+    const parsed = parseHash('#frame=-3&img=abc&mask=r1.5&cmp=lms~0~0~20&explain=maybe');
     expect(parsed).toMatchObject({ config: {} });
     expect(parsed.notices).toHaveLength(5); // each invalid extra is named
     expect(Object.keys(parsed).sort()).toEqual(['config', 'notices']);

@@ -9,6 +9,7 @@
 import * as v from 'valibot';
 import type { StoreApi } from 'zustand/vanilla';
 import { MAX_SEED } from '../core/rng.ts';
+import { SAMPLER_INFO, SPACINGS, type SamplingSpacing } from '../core/samplers.ts';
 import type { EngineEvent } from '../engine/api.ts';
 import type {
   BackendPreference,
@@ -28,7 +29,7 @@ import type {
 import { DEFAULT_X0_SOURCE, DRIFT_GUIDANCE_MODES, MAX_DRIFT_GUIDANCE, MODES, SAMPLERS, X0_SOURCES } from '../engine/protocol.ts';
 import type { ModelConfig } from '../model/config.ts';
 // The measured defaults table: a leaf itself (it imports only the engine's protocol types).
-import { SAMPLING_DEFAULTS, type SamplingDefaults } from './defaults.ts';
+import { DEFAULT_SAMPLING, SAMPLING_DEFAULTS, type SamplingDefaults } from './defaults.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Constants shared with the UI.
@@ -40,10 +41,16 @@ export const AVAILABLE_HEADS: readonly Head[] = HEADS;
 
 /** Modes this build offers, in the order the mode picker lists them (the protocol's MODES table). */
 export const AVAILABLE_MODES: readonly Mode[] = MODES;
-/** The samplers (core's SAMPLERS table, where each sampler's coefficients live). */
-export { SAMPLERS };
+/** The samplers (core's SAMPLERS table, where each sampler's coefficients live) and the timestep spacings. */
+export { SAMPLERS, SAMPLER_INFO, SPACINGS, type SamplingSpacing };
 export const STEP_PRESETS: readonly number[] = [10, 20, 50, 100, 250, 1000];
 export const FPS_CHOICES: readonly number[] = [2, 5, 10, 20, 30, 60];
+/** The side panels presentation mode can show beside the canvas, in the order its keys and buttons list them. */
+export const PRESENT_PANELS = ['label', 'schedule', 'compare', 'forward'] as const;
+export type PresentPanel = (typeof PRESENT_PANELS)[number];
+
+/** Largest seed (core/rng.ts). */
+export { MAX_SEED };
 /** Largest label-head guidance scale the controls offer. */
 export const MAX_LABEL_GUIDANCE = 30;
 /** Largest drift guidance w (the engine's limit, RunRequest.driftGuidance). */
@@ -110,7 +117,8 @@ export interface EngineLike {
   /** Aborts a running init (optional: engines without it cannot cancel loading). */
   cancelInit?(): Awaitable<void>;
   memory(): Awaitable<MemoryStats>;
-  setBackend(preference: BackendPreference): Promise<BackendReport>;
+  /** Re-creates the model on another backend; a run in progress resolves 'cancelled' (the store resumes it). */
+  setBackend(preference: BackendPreference, onProgress?: (p: LoadProgress) => void): Promise<BackendReport>;
   /** Engine events while idle (WebGPU device loss, a crashed worker); returns an unsubscribe function. */
   onEvent?(listener: (event: EngineEvent) => void): () => void;
 }
@@ -213,6 +221,8 @@ export interface EngineSlice {
   readonly msPerStep: number | null;
   /** A backend switch is in progress. */
   readonly switching: boolean;
+  /** The switch's latest phase (stopping the run, starting the backend, warming up), while switching. */
+  readonly switchProgress: LoadProgress | null;
   /** Start-up or backend error (run errors live in the trajectory slice). */
   readonly error: EngineErrorInfo | null;
 }
@@ -231,6 +241,8 @@ export type RunConfig = Pick<RunRequest, 'mode' | 'sampler' | 'steps' | 'eta' | 
   readonly classId: number;
   /** Inpainting: also paste the visible pixels every step (RunRequest.paste). */
   readonly paste: boolean;
+  /** How the steps' timesteps are spread (RunRequest.spacing): 'trailing' or 'karras'. */
+  readonly spacing: SamplingSpacing;
 };
 
 export type RunStatus = 'empty' | 'running' | 'done' | 'cancelled' | 'error';
@@ -247,6 +259,10 @@ export interface RunSummary extends RunConfig {
   /** Representation mode: the vector given to the run, and the map point it came from. */
   readonly repr: Float32Array | null;
   readonly reprPoint: number | null;
+  /** The bundled test image given (classify, inpaint), or null (none, or the user's own image). */
+  readonly testIndex: number | null;
+  /** Sketch mode: the bundled test image whose edge map was given, or null (a drawn sketch, or no sketch). */
+  readonly sketchIndex: number | null;
 }
 
 export interface TrajectorySlice {
@@ -267,6 +283,8 @@ export interface PlayerSlice {
   readonly frameIndex: number;
   readonly playing: boolean;
   readonly fps: number;
+  /** Follow live: while a run computes and the player plays, each tick shows the newest frame (on by default). */
+  readonly follow: boolean;
 }
 
 export interface ViewSlice {
@@ -277,6 +295,8 @@ export interface ViewSlice {
   readonly showMask: boolean;
   /** Show the short explanations written for students (off: a clean demo). */
   readonly explain: boolean;
+  /** Presentation mode's side panel, or null: the full playground (URL `present=`). */
+  readonly present: PresentPanel | null;
 }
 
 /** Compare: run B from the same starting noise as the current run A, other knobs. */
@@ -356,11 +376,21 @@ export interface ModelSlice {
   readonly param: string | null;
 }
 
-/** A message to the user that is not an error: a link that was clamped, a backend that was replaced. */
+/** How a notice is drawn: 'error' for what failed, 'warning' for what was changed or ignored, 'info' otherwise. */
+export type NoticeTone = 'info' | 'warning' | 'error';
+
+/**
+ * A message to the user (a link that was clamped, a typed value that was out of range, a backend that
+ * was replaced). The toast area shows the active ones (`AppState.notices`) in the viewport; the status
+ * panel lists every one of the session (`AppState.noticeLog`).
+ */
 export interface Notice {
   readonly id: number;
-  readonly tone: 'info' | 'warning';
+  readonly tone: NoticeTone;
+  /** Plain text (never HTML). */
   readonly text: string;
+  /** When it was raised (ms since the epoch, Date.now()). */
+  readonly at: number;
 }
 
 export interface Actions {
@@ -388,11 +418,15 @@ export interface Actions {
   readonly jumpToStart: () => void;
   readonly jumpToEnd: () => void;
   readonly setFps: (fps: number) => void;
+  /** Follow live on or off (PlayerSlice.follow); on during a run jumps to the newest frame and plays. */
+  readonly setFollow: (follow: boolean) => void;
   // view
   readonly setHead: (head: Head) => void;
   readonly selectSample: (sample: number) => void;
   readonly setShowMask: (show: boolean) => void;
   readonly setExplain: (explain: boolean) => void;
+  /** Presentation mode with `panel` beside the canvas; null leaves it. */
+  readonly setPresent: (panel: PresentPanel | null) => void;
   // compare
   readonly setCompare: (patch: Partial<CompareKnobs> & { readonly enabled?: boolean }) => void;
   /** Runs B for the current run A (Generate does it by itself while compare is on). */
@@ -408,8 +442,12 @@ export interface Actions {
   /** Shows a run of the history again (its frames are kept; nothing is recomputed). */
   readonly openRun: (runId: string) => void;
   // notices
-  readonly notify: (text: string, tone?: Notice['tone']) => void;
+  /** Shows `text` in the viewport (default tone 'info') and adds it to the session's notice log. */
+  readonly notify: (text: string, tone?: NoticeTone) => void;
+  /** Hides an active notice (the log keeps it). */
   readonly dismissNotice: (id: number) => void;
+  /** Hides every active notice. */
+  readonly dismissAllNotices: () => void;
   // editor
   readonly pickTestImage: (index: number) => void;
   readonly pickDrawnImage: () => void;
@@ -470,7 +508,10 @@ export interface AppState {
   readonly model: ModelSlice;
   readonly compare: CompareSlice;
   readonly history: HistorySlice;
+  /** Active notices, oldest first (at most NOTICE_LIMIT): what the toast area shows. */
   readonly notices: readonly Notice[];
+  /** Every notice of the session, oldest first (at most NOTICE_LOG_LIMIT); dismissing does not remove. */
+  readonly noticeLog: readonly Notice[];
   readonly actions: Actions;
 }
 
@@ -499,8 +540,8 @@ export interface StoreDeps {
 /** The defaults; drift guidance and label commitment are the measured ones (defaults.ts SAMPLING_DEFAULTS). */
 export const DEFAULT_CONFIG: RunConfig = {
   mode: 'joint',
-  sampler: 'ddim',
-  steps: 50,
+  sampler: DEFAULT_SAMPLING.sampler,
+  steps: DEFAULT_SAMPLING.steps,
   eta: 0,
   seed: 42,
   batch: 1,
@@ -511,6 +552,7 @@ export const DEFAULT_CONFIG: RunConfig = {
   clipX0: true,
   paste: true,
   x0From: DEFAULT_X0_SOURCE,
+  spacing: DEFAULT_SAMPLING.spacing,
 };
 
 /**
@@ -548,6 +590,7 @@ export const RunConfigSchema = v.object({
   clipX0: v.boolean(),
   paste: v.boolean(),
   x0From: v.picklist(X0_SOURCES as [X0Source, ...X0Source[]]),
+  spacing: v.picklist(SPACINGS),
 });
 // The schema and the type describe the same object (a field added to one and not the other fails here).
 const _sameConfig: [RunConfig, v.InferOutput<typeof RunConfigSchema>] = [] as unknown as [v.InferOutput<typeof RunConfigSchema>, RunConfig];
@@ -556,17 +599,20 @@ void _sameConfig;
 /** Compare B's knobs: the run config's. */
 export const CompareKnobsSchema = v.pick(RunConfigSchema, ['sampler', 'eta', 'labelGuidance', 'driftGuidance', 'steps']);
 
-/** Clamps and rounds a patch of run config to valid values (CONFIG_LIMITS, with T steps at most). */
+/** Clamps and rounds a patch of run config to valid values (CONFIG_LIMITS, with T steps at most and the sampler's fewest, SAMPLER_INFO minSteps, at least). */
 export function sanitizeConfig(c: RunConfig, T: number = CONFIG_LIMITS.steps.max): RunConfig {
   const clamp = (key: keyof typeof CONFIG_LIMITS, value: number, fallback: number, max: number = CONFIG_LIMITS[key].max): number => {
     const { min, integer } = CONFIG_LIMITS[key];
     const n = Number.isFinite(value) ? value : fallback;
     return Math.min(max, Math.max(min, integer ? Math.round(n) : n));
   };
+  const sampler = SAMPLERS.includes(c.sampler) ? c.sampler : DEFAULT_CONFIG.sampler;
+  // Steps: at least the sampler's fewest (SAMPLER_INFO minSteps), at most T.
+  const steps = Math.max(SAMPLER_INFO[sampler].minSteps, clamp('steps', c.steps, DEFAULT_CONFIG.steps, T));
   return {
     mode: c.mode,
-    sampler: SAMPLERS.includes(c.sampler) ? c.sampler : DEFAULT_CONFIG.sampler,
-    steps: clamp('steps', c.steps, DEFAULT_CONFIG.steps, T),
+    sampler,
+    steps,
     eta: clamp('eta', c.eta, 0),
     seed: clamp('seed', c.seed, DEFAULT_CONFIG.seed),
     batch: c.batch === 16 ? 16 : 1,
@@ -577,5 +623,6 @@ export function sanitizeConfig(c: RunConfig, T: number = CONFIG_LIMITS.steps.max
     clipX0: Boolean(c.clipX0),
     paste: c.paste === true,
     x0From: X0_SOURCES.includes(c.x0From) ? c.x0From : DEFAULT_X0_SOURCE,
+    spacing: SPACINGS.includes(c.spacing) ? c.spacing : DEFAULT_CONFIG.spacing,
   };
 }

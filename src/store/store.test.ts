@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { BackendReport, Frame, InitResult, RunRequest } from '../engine/protocol.ts';
+import type { BackendPreference, BackendReport, Frame, InitResult, LoadProgress, RunRequest } from '../engine/protocol.ts';
 import type { EngineEvent } from '../engine/api.ts';
 import type { EngineLike } from './state.ts';
 import { FrameBuffer, rollingMedian } from './frame-buffer.ts';
@@ -79,10 +79,10 @@ class FakeEngine implements EngineLike {
   backendSwitches = 0;
   listeners: ((event: EngineEvent) => void)[] = [];
 
-  setBackend(): Promise<BackendReport> {
+  setBackend: (preference: BackendPreference, onProgress?: (p: LoadProgress) => void) => Promise<BackendReport> = () => {
     this.backendSwitches++;
     return Promise.resolve({ ...REPORT, chosen: 'cpu' });
-  }
+  };
 
   onEvent(listener: (event: EngineEvent) => void): () => void {
     this.listeners.push(listener);
@@ -177,6 +177,65 @@ describe('store: runs and frames', () => {
     await store.getState().actions.setBackend('cpu');
     expect(store.getState().engine).toMatchObject({ status: 'ready', preference: 'cpu', switching: false });
     expect(store.getState().engine.report?.chosen).toBe('cpu');
+  });
+
+  it('a backend switch mid-run shows its phases, then the same run continues from its last frame', async () => {
+    const { actions } = store.getState();
+    actions.setConfig({ steps: 10 });
+    const run = actions.generate();
+    fake.emit(0, 5);
+    const runId = store.getState().trajectory.runId;
+    const phases: string[] = [];
+    fake.setBackend = (_preference, onProgress) => {
+      phases.push(store.getState().engine.switchProgress!.message);
+      onProgress?.({ phase: 'warmup', fraction: 0.5, message: 'warming up cpu' });
+      phases.push(`${store.getState().engine.switchProgress!.phase} ${store.getState().engine.switchProgress!.fraction}`);
+      fake.pending[0]!.resolve('cancelled'); // the engine stops the run for the switch
+      return Promise.resolve({ ...REPORT, chosen: 'cpu', warmupMs: 99 });
+    };
+    await actions.setBackend('cpu');
+    for (let i = 0; i < 20; i++) await Promise.resolve();
+    expect(phases).toEqual(['stopping the run at its last frame', 'warmup 0.5']);
+    expect(store.getState().engine).toMatchObject({ switching: false, switchProgress: null, warmupMs: 99 });
+    expect(fake.requests).toHaveLength(2);
+    expect(fake.requests[1]).toMatchObject({ runId, start: { fromStep: 4 } });
+    expect(store.getState().trajectory).toMatchObject({ runId, status: 'running' });
+    expect(store.getState().notices.map((n) => n.text)).toContain('Switched to cpu at step 4; the run continues from step 4.');
+    fake.emit(4, 11, 1);
+    fake.finish(1);
+    await run;
+    expect(store.getState().trajectory).toMatchObject({ runId, status: 'done', frameCount: 11 });
+    expect(store.getState().history.nodes).toHaveLength(1);
+  });
+
+  it('a burst of Generate clicks leaves one run in the history; a stopped run stays', () => {
+    const { actions } = store.getState();
+    for (let i = 0; i < 5; i++) {
+      void actions.generate();
+      fake.emit(0, 2, i);
+    }
+    expect(store.getState().history.nodes.map((n) => n.runId)).toEqual(['run-5']);
+    actions.cancelRun();
+    void actions.generate();
+    expect(store.getState().history.nodes.map((n) => [n.runId, n.status])).toEqual([
+      ['run-5', 'cancelled'],
+      ['run-6', 'running'],
+    ]);
+  });
+
+  it('follows live: while a run computes, each tick shows the newest frame; off, it plays frame by frame', () => {
+    const { actions } = store.getState();
+    actions.setConfig({ steps: 20 });
+    void actions.generate();
+    fake.emit(0, 9);
+    vi.advanceTimersByTime(50); // one tick at 20 fps
+    expect(store.getState().player.frameIndex).toBe(8);
+    actions.setFollow(false);
+    fake.emit(9, 15);
+    vi.advanceTimersByTime(50);
+    expect(store.getState().player.frameIndex).toBe(9);
+    actions.setFollow(true); // back on: at once to the newest frame, playing
+    expect(store.getState().player).toMatchObject({ frameIndex: 14, playing: true });
   });
 
   it('drops stale frames of an older run and ignores its result', async () => {

@@ -68,7 +68,7 @@ export function createAppStore(deps: StoreDeps = {}): AppStore {
     const trajectory = createTrajectory(ctx);
     const engine = createEngineActions(ctx, { trajectory, view });
     const compare = createCompareActions(ctx, { engine });
-    const run = createRunActions(ctx, { trajectory, compare, player, engine, inputs });
+    const run = createRunActions(ctx, { trajectory, compare, player, engine, inputs, view });
     const history = createHistoryActions(ctx, { trajectory, compare, player, run });
     const editor = createEditorActions(ctx, { trajectory, inputs, run });
     const model = createModelActions(ctx, { trajectory, compare, engine, inputs, view });
@@ -106,6 +106,7 @@ export function createAppStore(deps: StoreDeps = {}): AppStore {
         memory: null,
         msPerStep: null,
         switching: false,
+        switchProgress: null,
         error: null,
       },
       config: initialConfig(deps, ctx.samplingDefaults),
@@ -119,8 +120,8 @@ export function createAppStore(deps: StoreDeps = {}): AppStore {
         error: null,
         elapsedMs: null,
       },
-      player: { frameIndex: 0, playing: false, fps: 20 },
-      view: { head: 'z', sample: 0, showMask: true, explain: true },
+      player: { frameIndex: 0, playing: false, fps: 20, follow: true },
+      view: { head: 'z', sample: 0, showMask: true, explain: true, present: null },
       editor: {
         source: 'test',
         testIndex: 0,
@@ -150,6 +151,7 @@ export function createAppStore(deps: StoreDeps = {}): AppStore {
       },
       history: { nodes: [] },
       notices: [],
+      noticeLog: [],
       actions,
     };
   });

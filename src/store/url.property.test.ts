@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { MAX_SEED } from '../core/rng.ts';
 import { MASK_CELLS } from './share.ts';
 import { X0_SOURCES } from '../engine/protocol.ts';
-import { AVAILABLE_HEADS, AVAILABLE_MODES, CONFIG_LIMITS, CompareKnobsSchema, DEFAULT_CONFIG, RunConfigSchema, SAMPLERS, type RunConfig } from './state.ts';
+import { AVAILABLE_HEADS, AVAILABLE_MODES, CONFIG_LIMITS, CompareKnobsSchema, DEFAULT_CONFIG, PRESENT_PANELS, RunConfigSchema, SAMPLERS, SAMPLER_INFO, SPACINGS, type RunConfig } from './state.ts';
 import { MAX_HASH_LENGTH, hashOf, parseHash, type HashState, type ShareExtras } from './url.ts';
 
 const number = (key: keyof typeof CONFIG_LIMITS): fc.Arbitrary<number> => {
@@ -31,7 +31,8 @@ const validConfig: fc.Arbitrary<RunConfig> = fc.record({
   clipX0: fc.boolean(),
   paste: fc.boolean(),
   x0From: fc.constantFrom(...X0_SOURCES),
-});
+  spacing: fc.constantFrom(...SPACINGS),
+}).map((c) => ({ ...c, steps: Math.max(SAMPLER_INFO[c.sampler].minSteps, c.steps) })); // a sampler's fewest steps
 
 /** Random cells in {0, 1} (128 random bytes, one bit a cell). */
 const bits = fc.uint8Array({ minLength: MASK_CELLS / 8, maxLength: MASK_CELLS / 8 }).map((b) => Float32Array.from({ length: MASK_CELLS }, (_, i) => (b[i >> 3]! >> (i & 7)) & 1));
@@ -52,8 +53,11 @@ const validExtras: fc.Arbitrary<ShareExtras> = fc.record(
     mask,
     sketch: fc.oneof(fc.nat(999_999_999).map((index) => ({ kind: 'test' as const, index })), bits.map((sketch) => ({ kind: 'drawn' as const, sketch }))),
     point: fc.nat(999_999_999),
-    compare: fc.record({ sampler: fc.constantFrom(...SAMPLERS), eta: number('eta'), labelGuidance: number('labelGuidance'), driftGuidance: number('driftGuidance'), steps: number('steps') }),
+    compare: fc
+      .record({ sampler: fc.constantFrom(...SAMPLERS), eta: number('eta'), labelGuidance: number('labelGuidance'), driftGuidance: number('driftGuidance'), steps: number('steps') })
+      .map((k) => ({ ...k, steps: Math.max(SAMPLER_INFO[k.sampler].minSteps, k.steps) })),
     explain: fc.constant(false),
+    present: fc.constantFrom(...PRESENT_PANELS),
   },
   { requiredKeys: [] },
 );
@@ -76,6 +80,7 @@ const LANDS: Record<string, (h: HashState) => unknown> = {
   clip: (h) => h.config.clipX0,
   paste: (h) => h.config.paste,
   x0: (h) => h.config.x0From,
+  spacing: (h) => h.config.spacing,
   head: (h) => h.head,
   sketch: (h) => h.sketch,
   point: (h) => h.point,
@@ -84,6 +89,8 @@ const LANDS: Record<string, (h: HashState) => unknown> = {
   frame: (h) => h.frame,
   img: (h) => h.testIndex,
   explain: (h) => h.explain,
+  present: (h) => h.present,
+  br: (h) => h.branch,
 };
 
 /** The sentences a link's notices are made of. */
@@ -92,6 +99,7 @@ const NOTICE = [
   /^Ignored \S+ = ".*" from the link \((valid: .+|not a .+)\)\.$/s,
   /^Ignored \S+ = ".*" from the link: it is the old name of \S+, which the link also has\.$/s,
   /^\S+ = ".*" is out of range; using \S+\.$/s,
+  /^steps: .+ needs at least \d+ steps \(.+\), got \d+; using \d+\.$/,
   /^The link's settings are \d+ characters long \(at most \d+\); they were ignored\.$/,
 ];
 

@@ -89,7 +89,15 @@ describe('URL hash', () => {
       'Ignored img = "-1" from the link (not a test image number).',
       'Ignored explain = "yes" from the link (valid: 0, 1).',
     ]);
-    expect(parseHash('#cmp=euler~0~0~1').notices).toEqual(['Ignored cmp = "euler~0~0~1" from the link (valid: sampler~eta~label guidance~steps~drift guidance, sampler ddim or ddpm).']);
+    expect(parseHash('#cmp=lms~0~0~1').notices).toEqual([
+      'Ignored cmp = "lms~0~0~1" from the link (valid: sampler~eta~label guidance~steps~drift guidance, sampler ddim or ddpm or euler or euler_a or heun or dpmpp_2m).',
+    ]);
+    // The samplers beyond DDPM and DDIM: an unknown one, an unknown spacing, and a step count a sampler cannot take.
+    expect(parseHash('#sampler=lms').notices).toEqual(['Ignored sampler = "lms" from the link (valid: ddim, ddpm, euler, euler_a, heun, dpmpp_2m).']);
+    expect(parseHash('#spacing=log').notices).toEqual(['Ignored spacing = "log" from the link (valid: trailing, karras).']);
+    const few = parseHash('#sampler=dpmpp_2m&steps=1&spacing=karras');
+    expect(few.config).toMatchObject({ sampler: 'dpmpp_2m', steps: 3, spacing: 'karras' });
+    expect(few.notices).toEqual(['steps: DPM++ 2M needs at least 3 steps (its first and last steps are first order), got 1; using 3.']);
   });
 
   it('drift guidance is dg; label-head guidance is lg, and an old link\'s guidance is still read as label guidance', () => {
@@ -171,11 +179,16 @@ describe('URL hash', () => {
     stop();
   });
 
+  it('present= opens presentation mode with a known side panel; another value is ignored with a notice', () => {
+    expect(parseHash('#present=schedule')).toEqual({ config: {}, notices: [], present: 'schedule' });
+    expect(parseHash('#present=slides').notices).toEqual(['Ignored present = "slides" from the link (valid: label, schedule, compare, forward).']);
+  });
+
   it('every key of the field table round-trips: config, head and each share extra in its mode', () => {
     const config = { ...DEFAULT_CONFIG, sampler: 'ddpm' as const, steps: 37, eta: 0.25, seed: 99, batch: 16 as const, classId: 4, labelGuidance: 1.5, driftGuidance: 2, clipX0: false, paste: false, x0From: 'eps' as const };
     const mask = new Float32Array(1024).map((_, i) => (i % 3 === 0 ? 1 : 0));
     const sketch = new Float32Array(1024).map((_, i) => (i % 5 === 0 ? 1 : 0));
-    const common = { frame: 12, testIndex: 3, compare: { sampler: 'ddim' as const, eta: 0.5, labelGuidance: 1, driftGuidance: 3, steps: 20 }, explain: false };
+    const common = { frame: 12, testIndex: 3, compare: { sampler: 'ddim' as const, eta: 0.5, labelGuidance: 1, driftGuidance: 3, steps: 20 }, explain: false, present: 'compare' as const };
     const cases = [
       { config: { ...config, mode: 'inpaint' as const }, extras: { ...common, mask } },
       { config: { ...config, mode: 'sketch' as const }, extras: { ...common, sketch: { kind: 'drawn' as const, sketch } } },

@@ -12,7 +12,10 @@
  *   - representation mode: `point=123` (point 123 of the representation map);
  *   - the share extras (share.ts): `img` (test image, modes that take an image), `mask` (inpainting),
  *     `cmp=ddpm~0~0~50~2` (compare B's sampler~eta~label guidance~steps~drift guidance; the four-part form of
- *     older links means drift guidance 0), `explain=0`, and `frame` (the frame
+ *     older links means drift guidance 0), `explain=0`, `br` (the run shown is a branch: the chain of runs it
+ *     came from, root first, `~` between runs; each run is `<step its child branches from>` and
+ *     `*<key>.<value>` for every setting or input, written as its own row writes it, in which it differs
+ *     from the run shown, e.g. `br=10*sampler.ddpm*seed.42`; opening it replays the chain), and `frame` (the frame
  *     shown: opening a link with a frame runs the trajectory and stops on that frame).
  *
  * A link is untrusted input. Unknown keys, invalid values and out-of-range numbers are rejected or
@@ -26,6 +29,7 @@
  * (plus, for a share extra, its line in syncWithHash that applies it to the store).
  */
 import * as v from 'valibot';
+import { stepCountProblem } from '../core/samplers.ts';
 import { X0_SOURCES, type SamplerName } from '../engine/protocol.ts';
 import { decodeMask, encodeMask } from './share.ts';
 import { decodeSketchBits, encodeSketchBits } from './sketch-bits.ts';
@@ -34,7 +38,9 @@ import {
   AVAILABLE_MODES,
   DEFAULT_CONFIG,
   DEFAULT_GEOMETRY,
+  PRESENT_PANELS,
   SAMPLERS,
+  SPACINGS,
   missingInput,
   modeUsesImage,
   sanitizeConfig,
@@ -42,6 +48,7 @@ import {
   type CompareKnobs,
   type AppStore,
   type Head,
+  type PresentPanel,
   type RunConfig,
   type RunSummary,
 } from './state.ts';
@@ -67,7 +74,27 @@ export interface ShareExtras extends HashInputs {
   readonly compare?: CompareKnobs;
   /** false: explanations hidden. */
   readonly explain?: boolean;
+  /** Presentation mode with this side panel. */
+  readonly present?: PresentPanel;
+  /** The run shown is a branch: the runs it came from, root first (branchChain). */
+  readonly branch?: readonly BranchLevel[];
 }
+
+/**
+ * One run of a branch chain in a link (`br`): the step its child branches from, and the settings and
+ * inputs in which it differs from the run shown (a key that is absent has the run shown's value).
+ */
+export interface BranchLevel {
+  readonly step: number;
+  readonly config: Partial<RunConfig>;
+  readonly testIndex?: number;
+  readonly mask?: Float32Array;
+  readonly sketch?: SketchRef;
+  readonly point?: number;
+}
+
+/** Most runs a link's branch chain names (a deeper branch's link opens its settings from noise: linkCaveat). */
+export const MAX_BRANCH_LEVELS = 16;
 
 /**
  * Longer hashes are not parsed at all. The longest real link is well under this: every key at its
@@ -101,6 +128,7 @@ function sameValues(a: Float32Array | null, b: Float32Array): boolean {
 function sketchRef(s: AppState, run: RunSummary | null): SketchRef {
   const { editor } = s;
   const given = run?.sketch ?? null;
+  if (run && run.sketchIndex !== null && given) return { kind: 'test', index: run.sketchIndex };
   // The run's sketch is still the picked test image's edge map: name the image (a short link).
   if (given && !(editor.sketchSource === 'test' && sameValues(s.actions.sketchImage(), given))) return { kind: 'drawn', sketch: given };
   return editor.sketchSource === 'test' ? { kind: 'test', index: editor.testIndex } : { kind: 'drawn', sketch: editor.sketchDrawn };
@@ -114,20 +142,29 @@ function sketchRef(s: AppState, run: RunSummary | null): SketchRef {
 export function extrasOf(s: AppState, withFrame: boolean): ShareExtras {
   const { config, mask, run, frame } = linkedConfig(s, withFrame);
   const mode = config.mode;
+  const testIndex = run ? run.testIndex : s.editor.source === 'test' ? s.editor.testIndex : null;
+  const chain = run ? branchChain(s) : null;
   return {
     ...(frame !== undefined ? { frame } : {}),
-    ...(modeUsesImage(mode) && s.editor.source === 'test' ? { testIndex: s.editor.testIndex } : {}),
+    ...(modeUsesImage(mode) && testIndex !== null ? { testIndex } : {}),
+    ...(chain && chain.complete && chain.levels.length > 0 ? { branch: chain.levels } : {}),
     ...(mode === 'inpaint' && mask ? { mask } : {}),
     ...(mode === 'sketch' ? { sketch: sketchRef(s, run) } : {}),
     ...(mode === 'representation' ? { point: run?.reprPoint ?? s.editor.reprPoint } : {}),
     ...(s.compare.enabled ? { compare: s.compare.knobs } : {}),
     ...(s.view.explain ? {} : { explain: false }),
+    ...(s.view.present !== null ? { present: s.view.present } : {}),
   };
 }
 
 /** The hash of the whole state (for the copy-link button: with the frame). */
 export function shareHash(s: AppState, withFrame = true): string {
-  return hashOf(linkedConfig(s, withFrame).config, s.view.head, extrasOf(s, withFrame));
+  const config = linkedConfig(s, withFrame).config;
+  const extras = extrasOf(s, withFrame);
+  const hash = hashOf(config, s.view.head, extras);
+  if (extras.branch === undefined || hash.length - 1 <= MAX_HASH_LENGTH) return hash;
+  // A chain too long for a link: the link opens the branch's own settings from noise (linkCaveat says so).
+  return hashOf(config, s.view.head, { ...extras, branch: [] });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -211,6 +248,8 @@ const CONFIG_FIELDS: readonly ConfigField[] = [
   config('clipX0', { key: 'clip', ...FLAG }),
   config('paste', { key: 'paste', ...FLAG }),
   config('x0From', { key: 'x0', ...choice(X0_SOURCES) }),
+  // Last, so that the keys of older links keep their order.
+  config('spacing', { key: 'spacing', ...choice(SPACINGS) }),
 ];
 
 const HEAD_FIELD: Field<Head> = { key: 'head', ...choice(AVAILABLE_HEADS) };
@@ -236,10 +275,17 @@ const EXTRA_FIELDS: readonly ExtraField[] = [
     format: compareText,
     clamped: (t) => parseCompare(t)?.clamped === true,
   }),
+  extra('branch', {
+    key: 'br',
+    parse: parseChain,
+    valid: `valid: up to ${MAX_BRANCH_LEVELS} runs separated by ~, each a step and *key.value settings`,
+    format: (levels, c) => (levels.length === 0 ? null : levels.map((l) => formatLevel(l, c)).join('~')),
+  }),
   extra('frame', { key: 'frame', parse: digits(6), valid: 'not a frame number', format: String }),
   extra('testIndex', { key: 'img', parse: digits(6), valid: 'not a test image number', format: String }),
   // explain=1 is the default: valid, and sets nothing.
   extra('explain', { key: 'explain', parse: accepts(v.pipe(v.picklist(['0', '1']), v.transform((t) => (t === '0' ? false : undefined)))), valid: 'valid: 0, 1', format: (e) => (e ? null : '0') }),
+  extra('present', { key: 'present', ...choice(PRESENT_PANELS) }),
 ];
 
 /** Every key a link may have (hashOf writes all but the old names). */
@@ -295,6 +341,139 @@ function parseCompare(text: string): { knobs: CompareKnobs; clamped: boolean } |
   return { knobs, clamped: asked.some((v, i) => v !== nums[i]) };
 }
 
+// ---------------------------------------------------------------------------------------------
+// Branch chains (`br`): a branch is its parent's run, the step it branches from and its own settings, so
+// a chain of runs fits in a link. Each run of the chain is written as the field rows write its values.
+
+/** The inputs of a branch chain's runs, each with its row of EXTRA_FIELDS. */
+const LEVEL_INPUTS = ['testIndex', 'mask', 'sketch', 'point'] as const;
+type LevelInput = (typeof LEVEL_INPUTS)[number];
+const inputRow = (prop: LevelInput): ExtraField => EXTRA_FIELDS.find((f) => f.prop === prop)!;
+
+/** The inputs a run's mode took, as a link names them; null when the run's image was the user's own (no link carries it). */
+function runInputs(run: RunSummary): Omit<BranchLevel, 'step' | 'config'> | null {
+  if (modeUsesImage(run.mode) && run.testIndex === null) return null;
+  return {
+    ...(modeUsesImage(run.mode) && run.testIndex !== null ? { testIndex: run.testIndex } : {}),
+    ...(run.mode === 'inpaint' && run.mask ? { mask: run.mask } : {}),
+    ...(run.mode === 'sketch' && run.sketch
+      ? { sketch: run.sketchIndex !== null ? { kind: 'test' as const, index: run.sketchIndex } : { kind: 'drawn' as const, sketch: run.sketch } }
+      : {}),
+    ...(run.mode === 'representation' && run.reprPoint !== null ? { point: run.reprPoint } : {}),
+  };
+}
+
+/**
+ * The branch chain of the run on screen: its ancestors in the history, root first, each with the step its
+ * child branches from and what differs from the run shown. `complete` is false when the chain cannot go in
+ * a link (an ancestor is gone, took the user's own image, or the chain is deeper than MAX_BRANCH_LEVELS).
+ */
+export function branchChain(s: AppState): { readonly levels: readonly BranchLevel[]; readonly complete: boolean } {
+  const run = s.trajectory.run;
+  const byId = new Map(s.history.nodes.map((n) => [n.runId, n]));
+  const levels: BranchLevel[] = [];
+  let node = run ? byId.get(run.runId) : undefined;
+  if (!run || !node) return { levels, complete: true };
+  const shown = sanitizeConfig(run);
+  const shownInputs = runInputs(run) ?? {};
+  while (node.parentId !== null) {
+    const parent = byId.get(node.parentId);
+    const inputs = parent ? runInputs(parent.summary) : null;
+    if (!parent || inputs === null || levels.length >= MAX_BRANCH_LEVELS) return { levels, complete: false };
+    const own = sanitizeConfig(parent.summary);
+    const differs = CONFIG_FIELDS.filter((f) => f.format(own[f.field] as never) !== f.format(shown[f.field] as never));
+    const level: Record<string, unknown> = { step: node.fromStep, config: Object.fromEntries(differs.map((f) => [f.field, own[f.field]])) };
+    for (const prop of LEVEL_INPUTS) {
+      const mine = inputs[prop];
+      if (mine === undefined) continue;
+      const theirs = shownInputs[prop];
+      const row = inputRow(prop);
+      if (theirs !== undefined && row.format(theirs, own) === row.format(mine, own)) continue;
+      level[prop] = mine;
+    }
+    levels.unshift(level as unknown as BranchLevel);
+    node = parent;
+  }
+  return { levels, complete: true };
+}
+
+/** One run of a chain as text: `<step>*key.value*…` (the run shown's config fills in what the run leaves out). */
+function formatLevel(level: BranchLevel, shown: RunConfig): string {
+  const config = { ...shown, ...level.config };
+  const parts = [String(level.step)];
+  for (const f of CONFIG_FIELDS) {
+    const v = level.config[f.field];
+    if (v !== undefined) parts.push(`${f.key}.${f.format(v)}`);
+  }
+  for (const prop of LEVEL_INPUTS) {
+    const v = level[prop];
+    const text = v === undefined ? null : inputRow(prop).format(v, config);
+    if (text !== null) parts.push(`${inputRow(prop).key}.${text}`);
+  }
+  return parts.join('*');
+}
+
+/** A chain from its text, or null when any part is invalid (a value out of range included: the rows' parsers, then sanitizeConfig). */
+function parseChain(text: string): BranchLevel[] | null {
+  const runs = text.split('~');
+  if (runs.length > MAX_BRANCH_LEVELS) return null;
+  const levels: BranchLevel[] = [];
+  for (const r of runs) {
+    const [stepText = '', ...entries] = r.split('*');
+    const step = digits(4)(stepText);
+    if (step === null) return null;
+    const config: Record<string, unknown> = {};
+    const level: Record<string, unknown> = { step, config };
+    const seen = new Set<string>();
+    for (const entry of entries) {
+      const dot = entry.indexOf('.');
+      const key = dot < 0 ? entry : entry.slice(0, dot);
+      const value = dot < 0 ? '' : entry.slice(dot + 1);
+      if (seen.has(key)) return null;
+      seen.add(key);
+      const f = CONFIG_FIELDS.find((c) => c.key === key);
+      const prop = LEVEL_INPUTS.find((p) => inputRow(p).key === key);
+      const v = f ? f.parse(value) : prop ? inputRow(prop).parse(value) : null;
+      if (v === null || v === undefined) return null;
+      if (f) config[f.field] = v;
+      else level[prop!] = v;
+    }
+    const clean = sanitizeConfig({ ...DEFAULT_CONFIG, ...(config as Partial<RunConfig>) });
+    if (Object.keys(config).some((k) => clean[k as keyof RunConfig] !== config[k])) return null;
+    levels.push(level as unknown as BranchLevel);
+  }
+  return levels;
+}
+
+/**
+ * What a link of the state carries and what it cannot (said beside *Copy link* before copying): every
+ * setting and the frame always; the test image, mask, sketch (drawn or not), map point, compare and a
+ * branch's chain when they apply; never the user's own drawn or uploaded image.
+ */
+export function linkCaveat(s: AppState): { readonly carries: readonly string[]; readonly missing: readonly string[] } {
+  const run = s.trajectory.frameCount > 0 ? s.trajectory.run : null;
+  const mode = run?.mode ?? s.config.mode;
+  const carries = ['every setting', 'the head drawn'];
+  const missing: string[] = [];
+  if (run) carries.push('the frame shown');
+  if (modeUsesImage(mode)) {
+    const own = run ? run.testIndex === null : s.editor.source !== 'test';
+    if (own) missing.push('your own image (drawn or uploaded): no link carries it, so the link opens a bundled test image instead and shows another picture');
+    else carries.push('the test image');
+  }
+  if (mode === 'inpaint') carries.push('the mask (a drawn one too)');
+  if (mode === 'sketch') carries.push('the sketch (a drawn one too)');
+  if (mode === 'representation') carries.push('the map point');
+  if (s.compare.enabled) carries.push("compare B's settings");
+  const chain = run ? branchChain(s) : null;
+  if (chain && (chain.levels.length > 0 || !chain.complete)) {
+    const fits = chain.complete && shareHash(s, true).includes('br=');
+    if (fits) carries.push(`the branch chain (${chain.levels.length} run${chain.levels.length === 1 ? '' : 's'} before this one, replayed when the link opens)`);
+    else missing.push("this branch's chain (too deep, too long, or a run of it took your own image): the link opens this branch's settings from noise, another picture");
+  }
+  return { carries, missing };
+}
+
 export function parseHash(hash: string): HashState {
   const raw = hash.replace(/^#/, '');
   if (raw.length > MAX_HASH_LENGTH) {
@@ -333,7 +512,11 @@ export function parseHash(hash: string): HashState {
   const clean = sanitizeConfig({ ...DEFAULT_CONFIG, ...(config as Partial<RunConfig>) });
   const out: Partial<RunConfig> = Object.fromEntries(Object.keys(config).map((k) => [k, clean[k as keyof RunConfig]]));
   for (const [f, key] of given) {
-    if (config[f.field] !== clean[f.field]) notices.push(`${key} = ${shown(String(config[f.field]))} is out of range; using ${String(clean[f.field])}.`);
+    if (config[f.field] === clean[f.field]) continue;
+    // steps below the sampler's fewest (DPM++ 2M with 1 step): say why.
+    const few = f.field === 'steps' && typeof config.steps === 'number' && config.steps >= 1 && Math.round(config.steps) < clean.steps;
+    const why = few ? stepCountProblem(clean.sampler, Math.round(config.steps as number), Number.MAX_SAFE_INTEGER) : null;
+    notices.push(why !== null ? `${why}; using ${clean.steps}.` : `${key} = ${shown(String(config[f.field]))} is out of range; using ${String(clean[f.field])}.`);
   }
   const head = read(HEAD_FIELD, [HEAD_FIELD.key])?.value ?? undefined;
   // The mode's input and the share extras.
@@ -347,14 +530,73 @@ export function parseHash(hash: string): HashState {
   return { config: out, notices, ...(head !== undefined ? { head } : {}), ...(extras as ShareExtras) };
 }
 
+/** What a run of a link takes from the editor, applied before it starts (only the inputs its mode uses). */
+function applyInputs(store: AppStore, mode: RunConfig['mode'], inputs: Omit<BranchLevel, 'step' | 'config'>): void {
+  const { actions } = store.getState();
+  if (modeUsesImage(mode) && inputs.testIndex !== undefined) actions.pickTestImage(inputs.testIndex);
+  if (mode === 'inpaint' && inputs.mask) store.setState((s) => ({ editor: { ...s.editor, mask: inputs.mask!.slice() } }));
+  if (mode === 'sketch' && inputs.sketch?.kind === 'test') actions.pickSketchImage(inputs.sketch.index);
+  if (mode === 'sketch' && inputs.sketch?.kind === 'drawn') actions.setSketch(inputs.sketch.sketch);
+  if (mode === 'representation' && inputs.point !== undefined) actions.pickReprPoint(inputs.point);
+}
+
+/** The editor's inputs now, as a link names them (the run shown's, once a link has been applied). */
+function editorInputs(s: AppState): Omit<BranchLevel, 'step' | 'config'> {
+  const { editor } = s;
+  return {
+    ...(editor.source === 'test' ? { testIndex: editor.testIndex } : {}),
+    mask: editor.mask.slice(),
+    sketch: editor.sketchSource === 'test' ? { kind: 'test', index: editor.testIndex } : { kind: 'drawn', sketch: editor.sketchDrawn.slice() },
+    point: editor.reprPoint,
+  };
+}
+
 /**
- * A link with a frame: once the engine and the mode's input (the test images, the representation map)
- * are ready, run the trajectory once and stop on that frame as soon as it exists (the last frame, with a
- * notice, when the run has fewer). Returns the unsubscribe function.
+ * A link with a frame or a branch chain: once the engine and the mode's input (the test images, the
+ * representation map) are ready, make the runs of the chain (generate its root, then branch each run from
+ * its step with the next run's settings and inputs, each once the run before is done), then the run shown
+ * (the link's own settings), and stop on the frame (the last frame, with a notice, when the run has fewer;
+ * the last frame when the link names none). Returns the unsubscribe function.
  */
-function restoreFrame(store: AppStore, frame: number): () => void {
+function restoreFrame(store: AppStore, frame: number | null, chain: readonly BranchLevel[]): () => void {
   let phase: 'wait' | 'starting' | 'running' | 'done' = 'wait';
   let runId: string | null = null;
+  /** The run of the chain being made (chain.length: the run shown). */
+  let level = 0;
+  let shown: { config: RunConfig; inputs: Omit<BranchLevel, 'step' | 'config'> } | null = null;
+  const fail = (why: string) => {
+    phase = 'done';
+    store.getState().actions.notify(`The link's branch could not be replayed: ${why}`, 'warning');
+    stop();
+  };
+  /** Starts run `level` of the chain (the root with generate, every other one as a branch of the run before). */
+  const start = (): void => {
+    const s = store.getState();
+    shown ??= { config: s.config, inputs: editorInputs(s) };
+    const own = chain[level];
+    const config = sanitizeConfig({ ...shown.config, ...(own?.config ?? {}) });
+    phase = 'starting'; // the actions below update the store synchronously: ignore those updates here
+    s.actions.setConfig(config);
+    const { testIndex, mask, sketch, point } = own ?? {};
+    applyInputs(store, config.mode, {
+      ...shown.inputs,
+      ...(testIndex !== undefined ? { testIndex } : {}),
+      ...(mask ? { mask } : {}),
+      ...(sketch ? { sketch } : {}),
+      ...(point !== undefined ? { point } : {}),
+    });
+    const before = store.getState().trajectory.runId;
+    if (level === 0) void s.actions.generate();
+    else void s.actions.branch(chain[level - 1]!.step);
+    runId = store.getState().trajectory.runId;
+    if (runId === before) {
+      if (level === 0) phase = 'wait';
+      else fail(store.getState().trajectory.error?.message ?? `no branch from step ${chain[level - 1]!.step}.`);
+      return;
+    }
+    phase = 'running';
+    check();
+  };
   const check = (): void => {
     const s = store.getState();
     if (phase === 'starting' || phase === 'done') return;
@@ -362,25 +604,28 @@ function restoreFrame(store: AppStore, frame: number): () => void {
       if (s.engine.status !== 'ready' || s.engine.switching) return;
       if (modeUsesImage(s.config.mode) && s.samples.status !== 'ready') return;
       if (missingInput(s) !== null && s.samples.status === 'loading') return;
-      phase = 'starting'; // generate() updates the store synchronously: ignore those updates here
-      const before = s.trajectory.runId;
-      void s.actions.generate();
-      runId = store.getState().trajectory.runId;
-      phase = runId !== before ? 'running' : 'wait';
-      if (phase === 'running') check();
+      start();
       return;
     }
-    if (phase === 'running' && s.trajectory.runId === runId) {
-      const last = s.trajectory.expectedFrames - 1;
-      const target = Math.min(frame, last);
-      if (s.trajectory.frameCount > target) {
-        phase = 'done';
-        if (target < frame) s.actions.notify(`frame = "${frame}" is past the run's last frame; showing frame ${target}.`, 'warning');
-        s.actions.seek(target);
-        stop();
-      }
-    } else if (phase === 'running') {
+    if (s.trajectory.runId !== runId) {
       phase = 'done'; // the user started something else
+      stop();
+      return;
+    }
+    if (level < chain.length) {
+      // A run of the chain: branch from it once it is done.
+      if (s.trajectory.status === 'running') return;
+      if (s.trajectory.status !== 'done') return fail(`a run of its chain ended ${s.trajectory.status}.`);
+      level++;
+      start();
+      return;
+    }
+    const last = s.trajectory.expectedFrames - 1;
+    const target = Math.min(frame ?? last, last);
+    if (s.trajectory.frameCount > target) {
+      phase = 'done';
+      if (frame !== null && target < frame) s.actions.notify(`frame = "${frame}" is past the run's last frame; showing frame ${target}.`, 'warning');
+      s.actions.seek(target);
       stop();
     }
   };
@@ -420,7 +665,7 @@ function checkIndices(store: AppStore, initial: HashState): () => void {
 
 /**
  * Applies the hash to the store (config, head, test image, mask, sketch, map point, compare, explanations;
- * a frame runs the trajectory and stops there; its notices become store notices), then keeps the hash in
+ * a frame runs the trajectory and stops there, a branch chain is replayed first (restoreFrame); its notices become store notices), then keeps the hash in
  * step with the config, head, mode input and share extras (replaceState: no history entry per slider
  * move), so the address bar at once shows what the page uses. Indices are checked against the samples
  * when they have loaded (checkIndices). Returns the unsubscribe function.
@@ -437,9 +682,11 @@ export function syncWithHash(store: AppStore, location: { hash: string }, replac
   if (initial.point !== undefined) actions.pickReprPoint(initial.point);
   if (initial.compare) actions.setCompare({ ...initial.compare, enabled: true });
   if (initial.explain === false) actions.setExplain(false);
+  if (initial.present) actions.setPresent(initial.present);
   for (const text of initial.notices) actions.notify(text, 'warning');
   const stopIndices = checkIndices(store, initial);
-  const stopRestore = initial.frame !== undefined ? restoreFrame(store, initial.frame) : () => undefined;
+  const chain = initial.branch ?? [];
+  const stopRestore = initial.frame !== undefined || chain.length > 0 ? restoreFrame(store, initial.frame ?? null, chain) : () => undefined;
   let last = '';
   let lastInputs: readonly unknown[] = [];
   const write = () => {

@@ -5,7 +5,7 @@
  */
 import { useState } from 'react';
 import type { Frame } from '../engine/protocol.ts';
-import { encodeGif, linkNote, shareHash, trajectoryExport, type AppState } from '../store/index.ts';
+import { encodeGif, linkCaveat, linkNote, shareHash, trajectoryExport, type AppState } from '../store/index.ts';
 import { drawFrame, type DrawOptions } from './draw.ts';
 import { useAppStore, useApp } from './store-context.tsx';
 import { Explain } from './teach/Explain.tsx';
@@ -47,6 +47,27 @@ const toPng = (c: HTMLCanvasElement): Promise<Blob> =>
 
 export function shareUrl(s: AppState, location: { origin: string; pathname: string; search: string }): string {
   return `${location.origin}${location.pathname}${location.search}${shareHash(s, true)}`;
+}
+
+/** What a link of the state carries and cannot carry, as two sentences (a string: cheap to compare). */
+function caveatText(s: AppState): string {
+  if (s.trajectory.status === 'running') return '';
+  const { carries, missing } = linkCaveat(s);
+  const has = `A link carries ${carries.join(', ')}.`;
+  return missing.length === 0 ? has : `${has}\n It cannot carry ${missing.join('; ')}.`;
+}
+
+/** Said before copying: what whoever opens the link will see. */
+function LinkCaveat() {
+  const text = useApp(caveatText);
+  if (!text) return null;
+  const [has, missing] = text.split('\n');
+  return (
+    <p className="small link-caveat" data-testid="link-caveat" data-complete={missing ? '0' : '1'}>
+      {has}
+      {missing ? <strong className="warn-text">{missing}</strong> : null}
+    </p>
+  );
 }
 
 export function ExportMenu() {
@@ -147,6 +168,7 @@ export function ExportMenu() {
           JSON
         </button>
       </div>
+      <LinkCaveat />
       {link ? (
         <input className="share-url" type="text" readOnly value={link} aria-label="Link to this run and frame" data-testid="share-url" onFocus={(e) => e.target.select()} />
       ) : null}
@@ -156,7 +178,7 @@ export function ExportMenu() {
       <Explain id="export">
         <p>
           The link holds every setting and the frame shown; the same seed always gives the same trajectory, so whoever opens it sees this exact
-          frame. Exports use the head drawn now; the JSON has every frame&apos;s label distribution, z<sub>t</sub> and x̂₀.
+          frame (a branch&apos;s link replays the runs it came from, then branches as you did), except where the line above says otherwise. Exports use the head drawn now; the JSON has every frame&apos;s label distribution, z<sub>t</sub> and x̂₀.
         </p>
       </Explain>
     </section>

@@ -8,6 +8,8 @@ import { useActions, useApp } from './store-context.tsx';
 
 export function HeadSwitcher() {
   const head = useApp((s) => s.view.head);
+  // x̂₀ is the masked-image head's (clipped, guided) by default: the x̂₀ and Masked buttons say where it comes from.
+  const x0From = useApp((s) => s.trajectory.run?.x0From ?? s.config.x0From);
   const { setHead } = useActions();
   return (
     <fieldset className="panel head-switcher">
@@ -28,6 +30,8 @@ export function HeadSwitcher() {
               />
               <span>
                 {info.tab}
+                {h === 'x0' ? <small data-testid="x0-source"> ← {x0From === 'masked' ? 'masked head' : 'ε head'}</small> : null}
+                {h === 'masked' && x0From === 'masked' ? <small> (drives x̂₀)</small> : null}
                 {info.soon ? <small> (soon)</small> : null}
               </span>
             </label>

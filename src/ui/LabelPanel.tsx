@@ -3,10 +3,13 @@
  * text), and a chart of all 10 probabilities and the entropy over the whole trajectory with a cursor at
  * the current frame. The chart is a small hand-drawn SVG (11 polylines): no chart dependency, real DOM
  * that tests and screen readers can read, and it redraws only when frames arrive, not when scrubbing
- * (the cursor is its own element).
+ * (the cursor is its own element). Inpainting with paste: the chart shows a running mean by default (paste
+ * re-noises the visible pixels every step and the head's reading jumps with it), says so, and offers the
+ * same start without paste, to tell paste's effect from the drift's.
  */
+import { useState } from 'react';
 import { entropy } from '../core/metrics.ts';
-import { NUM_CLASSES, classesOf } from '../store/index.ts';
+import { LABEL_SMOOTHING, NUM_CLASSES, argmaxSeries, classesOf, labelFlips, smoothSeries } from '../store/index.ts';
 import { ChartGrid } from './ChartGrid.tsx';
 import { CLASS_COLORS } from './draw.ts';
 import { useActions, useApp } from './store-context.tsx';
@@ -86,22 +89,73 @@ function Cursor({ total }: { total: number }) {
   return <line className="cursor" x1={x} x2={x} y1={M.top} y2={H - M.bottom} data-testid="chart-cursor" data-frame={frameIndex} />;
 }
 
+/** The frame from which the most likely class never changes again (null: no frames). */
+function settledAt(classes: readonly number[]): number | null {
+  if (classes.length === 0) return null;
+  let f = classes.length - 1;
+  while (f > 0 && classes[f - 1] === classes[f]) f--;
+  return f;
+}
+
+/**
+ * Under the chart of a paste run: why the reading jumps, the smoothing switch, and the same start without
+ * paste (a branch from step 0 with paste off: the same z_T, the drift alone).
+ */
+function PasteNote({ raw, shown, smooth, onSmooth }: { raw: number; shown: number; smooth: boolean; onSmooth: (on: boolean) => void }) {
+  const running = useApp((s) => s.trajectory.status === 'running');
+  const { setConfig, branch } = useActions();
+  return (
+    <div className="run-note" role="note" data-testid="paste-note">
+      <p>
+        The label head reads z<sub>t</sub>. With paste, every step puts the visible pixels back with fresh noise, so its reading jumps
+        between close classes: the most likely class changes {raw} times over the run
+        {smooth ? `; the chart shows a ${LABEL_SMOOTHING}-frame running mean (${shown} changes)` : ''}.
+      </p>
+      <div className="note-actions">
+        <label className="inline-check">
+          <input type="checkbox" checked={smooth} onChange={(e) => onSmooth(e.target.checked)} data-testid="label-smooth" />
+          Smooth the chart ({LABEL_SMOOTHING}-frame mean)
+        </label>
+        <button
+          type="button"
+          disabled={running}
+          title="A branch from step 0 with paste off: the same starting noise, the drift alone"
+          onClick={() => {
+            setConfig({ paste: false });
+            void branch(0);
+          }}
+          data-testid="same-noise-no-paste"
+        >
+          Same noise without paste
+        </button>
+      </div>
+    </div>
+  );
+}
+
 function Chart() {
   const frameCount = useApp((s) => s.trajectory.frameCount);
   const total = useApp((s) => s.trajectory.expectedFrames);
   const runId = useApp((s) => s.trajectory.runId);
   const sample = useApp((s) => s.view.sample);
   const mode = useApp((s) => s.trajectory.run?.mode);
+  const pasteRun = useApp((s) => s.trajectory.run?.mode === 'inpaint' && s.trajectory.run.paste);
+  const commit = useApp((s) => s.trajectory.run?.labelCommit ?? 0);
+  const [smooth, setSmooth] = useState(true);
   const { frames } = useActions();
   const k = useClassNames().length;
   const series = frames().labelSeries(sample, frameCount);
+  const smoothed = pasteRun && smooth;
+  const probs = smoothed ? smoothSeries(series.probs) : series.probs;
+  const entropies = smoothed ? probs.map((p) => entropy(p)) : series.entropy;
+  const flipsRaw = labelFlips(series.probs);
+  const flipsShown = smoothed ? labelFlips(probs) : flipsRaw;
+  const settled = settledAt(argmaxSeries(series.probs));
   const n = Math.max(total, frameCount, 2);
   const y = (p: number) => M.top + (1 - p) * (H - M.top - M.bottom);
   const yEnt = (h: number) => y(h / maxEntropy(k));
-  const lines = Array.from({ length: k }, (_, c) =>
-    series.probs.map((p, i) => `${xOf(i, n).toFixed(1)},${y(p[c] ?? 0).toFixed(1)}`).join(' '),
-  );
-  const ent = series.entropy.map((h, i) => `${xOf(i, n).toFixed(1)},${yEnt(h).toFixed(1)}`).join(' ');
+  const lines = Array.from({ length: k }, (_, c) => probs.map((p, i) => `${xOf(i, n).toFixed(1)},${y(p[c] ?? 0).toFixed(1)}`).join(' '));
+  const ent = entropies.map((h, i) => `${xOf(i, n).toFixed(1)},${yEnt(h).toFixed(1)}`).join(' ');
   const tFirst = series.t[0];
   const tLast = series.t[series.t.length - 1];
   return (
@@ -113,6 +167,9 @@ function Chart() {
         data-testid="label-chart"
         data-points={frameCount}
         data-run-id={runId ?? ''}
+        data-smoothed={smoothed ? '1' : '0'}
+        data-flips={flipsShown}
+        data-flips-raw={flipsRaw}
       >
         <ChartGrid box={{ width: W, height: H, margin: M }} rightLabel={(p) => (p * maxEntropy(k)).toFixed(1)} rightClass="ent-tick" />
         {lines.map((pts, c) =>
@@ -133,7 +190,17 @@ function Chart() {
       <figcaption>
         Left axis: probability of each class (colours as in the bars). Right axis and dashed line: entropy (nats). The vertical
         line is the current frame.
+        {settled !== null && frameCount >= total && mode !== 'classify' ? (
+          <span data-testid="label-settled">
+            {' '}
+            The most likely class settles at frame {settled} of {frameCount - 1}
+            {mode === 'joint' && settled < frameCount / 4
+              ? `: in joint generation the label is generated with the image. ${commit > 0 ? `Once the label head is ${commit.toFixed(2)} sure (label commitment), the` : 'The'} label's drift joins z_t and pulls the image toward that class, so the reading locks early and the lines stay flat. Scrub the first frames to see it decide.`
+              : '.'}
+          </span>
+        ) : null}
       </figcaption>
+      {pasteRun ? <PasteNote raw={flipsRaw} shown={flipsShown} smooth={smooth} onSmooth={setSmooth} /> : null}
     </figure>
   );
 }
@@ -144,7 +211,7 @@ export function LabelPanel() {
   return (
     <section className="panel label-panel" aria-labelledby="label-title">
       <h2 id="label-title">
-        Label head{batch > 1 ? ` · sample ${sample + 1} of ${batch}` : ''}
+        Label head{batch > 1 ? ` · sample #${sample} of ${batch}` : ''}
       </h2>
       <Bars />
       <Chart />

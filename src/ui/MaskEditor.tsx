@@ -63,8 +63,8 @@ export function SamplePicker({ active, onPick }: { active: boolean; onPick: (ind
               type="button"
               className="thumb"
               aria-pressed={selected}
-              aria-label={`Test image ${i + 1}: ${name}`}
-              title={`#${i + 1} · ${name}`}
+              aria-label={`Test image #${i}: ${name}`}
+              title={`#${i} · ${name}`}
               onClick={() => onPick(i)}
               data-testid={`thumb-${i}`}
             >
@@ -216,7 +216,7 @@ export function PickedCaption() {
   if (name === undefined) return null;
   return (
     <p className="small picked" data-testid="picked-caption">
-      Test image #{testIndex + 1}: <strong>{name}</strong>
+      Test image #{testIndex}: <strong>{name}</strong>
     </p>
   );
 }
@@ -243,6 +243,8 @@ function UploadField() {
   const id = useId();
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
   const [busy, setBusy] = useState(false);
+  // The file now in use (the native input is emptied after each upload, so it cannot name it).
+  const [loaded, setLoaded] = useState<string | null>(null);
   const onChange = async (e: ChangeEvent<HTMLInputElement>) => {
     const input = e.currentTarget;
     const file = input.files?.[0];
@@ -252,6 +254,7 @@ function UploadField() {
       const geometry = store.getState().engine.config ?? DEFAULT_GEOMETRY;
       const image = await imageFileToModelSpace(file, geometry);
       store.getState().actions.loadDrawnImage(image);
+      setLoaded(file.name);
       setMessage({ ok: true, text: `Loaded “${file.name}” as a ${geometry.dataSize}×${geometry.dataSize} greyscale image. Undo brings back the previous one.` });
     } catch (err) {
       const text = err instanceof UploadError ? err.message : `“${file.name}” could not be read: ${err instanceof Error ? err.message : String(err)}`;
@@ -263,8 +266,26 @@ function UploadField() {
   };
   return (
     <div className="field upload-field">
-      <label htmlFor={id}>Upload an image (PNG, JPEG or WebP, up to {MAX_UPLOAD_BYTES / (1024 * 1024)} MB)</label>
-      <input id={id} type="file" accept={ACCEPTED_TYPES.join(',')} disabled={busy} onChange={(e) => void onChange(e)} data-testid="upload-input" />
+      <span id={`${id}-what`}>Upload an image (PNG, JPEG or WebP, up to {MAX_UPLOAD_BYTES / (1024 * 1024)} MB)</span>
+      <span className="file-row">
+        {/* The native input stays (keyboard, screen readers, drag and drop); the label is its visible button. */}
+        <input
+          id={id}
+          className="file-input"
+          type="file"
+          accept={ACCEPTED_TYPES.join(',')}
+          disabled={busy}
+          onChange={(e) => void onChange(e)}
+          aria-labelledby={`${id}-what`}
+          data-testid="upload-input"
+        />
+        <label htmlFor={id} className="file-button" aria-hidden="true">
+          {busy ? 'Reading…' : loaded ? 'Choose another file…' : 'Choose a file…'}
+        </label>
+        <span className="file-name muted small" data-testid="upload-name">
+          {loaded ? `In use: ${loaded}` : 'No file loaded'}
+        </span>
+      </span>
       {message &&
         (message.ok ? (
           <p className="muted small" role="status" data-testid="upload-ok">

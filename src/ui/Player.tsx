@@ -1,12 +1,13 @@
 /**
  * The trajectory player: play/pause, step, jump, a scrubber over every frame, speed, and the frame
  * counter. Scrubbing only moves the frame index: the frames are kept, nothing is recomputed.
- * Keyboard (anywhere outside a text field): Space play/pause, ←/→ step, Home/End jump.
+ * Its keys (Space, arrows, Home/End) are the page's shortcuts (shortcuts.ts), listed by KeyHint. *Follow live*
+ * (on by default) shows the newest frame while a run computes.
  */
-import { useEffect } from 'react';
 import { FPS_CHOICES } from '../store/index.ts';
 import { Icon } from './icons.tsx';
-import { useActions, useApp, useAppStore } from './store-context.tsx';
+import { KEY_HINTS } from './shortcuts.ts';
+import { useActions, useApp } from './store-context.tsx';
 
 function FrameCounter() {
   const frameIndex = useApp((s) => s.player.frameIndex);
@@ -47,43 +48,26 @@ function RunStatusLine() {
   );
 }
 
-/** Global keyboard shortcuts of the player. */
-export function usePlayerShortcuts(): void {
-  const store = useAppStore();
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      if (e.defaultPrevented || e.altKey || e.metaKey || e.ctrlKey) return;
-      const target = e.target as HTMLElement | null;
-      const tag = target?.tagName ?? '';
-      // Leave keys to fields that use them (text, numbers, sliders, selects, radio groups).
-      if (tag === 'INPUT' || tag === 'SELECT' || tag === 'TEXTAREA' || target?.isContentEditable) return;
-      const { actions, trajectory } = store.getState();
-      if (trajectory.frameCount === 0) return;
-      switch (e.key) {
-        case ' ':
-          if (tag === 'BUTTON') return; // Space presses the focused button
-          actions.togglePlay();
-          break;
-        case 'ArrowLeft':
-          actions.stepBy(-1);
-          break;
-        case 'ArrowRight':
-          actions.stepBy(1);
-          break;
-        case 'Home':
-          actions.jumpToStart();
-          break;
-        case 'End':
-          actions.jumpToEnd();
-          break;
-        default:
-          return;
-      }
-      e.preventDefault();
-    };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, [store]);
+/** The keys, from the one table (shortcuts.ts); hidden on touch screens (styles: .key-hint). */
+export function KeyHint({ present = false }: { present?: boolean }) {
+  const rows = KEY_HINTS.filter((r) => present || !r.present);
+  return (
+    <p className="hint key-hint" data-testid="key-hint">
+      {present ? 'Keys' : 'Keys work anywhere except in text fields and menus'}:{' '}
+      {rows.map((r, i) => (
+        <span key={r.does}>
+          {i > 0 ? ' · ' : ''}
+          {r.keys.map((k, j) => (
+            <span key={k}>
+              {j > 0 ? (r.keys.length === 2 && r.keys[0] === '1' ? '–' : '/') : ''}
+              <kbd>{k}</kbd>
+            </span>
+          ))}{' '}
+          {r.does}
+        </span>
+      ))}
+    </p>
+  );
 }
 
 export function Player() {
@@ -92,6 +76,8 @@ export function Player() {
   const playing = useApp((s) => s.player.playing);
   const fps = useApp((s) => s.player.fps);
   const steps = useApp((s) => s.trajectory.run?.steps ?? 0);
+  const follow = useApp((s) => s.player.follow);
+  const running = useApp((s) => s.trajectory.status === 'running');
   const actions = useActions();
   const empty = frameCount === 0;
   const last = Math.max(0, frameCount - 1);
@@ -140,6 +126,10 @@ export function Player() {
         <button type="button" onClick={actions.jumpToEnd} disabled={empty} aria-label="Jump to end" title="Jump to end (End)">
           <Icon name="end" />
         </button>
+        <label className="follow-live" title="While a run computes, show the newest frame as soon as it exists (scrubbing or pausing stops following)">
+          <input type="checkbox" checked={follow} onChange={(e) => actions.setFollow(e.target.checked)} data-testid="follow-live" />
+          Follow live{running && follow && playing ? <span className="live-dot" aria-hidden="true" /> : null}
+        </label>
         <label className="speed">
           Speed
           <select value={fps} onChange={(e) => actions.setFps(Number(e.target.value))}>
@@ -151,9 +141,7 @@ export function Player() {
           </select>
         </label>
       </div>
-      <p className="hint">
-        Keys: <kbd>Space</kbd> play/pause · <kbd>←</kbd>/<kbd>→</kbd> step · <kbd>Home</kbd>/<kbd>End</kbd> jump
-      </p>
+      <KeyHint />
       <RunStatusLine />
     </section>
   );

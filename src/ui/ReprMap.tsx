@@ -12,9 +12,10 @@
  *
  * Drawn from `store.subscribe` through useStoreCanvas (no React render per frame).
  */
-import type { MouseEvent as ReactMouseEvent } from 'react';
-import { fromCanvas, mapBounds, reprTrail, type AppState, type MapBounds, type MapPoints, type UV } from '../store/index.ts';
+import type { KeyboardEvent as ReactKeyboardEvent, MouseEvent as ReactMouseEvent } from 'react';
+import { fromCanvas, mapBounds, neighbourInDirection, pointUV, reprTrail, type AppState, type MapBounds, type MapPoints, type UV } from '../store/index.ts';
 import { CLASS_COLORS } from './draw.ts';
+import { articleFor } from './labels.ts';
 import { drawReprMap } from './repr-draw.ts';
 import { useApp, useAppStore } from './store-context.tsx';
 import { useStoreCanvas } from './useStoreCanvas.ts';
@@ -62,8 +63,20 @@ function boundsOf(points: MapPoints): MapBounds {
   return b;
 }
 
-/** The map canvas; a click picks the nearest point and runs representation mode from it. */
-export function ReprMapCanvas({ size, testId }: { size: number; testId: string }) {
+/** Arrow keys as map directions (v upwards, as drawn). */
+const ARROW_DIRECTIONS: Readonly<Record<string, readonly [number, number]>> = {
+  ArrowRight: [1, 0],
+  ArrowLeft: [-1, 0],
+  ArrowUp: [0, 1],
+  ArrowDown: [0, -1],
+};
+
+/**
+ * The map canvas; a click picks the nearest point and runs representation mode from it. It is a tab stop:
+ * the arrows move the target to the nearest point that way, Enter runs from it (`describedBy`: the live
+ * line naming the target).
+ */
+export function ReprMapCanvas({ size, testId, describedBy }: { size: number; testId: string; describedBy?: string }) {
   const store = useAppStore();
   const canvasRef = useStoreCanvas(mapKey, (ctx, s, canvas) => {
     const points = s.samples.points;
@@ -93,6 +106,22 @@ export function ReprMapCanvas({ size, testId }: { size: number; testId: string }
     void s.actions.runFromMap(fromCanvas(boundsOf(points), size, xy));
   };
 
+  // The keyboard: arrows move the target (white ring) to the nearest point that way, Enter runs from it.
+  const onKeyDown = (e: ReactKeyboardEvent<HTMLCanvasElement>) => {
+    const s = store.getState();
+    const points = s.samples.points;
+    if (!points || e.altKey || e.ctrlKey || e.metaKey) return;
+    const dir = ARROW_DIRECTIONS[e.key];
+    if (dir) {
+      s.actions.pickReprPoint(neighbourInDirection(points, s.editor.reprPoint, dir[0], dir[1]));
+    } else if (e.key === 'Enter' || e.key === ' ') {
+      void s.actions.runFromMap(pointUV(points, s.editor.reprPoint));
+    } else {
+      return;
+    }
+    e.preventDefault(); // the page's shortcuts leave a handled key alone
+  };
+
   return (
     <canvas
       ref={canvasRef}
@@ -101,8 +130,11 @@ export function ReprMapCanvas({ size, testId }: { size: number; testId: string }
       height={size}
       data-testid={testId}
       role="img"
-      aria-label="Map of the first two representation components of the test set, coloured by class; the marker is the representation head's prediction at the current frame. Click to condition a run on the nearest point."
+      tabIndex={0}
+      aria-label="Map of the first two representation components of the test set, coloured by class; the marker is the representation head's prediction at the current frame. Click, or use the arrow keys and Enter, to condition a run on a point."
+      aria-describedby={describedBy}
       onClick={onClick}
+      onKeyDown={onKeyDown}
     />
   );
 }
@@ -130,10 +162,11 @@ function PickedPoint() {
   const names = useApp((s) => s.samples.classNames);
   if (!points || point >= points.count) return null;
   const label = points.labels[point]!;
+  const name = names[label] ?? `class ${label}`;
   const bundled = point < points.sampleCount;
   return (
-    <p className="small picked" data-testid="picked-point">
-      Target: point #{point} ({bundled ? `bundled test image #${point + 1}` : 'backdrop'}), a <strong>{names[label] ?? `class ${label}`}</strong>.
+    <p className="small picked" id="picked-point" aria-live="polite" data-testid="picked-point">
+      Target: point #{point} ({bundled ? `bundled test image #${point}` : 'backdrop'}), {articleFor(name)} <strong>{name}</strong>.
     </p>
   );
 }
@@ -151,7 +184,7 @@ export function ReprPanel() {
         Components 1 and 2 of the 8-d representation (whitened PCA of an independent classifier&apos;s features) for 2,300 test images.{' '}
         <strong>Click the map</strong> to condition a run on the nearest image&apos;s full 8-d representation.
       </p>
-      {hasPoints ? <ReprMapCanvas size={320} testId="repr-map" /> : <p className="muted">{status === 'loading' ? 'Loading the map…' : 'No representations in the bundled samples.'}</p>}
+      {hasPoints ? <ReprMapCanvas size={320} testId="repr-map" describedBy="picked-point" /> : <p className="muted">{status === 'loading' ? 'Loading the map…' : 'No representations in the bundled samples.'}</p>}
       <PickedPoint />
       <ClassLegend />
     </section>

@@ -9,12 +9,14 @@ import {
   MAX_DRIFT_GUIDANCE,
   MAX_LABEL_COMMIT,
   MAX_LABEL_GUIDANCE,
+  MAX_SEED,
   STEP_PRESETS,
   driftGuidanceApplies,
   labelCommitApplies,
   labelGuidanceApplies,
   missingInput,
   modeUnavailable,
+  typedNumber,
 } from '../store/index.ts';
 import { Explain } from './teach/Explain.tsx';
 import { Icon } from './icons.tsx';
@@ -59,7 +61,11 @@ export function ModePicker() {
   );
 }
 
-/** A number input that lets you type freely and commits valid values (clamped by the store). */
+/**
+ * A number input that lets you type freely and commits valid values at once. Enter or leaving the field
+ * commits what was typed by the rules of a link (typedNumber): an out-of-range value is clamped, a fraction
+ * rounded, and a sentence beside the field (and a notice) says which value is used.
+ */
 function NumberField({
   label,
   value,
@@ -78,7 +84,17 @@ function NumberField({
   testId?: string;
 }) {
   const [draft, setDraft] = useState<string | null>(null);
+  const [message, setMessage] = useState<string | null>(null);
+  const { notify } = useActions();
   const id = useId();
+  const commit = () => {
+    if (draft === null) return;
+    const typed = typedNumber(label, draft, { min, max, integer: step === 1 }, value);
+    if (typed.value !== null) onCommit(typed.value);
+    setMessage(typed.message);
+    if (typed.message !== null) notify(typed.message, 'warning');
+    setDraft(null);
+  };
   return (
     <>
       <label htmlFor={id}>{label}</label>
@@ -91,16 +107,23 @@ function NumberField({
         step={step}
         value={draft ?? String(value)}
         data-testid={testId}
+        aria-describedby={message !== null ? `${id}-message` : undefined}
         onChange={(e) => {
           setDraft(e.target.value);
+          setMessage(null);
           const v = Number(e.target.value);
-          if (e.target.value !== '' && Number.isFinite(v) && v >= min && v <= max) onCommit(v);
+          if (e.target.value !== '' && Number.isFinite(v) && v >= min && v <= max && (step !== 1 || Number.isInteger(v))) onCommit(v);
         }}
-        onBlur={() => setDraft(null)}
+        onBlur={commit}
         onKeyDown={(e) => {
-          if (e.key === 'Enter') setDraft(null);
+          if (e.key === 'Enter') commit();
         }}
       />
+      {message !== null && (
+        <span className="field-message" id={`${id}-message`} role="status" data-testid={testId ? `${testId}-message` : undefined}>
+          {message}
+        </span>
+      )}
     </>
   );
 }
@@ -155,14 +178,32 @@ export function GenerateBar() {
           </button>
         )}
       </div>
+      <SwitchProgress />
       <RunSummary />
     </section>
   );
 }
 
+/** The phases of a backend switch, where the user pressed Generate (the run on screen continues after it). */
+export function SwitchProgress({ testId = 'switch-progress' }: { testId?: string }) {
+  const progress = useApp((s) => (s.engine.switching ? s.engine.switchProgress : null));
+  const preference = useApp((s) => s.engine.preference);
+  const running = useApp((s) => s.trajectory.status === 'running');
+  if (progress === null) return null;
+  const step = progress.phase === 'warmup' ? 2 : 1;
+  const percent = progress.phase === 'warmup' && progress.fraction > 0 && progress.fraction < 1 ? ` (${Math.round(progress.fraction * 100)}%)` : '';
+  return (
+    <p className="small switch-progress" role="status" data-testid={testId} data-phase={progress.phase}>
+      Switching to {preference}, phase {step} of 2: {progress.message}
+      {percent}
+      {running ? '. The run continues from its last frame afterwards.' : '.'}
+    </p>
+  );
+}
+
 function RunSummary() {
   const c = useApp((s) => s.config);
-  const sketch = useApp((s) => (s.editor.sketchSource === 'test' ? `sketch of test image #${s.editor.testIndex + 1}` : 'your sketch'));
+  const sketch = useApp((s) => (s.editor.sketchSource === 'test' ? `sketch of test image #${s.editor.testIndex}` : 'your sketch'));
   const point = useApp((s) => s.editor.reprPoint);
   const parts = [
     MODE_INFO[c.mode].title,
@@ -192,14 +233,18 @@ export function RunControls() {
   const labelCommitId = useId();
   const canLabelGuide = labelGuidanceApplies(c.mode);
   const canDriftGuide = driftGuidanceApplies(c.mode);
+  // Classify runs the forward process q(z_t | x): no reverse step, so no sampler and no η.
+  const forward = c.mode === 'classify';
   return (
     <section className="panel run-controls" aria-labelledby="run-title">
       <h2 id="run-title">Run settings</h2>
 
       {c.mode === 'conditional' && <ClassPicker />}
 
-      <fieldset className="field">
-        <legend>Sampler</legend>
+      <fieldset className={forward ? 'field not-used' : 'field'} disabled={forward} data-testid="sampler-field">
+        <legend>
+          Sampler{forward ? <span className="muted small" data-testid="not-used-note"> (not used: classify runs the forward process)</span> : null}
+        </legend>
         <div className="segmented" role="radiogroup" aria-label="Sampler">
           {SAMPLERS.map((s) => (
             <label key={s}>
@@ -210,10 +255,12 @@ export function RunControls() {
         </div>
       </fieldset>
 
-      <div className="field">
+      <div className={forward ? 'field not-used' : 'field'}>
         <label htmlFor={etaId}>
           DDIM η <output htmlFor={etaId}>{c.eta.toFixed(2)}</output>
-          <span className="muted small">{c.sampler === 'ddim' ? (c.eta === 0 ? ' deterministic' : ' stochastic') : ' (DDIM only)'}</span>
+          <span className="muted small">
+            {forward ? ' (not used in classify)' : c.sampler === 'ddim' ? (c.eta === 0 ? ' deterministic' : ' stochastic') : ' (DDIM only)'}
+          </span>
         </label>
         <input
           id={etaId}
@@ -222,8 +269,9 @@ export function RunControls() {
           max={1}
           step={0.05}
           value={c.eta}
-          disabled={c.sampler !== 'ddim'}
+          disabled={c.sampler !== 'ddim' || forward}
           onChange={(e) => setConfig({ eta: Number(e.target.value) })}
+          data-testid="eta"
         />
       </div>
 
@@ -242,7 +290,7 @@ export function RunControls() {
       </fieldset>
 
       <div className="field inline-field">
-        <NumberField label="Seed" value={c.seed} min={0} max={4294967295} onCommit={(v) => setConfig({ seed: v })} testId="seed" />
+        <NumberField label="Seed" value={c.seed} min={0} max={MAX_SEED} onCommit={(v) => setConfig({ seed: v })} testId="seed" />
         <button type="button" className="dice" onClick={rollSeed} aria-label="New random seed" title="New random seed">
           <Icon name="dice" />
         </button>
@@ -339,9 +387,10 @@ export function RunControls() {
       <div className="field">
         <label htmlFor="x0-from">x̂₀ from</label>
         <select id="x0-from" value={c.x0From} onChange={(e) => setConfig({ x0From: e.target.value === 'eps' ? 'eps' : 'masked' })} data-testid="x0-from">
-          <option value="masked">masked-image head (follows the conditions)</option>
-          <option value="eps">ε head (textbook; weak conditioning here)</option>
+          <option value="masked">masked-image head</option>
+          <option value="eps">ε head (textbook)</option>
         </select>
+        <p className="muted small">The masked-image head follows the conditions; the ε head is the textbook choice, with weak conditioning here.</p>
       </div>
       {c.mode === 'inpaint' && (
         <label className="inline-check">

@@ -6,6 +6,8 @@
 import { useId, useState } from 'react';
 import { BACKEND_NAMES, type BackendPreference, type EngineErrorInfo, type LoadPhase } from '../engine/protocol.ts';
 import { formatBytes, formatMs } from './labels.ts';
+import { NoticeLog } from './Notices.tsx';
+import { SwitchProgress } from './RunControls.tsx';
 import { useActions, useApp } from './store-context.tsx';
 
 const PHASES: readonly { phase: LoadPhase; label: string }[] = [
@@ -80,6 +82,7 @@ function BackendPicker({ compact = false }: { compact?: boolean }) {
       >
         {status === 'error' ? `Retry with ${value}` : 'Switch'}
       </button>
+      <SwitchProgress testId="switch-progress-status" />
     </div>
   );
 }
@@ -169,25 +172,6 @@ function ErrorBox({ error, where }: { error: EngineErrorInfo; where: 'engine' | 
   );
 }
 
-/** Things the user should know that are not errors: a link that was clamped, a backend that was replaced. */
-export function Notices() {
-  const notices = useApp((s) => s.notices);
-  const { dismissNotice } = useActions();
-  if (notices.length === 0) return null;
-  return (
-    <ul className="notices" aria-live="polite" data-testid="notices">
-      {notices.map((n) => (
-        <li key={n.id} className={`notice ${n.tone}`} data-testid="notice">
-          <span>{n.text}</span>{' '}
-          <button type="button" className="notice-dismiss" onClick={() => dismissNotice(n.id)} aria-label="Dismiss this notice">
-            ×
-          </button>
-        </li>
-      ))}
-    </ul>
-  );
-}
-
 function Attempts() {
   const report = useApp((s) => s.engine.report);
   if (!report) return null;
@@ -269,7 +253,7 @@ export function StatusPanel() {
     <section className="panel status-panel" aria-labelledby="status-title">
       <h2 id="status-title">Status</h2>
       <LiveStatus />
-      <Notices />
+      <NoticeLog />
       <LoadProgressBars />
       {engineError && <ErrorBox error={engineError} where="engine" />}
       {runError && !engineError && <ErrorBox error={runError} where="run" />}

@@ -4,6 +4,7 @@
  * any component. Batch 16 shows a 4x4 grid; a cell is a button that selects the sample for the label chart.
  * The representation head is not an image: its view is the representation map (ReprMap.tsx).
  */
+import type { KeyboardEvent } from 'react';
 import type { AppState } from '../store/index.ts';
 import { CANVAS_SIZE, cellOrigin, clearCanvas, drawFrame } from './draw.ts';
 import { HEAD_INFO } from './labels.ts';
@@ -60,15 +61,44 @@ function FrameCanvas() {
   );
 }
 
-/** Transparent buttons over the 16 grid cells: click or focus + Enter to select a sample. */
+/** What the label head reads for sample `i` of `frame`: its most likely class and probability. */
+function cellReading(probs: Float32Array | undefined, i: number, batch: number, names: readonly string[]): string {
+  if (!probs) return '';
+  const k = Math.round(probs.length / batch); // the model's classes (labelProbs is B*K)
+  let best = 0;
+  for (let c = 1; c < k; c++) if ((probs[i * k + c] ?? 0) > (probs[i * k + best] ?? 0)) best = c;
+  return `: the label head reads ${names[best] ?? `class ${best}`} (${Math.round((probs[i * k + best] ?? 0) * 100)}%)`;
+}
+
+/**
+ * Buttons over the 16 grid cells: click, or Enter/Space, selects the sample the label chart follows. One
+ * tab stop (the selected cell); the arrow keys move within the 4x4 grid when it has the keyboard focus.
+ */
 function GridCells() {
   const batch = useApp((s) => s.trajectory.run?.batch ?? 1);
   const sample = useApp((s) => s.view.sample);
   const mapView = useApp((s) => s.view.head === 'repr');
-  const { selectSample } = useActions();
+  const index = useApp((s) => Math.min(s.player.frameIndex, Math.max(0, s.trajectory.frameCount - 1)));
+  const frameCount = useApp((s) => s.trajectory.frameCount);
+  const names = useApp((s) => s.samples.classNames);
+  const { selectSample, getFrame } = useActions();
   if (batch === 1 || mapView) return null;
+  const probs = frameCount > 0 ? getFrame(index)?.labelProbs : undefined;
+  const cols = Math.round(Math.sqrt(batch));
+  const onKeyDown = (e: KeyboardEvent<HTMLButtonElement>, i: number) => {
+    // A clicked cell leaves the arrows to the player; a cell reached with the keyboard moves within the grid.
+    if (!e.currentTarget.matches(':focus-visible')) return;
+    const step: Record<string, number> = { ArrowLeft: -1, ArrowRight: 1, ArrowUp: -cols, ArrowDown: cols };
+    const delta = step[e.key];
+    if (delta === undefined) return;
+    e.preventDefault();
+    const next = i + delta;
+    if (next < 0 || next >= batch || (Math.abs(delta) === 1 && Math.floor(next / cols) !== Math.floor(i / cols))) return;
+    selectSample(next);
+    (e.currentTarget.parentElement?.children[next] as HTMLElement | undefined)?.focus();
+  };
   return (
-    <div className="grid-cells" role="group" aria-label="Samples in the batch">
+    <div className="grid-cells" role="group" aria-label={`Samples in the batch (${batch}); arrows move, Enter selects`}>
       {Array.from({ length: batch }, (_, i) => {
         const { x, y, cell } = cellOrigin(i, batch);
         const pct = (v: number) => `${(v / CANVAS_SIZE) * 100}%`;
@@ -78,9 +108,12 @@ function GridCells() {
             type="button"
             className="grid-cell"
             style={{ left: pct(x), top: pct(y), width: pct(cell), height: pct(cell) }}
-            aria-label={`Sample ${i + 1} of ${batch}`}
+            aria-label={`Sample #${i} of ${batch}${cellReading(probs, i, batch, names)}`}
             aria-pressed={sample === i}
+            tabIndex={sample === i ? 0 : -1}
             onClick={() => selectSample(i)}
+            onKeyDown={(e) => onKeyDown(e, i)}
+            data-testid={`grid-cell-${i}`}
           />
         );
       })}
@@ -123,7 +156,7 @@ function Caption() {
     <div className="viewer-caption">
       <p>
         <strong>{info.title}</strong> — {info.description}
-        {batch > 1 ? ` Sample ${sample + 1} of ${batch} is selected${head === 'repr' ? ' (the trail; white dots: the others)' : ' (click a cell to change)'}.` : ''}
+        {batch > 1 ? ` Sample #${sample} of ${batch} is selected${head === 'repr' ? ' (the trail; white dots: the others)' : ' (click a cell to change)'}.` : ''}
         {clickable}
       </p>
       {head === 'drift' && (
@@ -174,10 +207,12 @@ export function Viewer() {
       <h2 id="viewer-title" className="visually-hidden">
         Trajectory
       </h2>
-      <div className="canvas-wrap">
-        <HeadView />
-        <GridCells />
-        <EmptyState />
+      <div className="canvas-box">
+        <div className="canvas-wrap">
+          <HeadView />
+          <GridCells />
+          <EmptyState />
+        </div>
       </div>
       <Caption />
       <StaleNotice />

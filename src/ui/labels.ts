@@ -39,3 +39,8 @@ export function formatMs(ms: number | null | undefined): string {
   if (ms < 1000) return `${ms.toFixed(1)} ms`;
   return `${(ms / 1000).toFixed(2)} s`;
 }
+
+/** "a" or "an" for a class name ("an Ankle boot", "a Dress"), by its first letter. */
+export function articleFor(name: string): 'a' | 'an' {
+  return /^[aeiou]/i.test(name) ? 'an' : 'a';
+}

@@ -89,6 +89,11 @@ class SampleCli(unittest.TestCase):
         self.assertEqual(set(f), {"images", "labels", "label_probs", "config"})
         self.assertEqual(self.check_common(f, 2, "uncond")["sampler"], "ddpm")
 
+    def test_uncond_heun_karras(self):
+        f = self.run_cli("--mode", "uncond", "--n", "2", "--sampler", "heun", "--spacing", "karras")
+        config = self.check_common(f, 2, "uncond")
+        self.assertEqual((config["sampler"], config["spacing"]), ("heun", "karras"))
+
     def test_class_balanced_and_fixed(self):
         f = self.run_cli("--mode", "class", "--n", "4")
         self.check_common(f, 4, "class")
@@ -201,9 +206,13 @@ class SampleCli(unittest.TestCase):
     def test_error_steps(self):
         self.assertIn("--steps must be at least 1 (got 0)", self.error_of("--steps", "0"))
         self.assertIn("--steps 1001 is out of range; valid: 1..1000", self.error_of("--steps", "1001"))
+        self.assertIn("--steps: DPM++ 2M needs at least 3 steps (its first and last steps are first order), got 2",
+                      self.error_of("--sampler", "dpmpp_2m"))
+        self.assertIn("invalid choice: 'log'", self.error_of("--spacing", "log"))
 
     def test_error_settings_that_would_do_nothing(self):
-        self.assertIn("--eta applies to --sampler ddim only", self.error_of("--sampler", "ddpm", "--eta", "0.5"))
+        self.assertIn("--eta applies to --sampler ddim and euler_a only (ddpm takes no eta)",
+                      self.error_of("--sampler", "ddpm", "--eta", "0.5"))
         self.assertIn("--eta 1.5 is out of range; valid: 0..1", self.error_of("--eta", "1.5"))
         self.assertIn("--label-guidance applies to --mode joint or class only",
                       self.error_of("--mode", "sketch", "--label-guidance", "2"))

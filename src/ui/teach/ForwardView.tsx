@@ -93,8 +93,8 @@ function ForwardTerms({ follow, setFollow, ownT, setOwnT }: { follow: boolean; s
   );
 }
 
-export function ForwardView() {
-  const [open, setOpen] = useState(false);
+export function ForwardView({ defaultOpen = false }: { defaultOpen?: boolean }) {
+  const [open, setOpen] = useState(defaultOpen);
   // Kept here so that closing and reopening the panel keeps the user's choice.
   const [follow, setFollow] = useState(true);
   const [ownT, setOwnT] = useState<number | null>(null);
