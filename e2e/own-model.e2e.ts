@@ -172,6 +172,11 @@ describe('your own model', () => {
     writeFileSync(shard, bytes);
 
     const page = await openBundled();
+    // A folder without model.json (the data set itself): an error notice says what to choose; the bundled model stays.
+    await page.getByTestId('model-files').setInputFiles(DATA);
+    await expect.poll(() => page.getByTestId('notices').innerText()).toMatch(/none of them model\.json\. Choose the folder the pipeline exported/);
+    expect((await state(page)).model.source).toBe('bundled');
+
     await pickFolder(page, damaged);
     const box = page.getByTestId('error-engine');
     await box.waitFor({ timeout: 60_000 });

@@ -1,7 +1,7 @@
 /**
  * The model in use, in the header: its name, "Load model…" (a folder picker for the folder the pipeline
  * exported: model.json, its shards and samples), a drop zone for the same folder, and the bundled model
- * one click away. Loading goes through the store (model-actions.ts), so the folder is validated exactly
+ * one click away (a choice without model.json is said in a notice). Loading goes through the store (model-actions.ts), so the folder is validated exactly
  * like the bundled weights and its errors appear in the status panel. The page's `?model=` follows: kept
  * for a hosted model, dropped for the bundled one or a folder from the disk.
  */
@@ -50,13 +50,13 @@ export function ModelPicker() {
   const name = useApp((s) => s.model.name);
   const source = useApp((s) => s.model.source);
   const classes = useApp((s) => s.engine.config?.classNames.length ?? null);
-  const { loadModel } = useActions();
+  const { loadModel, notify } = useActions();
   const input = useRef<HTMLInputElement>(null);
-  const [error, setError] = useState<string | null>(null);
   const [over, setOver] = useState(false);
+  // A choice that holds no model is said in a notice (the header has a fixed height on wide screens).
+  const setError = (message: string) => notify(message, 'error');
 
   const switchTo = (next: ModelSource) => {
-    setError(null);
     followInAddressBar(next);
     void loadModel(next);
   };
@@ -78,6 +78,7 @@ export function ModelPicker() {
     <section
       className={`model-picker${over ? ' drop-over' : ''}`}
       aria-label="Model"
+      title="Load model… chooses an exported model folder; you can also drop the folder on this box"
       data-testid="model-picker"
       onDragOver={(e) => {
         e.preventDefault();
@@ -113,11 +114,6 @@ export function ModelPicker() {
         }}
         data-testid="model-files"
       />
-      {error !== null ? (
-        <p className="model-error" role="alert" data-testid="model-error">
-          {error}
-        </p>
-      ) : null}
     </section>
   );
 }

@@ -62,11 +62,12 @@ function FrameCanvas() {
 }
 
 /** What the label head reads for sample `i` of `frame`: its most likely class and probability. */
-function cellReading(probs: Float32Array | undefined, i: number, names: readonly string[]): string {
+function cellReading(probs: Float32Array | undefined, i: number, batch: number, names: readonly string[]): string {
   if (!probs) return '';
+  const k = Math.round(probs.length / batch); // the model's classes (labelProbs is B*K)
   let best = 0;
-  for (let c = 1; c < 10; c++) if ((probs[i * 10 + c] ?? 0) > (probs[i * 10 + best] ?? 0)) best = c;
-  return `: the label head reads ${names[best] ?? `class ${best}`} (${Math.round((probs[i * 10 + best] ?? 0) * 100)}%)`;
+  for (let c = 1; c < k; c++) if ((probs[i * k + c] ?? 0) > (probs[i * k + best] ?? 0)) best = c;
+  return `: the label head reads ${names[best] ?? `class ${best}`} (${Math.round((probs[i * k + best] ?? 0) * 100)}%)`;
 }
 
 /**
@@ -107,7 +108,7 @@ function GridCells() {
             type="button"
             className="grid-cell"
             style={{ left: pct(x), top: pct(y), width: pct(cell), height: pct(cell) }}
-            aria-label={`Sample #${i} of ${batch}${cellReading(probs, i, names)}`}
+            aria-label={`Sample #${i} of ${batch}${cellReading(probs, i, batch, names)}`}
             aria-pressed={sample === i}
             tabIndex={sample === i ? 0 : -1}
             onClick={() => selectSample(i)}
