@@ -249,7 +249,7 @@ describe('runTrajectory: modes', { timeout: 60_000 }, () => {
     const t = 1000;
     // The gradient, independently: d/dz log softmax(label(z, t))_4.
     const grad = tf.tidy(() => {
-      const g = tf.grad((z: tf.Tensor) => tf.logSoftmax(m.network.forward(z as tf.Tensor4D, tf.tensor1d([t], 'int32')).label).gather([4], 1).sum());
+      const g = tf.grad((z: tf.Tensor) => tf.logSoftmax(m.network.forward(z as tf.Tensor4D, tf.tensor1d([t], 'int32'), { differentiable: true }).label).gather([4], 1).sum());
       return g(tf.tensor4d(plain.z, [1, 32, 32, 1])).dataSync() as Float32Array;
     });
     const { alphaBar } = m.tables.schedule;
