@@ -101,7 +101,7 @@ describe('lecture-ready runs', () => {
     await page.getByTestId('seed').fill('7');
     await page.getByTestId('seed').press('Enter');
     await page.waitForFunction(() => document.querySelector('[data-testid="branch-no-effect"]')?.getAttribute('data-reason') === 'seed');
-    expect(await note.textContent()).toMatch(/DDIM with η = 0 uses the seed only to draw the starting noise/);
+    expect(await note.textContent()).toMatch(/deterministic sampler \(DDIM with η = 0, Euler, Heun, DPM\+\+ 2M\) uses the seed only to draw the starting noise/);
     await note.scrollIntoViewIfNeeded();
     await shot(page, 'branch-no-effect');
     // The note is right: this branch retraces its parent exactly.
