@@ -1,12 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { paintLatent, renoiseLatent, renoiseNoise, type LatentEdit } from '../core/index.ts';
-import type { BackendReport, Frame, InitResult, RunRequest } from '../engine/protocol.ts';
-import type { EngineLike } from './state.ts';
+import type { Frame, RunRequest } from '../engine/protocol.ts';
 import { createAppStore, type AppStore } from './store.ts';
 import { scheduleTables } from './teach.ts';
+import { AutoEngine } from './testing.ts';
 import { syncWithHash } from './url.ts';
-
-const REPORT: BackendReport = { chosen: 'wasm', preference: 'auto', attempts: [], summary: 'wasm' };
 
 /** z of frame k: a ramp over the pixels plus k (a branch continues its start z plus k - fromStep); x^_0 and drift known too. */
 function frameOf(request: RunRequest, index: number): Frame {
@@ -20,36 +18,12 @@ function frameOf(request: RunRequest, index: number): Frame {
   };
 }
 
-class AutoEngine implements EngineLike {
-  requests: RunRequest[] = [];
-  hold = false;
-  init(): Promise<InitResult> {
-    return Promise.resolve({ backend: REPORT, config: {}, trained: true, weightsBytes: 1, loadMs: 1, warmupMs: 1 });
-  }
-  run(request: RunRequest, onFrame: (f: Frame) => void): Promise<'done' | 'cancelled'> {
-    this.requests.push(request);
-    if (this.hold) {
-      onFrame(frameOf(request, 0));
-      return new Promise(() => undefined); // still computing
-    }
-    for (let i = request.start?.fromStep ?? 0; i <= request.steps; i++) onFrame(frameOf(request, i));
-    return Promise.resolve('done');
-  }
-  cancel(): void {}
-  memory() {
-    return { numTensors: 0, numBytes: 0 };
-  }
-  setBackend(): Promise<BackendReport> {
-    return Promise.resolve(REPORT);
-  }
-}
-
 describe('latent editing (store)', () => {
   let fake: AutoEngine;
   let store: AppStore;
   beforeEach(async () => {
     vi.useFakeTimers();
-    fake = new AutoEngine();
+    fake = new AutoEngine(frameOf);
     store = createAppStore({ engine: () => fake, defer: (fn) => fn(), memoryPollMs: 0 });
     await store.getState().actions.startEngine();
     store.getState().actions.setConfig({ steps: 6, seed: 3 });
@@ -124,7 +98,7 @@ describe('latent editing (store)', () => {
     expect(hashes.at(-1)).toMatch(/&edit=r4\.1\*p3\.0_20\.20\.2\.100/);
     stop();
 
-    const other = createAppStore({ engine: () => new AutoEngine(), defer: (fn) => fn(), memoryPollMs: 0 });
+    const other = createAppStore({ engine: () => new AutoEngine(frameOf), defer: (fn) => fn(), memoryPollMs: 0 });
     await other.getState().actions.startEngine();
     const stop2 = syncWithHash(other, { hash: '#mode=joint&steps=6&seed=3&edit=r9.1' }, () => undefined);
     await vi.waitFor(() => expect(other.getState().notices.map((n) => n.text)).toContain(

@@ -19,15 +19,25 @@ export function frameOf(request: RunRequest, index: number): Frame {
   };
 }
 
-/** Runs every request to the end at once. */
+/** Runs every request to the end at once (or, with `hold`, yields frame 0 and keeps computing forever). */
 export class AutoEngine implements EngineLike {
   requests: RunRequest[] = [];
+  hold = false;
+  /** The frames it yields (default frameOf). */
+  private readonly frame: (request: RunRequest, index: number) => Frame;
+  constructor(frame: (request: RunRequest, index: number) => Frame = frameOf) {
+    this.frame = frame;
+  }
   init(): Promise<InitResult> {
     return Promise.resolve({ backend: REPORT, config: {}, trained: true, weightsBytes: 1, loadMs: 1, warmupMs: 1 });
   }
   run(request: RunRequest, onFrame: (f: Frame) => void): Promise<'done' | 'cancelled'> {
     this.requests.push(request);
-    for (let i = request.start?.fromStep ?? 0; i <= request.steps; i++) onFrame(frameOf(request, i));
+    if (this.hold) {
+      onFrame(this.frame(request, 0));
+      return new Promise(() => undefined); // still computing
+    }
+    for (let i = request.start?.fromStep ?? 0; i <= request.steps; i++) onFrame(this.frame(request, i));
     return Promise.resolve('done');
   }
   cancel(): void {}
