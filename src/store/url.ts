@@ -636,9 +636,7 @@ function restoreFrame(store: AppStore, frame: number | null, chain: readonly Bra
     const s = store.getState();
     if (phase === 'starting' || phase === 'done') return;
     if (phase === 'wait') {
-      if (s.engine.status !== 'ready' || s.engine.switching) return;
-      if (modeUsesImage(s.config.mode) && s.samples.status !== 'ready') return;
-      if (missingInput(s) !== null && s.samples.status === 'loading') return;
+      if (!readyToReplay(s)) return;
       start();
       return;
     }
@@ -669,6 +667,13 @@ function restoreFrame(store: AppStore, frame: number | null, chain: readonly Bra
   return stop;
 }
 
+/** A link's replay may start its first run: the engine is ready and the mode's input has loaded. */
+function readyToReplay(s: AppState): boolean {
+  if (s.engine.status !== 'ready' || s.engine.switching) return false;
+  if (modeUsesImage(s.config.mode) && s.samples.status !== 'ready') return false;
+  return !(missingInput(s) !== null && s.samples.status === 'loading');
+}
+
 /**
  * A link with latent edits: once the engine and the mode's input are ready, run the root trajectory, then
  * apply each edit (branchWithEdit) when the run before it is done, and show `frame` of the last one. An edit
@@ -687,9 +692,7 @@ function restoreEdits(store: AppStore, edits: readonly LatentEdit[], frame: numb
     const s = store.getState();
     if (phase === 'starting' || phase === 'done') return;
     if (phase === 'wait') {
-      if (s.engine.status !== 'ready' || s.engine.switching) return;
-      if (modeUsesImage(s.config.mode) && s.samples.status !== 'ready') return;
-      if (missingInput(s) !== null && s.samples.status === 'loading') return;
+      if (!readyToReplay(s)) return;
       phase = 'starting'; // generate() updates the store synchronously: ignore those updates here
       const before = s.trajectory.runId;
       void s.actions.generate();
