@@ -63,7 +63,7 @@ describe('samplers', () => {
     if (curve !== null) {
       const chart = page.getByTestId('quality-chart');
       await chart.waitFor();
-      expect(await chart.locator('[data-line]').count()).toBe(curve.lines.length);
+      expect(await chart.getByTestId('quality-line').count()).toBe(curve.lines.length);
       const measured = curve.lines.some((l) => l.sampler === 'heun' && l.spacing === 'karras');
       expect(await chart.locator('[data-current="true"]').count()).toBe(measured ? 1 : 0);
       expect(await chart.locator('figcaption').innerText()).toMatch(measured ? /Heun · Karras at NFE 5/ : /Heun · Karras is not measured/);

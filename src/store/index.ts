@@ -12,7 +12,7 @@ export { compareIndex, frameDiff, DEFAULT_COMPARE_KNOBS, type FrameDiff } from '
 export { treeOrder, branchChanges, branchRetraces, seedActsAfterStart } from './branches.ts';
 export { encodeMask, decodeMask, MASK_CELLS } from './share.ts';
 export { scheduleTables, frameTimesteps, forwardParts, encodingFromFrames, FALLBACK_TABLE_CONFIG, type ScheduleTables, type ForwardParts } from './teach.ts';
-export { parseQuality, qualityLineOf, frechetAt, type QualityCurve, type QualityLine, type QualityPoint } from './quality.ts';
+export { parseQuality, qualityLineOf, frechetAt, qualityScale, QUALITY_COMMAND, REPORT_JSON, type QualityCurve, type QualityLine, type QualityPoint } from './quality.ts';
 export { runRequest, startAt } from './request.ts';
 export { DEFAULT_SAMPLING, SAMPLING_DEFAULTS, PYTHON_MODE_NAMES, defaultDriftGuidance, modeDefaults, followModeDefaults, type SamplingDefaults, type DriftGuidanceMode } from './defaults.ts';
 export { trajectoryExport, encodeGif, EXPORT_FORMAT, type ExportedTrajectory } from './export.ts';

@@ -9,11 +9,11 @@ import { sketchOf, toModelSpace } from '../model/sketch.ts';
 import type { FetchLike } from '../model/weights.ts';
 import type { StoreContext } from './context.ts';
 import { weightsLocation } from './model-source.ts';
-import { parseQuality } from './quality.ts';
+import { parseQuality, REPORT_JSON } from './quality.ts';
 import { pointVector } from './repr.ts';
 import { parseSamplesIndex } from './samples.ts';
 import { parseProjection } from './trajectory-map.ts';
-import { DEFAULT_GEOMETRY, DEFAULT_SKETCH, type Actions } from './state.ts';
+import { DEFAULT_GEOMETRY, DEFAULT_SKETCH, type Actions, type AppState } from './state.ts';
 
 export interface Inputs {
   readonly sourceImage: () => Float32Array | null;
@@ -126,16 +126,37 @@ export function createInputs(ctx: StoreContext): Inputs {
     else patch('samples', { projection: null, projectionError: 'The trajectory map ships with the bundled model only.' });
   };
 
-  let qualityLoading: Promise<void> | null = null;
-  const fetchQuality = async () => {
-    patch('quality', { status: 'loading', error: null });
+  /** The quality curve's download and the model it is for (a new model's curve replaces the old one's). */
+  let qualityLoading: { promise: Promise<void>; source: StoreContext['model'] } | null = null;
+  let qualityFor: StoreContext['model'] | null = null;
+  /**
+   * The model's own report.json (beside its model.json; for a folder from the disk, the file of that name in
+   * it): its curve, or none when the file or its qualityVsNfe is missing (the chart then says how to measure
+   * one). Any other failure is an error the chart names.
+   */
+  const fetchQuality = async (source: StoreContext['model']) => {
+    patch('quality', { status: 'loading', curve: null, error: null });
+    let next: Partial<AppState['quality']>;
     try {
-      const res = await doFetch(`${baseUrl}weights/report.json`);
-      if (!res.ok) throw new Error(`weights/report.json: HTTP ${res.status}`);
-      patch('quality', { status: 'ready', curve: parseQuality(await res.json()), error: null });
+      const fetchFn: FetchLike = source.kind === 'files' ? filesFetch(source.files) : (url) => doFetch(url);
+      const res = await fetchFn(`${weightsLocation(source, baseUrl)}${REPORT_JSON}`, { signal: new AbortController().signal });
+      if (res.status === 404) next = { status: 'ready', curve: null, error: null };
+      else if (!res.ok) throw new Error(`${REPORT_JSON}: HTTP ${res.status}`);
+      else {
+        let json: unknown;
+        try {
+          json = await res.json();
+        } catch {
+          throw new Error(`${REPORT_JSON}: not valid JSON`);
+        }
+        next = { status: 'ready', curve: parseQuality(json), error: null };
+      }
     } catch (e) {
-      patch('quality', { status: 'error', curve: null, error: e instanceof Error ? e.message : String(e) });
+      next = { status: 'error', curve: null, error: e instanceof Error ? e.message : String(e) };
     }
+    if (ctx.model !== source) return; // another model was chosen meanwhile: its own download patches
+    qualityFor = source;
+    patch('quality', next);
   };
 
   const actions: Inputs['actions'] = {
@@ -144,11 +165,15 @@ export function createInputs(ctx: StoreContext): Inputs {
     sketchImage,
     reprTarget,
     loadQuality() {
-      if (get().quality.status === 'ready') return Promise.resolve();
-      qualityLoading ??= fetchQuality().finally(() => {
-        qualityLoading = null;
-      });
-      return qualityLoading;
+      const source = ctx.model;
+      if (qualityFor === source && get().quality.status === 'ready') return Promise.resolve();
+      if (qualityLoading?.source !== source) {
+        const promise: Promise<void> = fetchQuality(source).finally(() => {
+          if (qualityLoading?.promise === promise) qualityLoading = null;
+        });
+        qualityLoading = { promise, source };
+      }
+      return qualityLoading.promise;
     },
     loadSamples() {
       // One download at a time (React's StrictMode runs mount effects twice in development).

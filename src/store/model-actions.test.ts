@@ -52,7 +52,7 @@ async function folder(damageImages = false): Promise<ModelSource> {
   return { kind: 'files', folder: 'model', files };
 }
 
-async function setup() {
+async function setup(fetch: (url: string) => Promise<Response> = () => Promise.resolve(new Response(null, { status: 404 }))) {
   const raw = (await readRepoJson('public/weights/model.json')) as { config: Record<string, unknown> };
   const engine = new Engine(raw.config);
   const store = createAppStore({
@@ -60,7 +60,7 @@ async function setup() {
     defer: (fn) => fn(),
     memoryPollMs: 0,
     baseUrl: '/app/',
-    fetch: () => Promise.resolve(new Response(null, { status: 404 })),
+    fetch,
     initialConfig: { classId: 7 },
   });
   await store.getState().actions.startEngine();
@@ -97,5 +97,45 @@ describe('loadModel', () => {
     expect(s.engine.status).toBe('ready');
     expect(s.samples.status).toBe('error');
     expect(s.samples.error).toMatch(/samples\.bin: sha256 mismatch/);
+  });
+
+  it("the quality curve is the loaded model's own (its report.json), none when it has none, an error when it is damaged", async () => {
+    const curveOf = (fd: number) => ({
+      qualityVsNfe: { n: 1000, floor: 6, driftGuidance: 0, lines: [{ id: 'ddim', sampler: 'ddim', eta: 0, spacing: 'trailing', points: [{ nfe: 5, steps: 5, evaluations: 5, frechetDistance: fd, accuracy: 0.9 }] }] },
+    });
+    const json = (body: unknown) => Promise.resolve(new Response(JSON.stringify(body), { status: 200 }));
+    const asked: string[] = [];
+    const { store } = await setup((url) => {
+      asked.push(url);
+      if (url === '/app/weights/report.json') return json(curveOf(86.4));
+      if (url === 'http://h/other/report.json') return Promise.resolve(new Response('{"qualityVsNfe": {"n": 1000', { status: 200 }));
+      return Promise.resolve(new Response(null, { status: 404 }));
+    });
+    const fd = () => store.getState().quality.curve?.lines[0]?.points[0]?.frechetDistance;
+    await store.getState().actions.loadQuality();
+    expect(store.getState().quality.status).toBe('ready');
+    expect(fd()).toBe(86.4);
+
+    // A folder from the disk without report.json: no curve (the chart says how to measure one), not the bundled one's.
+    const noReport = await folder();
+    await store.getState().actions.loadModel(noReport);
+    expect(store.getState().quality).toEqual({ status: 'ready', curve: null, error: null });
+    await store.getState().actions.loadQuality(); // App's mount effect again: nothing changes
+    expect(store.getState().quality.curve).toBeNull();
+
+    // The same folder with its own report.json: its curve.
+    const files = new Map((noReport as Extract<ModelSource, { kind: 'files' }>).files);
+    files.set('report.json', new Blob([JSON.stringify(curveOf(33.3))]));
+    await store.getState().actions.loadModel({ kind: 'files', folder: 'model', files });
+    expect(fd()).toBe(33.3);
+
+    // A hosted model whose report.json is cut short: the error names the file.
+    await store.getState().actions.loadModel({ kind: 'url', url: 'http://h/other/', param: '/other/' });
+    expect(store.getState().quality).toMatchObject({ status: 'error', curve: null, error: 'report.json: not valid JSON' });
+
+    // Back to the bundled model: its curve again.
+    await store.getState().actions.loadModel(BUNDLED);
+    expect(fd()).toBe(86.4);
+    expect(asked.filter((u) => u.endsWith('report.json'))).toEqual(['/app/weights/report.json', 'http://h/other/report.json', '/app/weights/report.json']);
   });
 });

@@ -45,11 +45,14 @@ export function createModelActions(
       model: { source: source.kind, name: modelName(source, null), param: source.kind === 'url' ? source.param : null },
       // The old model's config must not describe the new one (class names, geometry) while it loads or if it fails.
       engine: { ...s.engine, config: null, trained: null },
+      // The quality chart is the new model's own (its report.json), or says it has none.
+      quality: { status: 'idle', curve: null, error: null },
     }));
+    const quality = parts.inputs.actions.loadQuality();
     await parts.engine.reload();
     if (ctx.model !== source) return; // another model was chosen meanwhile
     const config = get().engine.config;
-    await parts.inputs.actions.loadSamples();
+    await Promise.all([parts.inputs.actions.loadSamples(), quality]);
     if (ctx.model !== source || config === null) return;
     const { actions, config: run, samples } = get();
     const classes = config.classNames.length;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readRepoJson } from '../model/testing.ts';
-import { frechetAt, parseQuality, qualityLineOf, type QualityCurve } from './quality.ts';
+import { frechetAt, parseQuality, qualityLineOf, qualityScale, type QualityCurve, type QualityLine } from './quality.ts';
 
 const report = {
   qualityVsNfe: {
@@ -42,6 +42,40 @@ describe('quality curve (report.json qualityVsNfe)', () => {
     expect(bad([{ id: 'x', sampler: 'ddim', eta: 0, spacing: 'log', points: [] }])).toThrow(/lines\[0\]\.spacing "log"/);
     expect(bad([{ id: 'x', sampler: 'ddim', eta: 0, spacing: 'trailing', points: [{ nfe: 5 }] }])).toThrow(/points\[0\] needs nfe, steps/);
     expect(() => parseQuality({ qualityVsNfe: 3 })).toThrow(/not an object/);
+  });
+
+  it('the scale clips a point far above the rest (Heun on Karras at NFE 5) and keeps a spread-out curve whole', () => {
+    // The NFE 5 column as measured (and an eighth line); later budgets halve the distance each time.
+    const nfe5: Record<string, number> = { a: 112, b: 86.4, c: 116, d: 150.9, e: 73.8, f: 590.1, g: 44.6, h: 60 };
+    const line = (id: string, fds: number[]): QualityLine => ({
+      id,
+      sampler: 'ddim',
+      eta: 0,
+      spacing: 'trailing',
+      points: fds.map((frechetDistance, k) => ({ nfe: [5, 10, 20, 50][k]!, steps: 5, evaluations: [5, 10, 20, 50][k]!, frechetDistance, accuracy: 0.9 })),
+    });
+    const curveOf = (lines: QualityLine[]): QualityCurve => ({ n: 1000, floor: 6.03, driftGuidance: 0, lines });
+    const points = (c: QualityCurve) => c.lines.flatMap((l) => l.points);
+
+    const column = curveOf(Object.entries(nfe5).map(([id, fd]) => line(id, [fd])));
+    const s = qualityScale(column);
+    expect(points(column).filter(s.clipped).map((p) => p.frechetDistance)).toEqual([590.1]);
+    expect(s.hi).toBeCloseTo(150.9 * 1.15, 9); // the largest kept point sets the top
+    expect(s.lo).toBeLessThan(column.floor);
+
+    // 8 lines x 4 points, each halving: no point is alone up there (590, then 295), nothing is clipped.
+    const spread = curveOf(Object.entries(nfe5).map(([id, fd]) => line(id, [0, 1, 2, 3].map((k) => Math.max(7, fd / 2 ** k)))));
+    const t = qualityScale(spread);
+    expect(points(spread).some(t.clipped)).toBe(false);
+    expect(t.hi).toBeCloseTo(590.1 * 1.15, 9);
+
+    // A line that stays far off at every budget: its four points are clipped (a quarter of 32 at most).
+    const stuck = curveOf(Object.entries(nfe5).map(([id, fd]) => line(id, id === 'f' ? [590.1, 580, 570, 560] : [fd, fd / 2, fd / 4, fd / 8])));
+    expect(points(stuck).filter(qualityScale(stuck).clipped)).toHaveLength(4);
+    // Half of the points far off is not an outlier: nothing is clipped.
+    const half = curveOf([line('x', [500, 450]), line('y', [40, 30])]);
+    expect(points(half).some(qualityScale(half).clipped)).toBe(false);
+    expect(qualityScale(curveOf([])).clipped(column.lines[0]!.points[0]!)).toBe(false);
   });
 
   it('the shipped report parses (a curve, or none yet)', async () => {

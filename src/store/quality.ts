@@ -1,8 +1,9 @@
 /**
- * The quality-versus-steps curve of the shipped weights: public/weights/report.json `qualityVsNfe`, measured by
- * training/eval.py --quality-vs-nfe (class-conditional samples, n per point, the Frechet distance on the
- * independent classifier's features against the test split, and that classifier's accuracy on the asked class).
- * parseQuality checks the untrusted JSON; the UI's QualityChart draws it beside the sampler choice.
+ * The quality-versus-steps curve of the loaded model: report.json `qualityVsNfe` beside its model.json (the
+ * bundled model's is public/weights/report.json), measured by training/eval.py --quality-vs-nfe (class-conditional
+ * samples, n per point, the Frechet distance on the independent classifier's features against the test split, and
+ * that classifier's accuracy on the asked class). parseQuality checks the untrusted JSON; qualityScale fits the
+ * chart's axis; the UI's QualityChart draws it beside the sampler choice (store/inputs.ts loads it per model).
  */
 import { SAMPLERS, SPACINGS, type SamplerName, type SamplingSpacing } from '../core/samplers.ts';
 
@@ -32,6 +33,15 @@ export interface QualityCurve {
   readonly driftGuidance: number;
   readonly lines: readonly QualityLine[];
 }
+
+/** The file beside model.json that holds the evaluation's figures. */
+export const REPORT_JSON = 'report.json';
+
+/**
+ * What measures a model's curve (training/eval.py's flags): RUN is the folder `npm run train -- --out RUN`
+ * wrote (its checkpoint, classifier and exported model/); the points go into RUN/model/report.json.
+ */
+export const QUALITY_COMMAND = 'python3 training/eval.py --quality-vs-nfe --out RUN --weights RUN/model';
 
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
@@ -87,4 +97,35 @@ export function frechetAt(line: QualityLine, nfe: number): number | null {
     }
   }
   return null;
+}
+
+/**
+ * Clipping: the top points of the chart (at most a quarter of them) that sit more than GAP_FACTOR times above
+ * the next point down are drawn at the top edge, with their value, instead of stretching the axis.
+ */
+export const GAP_FACTOR = 2.5;
+
+export interface QualityScale {
+  /** The Frechet distance axis, [lo, hi] (drawn logarithmic). */
+  readonly lo: number;
+  readonly hi: number;
+  /** Whether a point lies above `hi` (then drawn at the top edge, with its value). */
+  readonly clipped: (p: QualityPoint) => boolean;
+}
+
+/**
+ * The chart's Frechet distance range: from below the floor to above the largest point that is not far off
+ * the rest. A point alone far above the others (Heun on Karras timesteps at NFE 5: 590 where the next is 151)
+ * does not squash them; it is clipped to the top edge. A spread-out curve keeps every point (the axis is
+ * logarithmic, so a factor of 100 between NFE 5 and 50 is two equal decades, not a squash).
+ */
+export function qualityScale(curve: QualityCurve): QualityScale {
+  const fds = curve.lines.flatMap((l) => l.points.map((p) => p.frechetDistance)).sort((a, b) => b - a);
+  if (fds.length === 0) return { lo: curve.floor * 0.8, hi: curve.floor * 10, clipped: () => false };
+  let top = fds[0]!;
+  for (let i = 0; i < Math.max(1, fds.length >> 2) && i + 1 < fds.length; i++) {
+    if (fds[i]! > GAP_FACTOR * fds[i + 1]!) top = fds[i + 1]!;
+  }
+  const hi = Math.max(curve.floor, top) * 1.15;
+  return { lo: Math.min(curve.floor, fds[fds.length - 1]!) * 0.85, hi, clipped: (p) => p.frechetDistance > hi };
 }

@@ -90,15 +90,23 @@ function UntrainedBadge() {
   );
 }
 
+/** The header's one line: what the model makes (the bundled model's data set by name, another model's by its name beside it). */
+function Tagline() {
+  const bundled = useApp((s) => s.model.source === 'bundled');
+  return (
+    <p className="tagline" data-testid="tagline">
+      One diffusion model makes {bundled ? 'a Fashion-MNIST image' : 'an image'} <em>and</em> its label together. Pick a mode, press{' '}
+      <strong>Generate</strong>, scrub the reverse process.
+    </p>
+  );
+}
+
 function Header() {
   return (
-    <header className="app-header">
+    <header className="app-header" data-testid="app-header">
       <div>
         <h1>MT-Diffusion playground</h1>
-        <p className="tagline">
-          One diffusion model makes a Fashion-MNIST image <em>and</em> its label together. Pick a mode, press <strong>Generate</strong>,
-          then scrub through the reverse process and switch which decoder head is drawn.
-        </p>
+        <Tagline />
       </div>
       <ModelPicker />
       <div className="header-switches">

@@ -7,7 +7,7 @@
  */
 import { useRef, useState, type DragEvent } from 'react';
 import { modelFolderFiles, type PickedFile } from '../model/model-files.ts';
-import { BUNDLED, type ModelSource } from '../store/index.ts';
+import { BUNDLED, BUNDLED_NAME, type ModelSource } from '../store/index.ts';
 import { useActions, useApp } from './store-context.tsx';
 
 /** Files chosen with the folder picker (webkitRelativePath is "folder/.../name"). */
@@ -87,16 +87,16 @@ export function ModelPicker() {
       onDragLeave={() => setOver(false)}
       onDrop={onDrop}
     >
-      <p className="model-name">
+      <p className="model-name" title={classes !== null ? `${name} · ${classes} classes` : name}>
         Model: <strong data-testid="model-name">{name}</strong>
-        {classes !== null ? <span className="muted"> · {classes} classes</span> : null}
+        {classes !== null ? <span className="muted model-classes"> · {classes} classes</span> : null}
       </p>
       <div className="model-actions">
         <button type="button" onClick={() => input.current?.click()} data-testid="load-model" title="Choose the folder the training pipeline exported (training/runs/<run>/model)">
           Load model…
         </button>
         {source !== 'bundled' ? (
-          <button type="button" onClick={() => switchTo(BUNDLED)} data-testid="use-bundled">
+          <button type="button" onClick={() => switchTo(BUNDLED)} data-testid="use-bundled" title={`Back to ${BUNDLED_NAME}`}>
             Use the bundled model
           </button>
         ) : null}
