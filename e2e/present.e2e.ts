@@ -1,8 +1,9 @@
 /**
  * Presentation mode at a lecture hall's 1920x1080 and a projector's 1280x720: the canvas, the player, the
- * heads and each of the four side panels fit the screen with nothing cut off and no scrolling; every
- * control is reachable with Tab; the keys switch heads and panels and leave. Screenshots: present-label-1920,
- * present-label-1280, present-compare-on-1280.
+ * heads and each of the six side panels (with compare's B too for the lab views) fit the screen with nothing
+ * cut off and no scrolling, the per-step metrics and the trajectory map large; every control is reachable with
+ * Tab; the keys switch heads and panels and leave. Screenshots: present-{label,metrics,trajectory}-{1920,1280},
+ * present-compare-on-1280, present-trajectory-b-1280.
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -36,6 +37,31 @@ async function cutOff(page: Page): Promise<string[]> {
   });
 }
 
+/**
+ * The lab views large enough for a room: each metric chart at least 85 px tall with 14 px readouts, the
+ * trajectory map at least half the screen's height. What falls short, named.
+ */
+async function labViewSizes(page: Page, panel: string): Promise<string[]> {
+  if (panel !== 'metrics' && panel !== 'trajectory') return [];
+  return page.evaluate((which) => {
+    const out: string[] = [];
+    if (which === 'metrics') {
+      const charts = [...document.querySelectorAll<SVGElement>('.present-side .metric svg')];
+      if (charts.length < 5) out.push(`${charts.length} metric charts`);
+      for (const c of charts) if (c.getBoundingClientRect().height < 85) out.push(`a metric chart ${Math.round(c.getBoundingClientRect().height)} px tall`);
+      for (const h of document.querySelectorAll<HTMLElement>('.present-side .metric-head')) {
+        if (parseFloat(getComputedStyle(h).fontSize) < 14) out.push(`readout at ${getComputedStyle(h).fontSize}`);
+      }
+    } else {
+      const map = document.querySelector<SVGElement>('.present-side [data-testid="trajectory-map"]');
+      const h = map?.getBoundingClientRect().height ?? 0;
+      if (h < window.innerHeight * 0.5) out.push(`the map ${Math.round(h)} px tall`);
+      if (!document.querySelector('.present-side [data-testid="trajectory-marker"]')) out.push('no marker');
+    }
+    return out;
+  }, panel);
+}
+
 describe('presentation mode', () => {
   let session: BrowserSession;
   let page: Page;
@@ -60,6 +86,8 @@ describe('presentation mode', () => {
         ['s', 'schedule'],
         ['c', 'compare'],
         ['f', 'forward'],
+        ['m', 'metrics'],
+        ['t', 'trajectory'],
       ] as const) {
         await page.keyboard.press(key);
         await page.locator(`[data-testid="present-side"][data-panel="${panel}"]`).waitFor();
@@ -68,7 +96,8 @@ describe('presentation mode', () => {
         const canvas = (await page.getByTestId('frame-canvas').boundingBox())!;
         expect(canvas.height, 'a large canvas').toBeGreaterThanOrEqual(size.height * 0.55);
         expect(await page.getByTestId('present-caption').innerText()).toMatch(/\S/);
-        if (panel === 'label') await shot(page, `present-${panel}-${size.width}`);
+        if (panel === 'label' || panel === 'metrics' || panel === 'trajectory') await shot(page, `present-${panel}-${size.width}`);
+        expect(await labViewSizes(page, panel), `${panel} legible at ${size.width}x${size.height}`).toEqual([]);
       }
       // Compare with B on: its knobs and both canvases fit too.
       await page.keyboard.press('c');
@@ -78,6 +107,22 @@ describe('presentation mode', () => {
       await settle(page);
       expect(await cutOff(page), `compare on at ${size.width}x${size.height}`).toEqual([]);
       if (size.width === 1280) await shot(page, 'present-compare-on-1280');
+      // The lab views with B: its dashed lines and its paths fit too.
+      await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+      for (const [key, panel] of [
+        ['m', 'metrics'],
+        ['t', 'trajectory'],
+      ] as const) {
+        await page.keyboard.press(key);
+        await page.locator(`[data-testid="present-side"][data-panel="${panel}"]`).waitFor();
+        await settle(page);
+        expect(await cutOff(page), `${panel} with B at ${size.width}x${size.height}`).toEqual([]);
+        expect(await labViewSizes(page, panel), `${panel} with B legible at ${size.width}x${size.height}`).toEqual([]);
+      }
+      expect(await page.getByTestId('metric-line-b').count()).toBe(0); // the map is shown: the metrics panel is gone
+      expect(Number(await page.getByTestId('trajectory-map').getAttribute('data-paths-b'))).toBe(1);
+      if (size.width === 1280) await shot(page, 'present-trajectory-b-1280');
+      await page.keyboard.press('c');
       await page.getByTestId('compare-toggle').uncheck();
       await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
       await page.keyboard.press('l');

@@ -48,7 +48,7 @@ export { SAMPLERS, SAMPLER_INFO, SPACINGS, type SamplingSpacing };
 export const STEP_PRESETS: readonly number[] = [10, 20, 50, 100, 250, 1000];
 export const FPS_CHOICES: readonly number[] = [2, 5, 10, 20, 30, 60];
 /** The side panels presentation mode can show beside the canvas, in the order its keys and buttons list them. */
-export const PRESENT_PANELS = ['label', 'schedule', 'compare', 'forward'] as const;
+export const PRESENT_PANELS = ['label', 'schedule', 'compare', 'forward', 'metrics', 'trajectory'] as const;
 export type PresentPanel = (typeof PRESENT_PANELS)[number];
 
 /** Largest seed (core/rng.ts). */

@@ -182,7 +182,7 @@ describe('URL hash', () => {
 
   it('present= opens presentation mode with a known side panel; another value is ignored with a notice', () => {
     expect(parseHash('#present=schedule')).toEqual({ config: {}, notices: [], present: 'schedule' });
-    expect(parseHash('#present=slides').notices).toEqual(['Ignored present = "slides" from the link (valid: label, schedule, compare, forward).']);
+    expect(parseHash('#present=slides').notices).toEqual(['Ignored present = "slides" from the link (valid: label, schedule, compare, forward, metrics, trajectory).']);
   });
 
   it('a link with the longest paint edit still fits, and a malformed edit is ignored with a notice', () => {

@@ -43,7 +43,9 @@ export const METRIC_INFO: Readonly<Record<StepMetricName, { title: string; expla
 };
 
 const W = 320;
-const H = 64;
+/** Chart height: the side column's, and presentation mode's taller one (`tall`). */
+const H_SIDE = 64;
+const H_TALL = 120;
 const M = { left: 30, right: 6, top: 6, bottom: 6 };
 const xOf = (f: number) => M.left + f * (W - M.left - M.right);
 
@@ -73,8 +75,9 @@ function shownIndices(s: AppState): { a: number; b: number | null } {
   return { a, b: b < s.compare.frameCount ? b : null };
 }
 
-function MetricChart({ name, a, b, sample, cursor, valueA, valueB, expected }: {
+function MetricChart({ name, a, b, sample, cursor, valueA, valueB, expected, H }: {
   name: StepMetricName;
+  H: number;
   a: MetricSeries;
   b: MetricSeries | null;
   sample: number;
@@ -116,7 +119,8 @@ function MetricChart({ name, a, b, sample, cursor, valueA, valueB, expected }: {
   );
 }
 
-export function MetricsPanel() {
+/** `tall`: presentation mode's charts, twice as tall for the back of a room. */
+export function MetricsPanel({ tall = false }: { tall?: boolean }) {
   const run = useApp((s) => s.trajectory.run);
   const frameCount = useApp((s) => s.trajectory.frameCount);
   const bRun = useApp((s) => (s.compare.baseRunId === s.trajectory.runId ? s.compare.run : null));
@@ -169,6 +173,7 @@ export function MetricsPanel() {
                 valueA={at >= 0 ? a.values[sample]?.[at] : undefined}
                 valueB={b && bAt >= 0 ? b.values[sample]?.[bAt] : undefined}
                 expected={at >= 0 ? a.expected[at] : undefined}
+                H={tall ? H_TALL : H_SIDE}
               />
             );
           })}

@@ -1,20 +1,23 @@
 /**
  * Presentation mode: for a lecture, the picture and not the controls. The canvas as large as the screen
  * allows, the head switcher beside it, the player under it, and one side panel (label chart, noise
- * schedule, compare or the forward process) with a one-line caption; Generate, the panel buttons and the
- * keys in one bar. The switch and the panel are in the URL (`present=label`), so a prepared link opens a
- * lecture view. Keys (shortcuts.ts): the player's, 1–7 heads, L/S/C/F panel, P or Esc to leave.
+ * schedule, compare, the forward process, the per-step metrics or the trajectory map) with a one-line
+ * caption; Generate, the panel buttons and the keys in one bar. The switch and the panel are in the URL
+ * (`present=label`), so a prepared link opens a lecture view. Keys (shortcuts.ts): the player's, 1–7 heads,
+ * each panel's first letter (L/S/C/F/M/T), P or Esc to leave.
  */
 import type { ComponentType } from 'react';
 import { PRESENT_PANELS, type PresentPanel } from '../store/index.ts';
 import { CompareView } from './CompareView.tsx';
 import { HeadSwitcher } from './HeadSwitcher.tsx';
 import { LabelPanel } from './LabelPanel.tsx';
+import { MetricsPanel } from './MetricsPanel.tsx';
 import { KeyHint, Player } from './Player.tsx';
 import { GenerateBar } from './RunControls.tsx';
 import { useActions, useApp } from './store-context.tsx';
 import { ForwardView } from './teach/ForwardView.tsx';
 import { SchedulePlot } from './teach/SchedulePlot.tsx';
+import { TrajectoryMap } from './TrajectoryMap.tsx';
 import { Viewer } from './Viewer.tsx';
 
 /** Each panel: its button, its one-line caption and its component. */
@@ -38,6 +41,16 @@ const PANELS: Readonly<Record<PresentPanel, { name: string; caption: string; Com
     name: 'Forward',
     caption: 'Training noises a real image in one jump: z_t = √ᾱ_t x + κ_t E + √(1−ᾱ_t) ε.',
     Component: () => <ForwardView defaultOpen />,
+  },
+  metrics: {
+    name: 'Metrics',
+    caption: 'What each step did, read off the frames: solid A, dashed B, dotted what the schedule expects; the line is this frame.',
+    Component: () => <MetricsPanel tall />,
+  },
+  trajectory: {
+    name: 'Trajectory',
+    caption: 'Where x̂₀ (or z_t) travels over the steps, on the two main directions of the test images (dots, by class).',
+    Component: TrajectoryMap,
   },
 };
 

@@ -15,7 +15,7 @@ export const KEY_HINTS: readonly { readonly keys: readonly string[]; readonly do
   { keys: ['Home', 'End'], does: 'first/last frame' },
   { keys: ['1', '7'], does: 'head' },
   { keys: ['P'], does: 'presentation' },
-  { keys: ['L', 'S', 'C', 'F'], does: 'panel', present: true },
+  { keys: PRESENT_PANELS.map((p) => p[0]!.toUpperCase()), does: 'panel', present: true },
   { keys: ['Esc'], does: 'leave', present: true },
 ];
 
