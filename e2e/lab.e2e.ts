@@ -1,7 +1,7 @@
 /**
  * The sampling lab in real Chromium: the per-step metrics panel (values from the worker equal core's
- * stepMetrics of the frames the page holds; the readout follows the scrubber; compare's B; every mode),
- * the trajectory map and latent editing. Screenshots go to e2e/.tmp/ (copied to docs/screenshots by hand).
+ * stepMetrics of the frames the page holds; the readout follows the scrubber; compare's B), the trajectory
+ * map and latent editing; then one test per mode of the protocol's MODES list, with compare on, for all three. Screenshots go to e2e/.tmp/ (copied to docs/screenshots by hand).
  */
 import { mkdirSync } from 'node:fs';
 import type { Page } from 'playwright-core';
@@ -12,6 +12,7 @@ import { paintLatent, renoiseLatent, renoiseNoise, type LatentEdit } from '../sr
 import { scheduleTables } from '../src/store/teach.ts';
 import { launchBrowser, type BrowserSession } from './harness.ts';
 import { readRepoJson } from '../src/model/testing.ts';
+import { MODES } from '../src/engine/protocol.ts';
 import { parseProjection, projectPoint } from '../src/store/trajectory-map.ts';
 
 const TMP = 'e2e/.tmp';
@@ -384,34 +385,102 @@ describe('latent editing', () => {
     }
   });
 
-  it('every reverse mode and compare: an edited branch keeps its parent\'s frames', async () => {
-    for (const mode of ['conditional', 'inpaint', 'sketch', 'representation', 'unconditional']) {
+});
+
+/** The shown run's and B's state the mode-by-mode test reads. */
+interface ModeState {
+  samples: { status: string };
+  trajectory: { runId: string | null; status: string; frameCount: number; run: { mode: string } | null };
+  compare: { status: string; frameCount: number; baseRunId: string | null; error: { message: string } | null };
+  history: { nodes: { runId: string; parentId: string | null; fromStep: number; edit?: LatentEdit }[] };
+}
+const modeState = (page: Page) => page.evaluate(() => (window as unknown as { mtdPlayground: { getState(): ModeState } }).mtdPlayground.getState());
+
+describe('every mode with compare on: the metrics panel, the trajectory map and the latent editor', () => {
+  let session: BrowserSession;
+  let page: Page;
+  let proj: ReturnType<typeof parseProjection>;
+
+  beforeAll(async () => {
+    proj = parseProjection(await readRepoJson('public/samples/projection.json'));
+    ({ session, page } = await openPlayground());
+    await setSteps(page, 10);
+    await page.getByTestId('compare-toggle').check();
+    await page.getByTestId('compare-sampler').selectOption('ddpm');
+    await page.getByTestId('compare-steps').selectOption('10');
+  });
+  afterAll(async () => {
+    await session?.close();
+  });
+
+  for (const mode of MODES) {
+    it(`${mode}: the metrics at the scrubbed frame (and B's), the paths on the map, an edit (classify: why there is no B and no edit)`, async () => {
       await pickMode(page, mode);
-      if (mode !== 'conditional' && mode !== 'unconditional') {
-        await page.waitForFunction(() => (window as unknown as { mtdPlayground: { getState(): { samples: { status: string } } } }).mtdPlayground.getState().samples.status === 'ready');
-      }
+      await page.waitForFunction(() => (window as unknown as { mtdPlayground: { getState(): ModeState } }).mtdPlayground.getState().samples.status === 'ready');
       const parent = await generateAndWait(page);
+      const reverse = mode !== 'classify';
+      if (reverse) {
+        await page.waitForFunction((a) => {
+          const c = (window as unknown as { mtdPlayground: { getState(): ModeState } }).mtdPlayground.getState().compare;
+          return c.baseRunId === a && c.status === 'done';
+        }, parent, { timeout: 100_000 });
+      } else {
+        // No B for the forward process: said in the compare panel, not as a failure.
+        await expect(page.getByTestId('compare-unavailable').textContent()).resolves.toBe('Classify runs the forward process: there is no sampler to compare.');
+        expect(await page.getByTestId('compare-run').isDisabled()).toBe(true);
+        expect((await modeState(page)).compare.error).toBeNull();
+        expect(await page.getByTestId('notice').filter({ hasText: 'Compare run B failed' }).count()).toBe(0);
+      }
       await scrubTo(page, 5);
       await waitCanvasFrame(page, { frame: 5 });
-      const before = await Promise.all([0, 1, 2, 3, 4].map((i) => zOf(page, i)));
-      await page.getByTestId('edit-tool-renoise').check();
-      await page.getByTestId('edit-renoise-to').fill('2');
-      await page.getByTestId('edit-renoise').click();
-      await waitBranchDone(page, parent);
-      for (let i = 0; i < 2; i++) expect(await zOf(page, i), `${mode} frame ${i}`).toEqual(before[i]);
-      expect(await zOf(page, 2), `${mode} z_2 re-noised`).not.toEqual(before[2]);
-    }
-    await page.getByTestId('compare-toggle').check();
-    const parent = await generateAndWait(page);
-    await page.waitForFunction(() => (window as unknown as { mtdPlayground: { getState(): { compare: { status: string } } } }).mtdPlayground.getState().compare.status === 'done', null, { timeout: 100_000 });
-    await scrubTo(page, 3);
-    await waitCanvasFrame(page, { frame: 3 });
-    await page.getByTestId('edit-tool-paint').check();
-    const z3 = await zOf(page, 3);
-    await stroke(page, [10, 10], [20, 20]);
-    await page.getByTestId('edit-continue').click();
-    await waitBranchDone(page, parent);
-    expect(await zOf(page, 3)).not.toEqual(z3);
-    await page.getByTestId('compare-toggle').uncheck();
-  });
+      await waitMapFrame(page, 5);
+      await settle(page);
+
+      // Metrics: every frame carries them; the readout is frame 5's, and B's frame 5 (the same fraction of 10 steps).
+      const f5 = await frameOf(page, 5);
+      expect(f5.metrics, `${mode} frame 5 metrics`).not.toBeNull();
+      for (const name of ['x0Move', 'entropy', 'driftNorm'] as const) {
+        const got = (await readout(page, name)).a;
+        if (Number.isNaN(f5.metrics![name][0])) expect(got, `${mode} ${name}`).toBeNaN();
+        else expect(got, `${mode} ${name}`).toBeCloseTo(f5.metrics![name][0]!, 6);
+      }
+      await expect(page.getByTestId('metric-visibleError').count()).resolves.toBe(mode === 'inpaint' ? 1 : 0);
+      if (reverse) {
+        const b5 = await page.evaluate(() => (window as unknown as { mtdPlayground: Lab }).mtdPlayground.getState().actions.getCompareFrame(5)!.metrics!.entropy[0]);
+        expect((await readout(page, 'entropy')).b, `${mode} B's entropy`).toBeCloseTo(b5!, 6);
+        expect(await page.getByTestId('metric-line-b').count()).toBeGreaterThanOrEqual(5);
+      }
+
+      // The map: A's path over the 11 frames (B's too), the marker on frame 5's x^_0.
+      const map = page.getByTestId('trajectory-map');
+      expect(await map.getAttribute('data-points')).toBe('11');
+      expect(await map.getAttribute('data-paths-b')).toBe(reverse ? '1' : '0');
+      const at = await marker(page);
+      const [u, v] = projectPoint(proj, f5.x0Hat);
+      expect(at.u).toBeCloseTo(u, 6);
+      expect(at.v).toBeCloseTo(v, 6);
+      if (mode === 'inpaint' || mode === 'classify') await labShot(page, `lab-mode-${mode}`);
+
+      // The editor: a painted z_5 continues as a branch that keeps frames 0..4 exactly; classify says why it has none.
+      if (!reverse) {
+        await expect(page.getByTestId('edit-unavailable').textContent()).resolves.toBe('Classify runs the forward process: there is no reverse run to edit.');
+        expect(await page.getByTestId('edit-canvas').count()).toBe(0);
+        return;
+      }
+      const before = await Promise.all([0, 1, 2, 3, 4, 5].map((i) => zOf(page, i)));
+      await page.getByTestId('edit-tool-paint').check();
+      await stroke(page, [8, 8], [22, 20]);
+      await page.getByTestId('edit-continue').click();
+      const child = await waitBranchDone(page, parent);
+      const node = (await modeState(page)).history.nodes.find((n) => n.runId === child)!;
+      expect(node, `${mode} branch`).toMatchObject({ parentId: parent, fromStep: 5 });
+      expect((await modeState(page)).trajectory.run!.mode).toBe(mode);
+      for (let i = 0; i < 5; i++) expect(await zOf(page, i), `${mode} frame ${i} kept`).toEqual(before[i]);
+      const painted = Array.from(paintLatent(Float32Array.from(before[5]!), 32, node.edit as Extract<LatentEdit, { kind: 'paint' }>));
+      expect(await zOf(page, 5), `${mode} z_5 carries the edit`).toEqual(painted);
+      // The branch's own frames have metrics and a path too.
+      expect((await frameOf(page, 8)).metrics).not.toBeNull();
+      await page.waitForFunction(() => document.querySelector('[data-testid="trajectory-map"]')?.getAttribute('data-points') === '11');
+    }, 200_000);
+  }
 });

@@ -20,6 +20,9 @@ export interface CompareParts {
   readonly actions: Pick<Actions, 'setCompare' | 'runCompare' | 'getCompareFrame' | 'compareFrames'>;
 }
 
+/** Why a classify run has no run B (the compare panel says it in place; Generate does not try B). */
+export const CLASSIFY_NO_COMPARE = 'Classify runs the forward process: there is no sampler to compare.';
+
 export function createCompareActions(ctx: StoreContext, parts: { readonly engine: Pick<EngineParts, 'runRecovering'> }): CompareParts {
   const { get, patch } = ctx;
   const { runRecovering } = parts.engine;
@@ -55,7 +58,7 @@ export function createCompareActions(ctx: StoreContext, parts: { readonly engine
       const base = trajectory.run;
       if (!ctx.engine || !base || !trajectory.runId || get().engine.status !== 'ready') return;
       if (base.mode === 'classify') {
-        patch('compare', { error: { kind: 'input', message: 'Classify runs the forward process: there is no sampler to compare.' } });
+        patch('compare', { error: { kind: 'input', message: CLASSIFY_NO_COMPARE } });
         return;
       }
       cancelCompare();

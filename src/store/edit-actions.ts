@@ -19,6 +19,9 @@ export interface EditParts {
 }
 
 /** The z the branch starts from and the frame it takes its place at. */
+/** Why a classify run has no latent editor (said by the editor panel and by branchWithEdit). */
+export const CLASSIFY_NOT_EDITABLE = 'Classify runs the forward process: there is no reverse run to edit.';
+
 export function editedStart(edit: LatentEdit, frames: Frames, run: RunSummary, alphaBar: ArrayLike<number>, size: number): { z: Float32Array; fromStep: number } {
   if (edit.kind === 'paint') return { z: paintLatent(frames.at(edit.at)!.z, size, edit), fromStep: edit.at };
   const target = frames.at(edit.to)!; // the earlier frame re-entered: its t and its drift c^_t
@@ -36,7 +39,7 @@ export function createEditActions(ctx: StoreContext, parts: { readonly trajector
       if (!parent || !parentId) return 'Generate a run first: an edit changes a frame of the run shown.';
       if (engine.status !== 'ready' || engine.switching) return 'The model is not ready yet; edit once it has loaded.';
       if (trajectory.status === 'running') return 'This run is still computing: stop it or let it finish, then edit a frame of it.';
-      if (parent.mode === 'classify') return 'Classify runs the forward process: there is no reverse run to edit.';
+      if (parent.mode === 'classify') return CLASSIFY_NOT_EDITABLE;
       const buffer = parts.trajectory.channel.buffer;
       const size = engine.config?.imageSize ?? 32;
       const problem = editProblem(edit, { size, batch: parent.batch, steps: parent.steps });

@@ -18,3 +18,5 @@ export { DEFAULT_SAMPLING, SAMPLING_DEFAULTS, PYTHON_MODE_NAMES, defaultDriftGui
 export { trajectoryExport, encodeGif, EXPORT_FORMAT, type ExportedTrajectory } from './export.ts';
 export { typedNumber, type TypedNumber } from './typed.ts';
 export { argmaxSeries, labelFlips, smoothSeries, LABEL_SMOOTHING } from './label-series.ts';
+export { CLASSIFY_NOT_EDITABLE } from './edit-actions.ts';
+export { CLASSIFY_NO_COMPARE } from './compare-actions.ts';

@@ -147,7 +147,7 @@ export function createRunActions(
         patch('trajectory', { status: outcome, frameCount: buffer.length, elapsedMs });
         patch('engine', { msPerStep: rollingMedian(channel.stepMs, MS_WINDOW) });
         updateNode(runId, { status: outcome, frameCount: buffer.length });
-        if (outcome === 'done' && get().compare.enabled && parent === null) await parts.compare.actions.runCompare();
+        if (outcome === 'done' && get().compare.enabled && parent === null && request.mode !== 'classify') await parts.compare.actions.runCompare();
         return;
       }
       const { error } = outcome;

@@ -6,6 +6,7 @@ import { FrameBuffer, rollingMedian } from './frame-buffer.ts';
 import { hiddenCount, paintStroke, presetMask } from './mask.ts';
 import { SAMPLING_DEFAULTS, type SamplingDefaults } from './defaults.ts';
 import { createAppStore, type AppStore } from './store.ts';
+import { CLASSIFY_NO_COMPARE } from './compare-actions.ts';
 import { syncWithHash } from './url.ts';
 
 const REPORT: BackendReport = {
@@ -731,6 +732,26 @@ describe('store: the compare view (run B) and faults', () => {
     expect(store.getState().compare.status).toBe('running');
     return { store, b: a };
   }
+
+  it('classify with compare on: Generate runs A only (B has no sampler to fail with); Run B still says why', async () => {
+    const fake = new FakeEngine();
+    const store = await readyStore(fake);
+    const { actions } = store.getState();
+    const images = new Uint8Array(28 * 28).fill(127);
+    store.setState((s) => ({ samples: { ...s.samples, status: 'ready', count: 1, size: 28, labels: [0], classNames: [], images } }));
+    actions.setConfig({ mode: 'classify', steps: 4 });
+    actions.setCompare({ enabled: true, sampler: 'ddpm', steps: 4 });
+    const a = actions.generate();
+    fake.emit(0, 5);
+    fake.finish();
+    await a;
+    expect(store.getState().trajectory.status).toBe('done');
+    expect(fake.requests).toHaveLength(1);
+    expect(store.getState().compare.error).toBeNull();
+    await actions.runCompare();
+    expect(fake.requests).toHaveLength(1);
+    expect(store.getState().compare.error?.message).toBe(CLASSIFY_NO_COMPARE);
+  });
 
   it('B has its own drift and label-head guidance (A/B at two scales); the rest is A\'s', async () => {
     const fake = new FakeEngine();

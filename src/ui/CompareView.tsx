@@ -10,6 +10,7 @@ import {
   SAMPLERS,
   SAMPLER_INFO,
   STEP_PRESETS,
+  CLASSIFY_NO_COMPARE,
   compareIndex,
   driftGuidanceApplies,
   frameDiff,
@@ -163,14 +164,29 @@ export function CompareView() {
                 ))}
               </select>
             </label>
-            <button type="button" onClick={() => void runCompare()} disabled={!ready || !runA || statusA === 'running' || status === 'running'} data-testid="compare-run">
+            <button
+              type="button"
+              onClick={() => void runCompare()}
+              disabled={!ready || !runA || runA.mode === 'classify' || statusA === 'running' || status === 'running'}
+              data-testid="compare-run"
+            >
               {runB ? 'Run B again' : 'Run B'}
             </button>
           </div>
-          <p className="muted" data-testid="compare-status" data-status={status}>
-            {status === 'running' ? `Running B… ${countB} frames` : status === 'done' ? 'B is done.' : runA ? 'Generate runs A, then B.' : 'Generate runs A, then B.'}
-          </p>
-          {error ? <p className="notice">{error.message}</p> : null}
+          {runA?.mode === 'classify' ? null : (
+            <p className="muted" data-testid="compare-status" data-status={status}>
+              {status === 'running' ? `Running B… ${countB} frames` : status === 'done' ? 'B is done.' : 'Generate runs A, then B.'}
+            </p>
+          )}
+          {runA?.mode === 'classify' ? (
+            <p className="muted" data-testid="compare-unavailable">
+              {CLASSIFY_NO_COMPARE}
+            </p>
+          ) : error ? (
+            <p className="notice" data-testid="compare-error">
+              {error.message}
+            </p>
+          ) : null}
           <div className="compare-sides">
             <figure>
               <SideCanvas side="A" />

@@ -6,6 +6,7 @@
  */
 import { useEffect, useRef, useState, type PointerEvent } from 'react';
 import { EDIT_LIMITS, editProblem, paintLatent, quantizeDab, type Dab } from '../core/latent-edit.ts';
+import { CLASSIFY_NOT_EDITABLE } from '../store/index.ts';
 import { drawModelImage } from './draw.ts';
 import { useActions, useApp } from './store-context.tsx';
 import { Explain } from './teach/Explain.tsx';
@@ -181,7 +182,17 @@ export function LatentEditor() {
   const frameIndex = useApp((s) => s.player.frameIndex);
   const sample = useApp((s) => s.view.sample);
   const [tool, setTool] = useState<Tool>('paint');
-  if (!runId || frameCount === 0 || mode === 'classify') return null;
+  if (!runId || frameCount === 0) return null;
+  if (mode === 'classify') {
+    return (
+      <section className="panel latent-editor" aria-labelledby="latent-editor-title" data-testid="latent-editor">
+        <h2 id="latent-editor-title">Edit the latent</h2>
+        <p className="muted" data-testid="edit-unavailable">
+          {CLASSIFY_NOT_EDITABLE}
+        </p>
+      </section>
+    );
+  }
   const k = Math.min(frameIndex, frameCount - 1);
   let body;
   if (status === 'running') {
