@@ -36,12 +36,21 @@ describe('quality curve (report.json qualityVsNfe)', () => {
     expect(frechetAt(line, 20)).toBeNull();
   });
 
-  it('rejects a malformed curve, naming the field', () => {
+  it('rejects a malformed curve, naming the file and the field', () => {
     const bad = (lines: unknown[]) => () => parseQuality({ qualityVsNfe: { ...report.qualityVsNfe, lines } });
-    expect(bad([{ id: 'x', sampler: 'lms', eta: 0, spacing: 'trailing', points: [] }])).toThrow(/lines\[0\]\.sampler "lms" is not one of/);
-    expect(bad([{ id: 'x', sampler: 'ddim', eta: 0, spacing: 'log', points: [] }])).toThrow(/lines\[0\]\.spacing "log"/);
-    expect(bad([{ id: 'x', sampler: 'ddim', eta: 0, spacing: 'trailing', points: [{ nfe: 5 }] }])).toThrow(/points\[0\] needs nfe, steps/);
-    expect(() => parseQuality({ qualityVsNfe: 3 })).toThrow(/not an object/);
+    const point = { nfe: 5, steps: 5, evaluations: 5, frechetDistance: 80, accuracy: 0.9 };
+    const line = { id: 'x', sampler: 'ddim', eta: 0, spacing: 'trailing', points: [point] };
+    expect(bad([{ ...line, sampler: 'lms' }])).toThrow(/^report\.json: qualityVsNfe\.lines\[0\]\.sampler must be 'ddim' or .*, got "lms"$/);
+    expect(bad([{ ...line, spacing: 'log' }])).toThrow(/qualityVsNfe\.lines\[0\]\.spacing must be 'trailing' or 'karras', got "log"/);
+    expect(bad([{ ...line, points: [{ nfe: 5 }] }])).toThrow(/qualityVsNfe\.lines\[0\]\.points\[0\]\.steps must be an integer >= 1, got undefined/);
+    // The axis is logarithmic: a distance of 0 (or below) is refused, not drawn at minus infinity.
+    expect(bad([{ ...line, points: [{ ...point, frechetDistance: 0 }] }])).toThrow(/points\[0\]\.frechetDistance must be a finite number > 0, got 0/);
+    expect(bad([{ ...line, points: [{ ...point, accuracy: 1.5 }] }])).toThrow(/accuracy must be a number in \[0, 1\]/);
+    expect(() => parseQuality({ qualityVsNfe: 3 })).toThrow(/^report\.json: qualityVsNfe must be an object, got 3$/);
+    expect(() => parseQuality([1])).toThrow(/^report\.json: the file must be an object/);
+    // Other keys of a point or line (seconds, title) are kept out of the curve.
+    const extra = parseQuality({ qualityVsNfe: { ...report.qualityVsNfe, lines: [{ ...line, title: 'DDIM', points: [{ ...point, seconds: 9 }] }] } })!;
+    expect(extra.lines[0]!.points[0]).toEqual(point);
   });
 
   it('the scale clips a point far above the rest (Heun on Karras at NFE 5) and keeps a spread-out curve whole', () => {

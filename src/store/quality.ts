@@ -2,10 +2,12 @@
  * The quality-versus-steps curve of the loaded model: report.json `qualityVsNfe` beside its model.json (the
  * bundled model's is public/weights/report.json), measured by training/eval.py --quality-vs-nfe (class-conditional
  * samples, n per point, the Frechet distance on the independent classifier's features against the test split, and
- * that classifier's accuracy on the asked class). parseQuality checks the untrusted JSON; qualityScale fits the
+ * that classifier's accuracy on the asked class). parseQuality checks the untrusted JSON (QualityCurveSchema, valibot); qualityScale fits the
  * chart's axis; the UI's QualityChart draws it beside the sampler choice (store/inputs.ts loads it per model).
  */
+import * as v from 'valibot';
 import { SAMPLERS, SPACINGS, type SamplerName, type SamplingSpacing } from '../core/samplers.ts';
+import { fields, finite, integer, oneOf, parseWith, show, string } from '../model/schema.ts';
 
 export interface QualityPoint {
   /** The NFE budget of the point; `evaluations` is what the run took (Heun: an odd number within it). */
@@ -43,35 +45,42 @@ export const REPORT_JSON = 'report.json';
  */
 export const QUALITY_COMMAND = 'python3 training/eval.py --quality-vs-nfe --out RUN --weights RUN/model';
 
-const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const positive = finite('a finite number > 0', (n) => n > 0);
 
-/** report.json's `qualityVsNfe` as a curve; null when the report has none; throws (naming the field) when malformed. */
+/** One point of report.json's qualityVsNfe; other keys (seconds, ratioToFloor) are allowed and dropped. */
+const QualityPointSchema = fields({
+  nfe: integer(1),
+  steps: integer(1),
+  evaluations: integer(1),
+  frechetDistance: positive, // > 0: the chart's axis is logarithmic
+  accuracy: finite('a number in [0, 1]', (n) => n >= 0 && n <= 1),
+});
+
+const QualityLineSchema = fields({
+  id: string(),
+  sampler: oneOf(SAMPLERS),
+  spacing: oneOf(SPACINGS),
+  eta: finite(),
+  points: v.array(QualityPointSchema, 'an array of points'),
+});
+
+/** report.json's `qualityVsNfe` (training/eval.py quality_report). */
+export const QualityCurveSchema = fields({
+  n: integer(1),
+  floor: positive,
+  driftGuidance: finite(),
+  lines: v.array(QualityLineSchema, 'an array of lines'),
+});
+
+/** report.json's `qualityVsNfe` as a curve; null when the report has none; throws (naming the file and field) when malformed. */
 export function parseQuality(report: unknown): QualityCurve | null {
-  if (typeof report !== 'object' || report === null) throw new Error('report.json is not an object');
+  if (typeof report !== 'object' || report === null || Array.isArray(report)) throw new Error(`${REPORT_JSON}: the file must be an object, got ${show(report)}`);
   const q = (report as { qualityVsNfe?: unknown }).qualityVsNfe;
   if (q === undefined) return null;
-  if (typeof q !== 'object' || q === null) throw new Error('qualityVsNfe is not an object');
-  const { n, floor, driftGuidance, lines } = q as Record<string, unknown>;
-  if (!isNum(n) || !isNum(floor) || !isNum(driftGuidance) || !Array.isArray(lines)) throw new Error('qualityVsNfe needs n, floor, driftGuidance and lines');
-  return {
-    n,
-    floor,
-    driftGuidance,
-    lines: lines.map((raw: unknown, i) => {
-      const l = (raw ?? {}) as Record<string, unknown>;
-      const where = `qualityVsNfe.lines[${i}]`;
-      if (typeof l.id !== 'string') throw new Error(`${where}.id is not a string`);
-      if (!(SAMPLERS as readonly unknown[]).includes(l.sampler)) throw new Error(`${where}.sampler ${JSON.stringify(l.sampler)} is not one of ${SAMPLERS.join(', ')}`);
-      if (!(SPACINGS as readonly unknown[]).includes(l.spacing)) throw new Error(`${where}.spacing ${JSON.stringify(l.spacing)} is not one of ${SPACINGS.join(', ')}`);
-      if (!isNum(l.eta) || !Array.isArray(l.points)) throw new Error(`${where} needs eta and points`);
-      const points = l.points.map((p: unknown, j): QualityPoint => {
-        const r = (p ?? {}) as Record<string, unknown>;
-        if (![r.nfe, r.steps, r.evaluations, r.frechetDistance, r.accuracy].every(isNum)) throw new Error(`${where}.points[${j}] needs nfe, steps, evaluations, frechetDistance and accuracy`);
-        return { nfe: r.nfe as number, steps: r.steps as number, evaluations: r.evaluations as number, frechetDistance: r.frechetDistance as number, accuracy: r.accuracy as number };
-      });
-      return { id: l.id, sampler: l.sampler as SamplerName, eta: l.eta, spacing: l.spacing as SamplingSpacing, points: [...points].sort((a, b) => a.nfe - b.nfe) };
-    }),
-  };
+  const parsed = parseWith(QualityCurveSchema, q, { root: 'qualityVsNfe' });
+  if (!parsed.ok) throw new Error(`${REPORT_JSON}: ${parsed.failure.message}`);
+  const { n, floor, driftGuidance, lines } = parsed.value;
+  return { n, floor, driftGuidance, lines: lines.map((l) => ({ ...l, points: [...l.points].sort((a, b) => a.nfe - b.nfe) })) };
 }
 
 /** The measured line of a sampler choice: the same sampler and spacing (and eta where the sampler takes it), or null. */

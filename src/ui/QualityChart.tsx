@@ -105,7 +105,7 @@ export function QualityChart() {
         <line x1={PAD.left} x2={W - PAD.right} y1={sy(curve.floor)} y2={sy(curve.floor)} stroke="#aab3bd" strokeDasharray="1 2" strokeWidth={0.8} />
         <g data-testid="quality-nfe-marker" data-nfe={nfe}>
           <line x1={nfeX} x2={nfeX} y1={PAD.top} y2={H - PAD.bottom} stroke="#ffd33d" strokeWidth={0.8} strokeDasharray="2 2" />
-          <text x={nfeX} y={PAD.top - 3} textAnchor={nfeX > W - 40 ? 'end' : 'middle'} fontSize={8} fill="#ffd33d">
+          <text x={nfeX > W - 40 ? nfeX - 3 : nfeX + 3} y={H - PAD.bottom - 3} textAnchor={nfeX > W - 40 ? 'end' : 'start'} fontSize={8} fill="#ffd33d">
             NFE {nfe}
           </text>
         </g>
