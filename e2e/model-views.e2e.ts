@@ -182,6 +182,7 @@ describe('the header and the quality chart belong to the loaded model', () => {
     expect(await page.getByTestId('quality-command').innerText()).toBe(QUALITY_COMMAND);
     await none.screenshot({ path: `${TMP}/quality-none.png` });
     await page.setViewportSize({ width: 390, height: 844 });
+    await page.evaluate(() => window.scrollTo(0, 0));
     await settle(page);
     await page.screenshot({ path: `${TMP}/header-other-390.png`, clip: { x: 0, y: 0, width: 390, height: 300 } });
     await page.close();
