@@ -129,6 +129,24 @@ describe('presentation mode', () => {
     });
   }
 
+  it('an inpainting run\'s six metric charts fit at 1280x720 too', async () => {
+    await page.setViewportSize(SIZES[1]);
+    await page.evaluate(() => (window as unknown as AppWindow).mtdPlayground.getState().actions.setConfig({ mode: 'inpaint' }));
+    await page.waitForFunction(() => (window as unknown as { mtdPlayground: { getState(): { samples: { status: string } } } }).mtdPlayground.getState().samples.status === 'ready');
+    const before = await page.evaluate(() => (window as unknown as AppWindow).mtdPlayground.getState().trajectory.runId);
+    await page.getByTestId('generate').click();
+    await waitRunDone(page, before);
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await page.keyboard.press('m');
+    await page.getByTestId('metric-visibleError').waitFor();
+    await settle(page);
+    expect(await page.locator('.present-side .metric').count()).toBe(6);
+    expect(await cutOff(page)).toEqual([]);
+    expect(await labViewSizes(page, 'metrics')).toEqual([]);
+    await page.evaluate(() => (window as unknown as AppWindow).mtdPlayground.getState().actions.setConfig({ mode: 'joint' }));
+    await page.keyboard.press('l');
+  });
+
   it('every control is reachable with Tab', async () => {
     await page.setViewportSize(SIZES[1]);
     const total = await page.evaluate(() => {
@@ -149,7 +167,7 @@ describe('presentation mode', () => {
     expect(total.length, total.join(" ")).toBeGreaterThanOrEqual(14);
   });
 
-  it('keys: digits pick heads, L/S/C/F the panel (in the link), Esc leaves and P comes back', async () => {
+  it('keys: digits pick heads, a panel\'s first letter the panel (in the link), Esc leaves and P comes back', async () => {
     await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
     await page.keyboard.press('2');
     expect((await view(page)).head).toBe('x0');
