@@ -4,7 +4,7 @@ import { presetMask } from './mask.ts';
 import { encodeMask } from './share.ts';
 import { createAppStore, type AppStore } from './store.ts';
 import { AutoEngine } from './testing.ts';
-import { branchChain, linkCaveat, parseHash, shareHash, syncWithHash } from './url.ts';
+import { branchChain, linkCaveat, parseHash, shareHash, syncWithHash, type BranchLevel } from './url.ts';
 
 async function started(fake: AutoEngine): Promise<AppStore> {
   const store = createAppStore({ engine: () => fake, defer: (fn) => fn(), memoryPollMs: 0 });
@@ -17,6 +17,16 @@ async function drain(): Promise<void> {
   for (let i = 0; i < 50; i++) await Promise.resolve();
 }
 
+/** The store's link, checked: the run shown's chain is `levels` (complete), and the link parses back to it without a notice. */
+function linkWith(store: AppStore, levels: readonly BranchLevel[]): string {
+  expect(branchChain(store.getState())).toEqual({ complete: true, levels });
+  const hash = shareHash(store.getState());
+  const parsed = parseHash(hash);
+  expect(parsed.notices).toEqual([]);
+  expect(parsed.branch).toEqual(levels);
+  return hash;
+}
+
 const asked = (fake: AutoEngine) => fake.requests.map((r) => ({ seed: r.seed, sampler: r.sampler, eta: r.eta, from: r.start?.fromStep ?? null, z: r.start?.z[0] ?? null }));
 
 describe('branch chains in links', () => {
@@ -26,11 +36,28 @@ describe('branch chains in links', () => {
     vi.useRealTimers();
   });
 
+  /** A store with a started fake engine (disposed after the test). */
+  async function opened(): Promise<{ fake: AutoEngine; store: AppStore }> {
+    const fake = new AutoEngine();
+    const store = await started(fake);
+    stores.push(store);
+    return { fake, store };
+  }
+
+  /** A fresh store that opens `hash`, its engine started after the link is read (as on a page load), its replay finished. */
+  async function reopened(hash: string): Promise<{ fake: AutoEngine; store: AppStore }> {
+    const fake = new AutoEngine();
+    const store = createAppStore({ engine: () => fake, defer: (fn) => fn(), memoryPollMs: 0 });
+    stores.push(store);
+    syncWithHash(store, { hash }, () => undefined);
+    await store.getState().actions.startEngine();
+    await drain();
+    return { fake, store };
+  }
+
   it('writes the chain of a branch of a branch and replays it: the same requests, the same frame', async () => {
     vi.useFakeTimers();
-    const a = new AutoEngine();
-    const storeA = await started(a);
-    stores.push(storeA);
+    const { fake: a, store: storeA } = await opened();
     const { actions } = storeA.getState();
     actions.setConfig({ steps: 20, sampler: 'ddpm', seed: 42 });
     await actions.generate();
@@ -39,25 +66,14 @@ describe('branch chains in links', () => {
     actions.setConfig({ sampler: 'ddim', eta: 0.5 });
     await actions.branch(15);
     actions.seek(18);
-    const chain = branchChain(storeA.getState());
-    expect(chain.complete).toBe(true);
-    expect(chain.levels).toEqual([
+    const hash = linkWith(storeA, [
       { step: 10, config: { sampler: 'ddpm', eta: 0, seed: 42 } },
       { step: 15, config: { sampler: 'ddpm', eta: 0 } },
     ]);
-    const hash = shareHash(storeA.getState());
     expect(hash).toContain('br=10*sampler.ddpm*eta.0*seed.42%7E15*sampler.ddpm*eta.0');
-    const parsed = parseHash(hash);
-    expect(parsed.notices).toEqual([]);
-    expect(parsed.branch).toEqual(chain.levels);
     expect(linkCaveat(storeA.getState()).carries.join(', ')).toMatch(/branch chain \(2 runs before this one/);
 
-    const b = new AutoEngine();
-    const storeB = createAppStore({ engine: () => b, defer: (fn) => fn(), memoryPollMs: 0 });
-    stores.push(storeB);
-    syncWithHash(storeB, { hash }, () => undefined);
-    await storeB.getState().actions.startEngine();
-    await drain();
+    const { fake: b, store: storeB } = await reopened(hash);
     expect(asked(b)).toEqual(asked(a));
     const sB = storeB.getState();
     expect(sB.trajectory.status).toBe('done');
@@ -70,9 +86,7 @@ describe('branch chains in links', () => {
 
   it('a chain mixing setting branches and latent edits (each way round) round-trips through its link and replays the same runs', async () => {
     vi.useFakeTimers();
-    const a = new AutoEngine();
-    const storeA = await started(a);
-    stores.push(storeA);
+    const { fake: a, store: storeA } = await opened();
     const { actions } = storeA.getState();
     actions.setConfig({ steps: 12, sampler: 'ddpm', seed: 42 });
     await actions.generate();
@@ -86,28 +100,15 @@ describe('branch chains in links', () => {
     await actions.branch(9);
     await drain();
     actions.seek(11);
-    const chain = branchChain(storeA.getState());
-    expect(chain).toEqual({
-      complete: true,
-      levels: [
-        { step: 4, config: { sampler: 'ddpm', eta: 0, seed: 42 } },
-        { step: 6, config: { sampler: 'ddpm', eta: 0 }, edit: paint },
-        { step: 9, config: { sampler: 'ddpm', eta: 0 } },
-      ],
-    });
-    const hash = shareHash(storeA.getState());
+    const hash = linkWith(storeA, [
+      { step: 4, config: { sampler: 'ddpm', eta: 0, seed: 42 } },
+      { step: 6, config: { sampler: 'ddpm', eta: 0 }, edit: paint },
+      { step: 9, config: { sampler: 'ddpm', eta: 0 } },
+    ]);
     expect(hash).toContain('br=4*sampler.ddpm*eta.0*seed.42%7E6*sampler.ddpm*eta.0*edit.p6.0_1.1.2.150_40.19.3.-25%7E9*sampler.ddpm*eta.0&');
-    const parsed = parseHash(hash);
-    expect(parsed.notices).toEqual([]);
-    expect(parsed.branch).toEqual(chain.levels);
     expect(linkCaveat(storeA.getState()).carries.join(', ')).toMatch(/branch chain \(3 runs before this one, 1 latent edit, replayed/);
 
-    const b = new AutoEngine();
-    const storeB = createAppStore({ engine: () => b, defer: (fn) => fn(), memoryPollMs: 0 });
-    stores.push(storeB);
-    syncWithHash(storeB, { hash }, () => undefined);
-    await storeB.getState().actions.startEngine();
-    await drain();
+    const { fake: b, store: storeB } = await reopened(hash);
     expect(asked(b)).toEqual(asked(a));
     expect(b.requests.map((r) => Array.from(r.start?.z ?? []))).toEqual(a.requests.map((r) => Array.from(r.start?.z ?? [])));
     const sB = storeB.getState();
@@ -119,12 +120,7 @@ describe('branch chains in links', () => {
 
   it('an edit that does not fit its run stops the replay there with a notice; the runs before it stay', async () => {
     vi.useFakeTimers();
-    const b = new AutoEngine();
-    const store = createAppStore({ engine: () => b, defer: (fn) => fn(), memoryPollMs: 0 });
-    stores.push(store);
-    syncWithHash(store, { hash: '#steps=6&seed=3&frame=5&br=2*seed.5~4*edit.r9.1' }, () => undefined);
-    await store.getState().actions.startEngine();
-    await drain();
+    const { store } = await reopened('#steps=6&seed=3&frame=5&br=2*seed.5~4*edit.r9.1');
     const s = store.getState();
     expect(s.history.nodes.map((n) => n.fromStep)).toEqual([0, 2]);
     expect(s.notices.map((n) => n.text)).toEqual([
@@ -134,9 +130,7 @@ describe('branch chains in links', () => {
 
   it('carries a mask that changed along the chain', async () => {
     vi.useFakeTimers();
-    const a = new AutoEngine();
-    const store = await started(a);
-    stores.push(store);
+    const { store } = await opened();
     const { actions } = store.getState();
     // inpainting needs the test images: give the editor a drawn image instead, which no link carries
     actions.setConfig({ mode: 'inpaint', steps: 6 });
