@@ -300,14 +300,8 @@ const EXTRA_FIELDS: readonly ExtraField[] = [
   }),
   extra('branch', {
     key: 'br',
-    parse: (t) => {
-      const chain = readChain(t);
-      return typeof chain === 'string' ? null : chain;
-    },
-    valid: (t) => {
-      const chain = readChain(t);
-      return typeof chain === 'string' ? chain : '';
-    },
+    parse: (t) => readChain(t).levels,
+    valid: (t) => readChain(t).problem,
     format: (levels, c) => (levels.length === 0 ? null : levels.map((l) => formatLevel(l, c)).join('~')),
     // The landed form of a chain of latent edits alone (`edit=p3.0_…*r8.2`): read as the chain it means.
     oldForms: [{ key: EDIT_FIELD.key, parse: legacyEdits, valid: `${EDIT_FIELD.valid}; at most ${MAX_BRANCH_LEVELS}, joined by *` }],
@@ -453,18 +447,19 @@ function formatLevel(level: BranchLevel, shown: RunConfig): string {
 }
 
 /**
- * A chain from its text, or what is wrong with it, naming the run and its key (the rows' parsers, then
- * sanitizeConfig: a value out of range is wrong too).
+ * A chain from its text, or null and what is wrong with it, naming the run and its key (the rows' parsers,
+ * then sanitizeConfig: a value out of range is wrong too).
  */
-function readChain(text: string): BranchLevel[] | string {
+function readChain(text: string): { readonly levels: BranchLevel[] | null; readonly problem: string } {
+  const wrong = (problem: string) => ({ levels: null, problem });
   const runs = text.split('~');
-  if (runs.length > MAX_BRANCH_LEVELS) return `valid: up to ${MAX_BRANCH_LEVELS} runs separated by ~, each a step and *key.value settings`;
+  if (runs.length > MAX_BRANCH_LEVELS) return wrong(`valid: up to ${MAX_BRANCH_LEVELS} runs separated by ~, each a step and *key.value settings`);
   const levels: BranchLevel[] = [];
   for (const [i, r] of runs.entries()) {
     const at = `run ${i + 1}`;
     const [stepText = '', ...entries] = r.split('*');
     const step = digits(4)(stepText);
-    if (step === null) return `${at}: ${shown(stepText)} is not a step; each run is a step, then *key.value settings`;
+    if (step === null) return wrong(`${at}: ${shown(stepText)} is not a step; each run is a step, then *key.value settings`);
     const config: Record<string, unknown> = {};
     const level: Record<string, unknown> = { step, config };
     for (const entry of entries) {
@@ -474,19 +469,19 @@ function readChain(text: string): BranchLevel[] | string {
       const f = CONFIG_FIELDS.find((c) => c.key === key);
       const prop = key === EDIT_FIELD.key ? 'edit' : LEVEL_INPUTS.find((p) => inputRow(p).key === key);
       const row = f ?? (prop === 'edit' ? EDIT_FIELD : prop ? inputRow(prop) : null);
-      if (row === null) return `${at}: ${shown(key)} is not a setting; valid: ${LEVEL_KEYS.join(', ')}`;
-      if (f ? f.field in config : prop! in level) return `${at}: ${key} given twice`;
+      if (row === null) return wrong(`${at}: ${shown(key)} is not a setting; valid: ${LEVEL_KEYS.join(', ')}`);
+      if (f ? f.field in config : prop! in level) return wrong(`${at}: ${key} given twice`);
       const v = row.parse(value);
-      if (v === null || v === undefined) return `${at}, ${key}: ${typeof row.valid === 'string' ? row.valid : row.valid(value)}`;
+      if (v === null || v === undefined) return wrong(`${at}, ${key}: ${typeof row.valid === 'string' ? row.valid : row.valid(value)}`);
       if (f) config[f.field] = v;
       else level[prop!] = v;
     }
     const clean = sanitizeConfig({ ...DEFAULT_CONFIG, ...(config as Partial<RunConfig>) });
     const off = CONFIG_FIELDS.find((f) => f.field in config && clean[f.field] !== config[f.field]);
-    if (off) return `${at}, ${off.key}: out of range`;
+    if (off) return wrong(`${at}, ${off.key}: out of range`);
     levels.push(level as unknown as BranchLevel);
   }
-  return levels;
+  return { levels, problem: '' };
 }
 
 /**
@@ -651,8 +646,10 @@ function restoreFrame(store: AppStore, frame: number | null, chain: readonly Bra
     if (level === 0) void s.actions.generate();
     else if (parent?.edit) {
       const problem = s.actions.branchWithEdit(parent.edit);
-      const what = `${describeEdit(parent.edit)}, run ${level + 1} of ${chain.length + 1}`;
-      if (problem !== null) return stopWith(`The link's latent edit (${what}) was not applied: ${problem} The runs before it stay.`);
+      if (problem !== null) {
+        const what = `${describeEdit(parent.edit)}, run ${level + 1} of ${chain.length + 1}`;
+        return stopWith(`The link's latent edit (${what}) was not applied: ${problem} The runs before it stay.`);
+      }
     } else void s.actions.branch(parent!.step);
     runId = store.getState().trajectory.runId;
     if (runId === before) {
