@@ -185,7 +185,7 @@ export function toMarkdown(r) {
     `(${fmtMs(h.fastestBatch1Ms)} ms per batch-1 reverse step, median). Default is the fastest measured path: **${h.defaultIsFastest ? 'yes' : 'no'}**.`);
   if (h.fastestId && h.fastestIsolatedId && h.fastestId !== h.fastestIsolatedId) {
     line(`- The fastest run was on the plain (not isolated) page, ${h.fastestId}; on the app's isolated pages \`auto\` can only pick among ${h.fastestIsolatedId}'s page's backends, and picked that backend (${h.fastestIsolatedId}). ` +
-      'Both are the wasm backend; the difference is the threaded binary, which gets a one-thread pool on this 2-core machine (see "wasm threads and SIMD").');
+      'Both are the wasm backend; the difference is the threaded binary and its thread pool (see "wasm threads and SIMD").');
   }
   if (r.native && r.native.available) {
     line(`- Native PyTorch ${r.native.torch} on the CPU (${r.native.threads} threads): forward ${fmtMs(h.nativeBatch1Ms)} ms at batch 1, ${fmtMs(h.nativeBatch16Ms)} ms at batch 16 (median).`);
@@ -202,21 +202,22 @@ export function toMarkdown(r) {
   line();
   line('Step = one reverse step of the default run (joint image + label, DDIM η = 0, guidance 0): the forward pass with every head, the sampler update and one async readback of the frame, timed in the worker (`frame.ms`). Median (min–max, n).');
   line();
-  line('| backend | page | batch 1 ms/step | batch 16 ms/step | batch 16, UI default (w = 2) | time to first frame | compile / warm-up | warm(16) ms | first step after warm-up (b1 / b16) | notes |');
-  line('|---|---|---|---|---|---|---|---|---|---|');
+  line('| backend | page | batch 1 ms/step | batch 16 ms/step | batch 16, UI default (w = 2) | batch 16, conditional w = 2 (one batch-32 forward) | time to first frame | compile / warm-up | warm(16) ms | first step after warm-up (b1 / b16) | notes |');
+  line('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const b of r.backends) {
     if (!b.ok) {
-      line(`| ${b.id} | ${b.isolated ? 'isolated' : 'not isolated'} | – | – | – | – | – | – | – | failed: ${b.error} |`);
+      line(`| ${b.id} | ${b.isolated ? 'isolated' : 'not isolated'} | – | – | – | – | – | – | – | – | failed: ${b.error} |`);
       continue;
     }
     const cold = b.coldStart;
     const compile = cold.compileMs !== null && cold.compileMs !== undefined ? `compile ${fmtMs(cold.compileMs)} ms; warm-up ${fmtMs(cold.warmupMs)} ms` : `warm-up step ${fmtMs(cold.warmupMs)} ms`;
-    line(`| ${b.id} | ${b.isolated ? 'isolated' : 'not isolated'} | ${triple(b.batch1)} | ${triple(b.batch16)} | ${triple(b.batch16Ui)} | ${fmtMs(cold.timeToFirstFrameMs)} ms (weights ${fmtMs(cold.loadMs)}) | ${compile} | ${fmtMs(b.warm16Ms)} | ${fmtMs(b.firstStepMs?.batch1)} / ${fmtMs(b.firstStepMs?.batch16)} | ${b.notes ?? ''} |`);
+    line(`| ${b.id} | ${b.isolated ? 'isolated' : 'not isolated'} | ${triple(b.batch1)} | ${triple(b.batch16)} | ${triple(b.batch16Ui)} | ${triple(b.batch16UiConditional)} | ${fmtMs(cold.timeToFirstFrameMs)} ms (weights ${fmtMs(cold.loadMs)}) | ${compile} | ${fmtMs(b.warm16Ms)} | ${fmtMs(b.firstStepMs?.batch1)} / ${fmtMs(b.firstStepMs?.batch16)} | ${b.notes ?? ''} |`);
   }
   line();
   line('Time to first frame = worker start + weights fetched and decoded + backend initialised + batch-1 shaders compiled (GPUs, `*_COMPILE_ONLY`) + one warm-up step + the first frame of a run. The weights come from the browser\'s HTTP cache after the first backend. ' +
     'Batch 16 is warmed when the grid is picked (`warm(16)`: its shaders on GPUs and one step), not at start-up; "first step" of batch 16 is measured after that warm. ' +
-    'The UI\'s default joint run has drift guidance w = 2 (the weights\' measured default), two forwards per step: that column is what a grid step costs in the UI.');
+    'The UI\'s default joint run has drift guidance w = 2 (the weights\' measured default), two forwards per step: that column is what a grid step costs in the UI. ' +
+    'Joint\'s drift depends on the label head\'s answer, so its second forward waits for the first; with the label given (conditional, sketch) the drift is known before the forward and both run as one batch of 2B (src/engine/runner.ts `evaluate`): the next column.');
   line();
 
   line('## Memory (tf.memory() in the worker, around one long run after warm-up)');
@@ -237,7 +238,7 @@ export function toMarkdown(r) {
   line();
   for (const b of r.backends.filter((/** @type {any} */ x) => x.backend === 'wasm' && x.ok)) {
     const d = b.detail ?? {};
-    line(`- ${b.id}: crossOriginIsolated ${d.crossOriginIsolated}, SIMD ${d.simd}, threads supported ${d.threadsSupported}, tf.wasm.getThreadsCount() = **${d.threads}** (hardwareConcurrency ${d.hardwareConcurrency}; tfjs-backend-wasm 4.22 caps its pool at hardwareConcurrency / 2 = ${d.threadPoolCap}).`);
+    line(`- ${b.id}: crossOriginIsolated ${d.crossOriginIsolated}, SIMD ${d.simd}, threads supported ${d.threadsSupported}, tf.wasm.getThreadsCount() = **${d.threads}** of ${d.threadsAsked ?? '?'} asked (hardwareConcurrency ${d.hardwareConcurrency}; tfjs-backend-wasm 4.22 caps its pool at hardwareConcurrency / 2, which src/engine/backends.ts lifts while the module starts).`);
   }
   line();
 
