@@ -209,28 +209,11 @@ async function longTasks(/** @type {import('playwright-core').Browser} */ browse
     const runs = [];
     for (let r = 0; r < UI_RUNS; r++) {
       await page.waitForTimeout(300);
-      runs.push(await page.evaluate(() => new Promise((resolve, reject) => {
-        const w = /** @type {any} */ (window);
-        const prev = w.mtdPlayground.getState().trajectory.runId;
-        const t0 = performance.now();
-        const poll = setInterval(() => {
-          const t = w.mtdPlayground.getState().trajectory;
-          if (t.runId === prev || (t.status !== 'done' && t.status !== 'error')) return;
-          clearInterval(poll);
-          if (t.status === 'error') return reject(new Error(`the run failed: ${JSON.stringify(t.error)}`));
-          const t1 = performance.now();
-          // A task still running at 'done' is reported when it ends: give the observer a moment.
-          setTimeout(() => {
-            const tasks = /** @type {{ start: number, ms: number }[]} */ (w.__longTasks).filter((x) => x.start >= t0 && x.start <= t1)
-              .map((x) => ({ start: x.start - t0, ms: x.ms }));
-            resolve({
-              wallMs: t1 - t0, count: tasks.length, maxMs: tasks.length ? Math.max(...tasks.map((x) => x.ms)) : 0,
-              blockingMs: tasks.reduce((sum, x) => sum + (x.ms - 50), 0), tasks,
-            });
-          }, 200);
-        }, 100);
-        /** @type {HTMLButtonElement} */ (document.querySelector('[data-testid="generate"]')).click();
-      })));
+      const { wallMs, tasks } = await generateOnce(page);
+      runs.push({
+        wallMs, count: tasks.length, maxMs: tasks.length ? Math.max(...tasks.map((x) => x.ms)) : 0,
+        blockingMs: tasks.reduce((sum, x) => sum + (x.ms - 50), 0), tasks,
+      });
     }
     const tasks = /** @type {{ start: number, ms: number }[]} */ (await page.evaluate(() => /** @type {any} */ (window).__longTasks));
     const before = tasks.filter((x) => x.start < loadEnd);
@@ -245,6 +228,34 @@ async function longTasks(/** @type {import('playwright-core').Browser} */ browse
   } finally {
     await context.close();
   }
+}
+
+/**
+ * Clicks Generate and waits for that run to end: its wall time from the click, its frames, and the long tasks
+ * (`window.__longTasks`, where the page observes them) that started meanwhile, relative to the click.
+ * @param {import('playwright-core').Page} page
+ * @returns {Promise<{ wallMs: number, frames: number, tasks: { start: number, ms: number }[] }>}
+ */
+function generateOnce(page) {
+  return page.evaluate(() => new Promise((resolve, reject) => {
+    const w = /** @type {any} */ (window);
+    const prev = w.mtdPlayground.getState().trajectory.runId;
+    const t0 = performance.now();
+    const poll = setInterval(() => {
+      const t = w.mtdPlayground.getState().trajectory;
+      if (t.runId === prev || (t.status !== 'done' && t.status !== 'error')) return;
+      clearInterval(poll);
+      if (t.status === 'error') return reject(new Error(`the run failed: ${JSON.stringify(t.error)}`));
+      const t1 = performance.now();
+      // A task still running at 'done' is reported when it ends: give the observer a moment.
+      setTimeout(() => {
+        const tasks = /** @type {{ start: number, ms: number }[]} */ (w.__longTasks ?? []).filter((x) => x.start >= t0 && x.start <= t1)
+          .map((x) => ({ start: x.start - t0, ms: x.ms }));
+        resolve({ wallMs: t1 - t0, frames: t.frameCount, tasks });
+      }, 200);
+    }, 100);
+    /** @type {HTMLButtonElement} */ (document.querySelector('[data-testid="generate"]')).click();
+  }));
 }
 
 /**
@@ -263,19 +274,8 @@ async function uiGrid(/** @type {import('playwright-core').Browser} */ browser, 
     const config = await page.evaluate(() => /** @type {any} */ (window).mtdPlayground.getState().config);
     const runs = [];
     for (let r = 0; r < 2; r++) {
-      runs.push(await page.evaluate(() => new Promise((resolve, reject) => {
-        const w = /** @type {any} */ (window);
-        const prev = w.mtdPlayground.getState().trajectory.runId;
-        const t0 = performance.now();
-        const poll = setInterval(() => {
-          const t = w.mtdPlayground.getState().trajectory;
-          if (t.runId === prev || (t.status !== 'done' && t.status !== 'error')) return;
-          clearInterval(poll);
-          if (t.status === 'error') return reject(new Error(`the run failed: ${JSON.stringify(t.error)}`));
-          resolve({ wallMs: performance.now() - t0, frames: t.frameCount });
-        }, 100);
-        /** @type {HTMLButtonElement} */ (document.querySelector('[data-testid="generate"]')).click();
-      })));
+      const { wallMs, frames } = await generateOnce(page);
+      runs.push({ wallMs, frames });
     }
     const backend = await page.evaluate(() => /** @type {any} */ (window).mtdPlayground.getState().engine.report?.chosen);
     return { ok: true, backend, pauseMs, config: { mode: config.mode, sampler: config.sampler, steps: config.steps, batch: config.batch, driftGuidance: config.driftGuidance }, runs };
