@@ -382,6 +382,7 @@ describe('latent editing', () => {
       expect(await zOf(other.page, 8)).toEqual(z8);
       for (let i = 0; i < 6; i++) expect(await zOf(other.page, i), `reopened frame ${i}`).toEqual(before[i]);
       expect(other.problems.pageErrors).toEqual([]);
+      await labShot(other.page, 'mixed-chain-link-opened', 'history');
     } finally {
       await other.session.close();
     }
