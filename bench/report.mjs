@@ -92,6 +92,18 @@ const triple = (s) => (s ? `${fmtMs(s.median)} (${fmtMs(s.min)}–${fmtMs(s.max)
 const fmtX = (x, digits = 2) => (x === null || x === undefined ? '–' : `${x.toFixed(digits)}×`);
 
 /**
+ * The grid row's note: its forwards, and what they would cost at native PyTorch's batch-16 forward on this
+ * machine (the same work in native PyTorch on the same CPU: the reference of the batch-16 goal).
+ * @param {any} g @param {number | null} nativeB16Ms
+ */
+function gridNote(g, nativeB16Ms) {
+  const perStep = g.config.driftGuidance > 0 && g.config.mode === 'joint' ? 2 : 1;
+  const forwards = perStep * g.config.steps;
+  const floor = nativeB16Ms === null ? '' : `; ${forwards} batch-16 forwards at native PyTorch's ${fmtMs(nativeB16Ms)} ms = ${(forwards * nativeB16Ms / 1000).toFixed(1)} s`;
+  return `${g.backend}; drift guidance w = ${g.config.driftGuidance}: ${perStep === 2 ? 'two forwards per step (joint: the second waits for the label head)' : 'one forward per step'}${floor}`;
+}
+
+/**
  * The issue's goals, each beside its measured value in this run (null where this run did not measure it).
  * Ratios are within the run (the machine is shared: absolute times move with its load).
  * @param {any} r the report object of bench/run.mjs
@@ -132,7 +144,7 @@ export function goals(r) {
   const warmGrid = g?.runs?.[1]?.wallMs ?? null;
   rows.push({
     measure: 'grid of 16 × 50 steps in the UI', goal: '≤ 6 s', value: g ? g.runs.map((/** @type {any} */ x) => `${(x.wallMs / 1000).toFixed(1)} s`).join(' then ') : '–',
-    met: warmGrid === null ? null : warmGrid <= 6000, note: g ? `${g.backend}; drift guidance w = ${g.config.driftGuidance}: two forwards per step` : '',
+    met: warmGrid === null ? null : warmGrid <= 6000, note: g ? gridNote(g, native(16)) : '',
   });
   const real = (r.gpu ?? []).find((/** @type {any} */ x) => x.webgpu?.adapter && !x.webgpu.adapter.software && x.webgpu.stepMs);
   rows.push({
@@ -185,7 +197,7 @@ export function toMarkdown(r) {
     `(${fmtMs(h.fastestBatch1Ms)} ms per batch-1 reverse step, median). Default is the fastest measured path: **${h.defaultIsFastest ? 'yes' : 'no'}**.`);
   if (h.fastestId && h.fastestIsolatedId && h.fastestId !== h.fastestIsolatedId) {
     line(`- The fastest run was on the plain (not isolated) page, ${h.fastestId}; on the app's isolated pages \`auto\` can only pick among ${h.fastestIsolatedId}'s page's backends, and picked that backend (${h.fastestIsolatedId}). ` +
-      'Both are the wasm backend; the difference is the threaded binary, which gets a one-thread pool on this 2-core machine (see "wasm threads and SIMD").');
+      'Both are the wasm backend; the difference is the threaded binary and its thread pool (see "wasm threads and SIMD").');
   }
   if (r.native && r.native.available) {
     line(`- Native PyTorch ${r.native.torch} on the CPU (${r.native.threads} threads): forward ${fmtMs(h.nativeBatch1Ms)} ms at batch 1, ${fmtMs(h.nativeBatch16Ms)} ms at batch 16 (median).`);
@@ -202,21 +214,22 @@ export function toMarkdown(r) {
   line();
   line('Step = one reverse step of the default run (joint image + label, DDIM η = 0, guidance 0): the forward pass with every head, the sampler update and one async readback of the frame, timed in the worker (`frame.ms`). Median (min–max, n).');
   line();
-  line('| backend | page | batch 1 ms/step | batch 16 ms/step | batch 16, UI default (w = 2) | time to first frame | compile / warm-up | warm(16) ms | first step after warm-up (b1 / b16) | notes |');
-  line('|---|---|---|---|---|---|---|---|---|---|');
+  line('| backend | page | batch 1 ms/step | batch 16 ms/step | batch 16, UI default (w = 2) | batch 16, conditional w = 2 (one batch-32 forward) | time to first frame | compile / warm-up | warm(16) ms | first step after warm-up (b1 / b16) | notes |');
+  line('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const b of r.backends) {
     if (!b.ok) {
-      line(`| ${b.id} | ${b.isolated ? 'isolated' : 'not isolated'} | – | – | – | – | – | – | – | failed: ${b.error} |`);
+      line(`| ${b.id} | ${b.isolated ? 'isolated' : 'not isolated'} | – | – | – | – | – | – | – | – | failed: ${b.error} |`);
       continue;
     }
     const cold = b.coldStart;
     const compile = cold.compileMs !== null && cold.compileMs !== undefined ? `compile ${fmtMs(cold.compileMs)} ms; warm-up ${fmtMs(cold.warmupMs)} ms` : `warm-up step ${fmtMs(cold.warmupMs)} ms`;
-    line(`| ${b.id} | ${b.isolated ? 'isolated' : 'not isolated'} | ${triple(b.batch1)} | ${triple(b.batch16)} | ${triple(b.batch16Ui)} | ${fmtMs(cold.timeToFirstFrameMs)} ms (weights ${fmtMs(cold.loadMs)}) | ${compile} | ${fmtMs(b.warm16Ms)} | ${fmtMs(b.firstStepMs?.batch1)} / ${fmtMs(b.firstStepMs?.batch16)} | ${b.notes ?? ''} |`);
+    line(`| ${b.id} | ${b.isolated ? 'isolated' : 'not isolated'} | ${triple(b.batch1)} | ${triple(b.batch16)} | ${triple(b.batch16Ui)} | ${triple(b.batch16UiConditional)} | ${fmtMs(cold.timeToFirstFrameMs)} ms (weights ${fmtMs(cold.loadMs)}) | ${compile} | ${fmtMs(b.warm16Ms)} | ${fmtMs(b.firstStepMs?.batch1)} / ${fmtMs(b.firstStepMs?.batch16)} | ${b.notes ?? ''} |`);
   }
   line();
   line('Time to first frame = worker start + weights fetched and decoded + backend initialised + batch-1 shaders compiled (GPUs, `*_COMPILE_ONLY`) + one warm-up step + the first frame of a run. The weights come from the browser\'s HTTP cache after the first backend. ' +
     'Batch 16 is warmed when the grid is picked (`warm(16)`: its shaders on GPUs and one step), not at start-up; "first step" of batch 16 is measured after that warm. ' +
-    'The UI\'s default joint run has drift guidance w = 2 (the weights\' measured default), two forwards per step: that column is what a grid step costs in the UI.');
+    'The UI\'s default joint run has drift guidance w = 2 (the weights\' measured default), two forwards per step: that column is what a grid step costs in the UI. ' +
+    'Joint\'s drift depends on the label head\'s answer, so its second forward waits for the first; with the label given (conditional, sketch) the drift is known before the forward and both run as one batch of 2B (src/engine/runner.ts `evaluate`): the next column.');
   line();
 
   line('## Memory (tf.memory() in the worker, around one long run after warm-up)');
@@ -237,7 +250,7 @@ export function toMarkdown(r) {
   line();
   for (const b of r.backends.filter((/** @type {any} */ x) => x.backend === 'wasm' && x.ok)) {
     const d = b.detail ?? {};
-    line(`- ${b.id}: crossOriginIsolated ${d.crossOriginIsolated}, SIMD ${d.simd}, threads supported ${d.threadsSupported}, tf.wasm.getThreadsCount() = **${d.threads}** (hardwareConcurrency ${d.hardwareConcurrency}; tfjs-backend-wasm 4.22 caps its pool at hardwareConcurrency / 2 = ${d.threadPoolCap}).`);
+    line(`- ${b.id}: crossOriginIsolated ${d.crossOriginIsolated}, SIMD ${d.simd}, threads supported ${d.threadsSupported}, tf.wasm.getThreadsCount() = **${d.threads}** of ${d.threadsAsked ?? '?'} asked (hardwareConcurrency ${d.hardwareConcurrency}; tfjs-backend-wasm 4.22 caps its pool at hardwareConcurrency / 2, which src/engine/backends.ts lifts while the module starts).`);
   }
   line();
 

@@ -41,6 +41,8 @@ const CHROMIUM_ARGS = ['--no-sandbox', '--disable-quic', '--no-first-run', '--di
 const PLAN = [
   // 1,000 steps even with --quick: the memory goal is stated for 1,000 steps (about a minute here).
   { id: 'wasm-mt', backend: 'wasm', isolated: true, long: 1000, b16: quick ? 6 : 20 },
+  // The same page with the wasm pool at every logical core (tfjs's default is half of them): what threads add.
+  { id: 'wasm-mtall', backend: 'wasm', isolated: true, wasmThreads: os.cpus().length, long: quick ? 100 : 300, b16: quick ? 6 : 10 },
   { id: 'wasm-st', backend: 'wasm', isolated: false, long: quick ? 100 : 500, b16: quick ? 6 : 10 },
   { id: 'cpu', backend: 'cpu', isolated: true, long: quick ? 6 : 20, b16: 1 },
   // SwiftShader: ~3 s (WebGPU) and ~6 s (WebGL) per batch-1 step, ~80 s per batch-16 step on this machine.
@@ -52,9 +54,11 @@ const PLAN = [
  * The bench's run: joint, DDIM eta 0, no guidance (one forward per step). The UI's default run adds drift
  * guidance w = 2 for joint (src/store/defaults.ts SAMPLING_DEFAULTS): two forwards per step (`uiDrift`).
  */
-const request = (/** @type {string} */ runId, /** @type {number} */ steps, /** @type {1 | 16} */ batch, driftGuidance = 0) => ({
-  runId, mode: 'joint', sampler: 'ddim', steps, eta: 0, seed: 42, batch, clipX0: true, labelGuidance: 0, driftGuidance,
+const request = (/** @type {string} */ runId, /** @type {number} */ steps, /** @type {1 | 16} */ batch, driftGuidance = 0, /** @type {object} */ mode = { mode: 'joint' }) => ({
+  runId, ...mode, sampler: 'ddim', steps, eta: 0, seed: 42, batch, clipX0: true, labelGuidance: 0, driftGuidance,
 });
+/** Class-conditional generation: its drift is known before the forward, so drift guidance's two forwards run as one batch of 2B. */
+const CONDITIONAL = { mode: 'conditional', classId: 3 };
 const UI_DRIFT_GUIDANCE = 2;
 
 // ---------------------------------------------------------------------------------------------
@@ -142,7 +146,7 @@ function compileMs(messages) {
  * @param {typeof PLAN[number]} p
  */
 async function measureBackend(page, p) {
-  const init = await hook(page, 'init', p.backend);
+  const init = await hook(page, 'init', p.backend, ...('wasmThreads' in p ? [p.wasmThreads] : []));
   const attempt = init.backend.attempts.find((/** @type {any} */ a) => a.name === p.backend) ?? {};
   const short = await hook(page, 'bench', request('b1-first', 1, 1));
   // What the store does when the grid is picked (older builds have no warm: their first b16 step pays).
@@ -150,6 +154,8 @@ async function measureBackend(page, p) {
   const b16 = p.b16 > 0 ? await hook(page, 'bench', request('b16', p.b16, 16)) : null;
   // The UI's own grid step: joint's default drift guidance, two forwards per step.
   const b16Ui = p.b16 > 0 && p.backend === 'wasm' ? await hook(page, 'bench', request('b16-ui', Math.max(3, p.b16 >> 1), 16, UI_DRIFT_GUIDANCE)) : null;
+  // The same with the label given (conditional's default w = 2): both forwards as one batch-32 forward.
+  const b16Cond = p.b16 > 0 && p.backend === 'wasm' ? await hook(page, 'bench', request('b16-cond', Math.max(3, p.b16 >> 1), 16, UI_DRIFT_GUIDANCE, CONDITIONAL)) : null;
   log(`  ${p.id}: batch 16 ${b16 ? stats(b16.ms)?.median.toFixed(1) : '(not run)'} ms/step; now ${p.long} batch-1 steps`);
   const long = await hook(page, 'bench', request('b1-long', p.long, 1));
   await hook(page, 'terminate');
@@ -168,6 +174,7 @@ async function measureBackend(page, p) {
     batch1: stats(steps(long.ms)),
     batch16: b16 ? stats(steps(b16.ms)) : null,
     batch16Ui: b16Ui ? stats(steps(b16Ui.ms)) : null,
+    batch16UiConditional: b16Cond ? stats(steps(b16Cond.ms)) : null,
     memory: { steps: p.long, before: long.before, after: long.after, growth: growth(long.before, long.after) },
     runWallMs: { batch1: long.wallMs, batch16: b16?.wallMs ?? null },
   };
@@ -202,28 +209,11 @@ async function longTasks(/** @type {import('playwright-core').Browser} */ browse
     const runs = [];
     for (let r = 0; r < UI_RUNS; r++) {
       await page.waitForTimeout(300);
-      runs.push(await page.evaluate(() => new Promise((resolve, reject) => {
-        const w = /** @type {any} */ (window);
-        const prev = w.mtdPlayground.getState().trajectory.runId;
-        const t0 = performance.now();
-        const poll = setInterval(() => {
-          const t = w.mtdPlayground.getState().trajectory;
-          if (t.runId === prev || (t.status !== 'done' && t.status !== 'error')) return;
-          clearInterval(poll);
-          if (t.status === 'error') return reject(new Error(`the run failed: ${JSON.stringify(t.error)}`));
-          const t1 = performance.now();
-          // A task still running at 'done' is reported when it ends: give the observer a moment.
-          setTimeout(() => {
-            const tasks = /** @type {{ start: number, ms: number }[]} */ (w.__longTasks).filter((x) => x.start >= t0 && x.start <= t1)
-              .map((x) => ({ start: x.start - t0, ms: x.ms }));
-            resolve({
-              wallMs: t1 - t0, count: tasks.length, maxMs: tasks.length ? Math.max(...tasks.map((x) => x.ms)) : 0,
-              blockingMs: tasks.reduce((sum, x) => sum + (x.ms - 50), 0), tasks,
-            });
-          }, 200);
-        }, 100);
-        /** @type {HTMLButtonElement} */ (document.querySelector('[data-testid="generate"]')).click();
-      })));
+      const { wallMs, tasks } = await generateOnce(page);
+      runs.push({
+        wallMs, count: tasks.length, maxMs: tasks.length ? Math.max(...tasks.map((x) => x.ms)) : 0,
+        blockingMs: tasks.reduce((sum, x) => sum + (x.ms - 50), 0), tasks,
+      });
     }
     const tasks = /** @type {{ start: number, ms: number }[]} */ (await page.evaluate(() => /** @type {any} */ (window).__longTasks));
     const before = tasks.filter((x) => x.start < loadEnd);
@@ -238,6 +228,34 @@ async function longTasks(/** @type {import('playwright-core').Browser} */ browse
   } finally {
     await context.close();
   }
+}
+
+/**
+ * Clicks Generate and waits for that run to end: its wall time from the click, its frames, and the long tasks
+ * (`window.__longTasks`, where the page observes them) that started meanwhile, relative to the click.
+ * @param {import('playwright-core').Page} page
+ * @returns {Promise<{ wallMs: number, frames: number, tasks: { start: number, ms: number }[] }>}
+ */
+function generateOnce(page) {
+  return page.evaluate(() => new Promise((resolve, reject) => {
+    const w = /** @type {any} */ (window);
+    const prev = w.mtdPlayground.getState().trajectory.runId;
+    const t0 = performance.now();
+    const poll = setInterval(() => {
+      const t = w.mtdPlayground.getState().trajectory;
+      if (t.runId === prev || (t.status !== 'done' && t.status !== 'error')) return;
+      clearInterval(poll);
+      if (t.status === 'error') return reject(new Error(`the run failed: ${JSON.stringify(t.error)}`));
+      const t1 = performance.now();
+      // A task still running at 'done' is reported when it ends: give the observer a moment.
+      setTimeout(() => {
+        const tasks = /** @type {{ start: number, ms: number }[]} */ (w.__longTasks ?? []).filter((x) => x.start >= t0 && x.start <= t1)
+          .map((x) => ({ start: x.start - t0, ms: x.ms }));
+        resolve({ wallMs: t1 - t0, frames: t.frameCount, tasks });
+      }, 200);
+    }, 100);
+    /** @type {HTMLButtonElement} */ (document.querySelector('[data-testid="generate"]')).click();
+  }));
 }
 
 /**
@@ -256,19 +274,8 @@ async function uiGrid(/** @type {import('playwright-core').Browser} */ browser, 
     const config = await page.evaluate(() => /** @type {any} */ (window).mtdPlayground.getState().config);
     const runs = [];
     for (let r = 0; r < 2; r++) {
-      runs.push(await page.evaluate(() => new Promise((resolve, reject) => {
-        const w = /** @type {any} */ (window);
-        const prev = w.mtdPlayground.getState().trajectory.runId;
-        const t0 = performance.now();
-        const poll = setInterval(() => {
-          const t = w.mtdPlayground.getState().trajectory;
-          if (t.runId === prev || (t.status !== 'done' && t.status !== 'error')) return;
-          clearInterval(poll);
-          if (t.status === 'error') return reject(new Error(`the run failed: ${JSON.stringify(t.error)}`));
-          resolve({ wallMs: performance.now() - t0, frames: t.frameCount });
-        }, 100);
-        /** @type {HTMLButtonElement} */ (document.querySelector('[data-testid="generate"]')).click();
-      })));
+      const { wallMs, frames } = await generateOnce(page);
+      runs.push({ wallMs, frames });
     }
     const backend = await page.evaluate(() => /** @type {any} */ (window).mtdPlayground.getState().engine.report?.chosen);
     return { ok: true, backend, pauseMs, config: { mode: config.mode, sampler: config.sampler, steps: config.steps, batch: config.batch, driftGuidance: config.driftGuidance }, runs };

@@ -120,6 +120,12 @@ export async function setSteps(page: Page, steps: number): Promise<void> {
   await page.getByRole('group', { name: 'Step presets' }).getByRole('button', { name: String(steps), exact: true }).click();
 }
 
+/** Types a seed into the seed field, as a user does (Enter commits it). */
+export async function setSeed(page: Page, seed: number): Promise<void> {
+  await page.getByTestId('seed').fill(String(seed));
+  await page.getByTestId('seed').press('Enter');
+}
+
 /**
  * Moves the player to frame `index` with the scrubber, as a user does: pressing the scrubber pauses
  * playback, then the value is set. (A bare fill to the frame the playing loop is passing fires no change

@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STEP_METRICS, stepMetrics, type StepMetrics } from '../src/core/step-metrics.ts';
-import { canvasBytes, generateAndWait, openPlayground, pickMode, scrubTo, setSteps, settle, waitCanvasFrame } from './app.ts';
+import { canvasBytes, generateAndWait, openPlayground, pickMode, scrubTo, setSeed, setSteps, settle, waitCanvasFrame } from './app.ts';
 import { paintLatent, renoiseLatent, renoiseNoise, type LatentEdit } from '../src/core/index.ts';
 import { scheduleTables } from '../src/store/teach.ts';
 import { launchBrowser, type BrowserSession } from './harness.ts';
@@ -323,7 +323,7 @@ describe('latent editing', () => {
     // The link: reopened in a fresh page it replays the run and the edit and shows the same pixels.
     await scrubTo(page, 7);
     await waitCanvasFrame(page, { frame: 7 });
-    await page.waitForFunction(() => /[#&]edit=p4\.0_/.test(location.hash) && /[#&]frame=7/.test(location.hash));
+    await page.waitForFunction(() => /[#&]br=4\*edit\.p4\.0_/.test(location.hash) && /[#&]frame=7/.test(location.hash));
     const link = new URL(page.url()).hash;
     const z7 = await zOf(page, 7);
     const pixels = await canvasBytes(page);
@@ -342,6 +342,52 @@ describe('latent editing', () => {
       await other.session.close();
     }
   }, 300_000); // two runs here, then a second browser replays both (~100 s on a loaded 2-core machine)
+
+  it('a setting branch then a latent edit: one link carries both; reopened, the same pixels, and frames 0..k-1 are the parent\'s', async () => {
+    await setSeed(page, 42);
+    const root = await generateAndWait(page);
+    await scrubTo(page, 3);
+    await setSeed(page, 7);
+    await page.getByTestId('branch').click(); // a setting branch: seed 7 from step 3
+    const parent = await waitBranchDone(page, root);
+    await scrubTo(page, 6);
+    await waitCanvasFrame(page, { frame: 6 });
+    const before = await Promise.all([0, 1, 2, 3, 4, 5].map((i) => zOf(page, i)));
+    await page.getByTestId('edit-tool-paint').check();
+    await page.getByTestId('edit-brighten').check();
+    await stroke(page, [8, 20], [24, 20]);
+    await page.getByTestId('edit-continue').click(); // then a latent edit of the branch at step 6
+    const child = await waitBranchDone(page, parent);
+    const node = (await editState(page)).history.nodes.find((n) => n.runId === child)!;
+    expect(node).toMatchObject({ parentId: parent, fromStep: 6 });
+    for (let i = 0; i < 6; i++) expect(await zOf(page, i), `frame ${i}`).toEqual(before[i]);
+
+    await scrubTo(page, 8);
+    await waitCanvasFrame(page, { frame: 8 });
+    // The root (seed 42, branched at 3), then the branch (its settings are the run shown's) and its edit at 6.
+    await page.waitForFunction(() => /[#&]br=3\*seed\.42%7E6\*edit\.p6\.0_/.test(location.hash) && /[#&]frame=8/.test(location.hash));
+    const link = new URL(page.url()).hash;
+    expect(await page.getByTestId('link-caveat').textContent()).toMatch(/branch chain \(2 runs before this one, 1 latent edit, replayed when the link opens\)/);
+    const z8 = await zOf(page, 8);
+    const pixels = await canvasBytes(page);
+    const other = await openPlayground(`/${link}`);
+    try {
+      await other.page.waitForFunction(() => {
+        const st = (window as unknown as { mtdPlayground: { getState(): EditState } }).mtdPlayground.getState();
+        return st.history.nodes.length === 3 && st.trajectory.status === 'done' && st.player.frameIndex === 8 && !st.player.playing;
+      }, null, { timeout: 150_000 });
+      await waitCanvasFrame(other.page, { frame: 8 });
+      const there = await editState(other.page);
+      expect(there.history.nodes.map((n) => [n.fromStep, n.edit ?? null])).toEqual([[0, null], [3, null], [6, node.edit]]);
+      expect(await canvasBytes(other.page)).toEqual(pixels);
+      expect(await zOf(other.page, 8)).toEqual(z8);
+      for (let i = 0; i < 6; i++) expect(await zOf(other.page, i), `reopened frame ${i}`).toEqual(before[i]);
+      expect(other.problems.pageErrors).toEqual([]);
+      await labShot(other.page, 'mixed-chain-link-opened', 'history');
+    } finally {
+      await other.session.close();
+    }
+  }, 400_000); // three runs here, then a second browser replays all three
 
   it('re-noise: z_j is x^_0 of step k diffused to step j with that step\'s drift', async () => {
     const parent = await generateAndWait(page);
@@ -382,6 +428,15 @@ describe('latent editing', () => {
       await bad.page.getByTestId('notice').getByText('Ignored edit = "p3.0_1.2" from the link (not a latent edit:', { exact: false }).waitFor({ timeout: 30_000 });
     } finally {
       await bad.session.close();
+    }
+    const badChain = await openPlayground('/#mode=joint&steps=10&frame=3&br=2*seed.5~3*edit.p3.0_1.2', { waitReady: false });
+    try {
+      const notice = 'Ignored br = "2*seed.5~3*edit.p3.0_1.2" from the link (run 2, edit: not a latent edit:';
+      await badChain.page.getByTestId('notice').getByText(notice, { exact: false }).waitFor({ timeout: 30_000 });
+      expect(await badChain.page.evaluate(() => location.hash)).not.toMatch(/[#&]br=/); // the chain is dropped, the rest kept
+      expect(await badChain.page.evaluate(() => location.hash)).toMatch(/[#&]steps=10(&|$)/);
+    } finally {
+      await badChain.session.close();
     }
   });
 

@@ -40,6 +40,11 @@ export function quantizeDab(d: Dab): Dab {
   return { x: Math.round(d.x * 2) / 2, y: Math.round(d.y * 2) / 2, r, s };
 }
 
+/** The frame the edited branch starts from: the painted frame k, or the earlier frame j that re-noising re-enters. */
+export function editStart(edit: LatentEdit): number {
+  return edit.kind === 'paint' ? edit.at : edit.to;
+}
+
 /** What a run offers to an edit: the latent's side, the batch, the frames (steps + 1). */
 export interface EditTarget {
   readonly size: number;

@@ -1,6 +1,6 @@
 /** The backend choice policy, with fake backends (no tfjs backend is touched). */
 import { describe, expect, it } from 'vitest';
-import { BackendUnavailable, selectBackend, type Activation, type Bench } from './backends.ts';
+import { BackendUnavailable, selectBackend, setWasmThreads, type Activation, type Bench } from './backends.ts';
 import { EngineError } from './errors.ts';
 import type { BackendName } from './protocol.ts';
 
@@ -152,5 +152,14 @@ describe('selectBackend', () => {
       kind: 'backend',
       message: /^no backend can run the model\. Valid choices here: 'auto'\. Unavailable: 'webgpu' \(webgpu missing\)/,
     });
+  });
+});
+
+describe('setWasmThreads', () => {
+  it('takes a whole number of threads >= 1, or null for tfjs\'s own choice', () => {
+    expect(() => setWasmThreads(0)).toThrow(/wasm threads must be a whole number >= 1, got 0/);
+    expect(() => setWasmThreads(1.5)).toThrow(/got 1\.5/);
+    expect(() => setWasmThreads(2)).not.toThrow();
+    expect(() => setWasmThreads(null)).not.toThrow();
   });
 });

@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
-import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
@@ -133,6 +133,36 @@ async function activateWebGl(): Promise<Activation> {
 }
 
 let wasmConfigured = false;
+/** The XNNPACK threads the wasm backend is asked for (setWasmThreads); null: tfjs's own choice. */
+let wasmThreadsWanted: number | null = null;
+
+/**
+ * How many threads the wasm backend computes on (null: tfjs's own choice, half the logical cores). It takes
+ * effect at this worker's first wasm activation: the wasm module sizes its thread pool once, when it starts.
+ */
+export function setWasmThreads(threads: number | null): void {
+  if (threads !== null && !(Number.isInteger(threads) && threads >= 1)) throw new BackendUnavailable(`wasm threads must be a whole number >= 1, got ${threads}`);
+  wasmThreadsWanted = threads;
+}
+
+/**
+ * tfjs-backend-wasm 4.22 sizes its XNNPACK pool as min(setThreadsCount, hardwareConcurrency / 2) (its
+ * backend.cc assumes two hyperthreads per core): on a 2-core machine it computes on 1 thread whatever it is
+ * asked (measured in headless Chromium: getThreadsCount() 1 after setThreadsCount(2)). While the module
+ * starts, this shows it enough cores for `threads` (an own property over WorkerNavigator's getter, removed
+ * after), so that the pool gets them; the threads still share the machine's real cores.
+ */
+async function withCoresForThreads<T>(threads: number, start: () => Promise<T>): Promise<T> {
+  const nav = globalThis.navigator as (Navigator & { hardwareConcurrency: number }) | undefined;
+  const real = nav?.hardwareConcurrency;
+  if (nav === undefined || typeof real !== 'number' || Math.floor(real / 2) >= threads) return start();
+  Object.defineProperty(nav, 'hardwareConcurrency', { value: 2 * threads, configurable: true });
+  try {
+    return await start();
+  } finally {
+    delete (nav as { hardwareConcurrency?: number }).hardwareConcurrency;
+  }
+}
 
 async function activateWasm(): Promise<Activation> {
   if (typeof WebAssembly === 'undefined') throw new BackendUnavailable('WebAssembly is missing');
@@ -145,22 +175,24 @@ async function activateWasm(): Promise<Activation> {
     });
     wasmConfigured = true;
   }
-  await setTfBackend('wasm');
-  const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
   const threads = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
+  const cores = globalThis.navigator?.hardwareConcurrency;
+  const wanted = wasmThreadsWanted;
+  if (wanted !== null && threads === true && tf.findBackend('wasm') === null) {
+    setThreadsCount(wanted);
+    await withCoresForThreads(wanted, () => setTfBackend('wasm'));
+  } else {
+    await setTfBackend('wasm');
+  }
+  const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
   const detail: Detail = {
     simd: simd === true,
     threadsSupported: threads === true,
     crossOriginIsolated: globalThis.crossOriginIsolated === true,
     threads: getThreadsCount(),
+    threadsAsked: wanted ?? 'default',
   };
-  const cores = globalThis.navigator?.hardwareConcurrency;
-  if (typeof cores === 'number') {
-    detail['hardwareConcurrency'] = cores;
-    // tfjs-backend-wasm 4.22 (backend.cc init_with_threads_count) caps its XNNPACK pool at
-    // min(8, hardwareConcurrency / 2) threads, whatever setThreadsCount asks: 1 on a 2-core machine.
-    detail['threadPoolCap'] = Math.min(8, Math.max(1, Math.floor(cores / 2)));
-  }
+  if (typeof cores === 'number') detail['hardwareConcurrency'] = cores;
   const note = threads === true ? undefined : globalThis.crossOriginIsolated ? 'no wasm threads' : 'no wasm threads (page not cross-origin isolated)';
   return note === undefined ? { detail } : { detail, note };
 }

@@ -16,6 +16,8 @@ import type { RunPlan } from './plan.ts';
 export interface Conditions {
   /** E for this step; `labelProbs` [B, K] is the label head's softmax (used when the label is generated). Call inside a tidy. */
   encoded(labelProbs: tf.Tensor2D): tf.Tensor4D;
+  /** E when it is the same at every step (no generated label), known before the forward; else null. */
+  readonly constantEncoding: tf.Tensor4D | null;
   /** Inpainting: M x + (1 - M) v, the visible pixels taken from the given image; identity otherwise. Call inside a tidy. */
   composite(v: tf.Tensor4D): tf.Tensor4D;
   /**
@@ -66,6 +68,7 @@ export function createConditions(network: Network, plan: RunPlan): Conditions {
   if (visible !== null && hidden !== null) owned.push(visible, hidden);
 
   return {
+    constantEncoding: constant,
     encoded(labelProbs) {
       // E_label(onehot(argmax label probs)) with g_label = 1 (sampling.py "label" in cond.generate), or with
       // label commitment g_label = [max_k p(k | z_t) >= labelCommit] per sample (sampling.py label_commit).

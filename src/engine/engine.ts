@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { filesFetch, loadWeights, type FetchLike } from '../model/index.ts';
 import type { EngineEvent, EngineWorkerApi } from './api.ts';
-import { activateBackend, activeWebGlContext, activeWebGpuDevice, resetBackend, selectBackend, type Activation } from './backends.ts';
+import { activateBackend, activeWebGlContext, activeWebGpuDevice, resetBackend, selectBackend, setWasmThreads, type Activation } from './backends.ts';
 import { EngineError, toEngineError } from './errors.ts';
 import type { BackendName, BackendPreference, BackendReport, Frame, InitOptions, InitResult, LoadProgress, MemoryStats, RunRequest } from './protocol.ts';
 import { createBench, release, toCpuModel, upload, warmBatch, warmUp, type Model, type Resident } from './resident.ts';
@@ -192,6 +192,7 @@ export function createEngineCore(options: EngineOptions = {}): EngineWorkerApi {
         model = await toCpuModel(loaded);
         if (controller.signal.aborted) throw new EngineError('cancelled', 'loading the model was cancelled');
         const loadMs = performance.now() - started;
+        if (init.wasmThreads !== undefined) setWasmThreads(init.wasmThreads);
         const { report, warmupMs } = await bringUp(init.backend, model, onProgress);
         onProgress({ phase: 'ready', fraction: 1, message: `ready on ${report.chosen}` });
         return { backend: report, config: model.config, trained: model.config.trained, weightsBytes: model.bytes, loadMs, warmupMs };

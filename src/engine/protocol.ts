@@ -46,6 +46,8 @@ export interface InitOptions {
   readonly weightsUrl: string;
   /** A model folder from the disk: its files by name, read instead of fetching weightsUrl (src/model/model-files.ts). */
   readonly files?: ReadonlyMap<string, Blob>;
+  /** Threads for the wasm backend (default: tfjs's, half the logical cores); read at the worker's first wasm start. */
+  readonly wasmThreads?: number;
 }
 
 export interface InitResult {

@@ -377,19 +377,22 @@ describe('runTrajectory: label commitment (joint mode)', { timeout: 120_000 }, (
   });
 });
 
+/** runTrajectory refuses request(over) at once, with an EngineError of kind 'input' whose message matches re. */
+function rejectsAsInput(over: Parameters<typeof request>[0], re: RegExp): void {
+  let caught: unknown;
+  try {
+    runTrajectory(m.network, m.tables, request(over), new AbortController().signal);
+  } catch (e) {
+    caught = e;
+  }
+  expect(caught).toBeInstanceOf(EngineError);
+  expect((caught as EngineError).kind).toBe('input');
+  expect((caught as EngineError).message).toMatch(re);
+}
+
 describe('runTrajectory: errors, cancellation, memory', { timeout: 60_000 }, () => {
   it('rejects bad requests with kind input', () => {
-    const bad = (over: Parameters<typeof request>[0], re: RegExp): void => {
-      let caught: unknown;
-      try {
-        runTrajectory(m.network, m.tables, request(over), new AbortController().signal);
-      } catch (e) {
-        caught = e;
-      }
-      expect(caught).toBeInstanceOf(EngineError);
-      expect((caught as EngineError).kind).toBe('input');
-      expect((caught as EngineError).message).toMatch(re);
-    };
+    const bad = rejectsAsInput;
     bad({ steps: 0 }, /steps must be an integer in 1\.\.1000/);
     bad({ mode: 'conditional' }, /needs classId/);
     bad({ x0From: 'pixels' as never }, /x0From must be one of 'masked', 'eps'/);
@@ -486,17 +489,7 @@ describe('runTrajectory: errors, cancellation, memory', { timeout: 60_000 }, () 
 });
 
 describe('runTrajectory: Heun, DPM-Solver++(2M), spacing and NFE', { timeout: 120_000 }, () => {
-  const badRequest = (over: Parameters<typeof request>[0], re: RegExp): void => {
-    let caught: unknown;
-    try {
-      runTrajectory(m.network, m.tables, request(over), new AbortController().signal);
-    } catch (e) {
-      caught = e;
-    }
-    expect(caught).toBeInstanceOf(EngineError);
-    expect((caught as EngineError).kind).toBe('input');
-    expect((caught as EngineError).message).toMatch(re);
-  };
+  const badRequest = rejectsAsInput;
 
   it('Heun: each step is core referenceStep with the model asked again at tPrev on the predictor; NFE 0, 2, 3', async () => {
     const req = request({ sampler: 'heun', steps: 2, seed: 21, x0From: 'eps' });

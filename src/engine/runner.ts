@@ -104,11 +104,18 @@ function evaluate(network: Network, tables: Tables, plan: RunPlan, cond: Conditi
   const tIn = tf.fill<tf.Rank.R1>([plan.batch], Math.max(t, 1), 'int32'); // [B]; heads of the final frame at t = 1
   let out: HeadOutputs;
   let epsHat: tf.Tensor4D;
+  let onYBatched: HeadOutputs | null = null;
   if (plan.labelGuidanceTarget !== null && forStep) {
     const g = guidedForward(network, z, tIn, plan.labelGuidanceTarget, plan.labelGuidance, schedule.sqrtOneMinusAlphaBar[t]!);
     guided.push(...headTensors(g.out));
     out = g.out;
     epsHat = g.eps; // label guidance: eps~ = eps^ - s sqrt(1 - aB_t) grad log p(y | z_t)
+  } else if (forStep && plan.driftGuidance > 0 && cond.constantEncoding !== null) {
+    // Drift guidance with every modality given: y_t = z_t - kappa_t E is known before the forward, so the
+    // forwards on z_t and on y_t run as one batch of 2B (the same numbers, half the kernel launches).
+    const yKnown = tf.sub<tf.Tensor4D>(z, tf.mul(cond.constantEncoding, drift.kappa[t]!)); // [B, S, S, 1]
+    [out, onYBatched] = splitHeads(network.forward(tf.concat([z, yKnown]), tf.concat([tIn, tIn])), plan.batch);
+    epsHat = out.eps; // [B, S, S, 1]
   } else {
     out = network.forward(z, tIn);
     epsHat = out.eps; // [B, S, S, 1]
@@ -119,7 +126,7 @@ function evaluate(network: Network, tables: Tables, plan: RunPlan, cond: Conditi
   const y = tf.sub<tf.Tensor4D>(z, cT); // y_t = z_t - c^_t [B, S, S, 1]
   if (!forStep) return { out, labelProbs, E, cT, y, estimate: null };
   // Drift guidance: one more forward, on y_t = z_t - c^_t at the same t (the heads without any drift).
-  const onY = plan.driftGuidance > 0 ? network.forward(y, tIn) : null;
+  const onY = plan.driftGuidance > 0 ? (onYBatched ?? network.forward(y, tIn)) : null;
   const estimate = stepEstimate({
     schedule, x0From: plan.x0From, t, clipX0: plan.clipX0, y,
     onZ: out, // out.eps: eps^ before label guidance
@@ -127,6 +134,15 @@ function evaluate(network: Network, tables: Tables, plan: RunPlan, cond: Conditi
     drift: onY === null ? null : { w: plan.driftGuidance, onY },
   });
   return { out, labelProbs, E, cT, y, estimate };
+}
+
+/** The heads of a batch-2B forward as the first B samples' and the last B samples'. Call inside a tidy. */
+function splitHeads(both: HeadOutputs, B: number): [HeadOutputs, HeadOutputs] {
+  const half = <T extends tf.Tensor>(x: T, i: 0 | 1): T => x.slice(i * B, B);
+  const pick = (i: 0 | 1): HeadOutputs => ({
+    eps: half(both.eps, i), masked: half(both.masked, i), sketch: half(both.sketch, i), label: half(both.label, i), repr: half(both.repr, i),
+  });
+  return [pick(0), pick(1)];
 }
 
 /** The coefficients of frame k's step (null at the last frame); 2M's history only when the frame before is known. */

@@ -87,7 +87,7 @@ export function installEngineTestHook(): void {
     return engine;
   };
   const hook = {
-    init: (backend: BackendPreference) =>
+    init: (backend: BackendPreference, wasmThreads?: number) =>
       attempt(async () => {
         engine?.terminate();
         const started = performance.now();
@@ -95,7 +95,7 @@ export function installEngineTestHook(): void {
         engine.onEvent((e) => events.push(e));
         const phases: string[] = [];
         const messages: string[] = [];
-        const result = await engine.init({ backend, weightsUrl: '/weights/' }, (p) => {
+        const result = await engine.init({ backend, weightsUrl: '/weights/', ...(wasmThreads === undefined ? {} : { wasmThreads }) }, (p) => {
           phases.push(p.phase);
           messages.push(`${p.phase}: ${p.message}`);
         });

@@ -84,7 +84,7 @@ describe('latent editing (store)', () => {
     expect(fake.requests.length).toBe(before + 1);
   });
 
-  it('a link with edits replays the root run, then each edit as a branch, then shows the frame; a bad one stops the chain with a notice', async () => {
+  it('a landed edit= link replays the root run, then each edit as a branch, then shows the frame; a bad one stops the chain with a notice', async () => {
     const hashes: string[] = [];
     const stop = syncWithHash(store, { hash: '#mode=joint&steps=6&seed=3&frame=5&edit=r4.1*p3.0_20.20.2.100' }, (h) => hashes.push(h));
     await vi.waitFor(() => expect(store.getState().player.frameIndex).toBe(5));
@@ -93,16 +93,17 @@ describe('latent editing (store)', () => {
     expect(nodes[1]!.parentId).toBe(nodes[0]!.runId);
     expect(nodes[2]!.parentId).toBe(nodes[1]!.runId);
     expect(fake.requests.map((r) => r.start?.fromStep ?? null)).toEqual([null, 1, 3]);
-    // The address bar carries the same chain once the player rests on the frame.
+    // The address bar carries the same chain, now as the branch chain, once the player rests on the frame.
     store.getState().actions.pause();
-    expect(hashes.at(-1)).toMatch(/&edit=r4\.1\*p3\.0_20\.20\.2\.100/);
+    expect(hashes.at(-1)).toMatch(/&br=1\*edit\.r4\.1%7E3\*edit\.p3\.0_20\.20\.2\.100&/);
+    expect(hashes.at(-1)).not.toMatch(/[#&]edit=/);
     stop();
 
     const other = createAppStore({ engine: () => new AutoEngine(frameOf), defer: (fn) => fn(), memoryPollMs: 0 });
     await other.getState().actions.startEngine();
     const stop2 = syncWithHash(other, { hash: '#mode=joint&steps=6&seed=3&edit=r9.1' }, () => undefined);
     await vi.waitFor(() => expect(other.getState().notices.map((n) => n.text)).toContain(
-      'The link\'s edit 1 of 1 was not applied: Frame 9 cannot be edited: pick a frame in 0..5 (the last frame has no step left to continue).',
+      'The link\'s latent edit (x̂₀ of step 9 re-noised to step 1, run 2 of 2) was not applied: Frame 9 cannot be edited: pick a frame in 0..5 (the last frame has no step left to continue). The runs before it stay.',
     ));
     expect(other.getState().history.nodes).toHaveLength(1); // the root run stays
     stop2();

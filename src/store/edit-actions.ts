@@ -3,9 +3,9 @@
  * x^_0 re-noised to an earlier frame j, and continues from there as a branch of the history with the
  * parent's own settings (changing the condition is the ordinary branch, history-actions.ts). The branch
  * keeps the parent's frames before the edited one (the same arrays), starts from the edited z, and its
- * history node records the edit (RunNode.edit), which its link carries (url.ts `edit`).
+ * history node records the edit (RunNode.edit), which its link carries (url.ts: `*edit.` on a run of `br`).
  */
-import { editProblem, paintLatent, renoiseLatent, renoiseNoise, type LatentEdit } from '../core/index.ts';
+import { editProblem, editStart, paintLatent, renoiseLatent, renoiseNoise, type LatentEdit } from '../core/index.ts';
 import type { RunRequest } from '../engine/protocol.ts';
 import type { StoreContext } from './context.ts';
 import { runRequest } from './request.ts';
@@ -23,10 +23,11 @@ export interface EditParts {
 export const CLASSIFY_NOT_EDITABLE = 'Classify runs the forward process: there is no reverse run to edit.';
 
 export function editedStart(edit: LatentEdit, frames: Frames, run: RunSummary, alphaBar: ArrayLike<number>, size: number): { z: Float32Array; fromStep: number } {
-  if (edit.kind === 'paint') return { z: paintLatent(frames.at(edit.at)!.z, size, edit), fromStep: edit.at };
-  const target = frames.at(edit.to)!; // the earlier frame re-entered: its t and its drift c^_t
+  const fromStep = editStart(edit);
+  if (edit.kind === 'paint') return { z: paintLatent(frames.at(edit.at)!.z, size, edit), fromStep };
+  const target = frames.at(fromStep)!; // the earlier frame re-entered: its t and its drift c^_t
   const x0 = frames.at(edit.at)!.x0Hat;
-  return { z: renoiseLatent(alphaBar[target.t]!, x0, target.drift, renoiseNoise(run.seed, target.t, x0.length)), fromStep: edit.to };
+  return { z: renoiseLatent(alphaBar[target.t]!, x0, target.drift, renoiseNoise(run.seed, target.t, x0.length)), fromStep };
 }
 
 export function createEditActions(ctx: StoreContext, parts: { readonly trajectory: Pick<TrajectoryParts, 'channel'>; readonly run: Pick<RunParts, 'launch'> }): EditParts {

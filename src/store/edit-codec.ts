@@ -1,24 +1,18 @@
 /**
- * Latent edits in a link (url.ts, key `edit`): the edits from the root run to the run shown, in order,
- * joined by `*`. One edit is
+ * A latent edit in a link: url.ts writes it on the run of a branch chain (`br`) the edit was made from, as
+ * `*edit.<text>` (url.ts EDIT_FIELD). The text is
  *   paint    `p<frame>.<sample>_<dab>_<dab>...`, a dab `<2x>.<2y>.<r>.<100 s>` (integers; core's quantizeDab grid),
  *   renoise  `r<frame>.<to frame>`.
- * Only characters a URL leaves as they are (digits, letters, `. _ - *`). decodeEdits checks the form; whether
- * an edit fits the run (frame, sample, canvas, brush limits) is core's editProblem, checked when it is applied.
+ * Only characters a URL leaves as they are (digits, letters, `. _ -`), none of the chain's separators (`~ *`).
+ * decodeEdit checks the form; whether an edit fits the run (frame, sample, canvas, brush limits) is core's
+ * editProblem, checked when it is applied.
  */
 import { EDIT_LIMITS, type Dab, type LatentEdit } from '../core/latent-edit.ts';
-
-/** Most edits one link carries. */
-export const MAX_LINK_EDITS = 8;
 
 export function encodeEdit(edit: LatentEdit): string {
   if (edit.kind === 'renoise') return `r${edit.at}.${edit.to}`;
   const dabs = edit.dabs.map((d) => [Math.round(d.x * 2), Math.round(d.y * 2), Math.round(d.r), Math.round(d.s * 100)].join('.'));
   return [`p${edit.at}.${edit.sample}`, ...dabs].join('_');
-}
-
-export function encodeEdits(edits: readonly LatentEdit[]): string {
-  return edits.map(encodeEdit).join('*');
 }
 
 const INT = /^-?\d{1,4}$/;
@@ -45,14 +39,6 @@ export function decodeEdit(text: string): LatentEdit | null {
     dabs.push({ x: n[0]! / 2, y: n[1]! / 2, r: n[2]!, s: n[3]! / 100 });
   }
   return { kind: 'paint', at: h[0]!, sample: h[1]!, dabs };
-}
-
-/** The edits of a link, or null when any part is malformed (or there are more than MAX_LINK_EDITS). */
-export function decodeEdits(text: string): LatentEdit[] | null {
-  const parts = text.split('*');
-  if (parts.length === 0 || parts.length > MAX_LINK_EDITS) return null;
-  const edits = parts.map(decodeEdit);
-  return edits.every((e): e is LatentEdit => e !== null) ? edits : null;
 }
 
 /** An edit in words, for the history ("z painted at step 3: 5 dabs on sample 1"). */

@@ -1,7 +1,8 @@
 /**
  * Property tests of the share-link codec (url.ts): random and mutated links never throw, every value
  * they set lies inside its documented range (state.ts CONFIG_LIMITS, RunConfigSchema), every key they
- * do not use gets a notice that names it, and parse is the inverse of format on every valid state.
+ * do not use gets a notice that names it, and parse is the inverse of format on every valid state (branch
+ * chains with latent edits mixed in among their setting branches included).
  */
 import * as fc from 'fast-check';
 import * as v from 'valibot';
@@ -10,7 +11,8 @@ import { MAX_SEED } from '../core/rng.ts';
 import { MASK_CELLS } from './share.ts';
 import { X0_SOURCES } from '../engine/protocol.ts';
 import { AVAILABLE_HEADS, AVAILABLE_MODES, CONFIG_LIMITS, CompareKnobsSchema, DEFAULT_CONFIG, PRESENT_PANELS, RunConfigSchema, SAMPLERS, SAMPLER_INFO, SPACINGS, type RunConfig } from './state.ts';
-import { MAX_HASH_LENGTH, hashOf, parseHash, type HashState, type ShareExtras } from './url.ts';
+import { EDIT_LIMITS, type LatentEdit } from '../core/latent-edit.ts';
+import { MAX_HASH_LENGTH, hashOf, parseHash, type BranchLevel, type HashState, type ShareExtras } from './url.ts';
 
 const number = (key: keyof typeof CONFIG_LIMITS): fc.Arbitrary<number> => {
   const { min, max, integer } = CONFIG_LIMITS[key];
@@ -46,6 +48,30 @@ const mask = fc.oneof(
   }),
 );
 
+/** A latent edit on the grid a link writes (edit-codec.ts): half pixels, whole radii, hundredths of strength. */
+const latentEdit: fc.Arbitrary<LatentEdit> = fc.oneof(
+  fc.record({
+    kind: fc.constant('paint' as const),
+    at: fc.nat(9999),
+    sample: fc.nat(15),
+    dabs: fc.array(
+      fc.record({ x: fc.integer({ min: 0, max: 64 }).map((n) => n / 2), y: fc.integer({ min: 0, max: 64 }).map((n) => n / 2), r: fc.integer({ min: 1, max: 8 }), s: fc.integer({ min: -200, max: 200 }).map((n) => n / 100 + 0) }),
+      { minLength: 1, maxLength: 2 },
+    ),
+  }),
+  fc.record({ kind: fc.constant('renoise' as const), at: fc.nat(9999), to: fc.nat(9999) }),
+);
+
+/** A run of a branch chain: up to two settings of its own (steps with its sampler: a sampler's fewest steps), a test image, or the latent edit its child was made with. */
+const chainLevel: fc.Arbitrary<BranchLevel> = fc
+  .record({ step: fc.nat(9999), config: validConfig, keys: fc.subarray(['sampler', 'steps', 'seed', 'eta', 'clipX0', 'x0From'] as const, { maxLength: 2 }), testIndex: fc.option(fc.nat(999), { nil: undefined }), edit: fc.option(latentEdit, { nil: undefined }) })
+  .map(({ step, config, keys, testIndex, edit }) => ({
+    step,
+    config: Object.fromEntries(keys.flatMap((k): [keyof RunConfig, unknown][] => (k === 'steps' ? [['steps', config.steps], ['sampler', config.sampler]] : [[k, config[k]]]))),
+    ...(testIndex !== undefined ? { testIndex } : {}),
+    ...(edit !== undefined ? { edit } : {}),
+  }));
+
 const validExtras: fc.Arbitrary<ShareExtras> = fc.record(
   {
     frame: fc.nat(999_999),
@@ -58,6 +84,7 @@ const validExtras: fc.Arbitrary<ShareExtras> = fc.record(
       .map((k) => ({ ...k, steps: Math.max(SAMPLER_INFO[k.sampler].minSteps, k.steps) })),
     explain: fc.constant(false),
     present: fc.constantFrom(...PRESENT_PANELS),
+    branch: fc.array(chainLevel, { minLength: 1, maxLength: 2 }),
   },
   { requiredKeys: [] },
 );
@@ -91,12 +118,13 @@ const LANDS: Record<string, (h: HashState) => unknown> = {
   explain: (h) => h.explain,
   present: (h) => h.present,
   br: (h) => h.branch,
+  edit: (h) => h.branch, // the landed form of a chain of latent edits alone, read as a branch chain
 };
 
 /** The sentences a link's notices are made of. */
 const NOTICE = [
   /^Ignored (a setting|settings) this page does not have: ".*"(, ".*")*…?\.$/s,
-  /^Ignored \S+ = ".*" from the link \((valid: .+|not a .+)\)\.$/s,
+  /^Ignored \S+ = ".*" from the link \((valid: .+|not a .+|run \d+[:,] .+)\)\.$/s,
   /^Ignored \S+ = ".*" from the link: it is the old name of \S+, which the link also has\.$/s,
   /^\S+ = ".*" is out of range; using \S+\.$/s,
   /^steps: .+ needs at least \d+ steps \(.+\), got \d+; using \d+\.$/,
@@ -125,6 +153,12 @@ function checkInRange(h: HashState): void {
   check(h.sketch?.kind !== 'drawn' || binary(h.sketch.sketch), 'sketch not 1024 cells of 0 / 1');
   check(h.sketch?.kind !== 'test' || within(h.sketch.index, Number.MAX_SAFE_INTEGER), 'sketch image index');
   check(h.explain === undefined || h.explain === false, 'explain');
+  for (const l of h.branch ?? []) {
+    check(within(l.step, 9999) && v.is(PartialConfigSchema, l.config) && within(l.testIndex, 999_999) && within(l.point, 999_999_999), `a chain run out of range: ${JSON.stringify(l)}`);
+    check(l.mask === undefined || binary(l.mask), 'a chain run\'s mask');
+    const e = l.edit;
+    check(e === undefined || within(e.at, 9999) && (e.kind === 'renoise' ? within(e.to, 9999) : within(e.sample, 9999) && e.dabs.length >= 1 && e.dabs.length <= EDIT_LIMITS.maxDabs), `a chain run's edit: ${JSON.stringify(e)}`);
+  }
   for (const n of h.notices) check(NOTICE.some((re) => re.test(n)), `not a notice sentence: ${n}`);
 }
 
@@ -168,7 +202,7 @@ describe('share links: format then parse', () => {
 describe('share links: 10,000 random and mutated links', () => {
   const text = fc.oneof(
     fc.string({ maxLength: 12 }),
-    fc.constantFrom('', ' ', '0', '1', '-1', '1e3', '1.5', '-0', 'NaN', 'Infinity', '0x10', '%', '%zz', '+', '~', 't', 'd', 'r', 'b', 'r1.zz', 'r0.sg', 't-1', 'ddim~0~0~50', 'x~1~2~3~4~5'),
+    fc.constantFrom('', ' ', '0', '1', '-1', '1e3', '1.5', '-0', 'NaN', 'Infinity', '0x10', '%', '%zz', '+', '~', 't', 'd', 'r', 'b', 'r1.zz', 'r0.sg', 't-1', 'ddim~0~0~50', 'x~1~2~3~4~5', 'r4.1', 'r4.1*p3.0_20.20.2.100', 'p3.0_1.2', '2*edit.r4.1', '2*seed.5~3*edit.r9.1', '2*edit.x'),
     fc.integer({ min: -2, max: MAX_SEED + 2 }).map(String),
     fc.double({ noNaN: false }).map(String),
   );

@@ -185,29 +185,53 @@ describe('URL hash', () => {
     expect(parseHash('#present=slides').notices).toEqual(['Ignored present = "slides" from the link (valid: label, schedule, compare, forward, metrics, trajectory).']);
   });
 
-  it('a link with the longest paint edit still fits, and a malformed edit is ignored with a notice', () => {
+  it('a link with the longest paint edit in its chain still fits, and a malformed edit is ignored with a notice naming its run', () => {
     let x = 7;
     const noisy = () => Float32Array.from({ length: 1024 }, () => ((x = (x * 1103515245 + 12345) >>> 0) >>> 16) & 1);
     const dabs = Array.from({ length: EDIT_LIMITS.maxDabs }, (_, i) => ({ x: 31.5 - (i % 5), y: 30.5, r: EDIT_LIMITS.maxRadius, s: -1.99 }));
-    const edits: LatentEdit[] = [{ kind: 'paint', at: 999, sample: 15, dabs }];
+    const branch = [{ step: 999, config: {}, edit: { kind: 'paint', at: 999, sample: 15, dabs } as LatentEdit }];
     const link = hashOf({ ...DEFAULT_CONFIG, mode: 'sketch', steps: 1000, seed: 999999, batch: 16, eta: 0.123456789, labelGuidance: 12.3456789, driftGuidance: 9.87654321, labelCommit: 0.876543219 }, 'sketch', {
       frame: 999, compare: { sampler: 'ddpm', eta: 0.123456789, labelGuidance: 12.3456789, driftGuidance: 9.87654321, steps: 1000 }, explain: false,
-      sketch: { kind: 'drawn', sketch: noisy() }, edits,
+      sketch: { kind: 'drawn', sketch: noisy() }, branch,
     });
     expect(link.length).toBeLessThan(MAX_HASH_LENGTH);
-    expect(parseHash(link).edits).toEqual(edits);
-    const bad = parseHash('#mode=joint&frame=3&edit=p3.0_1.2.3');
-    expect(bad.edits).toBeUndefined();
+    expect(parseHash(link).branch).toEqual(branch);
+    const bad = parseHash('#mode=joint&frame=3&br=2*seed.4~3*edit.p3.0_1.2.3');
+    expect(bad.branch).toBeUndefined();
     expect(bad.frame).toBe(3);
-    expect(bad.notices).toEqual([expect.stringMatching(/^Ignored edit = "p3\.0_1\.2\.3" from the link \(not a latent edit: /) as string]);
+    expect(bad.config.mode).toBe('joint');
+    expect(bad.notices).toEqual(['Ignored br = "2*seed.4~3*edit.p3.0_1.2.3" from the link (run 2, edit: not a latent edit: p<step>.<sample>_<2x>.<2y>.<size>.<100 × strength>…, or r<step>.<to step>).']);
+  });
+
+  it('a landed edit= link (latent edits alone) reads as the branch chain it means: one run per edit, branching where the edit starts', () => {
+    const paint: LatentEdit = { kind: 'paint', at: 3, sample: 0, dabs: [{ x: 10, y: 10, r: 2, s: 1 }] };
+    const parsed = parseHash('#mode=joint&steps=6&seed=3&frame=5&edit=r4.1*p3.0_20.20.2.100');
+    expect(parsed.notices).toEqual([]);
+    expect(parsed.branch).toEqual([{ step: 1, config: {}, edit: { kind: 'renoise', at: 4, to: 1 } }, { step: 3, config: {}, edit: paint }]);
+    // written back in the one form
+    const again = hashOf({ ...DEFAULT_CONFIG, ...parsed.config }, 'z', parsed);
+    expect(again).toContain('&br=1*edit.r4.1%7E3*edit.p3.0_20.20.2.100&');
+    expect(again).not.toContain('&edit=');
+    expect(parseHash(again).branch).toEqual(parsed.branch);
+    // malformed: the notice names the key and the form expected; the rest of the link stays
+    const bad = parseHash('#mode=joint&frame=3&edit=r5.1*oops');
+    expect(bad.branch).toBeUndefined();
+    expect(bad).toMatchObject({ frame: 3, config: { mode: 'joint' } });
+    expect(bad.notices).toEqual([expect.stringMatching(/^Ignored edit = "r5\.1\*oops" from the link \(not a latent edit: p<step>.+; at most 16, joined by \*\)\.$/) as string]);
+    // br wins over the old key
+    const both = parseHash('#br=2*seed.5&edit=r4.1');
+    expect(both.branch).toEqual([{ step: 2, config: { seed: 5 } }]);
+    expect(both.notices).toEqual(['Ignored edit = "r4.1" from the link: it is the old name of br, which the link also has.']);
+    expect(parseHash(`#edit=${Array(17).fill('r5.1').join('*')}`).branch).toBeUndefined();
   });
 
   it('every key of the field table round-trips: config, head and each share extra in its mode', () => {
     const config = { ...DEFAULT_CONFIG, sampler: 'ddpm' as const, steps: 37, eta: 0.25, seed: 99, batch: 16 as const, classId: 4, labelGuidance: 1.5, driftGuidance: 2, clipX0: false, paste: false, x0From: 'eps' as const };
     const mask = new Float32Array(1024).map((_, i) => (i % 3 === 0 ? 1 : 0));
     const sketch = new Float32Array(1024).map((_, i) => (i % 5 === 0 ? 1 : 0));
-    const edits: LatentEdit[] = [{ kind: 'paint', at: 5, sample: 2, dabs: [{ x: 3.5, y: 31, r: 2, s: -0.75 }] }, { kind: 'renoise', at: 9, to: 4 }];
-    const common = { frame: 12, testIndex: 3, compare: { sampler: 'ddim' as const, eta: 0.5, labelGuidance: 1, driftGuidance: 3, steps: 20 }, explain: false, present: 'compare' as const, edits };
+    const edit: LatentEdit = { kind: 'paint', at: 5, sample: 2, dabs: [{ x: 3.5, y: 31, r: 2, s: -0.75 }] };
+    const branch = [{ step: 5, config: {}, edit }, { step: 7, config: { seed: 4 } }, { step: 4, config: {}, edit: { kind: 'renoise', at: 9, to: 4 } as LatentEdit }];
+    const common = { frame: 12, testIndex: 3, compare: { sampler: 'ddim' as const, eta: 0.5, labelGuidance: 1, driftGuidance: 3, steps: 20 }, explain: false, present: 'compare' as const, branch };
     const cases = [
       { config: { ...config, mode: 'inpaint' as const }, extras: { ...common, mask } },
       { config: { ...config, mode: 'sketch' as const }, extras: { ...common, sketch: { kind: 'drawn' as const, sketch } } },

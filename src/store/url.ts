@@ -10,14 +10,17 @@
  *   - sketch mode: `sketch=t12` (the edge map of bundled test image 12) or `sketch=d<171 base64url chars>`
  *     (a drawn 32x32 sketch, one bit per pixel; bits.ts);
  *   - representation mode: `point=123` (point 123 of the representation map);
- *   - `edit=p3.0_30.16.3.50*r8.2`: the latent edits from the root run to the run shown (edit-codec.ts);
  *   - the share extras (share.ts): `img` (test image, modes that take an image), `mask` (inpainting),
  *     `cmp=ddpm~0~0~50~2` (compare B's sampler~eta~label guidance~steps~drift guidance; the four-part form of
  *     older links means drift guidance 0), `explain=0`, `br` (the run shown is a branch: the chain of runs it
  *     came from, root first, `~` between runs; each run is `<step its child branches from>` and
  *     `*<key>.<value>` for every setting or input, written as its own row writes it, in which it differs
- *     from the run shown, e.g. `br=10*sampler.ddpm*seed.42`; opening it replays the chain), and `frame` (the frame
+ *     from the run shown, e.g. `br=10*sampler.ddpm*seed.42`, and `*edit.<latent edit>` when its child was made
+ *     by a latent edit (EDIT_FIELD, edit-codec.ts: `p4.0_30.16.3.50_…` painted, `r7.3` re-noised), e.g.
+ *     `br=10*seed.42~4*edit.p4.0_30.16.3.50`; opening it replays the chain), and `frame` (the frame
  *     shown: opening a link with a frame runs the trajectory and stops on that frame).
+ *   Older links carried a chain of latent edits alone as `edit=p3.0_30.16.3.50*r8.2` (root first, every run
+ *   with the run shown's settings); it is still read, as the branch chain it means (legacyEdits), never written.
  *
  * A link is untrusted input. Unknown keys, invalid values and out-of-range numbers are rejected or
  * clamped, and every such change produces a notice (plain text, shown as text, never as markup): the
@@ -31,9 +34,9 @@
  */
 import * as v from 'valibot';
 import { stepCountProblem } from '../core/samplers.ts';
-import type { LatentEdit } from '../core/latent-edit.ts';
+import { editStart, type LatentEdit } from '../core/latent-edit.ts';
 import { X0_SOURCES, type SamplerName } from '../engine/protocol.ts';
-import { decodeEdits, encodeEdits, MAX_LINK_EDITS } from './edit-codec.ts';
+import { decodeEdit, describeEdit, encodeEdit } from './edit-codec.ts';
 import { decodeMask, encodeMask } from './share.ts';
 import { decodeBits, encodeBits } from './bits.ts';
 import {
@@ -81,11 +84,6 @@ export interface ShareExtras extends HashInputs {
   readonly present?: PresentPanel;
   /** The run shown is a branch: the runs it came from, root first (branchChain). */
   readonly branch?: readonly BranchLevel[];
-  /**
-   * Latent edits from the root run to the run shown, in order (edit-actions.ts): opening the link runs the
-   * root, applies each edit as a branch when the run before it is done, then shows `frame`.
-   */
-  readonly edits?: readonly LatentEdit[];
 }
 
 /**
@@ -99,6 +97,8 @@ export interface BranchLevel {
   readonly mask?: Float32Array;
   readonly sketch?: SketchRef;
   readonly point?: number;
+  /** The latent edit its child was made with (edit-actions.ts): the child is replayed by branchWithEdit. */
+  readonly edit?: LatentEdit;
 }
 
 /** Most runs a link's branch chain names (a deeper branch's link opens its settings from noise: linkCaveat). */
@@ -143,21 +143,6 @@ function sketchRef(s: AppState, run: RunSummary | null): SketchRef {
 }
 
 /**
- * The latent edits that lead from a root run to the run shown (every branch on the way an edit), or
- * undefined when the run is a root, or when a branch on the way is not an edit (a link cannot carry it).
- */
-function editChain(s: AppState): LatentEdit[] | undefined {
-  const byId = new Map(s.history.nodes.map((n) => [n.runId, n]));
-  const edits: LatentEdit[] = [];
-  let node = s.trajectory.runId === null ? undefined : byId.get(s.trajectory.runId);
-  while (node?.edit && edits.length <= MAX_LINK_EDITS) {
-    edits.unshift(node.edit);
-    node = node.parentId === null ? undefined : byId.get(node.parentId);
-  }
-  return edits.length > 0 && edits.length <= MAX_LINK_EDITS && node !== undefined && node.parentId === null ? edits : undefined;
-}
-
-/**
  * The share extras of a state. `withFrame` adds the frame shown, and then the link describes the run on
  * screen (its settings, mask, sketch and map point), not controls changed since; the copy-link button
  * always does.
@@ -166,9 +151,7 @@ export function extrasOf(s: AppState, withFrame: boolean): ShareExtras {
   const { config, mask, run, frame } = linkedConfig(s, withFrame);
   const mode = config.mode;
   const testIndex = run ? run.testIndex : s.editor.source === 'test' ? s.editor.testIndex : null;
-  // A run reached by latent edits alone links as its edits (edit); any other branch as its chain (br).
-  const edits = frame !== undefined && run ? editChain(s) : undefined;
-  const chain = run && !edits ? branchChain(s) : null;
+  const chain = run ? branchChain(s) : null;
   return {
     ...(frame !== undefined ? { frame } : {}),
     ...(modeUsesImage(mode) && testIndex !== null ? { testIndex } : {}),
@@ -179,7 +162,6 @@ export function extrasOf(s: AppState, withFrame: boolean): ShareExtras {
     ...(s.compare.enabled ? { compare: s.compare.knobs } : {}),
     ...(s.view.explain ? {} : { explain: false }),
     ...(s.view.present !== null ? { present: s.view.present } : {}),
-    ...(edits ? { edits } : {}),
   };
 }
 
@@ -189,23 +171,28 @@ export function shareHash(s: AppState, withFrame = true): string {
   const extras = extrasOf(s, withFrame);
   const hash = hashOf(config, s.view.head, extras);
   if (hash.length - 1 <= MAX_HASH_LENGTH) return hash;
-  // Too long for a link: a branch chain goes first (the link opens the branch's own settings from noise,
-  // linkCaveat says so), then edits (many long strokes): the link keeps the rest rather than being ignored whole.
-  if (extras.branch !== undefined) return hashOf(config, s.view.head, { ...extras, branch: [] });
-  return hashOf(config, s.view.head, { ...extras, edits: undefined });
+  // Too long for a link (a deep chain, an edit of many strokes): the branch chain goes (the link opens the
+  // branch's own settings from noise, linkCaveat says so), and the link keeps the rest rather than being ignored whole.
+  return hashOf(config, s.view.head, { ...extras, branch: [] });
 }
 
 // ---------------------------------------------------------------------------------------------
 // The field table: every key of a link in one row, read and written from there (TF Playground's
 // `State.PROPS`). A row parses its text (null: invalid, with `valid` in the notice), formats its value,
-// and names the keys it replaced (still read, never written; the new key wins when a link has both).
+// and names the keys it replaced (still read, never written; the new key wins when a link has both): a
+// config row by name (the same text), a share extra as a Form of its own (another text, read into the row's value).
 // Run-config rows with `clamp` go through sanitizeConfig, and a clamped value gets a notice. The order of
 // the rows is the order of the keys in a link and of the notices.
 
-interface Field<T> {
+/** How one key of a link is read: its name, its parser, and why a text was rejected ("valid: a, b" or what the key is). */
+interface Form<T> {
   readonly key: string;
+  readonly parse: (text: string) => T | null | undefined;
+  readonly valid: string | ((text: string) => string);
+}
+
+interface Field<T> extends Form<T> {
   readonly parse: (text: string) => T | null;
-  /** Why a text was rejected: "valid: a, b" or what the key is. */
   readonly valid: string;
   readonly format: (value: T) => string;
   readonly oldKeys?: readonly string[];
@@ -221,15 +208,15 @@ type ConfigField<F extends keyof RunConfig = keyof RunConfig> = Field<RunConfig[
 /**
  * A share-extras key: the value goes to `prop`; `format` may leave the key out (null: another mode's
  * input), and `clamped` says when the value used differs from the text (a notice shows the value used).
- * parse returns undefined for a valid text that sets nothing (explain=1: the default).
+ * parse returns undefined for a valid text that sets nothing (explain=1: the default). `valid` may name
+ * what is wrong with the text itself (a branch chain: which run and which of its keys).
  */
-interface ExtraField<P extends keyof ShareExtras = keyof ShareExtras> {
-  readonly key: string;
+interface ExtraField<P extends keyof ShareExtras = keyof ShareExtras> extends Form<NonNullable<ShareExtras[P]>> {
   readonly prop: P;
-  readonly parse: (text: string) => NonNullable<ShareExtras[P]> | null | undefined;
-  readonly valid: string;
   readonly format: (value: NonNullable<ShareExtras[P]>, config: RunConfig) => string | null;
   readonly clamped?: (text: string, value: NonNullable<ShareExtras[P]>) => boolean;
+  /** Keys this row replaced whose text had another form: read into the row's value, never written. */
+  readonly oldForms?: readonly Form<NonNullable<ShareExtras[P]>>[];
 }
 
 /** A text parser from a valibot schema of the text: the schema's output, or null when it refuses the text. */
@@ -282,6 +269,14 @@ const CONFIG_FIELDS: readonly ConfigField[] = [
 
 const HEAD_FIELD: Field<Head> = { key: 'head', ...choice(AVAILABLE_HEADS) };
 
+/** A latent edit (edit-codec.ts), as a run of a branch chain carries it (`*edit.<text>`). */
+const EDIT_FIELD: Field<LatentEdit> = {
+  key: 'edit',
+  parse: decodeEdit,
+  valid: 'not a latent edit: p<step>.<sample>_<2x>.<2y>.<size>.<100 × strength>…, or r<step>.<to step>',
+  format: encodeEdit,
+};
+
 const extra = <P extends keyof ShareExtras>(prop: P, row: Omit<ExtraField<P>, 'prop'>): ExtraField => ({ prop, ...row }) as unknown as ExtraField;
 
 /** A non-negative integer of at most `n` plain digits. */
@@ -305,25 +300,25 @@ const EXTRA_FIELDS: readonly ExtraField[] = [
   }),
   extra('branch', {
     key: 'br',
-    parse: parseChain,
-    valid: `valid: up to ${MAX_BRANCH_LEVELS} runs separated by ~, each a step and *key.value settings`,
+    parse: (t) => readChain(t).levels,
+    valid: (t) => readChain(t).problem,
     format: (levels, c) => (levels.length === 0 ? null : levels.map((l) => formatLevel(l, c)).join('~')),
+    // The landed form of a chain of latent edits alone (`edit=p3.0_…*r8.2`): read as the chain it means.
+    oldForms: [{ key: EDIT_FIELD.key, parse: legacyEdits, valid: `${EDIT_FIELD.valid}; at most ${MAX_BRANCH_LEVELS}, joined by *` }],
   }),
   extra('frame', { key: 'frame', parse: digits(6), valid: 'not a frame number', format: String }),
   extra('testIndex', { key: 'img', parse: digits(6), valid: 'not a test image number', format: String }),
-  extra('edits', {
-    key: 'edit',
-    parse: decodeEdits,
-    valid: `not a latent edit: p<frame>.<sample>_<2x>.<2y>.<size>.<100 × strength>…, or r<frame>.<to frame>; at most ${MAX_LINK_EDITS}, joined by *`,
-    format: encodeEdits,
-  }),
   // explain=1 is the default: valid, and sets nothing.
   extra('explain', { key: 'explain', parse: accepts(v.pipe(v.picklist(['0', '1']), v.transform((t) => (t === '0' ? false : undefined)))), valid: 'valid: 0, 1', format: (e) => (e ? null : '0') }),
   extra('present', { key: 'present', ...choice(PRESENT_PANELS) }),
 ];
 
 /** Every key a link may have (hashOf writes all but the old names). */
-const KEYS: readonly string[] = [...CONFIG_FIELDS.flatMap((f) => [f.key, ...(f.oldKeys ?? [])]), HEAD_FIELD.key, ...EXTRA_FIELDS.map((f) => f.key)];
+const KEYS: readonly string[] = [
+  ...CONFIG_FIELDS.flatMap((f) => [f.key, ...(f.oldKeys ?? [])]),
+  HEAD_FIELD.key,
+  ...EXTRA_FIELDS.flatMap((f) => [f.key, ...(f.oldForms ?? []).map((o) => o.key)]),
+];
 
 export function hashOf(config: RunConfig, head: Head, extras: ShareExtras = {}): string {
   const p = new URLSearchParams();
@@ -383,6 +378,8 @@ function parseCompare(text: string): { knobs: CompareKnobs; clamped: boolean } |
 const LEVEL_INPUTS = ['testIndex', 'mask', 'sketch', 'point'] as const;
 type LevelInput = (typeof LEVEL_INPUTS)[number];
 const inputRow = (prop: LevelInput): ExtraField => EXTRA_FIELDS.find((f) => f.prop === prop)!;
+/** The keys a run of a chain may have. */
+const LEVEL_KEYS: readonly string[] = [...CONFIG_FIELDS.map((f) => f.key), ...LEVEL_INPUTS.map((p) => inputRow(p).key), EDIT_FIELD.key];
 
 /** The inputs a run's mode took, as a link names them; null when the run's image was the user's own (no link carries it). */
 function runInputs(run: RunSummary): Omit<BranchLevel, 'step' | 'config'> | null {
@@ -413,8 +410,7 @@ export function branchChain(s: AppState): { readonly levels: readonly BranchLeve
   while (node.parentId !== null) {
     const parent = byId.get(node.parentId);
     const inputs = parent ? runInputs(parent.summary) : null;
-    // A latent edit is not a change of settings: a chain with one cannot be written as br (editChain may).
-    if (!parent || inputs === null || node.edit || levels.length >= MAX_BRANCH_LEVELS) return { levels, complete: false };
+    if (!parent || inputs === null || levels.length >= MAX_BRANCH_LEVELS) return { levels, complete: false };
     const own = sanitizeConfig(parent.summary);
     const differs = CONFIG_FIELDS.filter((f) => f.format(own[f.field] as never) !== f.format(shown[f.field] as never));
     const level: Record<string, unknown> = { step: node.fromStep, config: Object.fromEntries(differs.map((f) => [f.field, own[f.field]])) };
@@ -426,6 +422,7 @@ export function branchChain(s: AppState): { readonly levels: readonly BranchLeve
       if (theirs !== undefined && row.format(theirs, own) === row.format(mine, own)) continue;
       level[prop] = mine;
     }
+    if (node.edit) level['edit'] = node.edit;
     levels.unshift(level as unknown as BranchLevel);
     node = parent;
   }
@@ -445,45 +442,63 @@ function formatLevel(level: BranchLevel, shown: RunConfig): string {
     const text = v === undefined ? null : inputRow(prop).format(v, config);
     if (text !== null) parts.push(`${inputRow(prop).key}.${text}`);
   }
+  if (level.edit) parts.push(`${EDIT_FIELD.key}.${EDIT_FIELD.format(level.edit)}`);
   return parts.join('*');
 }
 
-/** A chain from its text, or null when any part is invalid (a value out of range included: the rows' parsers, then sanitizeConfig). */
-function parseChain(text: string): BranchLevel[] | null {
+/**
+ * A chain from its text, or null and what is wrong with it, naming the run and its key (the rows' parsers,
+ * then sanitizeConfig: a value out of range is wrong too).
+ */
+function readChain(text: string): { readonly levels: BranchLevel[] | null; readonly problem: string } {
+  const wrong = (problem: string) => ({ levels: null, problem });
   const runs = text.split('~');
-  if (runs.length > MAX_BRANCH_LEVELS) return null;
+  if (runs.length > MAX_BRANCH_LEVELS) return wrong(`valid: up to ${MAX_BRANCH_LEVELS} runs separated by ~, each a step and *key.value settings`);
   const levels: BranchLevel[] = [];
-  for (const r of runs) {
+  for (const [i, r] of runs.entries()) {
+    const at = `run ${i + 1}`;
     const [stepText = '', ...entries] = r.split('*');
     const step = digits(4)(stepText);
-    if (step === null) return null;
+    if (step === null) return wrong(`${at}: ${shown(stepText)} is not a step; each run is a step, then *key.value settings`);
     const config: Record<string, unknown> = {};
     const level: Record<string, unknown> = { step, config };
-    const seen = new Set<string>();
     for (const entry of entries) {
       const dot = entry.indexOf('.');
       const key = dot < 0 ? entry : entry.slice(0, dot);
       const value = dot < 0 ? '' : entry.slice(dot + 1);
-      if (seen.has(key)) return null;
-      seen.add(key);
       const f = CONFIG_FIELDS.find((c) => c.key === key);
-      const prop = LEVEL_INPUTS.find((p) => inputRow(p).key === key);
-      const v = f ? f.parse(value) : prop ? inputRow(prop).parse(value) : null;
-      if (v === null || v === undefined) return null;
+      const prop = key === EDIT_FIELD.key ? 'edit' : LEVEL_INPUTS.find((p) => inputRow(p).key === key);
+      const row = f ?? (prop === 'edit' ? EDIT_FIELD : prop ? inputRow(prop) : null);
+      if (row === null) return wrong(`${at}: ${shown(key)} is not a setting; valid: ${LEVEL_KEYS.join(', ')}`);
+      if (f ? f.field in config : prop! in level) return wrong(`${at}: ${key} given twice`);
+      const v = row.parse(value);
+      if (v === null || v === undefined) return wrong(`${at}, ${key}: ${typeof row.valid === 'string' ? row.valid : row.valid(value)}`);
       if (f) config[f.field] = v;
       else level[prop!] = v;
     }
     const clean = sanitizeConfig({ ...DEFAULT_CONFIG, ...(config as Partial<RunConfig>) });
-    if (Object.keys(config).some((k) => clean[k as keyof RunConfig] !== config[k])) return null;
+    const off = CONFIG_FIELDS.find((f) => f.field in config && clean[f.field] !== config[f.field]);
+    if (off) return wrong(`${at}, ${off.key}: out of range`);
     levels.push(level as unknown as BranchLevel);
   }
-  return levels;
+  return { levels, problem: '' };
+}
+
+/**
+ * The landed form of a chain of latent edits alone (`edit=<edit>*<edit>…`, root first, every run with the run
+ * shown's settings), as the branch chain it means: one run per edit, its child branching where the edit starts
+ * it (core's editStart). Null when any edit is malformed.
+ */
+export function legacyEdits(text: string): BranchLevel[] | null {
+  const edits = text.split('*').map(decodeEdit);
+  if (edits.length > MAX_BRANCH_LEVELS || !edits.every((e) => e !== null)) return null;
+  return edits.map((edit) => ({ step: editStart(edit), config: {}, edit }));
 }
 
 /**
  * What a link of the state carries and what it cannot (said beside *Copy link* before copying): every
  * setting and the frame always; the test image, mask, sketch (drawn or not), map point, compare and a
- * branch's chain when they apply; never the user's own drawn or uploaded image.
+ * branch's chain (its latent edits included) when they apply; never the user's own drawn or uploaded image.
  */
 export function linkCaveat(s: AppState): { readonly carries: readonly string[]; readonly missing: readonly string[] } {
   const run = s.trajectory.frameCount > 0 ? s.trajectory.run : null;
@@ -503,7 +518,10 @@ export function linkCaveat(s: AppState): { readonly carries: readonly string[]; 
   const chain = run ? branchChain(s) : null;
   if (chain && (chain.levels.length > 0 || !chain.complete)) {
     const fits = chain.complete && shareHash(s, true).includes('br=');
-    if (fits) carries.push(`the branch chain (${chain.levels.length} run${chain.levels.length === 1 ? '' : 's'} before this one, replayed when the link opens)`);
+    const n = chain.levels.length;
+    const edits = chain.levels.filter((l) => l.edit).length;
+    const edited = edits === 0 ? '' : `, ${edits} latent edit${edits === 1 ? '' : 's'}`;
+    if (fits) carries.push(`the branch chain (${n} run${n === 1 ? '' : 's'} before this one${edited}, replayed when the link opens)`);
     else missing.push("this branch's chain (too deep, too long, or a run of it took your own image): the link opens this branch's settings from noise, another picture");
   }
   return { carries, missing };
@@ -520,18 +538,18 @@ export function parseHash(hash: string): HashState {
   if (unknown.length > 0) {
     notices.push(`Ignored ${unknown.length === 1 ? 'a setting' : 'settings'} this page does not have: ${unknown.slice(0, 5).map(shown).join(', ')}${unknown.length > 5 ? '…' : ''}.`);
   }
-  /** The row's value from the link (under its key, else an old one), null when absent or invalid. */
-  const read = <T>(f: Field<T> | ExtraField, keys: readonly string[]): { key: string; text: string; value: T | null | undefined } | null => {
+  /** The row's value from the link (under its key, else an old one, each read its own way), null when absent or invalid. */
+  const read = <T>(forms: readonly Form<T>[]): { key: string; text: string; value: T | null | undefined } | null => {
     let used: { key: string; text: string; value: T | null | undefined } | null = null;
-    for (const key of keys) {
+    for (const { key, parse, valid } of forms) {
       const text = p.get(key);
       if (text === null) continue;
       if (used !== null) {
         notices.push(`Ignored ${key} = ${shown(text)} from the link: it is the old name of ${used.key}, which the link also has.`);
         continue;
       }
-      used = { key, text, value: f.parse(text) as T | null | undefined };
-      if (used.value === null) notices.push(`Ignored ${key} = ${shown(text)} from the link (${f.valid}).`);
+      used = { key, text, value: parse(text) };
+      if (used.value === null) notices.push(`Ignored ${key} = ${shown(text)} from the link (${typeof valid === 'string' ? valid : valid(text)}).`);
     }
     return used;
   };
@@ -539,7 +557,7 @@ export function parseHash(hash: string): HashState {
   const config: Partial<Record<keyof RunConfig, unknown>> = {};
   const given: [ConfigField, string][] = [];
   for (const f of CONFIG_FIELDS) {
-    const r = read(f, [f.key, ...(f.oldKeys ?? [])]);
+    const r = read<unknown>([f, ...(f.oldKeys ?? []).map((key) => ({ ...f, key }))]);
     if (r === null || r.value === null || r.value === undefined) continue;
     config[f.field] = r.value;
     if (f.clamp) given.push([f, r.key]);
@@ -553,11 +571,11 @@ export function parseHash(hash: string): HashState {
     const why = few ? stepCountProblem(clean.sampler, Math.round(config.steps as number), Number.MAX_SAFE_INTEGER) : null;
     notices.push(why !== null ? `${why}; using ${clean.steps}.` : `${key} = ${shown(String(config[f.field]))} is out of range; using ${String(clean[f.field])}.`);
   }
-  const head = read(HEAD_FIELD, [HEAD_FIELD.key])?.value ?? undefined;
+  const head = read([HEAD_FIELD])?.value ?? undefined;
   // The mode's input and the share extras.
   const extras: Record<string, unknown> = {};
   for (const f of EXTRA_FIELDS) {
-    const r = read(f, [f.key]);
+    const r = read([f, ...(f.oldForms ?? [])]);
     if (r === null || r.value === null || r.value === undefined) continue;
     extras[f.prop] = r.value;
     if (f.clamped?.(r.text, r.value)) notices.push(`${f.key} = ${shown(r.text)} is out of range; using ${String(f.format(r.value, clean))}.`);
@@ -589,9 +607,11 @@ function editorInputs(s: AppState): Omit<BranchLevel, 'step' | 'config'> {
 /**
  * A link with a frame or a branch chain: once the engine and the mode's input (the test images, the
  * representation map) are ready, make the runs of the chain (generate its root, then branch each run from
- * its step with the next run's settings and inputs, each once the run before is done), then the run shown
- * (the link's own settings), and stop on the frame (the last frame, with a notice, when the run has fewer;
- * the last frame when the link names none). Returns the unsubscribe function.
+ * its step with the next run's settings and inputs, or, where the chain names a latent edit, apply that edit
+ * to it (branchWithEdit: the run's own settings, its frame edited), each once the run before is done), then
+ * the run shown (the link's own settings), and stop on the frame (the last frame, with a notice, when the run
+ * has fewer; the last frame when the link names none). An edit that does not fit its run (core's editProblem)
+ * stops the chain there with a notice: the runs so far stay. Returns the unsubscribe function.
  */
 function restoreFrame(store: AppStore, frame: number | null, chain: readonly BranchLevel[]): () => void {
   let phase: 'wait' | 'starting' | 'running' | 'done' = 'wait';
@@ -599,11 +619,12 @@ function restoreFrame(store: AppStore, frame: number | null, chain: readonly Bra
   /** The run of the chain being made (chain.length: the run shown). */
   let level = 0;
   let shown: { config: RunConfig; inputs: Omit<BranchLevel, 'step' | 'config'> } | null = null;
-  const fail = (why: string) => {
+  const stopWith = (notice: string) => {
     phase = 'done';
-    store.getState().actions.notify(`The link's branch could not be replayed: ${why}`, 'warning');
+    store.getState().actions.notify(notice, 'warning');
     stop();
   };
+  const fail = (why: string) => stopWith(`The link's branch could not be replayed: ${why}`);
   /** Starts run `level` of the chain (the root with generate, every other one as a branch of the run before). */
   const start = (): void => {
     const s = store.getState();
@@ -621,12 +642,19 @@ function restoreFrame(store: AppStore, frame: number | null, chain: readonly Bra
       ...(point !== undefined ? { point } : {}),
     });
     const before = store.getState().trajectory.runId;
+    const parent = chain[level - 1];
     if (level === 0) void s.actions.generate();
-    else void s.actions.branch(chain[level - 1]!.step);
+    else if (parent?.edit) {
+      const problem = s.actions.branchWithEdit(parent.edit);
+      if (problem !== null) {
+        const what = `${describeEdit(parent.edit)}, run ${level + 1} of ${chain.length + 1}`;
+        return stopWith(`The link's latent edit (${what}) was not applied: ${problem} The runs before it stay.`);
+      }
+    } else void s.actions.branch(parent!.step);
     runId = store.getState().trajectory.runId;
     if (runId === before) {
       if (level === 0) phase = 'wait';
-      else fail(store.getState().trajectory.error?.message ?? `no branch from step ${chain[level - 1]!.step}.`);
+      else fail(store.getState().trajectory.error?.message ?? `no branch from step ${parent!.step}.`);
       return;
     }
     phase = 'running';
@@ -675,60 +703,6 @@ function readyToReplay(s: AppState): boolean {
 }
 
 /**
- * A link with latent edits: once the engine and the mode's input are ready, run the root trajectory, then
- * apply each edit (branchWithEdit) when the run before it is done, and show `frame` of the last one. An edit
- * that does not fit its run (core's editProblem) stops the chain there with a notice: the runs so far stay.
- * Returns the unsubscribe function.
- */
-function restoreEdits(store: AppStore, edits: readonly LatentEdit[], frame: number | undefined): () => void {
-  let phase: 'wait' | 'starting' | 'running' | 'done' = 'wait';
-  let runId: string | null = null;
-  let next = 0;
-  const finish = () => {
-    phase = 'done';
-    stop();
-  };
-  const check = (): void => {
-    const s = store.getState();
-    if (phase === 'starting' || phase === 'done') return;
-    if (phase === 'wait') {
-      if (!readyToReplay(s)) return;
-      phase = 'starting'; // generate() updates the store synchronously: ignore those updates here
-      const before = s.trajectory.runId;
-      void s.actions.generate();
-      runId = store.getState().trajectory.runId;
-      phase = runId !== before ? 'running' : 'wait';
-      if (phase === 'running') check();
-      return;
-    }
-    if (s.trajectory.runId !== runId) return finish(); // the user started something else
-    if (s.trajectory.status === 'running') return;
-    if (s.trajectory.status !== 'done') return finish();
-    if (next < edits.length) {
-      phase = 'starting';
-      const problem = s.actions.branchWithEdit(edits[next]!);
-      if (problem !== null) {
-        s.actions.notify(`The link's edit ${next + 1} of ${edits.length} was not applied: ${problem}`, 'warning');
-        return finish();
-      }
-      next++;
-      runId = store.getState().trajectory.runId;
-      phase = 'running';
-      return;
-    }
-    finish();
-    if (frame !== undefined) {
-      const last = s.trajectory.frameCount - 1;
-      if (frame > last) s.actions.notify(`frame = "${frame}" is past the run's last frame; showing frame ${last}.`, 'warning');
-      s.actions.seek(Math.min(frame, last));
-    }
-  };
-  const stop = store.subscribe(check);
-  queueMicrotask(check);
-  return stop;
-}
-
-/**
  * The link's test image, sketch image and map point, checked against the samples once they have loaded
  * (before that the editor takes any index): one out of range is replaced by the first, with a notice.
  * Returns the unsubscribe function.
@@ -759,7 +733,8 @@ function checkIndices(store: AppStore, initial: HashState): () => void {
 
 /**
  * Applies the hash to the store (config, head, test image, mask, sketch, map point, compare, explanations;
- * a frame runs the trajectory and stops there, a branch chain is replayed first (restoreFrame), latent edits replay as branches (restoreEdits); its notices become store notices), then keeps the hash in
+ * a frame runs the trajectory and stops there, a branch chain (latent edits included) is replayed first
+ * (restoreFrame); its notices become store notices), then keeps the hash in
  * step with the config, head, mode input and share extras (replaceState: no history entry per slider
  * move), so the address bar at once shows what the page uses. Indices are checked against the samples
  * when they have loaded (checkIndices). Returns the unsubscribe function.
@@ -780,11 +755,7 @@ export function syncWithHash(store: AppStore, location: { hash: string }, replac
   for (const text of initial.notices) actions.notify(text, 'warning');
   const stopIndices = checkIndices(store, initial);
   const chain = initial.branch ?? [];
-  const stopRestore = initial.edits
-    ? restoreEdits(store, initial.edits, initial.frame)
-    : initial.frame !== undefined || chain.length > 0
-      ? restoreFrame(store, initial.frame ?? null, chain)
-      : () => undefined;
+  const stopRestore = initial.frame !== undefined || chain.length > 0 ? restoreFrame(store, initial.frame ?? null, chain) : () => undefined;
   let last = '';
   let lastInputs: readonly unknown[] = [];
   const write = () => {
