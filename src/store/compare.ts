@@ -7,7 +7,7 @@
 import { entropy } from '../core/metrics.ts';
 import type { Frame } from '../engine/protocol.ts';
 import { classesOf } from './frame-buffer.ts';
-import type { CompareKnobs } from './state.ts';
+import type { AppState, CompareKnobs, RunSummary } from './state.ts';
 
 export const DEFAULT_COMPARE_KNOBS: CompareKnobs = { sampler: 'ddpm', eta: 0, labelGuidance: 0, driftGuidance: 0, steps: 50 };
 
@@ -18,6 +18,22 @@ export const DEFAULT_COMPARE_KNOBS: CompareKnobs = { sampler: 'ddpm', eta: 0, la
 export function compareIndex(i: number, stepsA: number, stepsB: number): number {
   if (stepsA <= 0) return 0;
   return Math.min(stepsB, Math.max(0, Math.round((i * stepsB) / stepsA)));
+}
+
+type Shown = Pick<AppState, 'player' | 'trajectory' | 'compare'>;
+
+/** Run B as drawn beside A (compare panel, metrics, map): compare on and B made from the run shown; else null. */
+export function shownCompareRun(s: Shown): RunSummary | null {
+  return s.compare.enabled && s.trajectory.run && s.compare.baseRunId === s.trajectory.runId ? s.compare.run : null;
+}
+
+/** The frame of A shown, and B's at the same fraction of the chain (null: no B drawn, or B not there yet). */
+export function shownFrames(s: Shown): { a: number; b: number | null } {
+  const a = Math.min(s.player.frameIndex, Math.max(0, s.trajectory.frameCount - 1));
+  const bRun = shownCompareRun(s);
+  if (!bRun || !s.trajectory.run) return { a, b: null };
+  const b = compareIndex(a, s.trajectory.run.steps, bRun.steps);
+  return { a, b: b < s.compare.frameCount ? b : null };
 }
 
 export interface FrameDiff {

@@ -8,7 +8,7 @@ export { parseSamplesIndex, type ParsedSamples } from './samples.ts';
 export { BUNDLED, BUNDLED_NAME, parseModelParam, searchFor, modelName, linkNote, modeUnavailable } from './model-source.ts';
 export { mapBounds, toCanvas, fromCanvas, nearestPoint, neighbourInDirection, pointUV, pointVector, reprTrail, type MapBounds, type XY } from './repr.ts';
 export { encodeBits, decodeBits, edgeCount } from './bits.ts';
-export { compareIndex, frameDiff, DEFAULT_COMPARE_KNOBS, type FrameDiff } from './compare.ts';
+export { compareIndex, frameDiff, shownCompareRun, shownFrames, DEFAULT_COMPARE_KNOBS, type FrameDiff } from './compare.ts';
 export { treeOrder, branchChanges, branchRetraces, seedActsAfterStart } from './branches.ts';
 export { encodeMask, decodeMask, MASK_CELLS } from './share.ts';
 export { scheduleTables, frameTimesteps, forwardParts, encodingFromFrames, FALLBACK_TABLE_CONFIG, type ScheduleTables, type ForwardParts } from './teach.ts';

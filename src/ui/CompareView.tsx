@@ -11,10 +11,10 @@ import {
   SAMPLER_INFO,
   STEP_PRESETS,
   CLASSIFY_NO_COMPARE,
-  compareIndex,
   driftGuidanceApplies,
   frameDiff,
   labelGuidanceApplies,
+  shownFrames,
   type AppState,
 } from '../store/index.ts';
 import { drawFrame, clearCanvas } from './draw.ts';
@@ -25,23 +25,14 @@ import { useStoreCanvas } from './useStoreCanvas.ts';
 
 const SIZE = 256;
 
-/** Frame indices shown for A and B now (B: null until it has that frame). */
-function indices(s: AppState): { a: number; b: number | null } {
-  const a = Math.min(s.player.frameIndex, Math.max(0, s.trajectory.frameCount - 1));
-  const bRun = s.compare.run;
-  if (!bRun || !s.trajectory.run || s.compare.baseRunId !== s.trajectory.runId) return { a, b: null };
-  const b = compareIndex(a, s.trajectory.run.steps, bRun.steps);
-  return { a, b: b < s.compare.frameCount ? b : null };
-}
-
 function SideCanvas({ side }: { side: 'A' | 'B' }) {
   const ref = useStoreCanvas(
     (s) => {
-      const { a, b } = indices(s);
+      const { a, b } = shownFrames(s);
       return `${side}/${s.trajectory.runId}/${s.compare.runId}/${side === 'A' ? a : b}/${s.view.head}/${s.view.sample}/${s.compare.frameCount > 0}`;
     },
     (ctx, s, canvas) => {
-      const { a, b } = indices(s);
+      const { a, b } = shownFrames(s);
       const frame = side === 'A' ? s.actions.getFrame(a) : b === null ? undefined : s.actions.getCompareFrame(b);
       const run = side === 'A' ? s.trajectory.run : s.compare.run;
       if (!frame || !run) {
@@ -76,14 +67,14 @@ function describe(run: AppState['compare']['run']): string {
 function DiffReadout() {
   // A key of everything the readout depends on: it re-renders when the step, the runs or B's frames change.
   const key = useApp((s) => {
-    const { a, b } = indices(s);
+    const { a, b } = shownFrames(s);
     return `${s.trajectory.runId}/${s.compare.runId}/${a}/${b}/${s.view.sample}`;
   });
   const names = useApp((s) => s.samples.classNames);
   const sample = useApp((s) => s.view.sample);
   const store = useAppStore();
   void key;
-  const { a, b } = indices(store.getState());
+  const { a, b } = shownFrames(store.getState());
   const { getFrame, getCompareFrame } = store.getState().actions;
   const fa = getFrame(a);
   const fb = b === null ? undefined : getCompareFrame(b);

@@ -6,7 +6,7 @@
  */
 import { useMemo } from 'react';
 import { STEP_METRICS, type StepMetricName } from '../core/step-metrics.ts';
-import { compareIndex, scheduleTables, type AppState } from '../store/index.ts';
+import { scheduleTables, shownCompareRun, shownFrames } from '../store/index.ts';
 import { metricSeries, seriesMax, type MetricSeries } from '../store/step-series.ts';
 import { useActions, useApp } from './store-context.tsx';
 import { Explain } from './teach/Explain.tsx';
@@ -66,15 +66,6 @@ function points(x: readonly number[], v: readonly (number | null)[], y: (v: numb
 
 const fmt = (v: number | undefined | null) => (v === undefined || v === null || !Number.isFinite(v) ? '—' : v.toFixed(3));
 
-/** Frame index of A shown, and of B at the same chain fraction (null: no B, or not there yet). */
-function shownIndices(s: AppState): { a: number; b: number | null } {
-  const a = Math.min(s.player.frameIndex, Math.max(0, s.trajectory.frameCount - 1));
-  const bRun = s.compare.run;
-  if (!bRun || !s.trajectory.run || s.compare.baseRunId !== s.trajectory.runId) return { a, b: null };
-  const b = compareIndex(a, s.trajectory.run.steps, bRun.steps);
-  return { a, b: b < s.compare.frameCount ? b : null };
-}
-
 function MetricChart({ name, a, b, sample, cursor, valueA, valueB, expected, H }: {
   name: StepMetricName;
   H: number;
@@ -123,11 +114,11 @@ function MetricChart({ name, a, b, sample, cursor, valueA, valueB, expected, H }
 export function MetricsPanel({ tall = false }: { tall?: boolean }) {
   const run = useApp((s) => s.trajectory.run);
   const frameCount = useApp((s) => s.trajectory.frameCount);
-  const bRun = useApp((s) => (s.compare.baseRunId === s.trajectory.runId ? s.compare.run : null));
+  const bRun = useApp(shownCompareRun);
   const bCount = useApp((s) => s.compare.frameCount);
   const sample = useApp((s) => s.view.sample);
-  const ia = useApp((s) => shownIndices(s).a);
-  const ib = useApp((s) => shownIndices(s).b);
+  const ia = useApp((s) => shownFrames(s).a);
+  const ib = useApp((s) => shownFrames(s).b);
   const config = useApp((s) => s.engine.config);
   const { frames, compareFrames } = useActions();
   const tables = useMemo(() => (config ? scheduleTables(config) : scheduleTables()), [config]);

@@ -6,7 +6,7 @@
  */
 import { useMemo, useState } from 'react';
 import { argmax } from '../core/metrics.ts';
-import { compareIndex, NUM_CLASSES, type AppState } from '../store/index.ts';
+import { NUM_CLASSES, shownCompareRun, shownFrames } from '../store/index.ts';
 import { MAP_FIELDS, trajectoryPaths, type MapField } from '../store/trajectory-map.ts';
 import { CLASS_COLORS } from './draw.ts';
 import { ClassLegend } from './ReprMap.tsx';
@@ -18,17 +18,6 @@ const SIZE = 360;
 const PAD = 10;
 
 const FIELD_LABEL: Record<MapField, string> = { x0Hat: 'x̂₀', z: 'z_t' };
-
-function shownA(s: AppState): number {
-  return Math.min(s.player.frameIndex, Math.max(0, s.trajectory.frameCount - 1));
-}
-
-function shownB(s: AppState): number | null {
-  const bRun = s.compare.run;
-  if (!bRun || !s.trajectory.run || s.compare.baseRunId !== s.trajectory.runId) return null;
-  const b = compareIndex(shownA(s), s.trajectory.run.steps, bRun.steps);
-  return b < s.compare.frameCount ? b : null;
-}
 
 type Path = [number, number][];
 
@@ -56,11 +45,11 @@ export function TrajectoryMap() {
   const error = useApp((s) => s.samples.projectionError);
   const run = useApp((s) => s.trajectory.run);
   const frameCount = useApp((s) => s.trajectory.frameCount);
-  const bRun = useApp((s) => (s.compare.baseRunId === s.trajectory.runId ? s.compare.run : null));
+  const bRun = useApp(shownCompareRun);
   const bCount = useApp((s) => s.compare.frameCount);
   const sample = useApp((s) => s.view.sample);
-  const ia = useApp(shownA);
-  const ib = useApp(shownB);
+  const ia = useApp((s) => shownFrames(s).a);
+  const ib = useApp((s) => shownFrames(s).b);
   const { frames, compareFrames, getFrame } = useActions();
 
   const paths = useMemo(() => {
