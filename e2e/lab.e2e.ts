@@ -117,6 +117,10 @@ describe('per-step metrics', () => {
     expect(await page.getByTestId('metric-line-b').count()).toBeGreaterThanOrEqual(5);
     await labShot(page, 'metrics-compare', 'metrics-panel');
     await page.getByTestId('compare-toggle').uncheck();
+    // Compare off: B's frames are kept, but neither the metrics nor the map draw them.
+    await expect.poll(() => page.getByTestId('metric-line-b').count()).toBe(0);
+    expect(await readout(page, 'entropy')).toMatchObject({ b: NaN });
+    expect(await page.getByTestId('trajectory-map').getAttribute('data-paths-b')).toBe('0');
   });
 
   it('inpainting: the visible-pixel error falls to 0 at the end; unconditional has no drift; a grid draws every sample', async () => {
