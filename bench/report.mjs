@@ -100,7 +100,8 @@ function gridNote(g, nativeB16Ms) {
   const perStep = g.config.driftGuidance > 0 && g.config.mode === 'joint' ? 2 : 1;
   const forwards = perStep * g.config.steps;
   const floor = nativeB16Ms === null ? '' : `; ${forwards} batch-16 forwards at native PyTorch's ${fmtMs(nativeB16Ms)} ms = ${(forwards * nativeB16Ms / 1000).toFixed(1)} s`;
-  return `${g.backend}; drift guidance w = ${g.config.driftGuidance}: ${perStep === 2 ? 'two forwards per step (joint: the second waits for the label head)' : 'one forward per step'}${floor}`;
+  const d = g.defaultRun ? `; the UI's default sampler (${g.defaultRun.sampler}, ${g.defaultRun.steps} steps, ${g.defaultRun.spacing}): ${(g.defaultRun.wallMs / 1000).toFixed(1)} s` : '';
+  return `${g.backend}; drift guidance w = ${g.config.driftGuidance}: ${perStep === 2 ? 'two forwards per step (joint: the second waits for the label head)' : 'one forward per step'}${floor}${d}`;
 }
 
 /**

@@ -1,6 +1,6 @@
 /** The backend choice policy, with fake backends (no tfjs backend is touched). */
 import { describe, expect, it } from 'vitest';
-import { BackendUnavailable, selectBackend, setWasmThreads, type Activation, type Bench } from './backends.ts';
+import { BackendUnavailable, defaultWasmThreads, selectBackend, setWasmThreads, type Activation, type Bench } from './backends.ts';
 import { EngineError } from './errors.ts';
 import type { BackendName } from './protocol.ts';
 
@@ -155,7 +155,11 @@ describe('selectBackend', () => {
   });
 });
 
-describe('setWasmThreads', () => {
+describe('wasm threads', () => {
+  it("default: tfjs's half of the logical cores, but two threads on a 2- or 3-core machine", () => {
+    expect([1, 2, 3, 4, 8, 16].map(defaultWasmThreads)).toEqual([1, 2, 2, 2, 4, 8]);
+  });
+
   it('takes a whole number of threads >= 1, or null for tfjs\'s own choice', () => {
     expect(() => setWasmThreads(0)).toThrow(/wasm threads must be a whole number >= 1, got 0/);
     expect(() => setWasmThreads(1.5)).toThrow(/got 1\.5/);

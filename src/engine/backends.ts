@@ -133,12 +133,22 @@ async function activateWebGl(): Promise<Activation> {
 }
 
 let wasmConfigured = false;
-/** The XNNPACK threads the wasm backend is asked for (setWasmThreads); null: tfjs's own choice. */
+/** The XNNPACK threads the wasm backend is asked for (setWasmThreads); null: defaultWasmThreads. */
 let wasmThreadsWanted: number | null = null;
 
 /**
- * How many threads the wasm backend computes on (null: tfjs's own choice, half the logical cores). It takes
- * effect at this worker's first wasm activation: the wasm module sizes its thread pool once, when it starts.
+ * The wasm backend's threads on a machine with `cores` logical cores: tfjs's own choice, half of them (it
+ * assumes two hyperthreads a core), but never one thread where there are two cores. On this project's 2-core
+ * machine (npm run bench, bench/REPORT.md, load 2-4) two threads took 167 ms a batch-16 step against one
+ * thread's 190, and 10.6 against 15.6 ms at batch 1.
+ */
+export function defaultWasmThreads(cores: number): number {
+  return Math.max(1, Math.floor(cores / 2), Math.min(cores, 2));
+}
+
+/**
+ * How many threads the wasm backend computes on (null: defaultWasmThreads). It takes effect at this
+ * worker's first wasm activation: the wasm module sizes its thread pool once, when it starts.
  */
 export function setWasmThreads(threads: number | null): void {
   if (threads !== null && !(Number.isInteger(threads) && threads >= 1)) throw new BackendUnavailable(`wasm threads must be a whole number >= 1, got ${threads}`);
@@ -177,7 +187,7 @@ async function activateWasm(): Promise<Activation> {
   }
   const threads = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
   const cores = globalThis.navigator?.hardwareConcurrency;
-  const wanted = wasmThreadsWanted;
+  const wanted = wasmThreadsWanted ?? (typeof cores === 'number' ? defaultWasmThreads(cores) : null);
   if (wanted !== null && threads === true && tf.findBackend('wasm') === null) {
     setThreadsCount(wanted);
     await withCoresForThreads(wanted, () => setTfBackend('wasm'));

@@ -46,7 +46,7 @@ export interface InitOptions {
   readonly weightsUrl: string;
   /** A model folder from the disk: its files by name, read instead of fetching weightsUrl (src/model/model-files.ts). */
   readonly files?: ReadonlyMap<string, Blob>;
-  /** Threads for the wasm backend (default: tfjs's, half the logical cores); read at the worker's first wasm start. */
+  /** Threads for the wasm backend (default: backends.ts defaultWasmThreads); read at the worker's first wasm start. */
   readonly wasmThreads?: number;
 }
 
