@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateAndWait, openPlayground, pickMode, setSteps, shot, waitReady, type AppWindow } from './app.ts';
 import type { BrowserSession, PageProblems } from './harness.ts';
 import { maxAbsDiff } from '../src/model/testing.ts';
-import { SAMPLING_DEFAULTS } from '../src/store/defaults.ts';
+import { DEFAULT_SAMPLING, SAMPLING_DEFAULTS } from '../src/store/defaults.ts';
 
 const STEPS = 10;
 
@@ -104,11 +104,13 @@ describe('drift guidance (CFG in the common space)', () => {
 
   it("compare: B at its own drift guidance from the same noise reproduces the plain run, A the guided one", async () => {
     await page.getByTestId('compare-toggle').check();
-    await page.getByTestId('compare-sampler').selectOption('ddim');
+    // B: A's sampler (the page's default) at A's step count, drift guidance off.
+    const sampler = DEFAULT_SAMPLING.sampler;
+    await page.getByTestId('compare-sampler').selectOption(sampler);
     await page.getByTestId('compare-steps').selectOption(String(STEPS));
     await page.getByTestId('compare-drift-guidance').fill('0');
-    expect((await state(page)).compare.knobs).toMatchObject({ sampler: 'ddim', steps: STEPS, driftGuidance: 0 });
-    await page.waitForFunction(() => new URLSearchParams(location.hash.slice(1)).get('cmp') === 'ddim~0~0~10~0');
+    expect((await state(page)).compare.knobs).toMatchObject({ sampler, steps: STEPS, driftGuidance: 0 });
+    await page.waitForFunction((cmp) => new URLSearchParams(location.hash.slice(1)).get('cmp') === cmp, `${sampler}~0~0~10~0`);
     await generateAndWait(page);
     await page.waitForFunction(() => (window as unknown as { mtdPlayground: GuidanceState }).mtdPlayground.getState().compare.status === 'done', null, { timeout: 100_000 });
     const s = await state(page);
@@ -137,7 +139,7 @@ describe('drift guidance (CFG in the common space)', () => {
       { timeout: 100_000 },
     );
     expect(maxAbsDiff((await frame(page, STEPS, 'B')).x0, guidedFinal)).toBeGreaterThan(0.05);
-    expect(new URLSearchParams(new URL(page.url()).hash.slice(1)).get('cmp')).toBe('ddim~0~0~10~4');
+    expect(new URLSearchParams(new URL(page.url()).hash.slice(1)).get('cmp')).toBe(`${sampler}~0~0~10~4`);
     await page.getByTestId('compare-toggle').uncheck();
     expect(problems.pageErrors).toEqual([]);
   });
