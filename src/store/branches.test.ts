@@ -48,7 +48,7 @@ describe('branches and history', () => {
 
     actions.openRun(parentId);
     expect(store.getState().trajectory.runId).toBe(parentId);
-    expect(store.getState().config).toMatchObject({ seed: 3, sampler: 'ddim' });
+    expect(store.getState().config).toMatchObject({ seed: 3, sampler: DEFAULT_CONFIG.sampler });
     expect(actions.getFrame(6)!.z[0]).toBe(3006);
     expect(fake.requests).toHaveLength(2); // reopening recomputed nothing
   });

@@ -4,7 +4,7 @@ import type { EngineEvent } from '../engine/api.ts';
 import type { EngineLike } from './state.ts';
 import { FrameBuffer, rollingMedian } from './frame-buffer.ts';
 import { hiddenCount, paintStroke, presetMask } from './mask.ts';
-import { SAMPLING_DEFAULTS, type SamplingDefaults } from './defaults.ts';
+import { DEFAULT_SAMPLING, SAMPLING_DEFAULTS, type SamplingDefaults } from './defaults.ts';
 import { createAppStore, type AppStore } from './store.ts';
 import { CLASSIFY_NO_COMPARE } from './compare-actions.ts';
 import { syncWithHash } from './url.ts';
@@ -170,7 +170,7 @@ describe('store: runs and frames', () => {
     const { actions } = store.getState();
     const done = actions.generate();
     const req = fake.requests[0]!;
-    expect(req).toMatchObject({ mode: 'joint', sampler: 'ddim', steps: 4, seed: 42, batch: 1, clipX0: true });
+    expect(req).toMatchObject({ mode: 'joint', sampler: DEFAULT_SAMPLING.sampler, steps: 4, seed: 42, batch: 1, clipX0: true });
     expect(req.image).toBeUndefined();
     fake.emit(0, 5);
     fake.finish();
