@@ -3,8 +3,8 @@
  * the tfjs cpu backend, through src/model's Node fetch shim, and request builders.
  */
 import * as tf from '@tensorflow/tfjs';
-import { createNetwork, disposeWeights, loadWeights, type LoadedWeights, type Network } from '../model/index.ts';
-import { memoryFetch, readWeightFiles } from '../model/testing.ts';
+import { createNetwork, disposeWeights, type LoadedWeights, type Network } from '../model/index.ts';
+import { loadShippedWeights } from '../model/testing.ts';
 import { makeTables, type Tables } from './plan.ts';
 import type { Frame, RunRequest } from './protocol.ts';
 import { runTrajectory, type RunEnd } from './runner.ts';
@@ -18,7 +18,7 @@ export interface TestModel {
 
 export async function loadTestModel(): Promise<TestModel> {
   await tf.setBackend('cpu');
-  const loaded = await loadWeights('/weights', { fetch: memoryFetch(await readWeightFiles()) });
+  const loaded = await loadShippedWeights();
   const network = createNetwork(loaded.config, loaded.weights);
   return {
     loaded,

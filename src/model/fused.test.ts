@@ -9,8 +9,8 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GROUP_NORM_KERNEL, groupNorm, groupNormReference, registerFusedKernels } from './fused.ts';
 import { createNetwork, type HeadOutputs } from './network.ts';
-import { loadParityFixture, maxAbsDiff, memoryFetch, readWeightFiles, type ParityFixture } from './testing.ts';
-import { disposeWeights, loadWeights, type LoadedWeights } from './weights.ts';
+import { loadParityFixture, loadShippedWeights, maxAbsDiff, type ParityFixture } from './testing.ts';
+import { disposeWeights, type LoadedWeights } from './weights.ts';
 
 setWasmPaths(decodeURIComponent(new URL('../../node_modules/@tensorflow/tfjs-backend-wasm/dist/', import.meta.url).pathname));
 registerFusedKernels();
@@ -85,7 +85,7 @@ describe('the network on wasm (fused kernels) against PyTorch (public/fixtures/p
   beforeAll(async () => {
     await tf.setBackend('wasm');
     fixture = await loadParityFixture();
-    loaded = await loadWeights('/weights', { fetch: memoryFetch(await readWeightFiles()) });
+    loaded = await loadShippedWeights();
   });
   afterAll(() => disposeWeights(loaded.weights));
 

@@ -2,8 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WeightsError } from './errors.ts';
 import { createNetwork, type EncodeInputs, type HeadOutputs, type Network } from './network.ts';
-import { loadParityFixture, maxAbsDiff, memoryFetch, readWeightFiles, type ParityFixture } from './testing.ts';
-import { disposeWeights, loadWeights, type LoadedWeights } from './weights.ts';
+import { loadParityFixture, loadShippedWeights, maxAbsDiff, type ParityFixture } from './testing.ts';
+import { disposeWeights, type LoadedWeights } from './weights.ts';
 
 /** PyTorch (training/export.py write_fixture) vs TF.js cpu, same float16-rounded weights. */
 const TOLERANCE = 1e-3;
@@ -15,7 +15,7 @@ let net: Network;
 beforeAll(async () => {
   await tf.setBackend('cpu');
   fixture = await loadParityFixture();
-  loaded = await loadWeights('/weights', { fetch: memoryFetch(await readWeightFiles()) });
+  loaded = await loadShippedWeights();
   net = createNetwork(loaded.config, loaded.weights);
 });
 

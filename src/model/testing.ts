@@ -5,7 +5,7 @@
  * Node's fs is imported dynamically and typed locally: tsconfig.app.json, which type-checks src/,
  * deliberately has no Node types (they would leak Node globals into the browser code).
  */
-import type { FetchLike } from './weights.ts';
+import { loadWeights, type FetchLike, type LoadedWeights } from './weights.ts';
 
 interface NodeFs {
   readFile(path: URL): Promise<Uint8Array>;
@@ -151,3 +151,8 @@ export function applyEdits(doc: unknown, edits: readonly JsonEdit[]): unknown {
 
 /** The paths of `doc`, for drawing edits (fast-check: `fc.constantFrom(...editablePaths(doc))`). */
 export const editablePaths = (doc: unknown): JsonPath[] => jsonPaths(doc);
+
+/** The shipped weights (public/weights), read from the disk and loaded as the app loads them. */
+export async function loadShippedWeights(): Promise<LoadedWeights> {
+  return loadWeights('/weights', { fetch: memoryFetch(await readWeightFiles()) });
+}
