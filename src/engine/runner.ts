@@ -105,6 +105,7 @@ function evaluate(network: Network, tables: Tables, plan: RunPlan, cond: Conditi
   let out: HeadOutputs;
   let epsHat: tf.Tensor4D;
   let onYBatched: HeadOutputs | null = null;
+  let yKnown: tf.Tensor4D | null = null;
   if (plan.labelGuidanceTarget !== null && forStep) {
     const g = guidedForward(network, z, tIn, plan.labelGuidanceTarget, plan.labelGuidance, schedule.sqrtOneMinusAlphaBar[t]!);
     guided.push(...headTensors(g.out));
@@ -113,7 +114,7 @@ function evaluate(network: Network, tables: Tables, plan: RunPlan, cond: Conditi
   } else if (forStep && plan.driftGuidance > 0 && cond.constantEncoding !== null) {
     // Drift guidance with every modality given: y_t = z_t - kappa_t E is known before the forward, so the
     // forwards on z_t and on y_t run as one batch of 2B (the same numbers, half the kernel launches).
-    const yKnown = tf.sub<tf.Tensor4D>(z, tf.mul(cond.constantEncoding, drift.kappa[t]!)); // [B, S, S, 1]
+    yKnown = tf.sub<tf.Tensor4D>(z, tf.mul(cond.constantEncoding, drift.kappa[t]!)); // [B, S, S, 1]
     [out, onYBatched] = splitHeads(network.forward(tf.concat([z, yKnown]), tf.concat([tIn, tIn])), plan.batch);
     epsHat = out.eps; // [B, S, S, 1]
   } else {
@@ -123,7 +124,7 @@ function evaluate(network: Network, tables: Tables, plan: RunPlan, cond: Conditi
   const labelProbs = tf.softmax(out.label); // [B, K]
   const E = cond.encoded(labelProbs); // sum_i g_i E_i [B, S, S, 1]
   const cT = tf.mul<tf.Tensor4D>(E, drift.kappa[t]!); // c^_t = kappa_t E [B, S, S, 1]
-  const y = tf.sub<tf.Tensor4D>(z, cT); // y_t = z_t - c^_t [B, S, S, 1]
+  const y = yKnown ?? tf.sub<tf.Tensor4D>(z, cT); // y_t = z_t - c^_t [B, S, S, 1] (the same ops as yKnown's)
   if (!forStep) return { out, labelProbs, E, cT, y, estimate: null };
   // Drift guidance: one more forward, on y_t = z_t - c^_t at the same t (the heads without any drift).
   const onY = plan.driftGuidance > 0 ? (onYBatched ?? network.forward(y, tIn)) : null;
