@@ -3,14 +3,9 @@ import type { LatentEdit } from '../core/latent-edit.ts';
 import { presetMask } from './mask.ts';
 import { encodeMask } from './share.ts';
 import { createAppStore, type AppStore } from './store.ts';
-import { AutoEngine } from './testing.ts';
+import { AutoEngine, startedStore } from './testing.ts';
 import { branchChain, linkCaveat, parseHash, shareHash, syncWithHash, type BranchLevel } from './url.ts';
 
-async function started(fake: AutoEngine): Promise<AppStore> {
-  const store = createAppStore({ engine: () => fake, defer: (fn) => fn(), memoryPollMs: 0 });
-  await store.getState().actions.startEngine();
-  return store;
-}
 
 /** Lets the store's pending runs and the link's replay finish (the fake engine answers at once). */
 async function drain(): Promise<void> {
@@ -39,7 +34,7 @@ describe('branch chains in links', () => {
   /** A store with a started fake engine (disposed after the test). */
   async function opened(): Promise<{ fake: AutoEngine; store: AppStore }> {
     const fake = new AutoEngine();
-    const store = await started(fake);
+    const store = await startedStore(fake);
     stores.push(store);
     return { fake, store };
   }

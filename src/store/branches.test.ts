@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { branchChanges, branchRetraces, treeOrder } from './branches.ts';
 import { compareIndex, frameDiff } from './compare.ts';
-import { DEFAULT_CONFIG, createAppStore, type AppStore, type RunSummary } from './store.ts';
-import { AutoEngine } from './testing.ts';
+import { DEFAULT_CONFIG, type AppStore, type RunSummary } from './store.ts';
+import { AutoEngine, startedStore } from './testing.ts';
 
 describe('branches and history', () => {
   let fake: AutoEngine;
@@ -10,8 +10,7 @@ describe('branches and history', () => {
   beforeEach(async () => {
     vi.useFakeTimers();
     fake = new AutoEngine();
-    store = createAppStore({ engine: () => fake, defer: (fn) => fn(), memoryPollMs: 0 });
-    await store.getState().actions.startEngine();
+    store = await startedStore(fake);
     store.getState().actions.setConfig({ steps: 6, seed: 3 });
   });
   afterEach(() => {

@@ -3,7 +3,7 @@ import { paintLatent, renoiseLatent, renoiseNoise, type LatentEdit } from '../co
 import type { Frame, RunRequest } from '../engine/protocol.ts';
 import { createAppStore, type AppStore } from './store.ts';
 import { scheduleTables } from './teach.ts';
-import { AutoEngine } from './testing.ts';
+import { AutoEngine, startedStore } from './testing.ts';
 import { syncWithHash } from './url.ts';
 
 /** z of frame k: a ramp over the pixels plus k (a branch continues its start z plus k - fromStep); x^_0 and drift known too. */
@@ -24,8 +24,7 @@ describe('latent editing (store)', () => {
   beforeEach(async () => {
     vi.useFakeTimers();
     fake = new AutoEngine(frameOf);
-    store = createAppStore({ engine: () => fake, defer: (fn) => fn(), memoryPollMs: 0 });
-    await store.getState().actions.startEngine();
+    store = await startedStore(fake);
     store.getState().actions.setConfig({ steps: 6, seed: 3 });
   });
   afterEach(() => {

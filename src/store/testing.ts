@@ -4,6 +4,7 @@
  */
 import type { BackendReport, Frame, InitResult, RunRequest } from '../engine/protocol.ts';
 import type { EngineLike } from './state.ts';
+import { createAppStore, type AppStore } from './store.ts';
 
 export const REPORT: BackendReport = { chosen: 'wasm', preference: 'auto', attempts: [], summary: 'wasm' };
 
@@ -49,3 +50,10 @@ export class AutoEngine implements EngineLike {
   }
 }
 
+
+/** A store on `fake` (effects run at once, no memory polling) whose engine has started. */
+export async function startedStore(fake: EngineLike): Promise<AppStore> {
+  const store = createAppStore({ engine: () => fake, defer: (fn) => fn(), memoryPollMs: 0 });
+  await store.getState().actions.startEngine();
+  return store;
+}
